@@ -1,0 +1,51 @@
+/**
+ * The Node side of the app behind the contract: profiles, live connections, and the event
+ * hub that carriers attach to. Electron's main process and the browser-mode server both
+ * host exactly one of these.
+ */
+
+import type { CommandHandlers } from '../shared/contract';
+import { createDispatcher, type Dispatcher } from '../shared/rpc';
+import { ConnectionManager } from './connection-manager';
+import { EventHub } from './event-hub';
+import type { BatcherOptions } from './message-batcher';
+import { ProfileStore } from './profile-store';
+
+/** What a carrier needs from the backend. */
+export interface Backend {
+  dispatch: Dispatcher;
+  events: EventHub;
+  close(): Promise<void>;
+}
+
+/** Options for {@link createBackend}. */
+export interface BackendOptions {
+  configDir: string;
+  batcher?: BatcherOptions;
+}
+
+/** Builds the backend; every contract command is implemented here. */
+export function createBackend(options: BackendOptions): Backend {
+  const events = new EventHub();
+  const profiles = new ProfileStore(options.configDir);
+  const connections = new ConnectionManager(events, options.batcher);
+
+  const handlers: CommandHandlers = {
+    'profiles.list': () => profiles.list(),
+    'profiles.save': ({ profile }) => profiles.save(profile),
+    'profiles.delete': ({ id }) => profiles.delete(id),
+    'connections.list': async () => connections.list(),
+    'connections.connect': async ({ profileId }) => connections.connect(await profiles.get(profileId)),
+    'connections.disconnect': ({ connectionId }) => connections.disconnect(connectionId),
+    'subscriptions.subscribe': ({ connectionId, filter, qos }) => connections.subscribe(connectionId, filter, qos),
+    'subscriptions.unsubscribe': ({ connectionId, filter }) => connections.unsubscribe(connectionId, filter),
+    'messages.publish': ({ connectionId, topic, payload, qos, retain }) =>
+      connections.publish(connectionId, topic, payload, qos, retain),
+  };
+
+  return {
+    dispatch: createDispatcher(handlers),
+    events,
+    close: () => connections.closeAll(),
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * Live MQTT connections, one per profile, driven by MQTT.js. This class turns MQTT.js
+ * events into {@link transition} events and contract events; MQTT.js does the protocol.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { ConnectionSnapshot, MessageRecord, SubscriptionInfo } from '../shared/contract';
+import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
+import { DeskError, type ErrorInfo } from '../shared/errors';
+import { profileUrl, type Profile } from '../shared/profile';
+import { checkTopicFilter, checkTopicName } from '../shared/topic';
+import type { EventHub } from './event-hub';
+import { DEFAULT_BATCHER_OPTIONS, MessageBatcher, type BatcherOptions } from './message-batcher';
+
+interface LiveConnection {
+  profile: Profile;
+  client: MqttClient;
+  state: ConnectionState;
+  subscriptions: Map<string, SubscriptionInfo>;
+  batcher: MessageBatcher;
+  seq: number;
+}
+
+const PROTOCOL_LEVEL = { '3.1': 3, '3.1.1': 4, '5.0': 5 } as const;
+
+/** Owns every live connection of the app. */
+export class ConnectionManager {
+  private readonly connections = new Map<string, LiveConnection>();
+
+  constructor(
+    private readonly events: EventHub,
+    private readonly batcherOptions: BatcherOptions = DEFAULT_BATCHER_OPTIONS,
+  ) {}
+
+  /** Snapshots of every connection that was opened in this run. */
+  list(): ConnectionSnapshot[] {
+    return [...this.connections.keys()].map((id) => this.snapshot(id));
+  }
+
+  /**
+   * Opens a connection for a profile and resolves once the broker accepted it.
+   * @throws DeskError CONNECT_FAILED with the broker's or the socket's reason.
+   */
+  async connect(profile: Profile): Promise<ConnectionSnapshot> {
+    const existing = this.connections.get(profile.id);
+    if (existing && (existing.state.status === 'connected' || existing.state.status === 'connecting')) {
+      throw new DeskError('ALREADY_CONNECTED', `${profile.name} is already ${existing.state.status}`);
+    }
+    existing?.client.end(true);
+
+    const client = connect(profileUrl(profile), clientOptions(profile));
+    const live: LiveConnection = {
+      profile,
+      client,
+      state: existing?.state ?? { status: 'idle' },
+      subscriptions: new Map(),
+      batcher: new MessageBatcher(profile.id, (batch) => this.events.emit('messages.batch', batch), this.batcherOptions),
+      seq: existing?.seq ?? 0,
+    };
+    this.connections.set(profile.id, live);
+    this.apply(live, { type: 'connect-requested', at: Date.now() });
+
+    client.on('connect', (connack) => this.apply(live, { type: 'connack', at: Date.now(), sessionPresent: connack.sessionPresent }));
+    client.on('error', (error) => this.apply(live, { type: 'error', at: Date.now(), error: mqttErrorInfo(error) }));
+    client.on('reconnect', () => this.apply(live, { type: 'reconnecting', at: Date.now() }));
+    client.on('close', () => {
+      live.batcher.flush();
+      this.apply(live, { type: 'closed', at: Date.now() });
+    });
+    client.on('message', (topic, payload, packet) => {
+      this.record(live, {
+        direction: 'in',
+        topic,
+        payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
+        qos: packet.qos,
+        retain: packet.retain,
+        dup: packet.dup,
+      });
+    });
+
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        client.off('connect', onConnect);
+        client.off('close', onClose);
+      };
+      const onConnect = () => {
+        done();
+        resolve();
+      };
+      const onClose = () => {
+        done();
+        const error = live.state.status === 'closed' ? live.state.error : undefined;
+        client.end(true);
+        reject(new DeskError('CONNECT_FAILED', `Could not connect to ${profileUrl(profile)}: ${error?.message ?? 'connection closed'}`));
+      };
+      client.on('connect', onConnect);
+      client.on('close', onClose);
+    });
+    return this.snapshot(profile.id);
+  }
+
+  /** Closes a connection cleanly (DISCONNECT sent), keeping its record for the UI. */
+  async disconnect(connectionId: string): Promise<ConnectionSnapshot> {
+    const live = this.get(connectionId);
+    this.apply(live, { type: 'disconnect-requested', at: Date.now() });
+    await live.client.endAsync();
+    live.batcher.flush();
+    return this.snapshot(connectionId);
+  }
+
+  /**
+   * Subscribes; resolves with the QoS the broker granted.
+   * @throws DeskError INVALID_ARGUMENTS for a bad filter, MQTT_ERROR when the broker refuses.
+   */
+  async subscribe(connectionId: string, filter: string, qos: 0 | 1 | 2): Promise<SubscriptionInfo> {
+    const check = checkTopicFilter(filter);
+    if (!check.ok) throw new DeskError('INVALID_ARGUMENTS', check.reason, { filter: check.reason });
+    const live = this.connected(connectionId);
+    const granted = await live.client.subscribeAsync(filter, { qos });
+    const grantedQos = granted[0]?.qos ?? 0x80;
+    if (grantedQos !== 0 && grantedQos !== 1 && grantedQos !== 2) {
+      throw new DeskError('MQTT_ERROR', `The broker refused the subscription to ${filter} (reason code 0x${grantedQos.toString(16)})`);
+    }
+    const info: SubscriptionInfo = { filter, qos: grantedQos };
+    live.subscriptions.set(filter, info);
+    this.emitState(live);
+    return info;
+  }
+
+  /** Unsubscribes a filter. */
+  async unsubscribe(connectionId: string, filter: string): Promise<{ filter: string }> {
+    const live = this.connected(connectionId);
+    await live.client.unsubscribeAsync(filter);
+    live.subscriptions.delete(filter);
+    this.emitState(live);
+    return { filter };
+  }
+
+  /**
+   * Publishes and records the message as outgoing once MQTT.js has sent it (for QoS 1/2,
+   * once acknowledged).
+   * @throws DeskError INVALID_ARGUMENTS for a bad topic.
+   */
+  async publish(connectionId: string, topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean): Promise<{ bytes: number }> {
+    const check = checkTopicName(topic);
+    if (!check.ok) throw new DeskError('INVALID_ARGUMENTS', check.reason, { topic: check.reason });
+    const live = this.connected(connectionId);
+    await live.client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos, retain });
+    this.record(live, { direction: 'out', topic, payload, qos, retain, dup: false });
+    return { bytes: payload.byteLength };
+  }
+
+  /** Closes every connection at once (app shutdown). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.connections.values()].map((live) => live.client.endAsync(true).catch(() => undefined)));
+  }
+
+  private record(live: LiveConnection, message: Omit<MessageRecord, 'seq' | 'time'>): void {
+    live.batcher.add({ ...message, seq: ++live.seq, time: Date.now() });
+  }
+
+  private get(connectionId: string): LiveConnection {
+    const live = this.connections.get(connectionId);
+    if (!live) throw new DeskError('NOT_FOUND', `No connection ${connectionId}`);
+    return live;
+  }
+
+  private connected(connectionId: string): LiveConnection {
+    const live = this.get(connectionId);
+    if (live.state.status !== 'connected') {
+      throw new DeskError('NOT_CONNECTED', `${live.profile.name} is not connected (${live.state.status})`);
+    }
+    return live;
+  }
+
+  private apply(live: LiveConnection, event: ConnectionEvent): void {
+    // Events from a client that was replaced by a newer connect must not touch the new one.
+    if (this.connections.get(live.profile.id) !== live) return;
+    const next = transition(live.state, event);
+    if (next === live.state) return;
+    live.state = next;
+    this.emitState(live);
+  }
+
+  private emitState(live: LiveConnection): void {
+    this.events.emit('connection.state', this.snapshot(live.profile.id));
+  }
+
+  private snapshot(connectionId: string): ConnectionSnapshot {
+    const live = this.get(connectionId);
+    return {
+      connectionId,
+      profileId: live.profile.id,
+      state: live.state,
+      subscriptions: [...live.subscriptions.values()],
+    };
+  }
+}
+
+function clientOptions(profile: Profile): IClientOptions {
+  const level = PROTOCOL_LEVEL[profile.mqttVersion];
+  return {
+    protocolVersion: level,
+    ...(level === 3 ? { protocolId: 'MQIsdp' as const } : {}),
+    clientId: profile.clientId || `mqttdesk_${randomBytes(4).toString('hex')}`,
+    ...(profile.username ? { username: profile.username } : {}),
+    ...(profile.password ? { password: profile.password } : {}),
+    clean: profile.clean,
+    keepalive: profile.keepalive,
+    connectTimeout: profile.connectTimeout,
+    // Auto-reconnect arrives with the full profile options; until then a drop is final.
+    reconnectPeriod: 0,
+  };
+}
+
+/** MQTT.js errors carry the CONNACK/DISCONNECT reason code in `code` when there is one. */
+function mqttErrorInfo(error: Error & { code?: unknown }): ErrorInfo {
+  const code = error.code;
+  const suffix = typeof code === 'number' ? ` (reason code ${code})` : typeof code === 'string' ? ` (${code})` : '';
+  return { name: error.name, message: `${error.message}${suffix}`, code: 'MQTT_ERROR' };
+}

@@ -1,0 +1,133 @@
+/**
+ * Profiles as one JSON file in the config directory. Writes are atomic (temp file + rename)
+ * and serialised; a file that does not parse is reported with its line and never
+ * overwritten, so a hand edit gone wrong loses nothing.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DeskError } from '../shared/errors';
+import { checkProfile, type Profile } from '../shared/profile';
+
+const FILE_VERSION = 1;
+
+interface ProfileFile {
+  version: number;
+  profiles: Profile[];
+}
+
+/** Reads and writes the profile file. */
+export class ProfileStore {
+  /** Absolute path of the JSON file. */
+  readonly file: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(configDir: string) {
+    this.file = path.join(configDir, 'profiles.json');
+  }
+
+  /** All saved profiles, in saved order. */
+  list(): Promise<Profile[]> {
+    return this.serial(() => this.read());
+  }
+
+  /** Finds one profile. @throws DeskError NOT_FOUND */
+  async get(id: string): Promise<Profile> {
+    const profile = (await this.list()).find((p) => p.id === id);
+    if (!profile) throw new DeskError('NOT_FOUND', `No profile with id ${id}`);
+    return profile;
+  }
+
+  /**
+   * Validates and saves a profile, creating it when it has no id.
+   * @throws DeskError INVALID_PROFILE with a message per field.
+   */
+  save(input: unknown): Promise<Profile> {
+    const check = checkProfile(input);
+    if (!check.ok) {
+      const first = Object.entries(check.fields)[0];
+      throw new DeskError('INVALID_PROFILE', `Profile is not valid: ${first?.[1] ?? 'unknown problem'}`, check.fields);
+    }
+    return this.serial(async () => {
+      const profiles = await this.read();
+      const profile: Profile = { ...check.profile, id: check.profile.id ?? randomUUID() };
+      const index = profiles.findIndex((p) => p.id === profile.id);
+      if (index >= 0) profiles[index] = profile;
+      else profiles.push(profile);
+      await this.write(profiles);
+      return profile;
+    });
+  }
+
+  /** Deletes a profile; reports whether it existed. */
+  delete(id: string): Promise<{ deleted: boolean }> {
+    return this.serial(async () => {
+      const profiles = await this.read();
+      const remaining = profiles.filter((p) => p.id !== id);
+      if (remaining.length === profiles.length) return { deleted: false };
+      await this.write(remaining);
+      return { deleted: true };
+    });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async read(): Promise<Profile[]> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new DeskError('STORE_IO', `Cannot read ${this.file}: ${(error as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new DeskError('STORE_CORRUPT', `${this.file}${locate(text, error as Error)}: ${(error as Error).message}. The file was left as it is; fix or move it.`);
+    }
+    const data = parsed as Partial<ProfileFile>;
+    if (typeof data !== 'object' || data === null || !Array.isArray(data.profiles)) {
+      throw new DeskError('STORE_CORRUPT', `${this.file}: expected {"version": ${FILE_VERSION}, "profiles": [...]}. The file was left as it is.`);
+    }
+    return data.profiles.map((entry, index) => {
+      const check = checkProfile(entry);
+      const id = (entry as { id?: unknown } | null)?.id;
+      if (!check.ok || typeof id !== 'string') {
+        const problem = check.ok ? 'id: missing' : Object.entries(check.fields).map(([f, m]) => `${f}: ${m}`).join('; ');
+        throw new DeskError('STORE_CORRUPT', `${this.file}: profile #${index + 1} is not valid (${problem}). The file was left as it is.`);
+      }
+      return { ...check.profile, id };
+    });
+  }
+
+  private async write(profiles: Profile[]): Promise<void> {
+    const body: ProfileFile = { version: FILE_VERSION, profiles };
+    const temp = `${this.file}.${process.pid}.tmp`;
+    try {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      // Owner-only: the file holds passwords until secrets move to encrypted storage.
+      await fs.writeFile(temp, JSON.stringify(body, null, 2) + '\n', { mode: 0o600 });
+      await fs.rename(temp, this.file);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw new DeskError('STORE_IO', `Cannot write ${this.file}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Turns JSON.parse's "position N" into ":line:column" so the user can find the mistake. */
+function locate(text: string, error: Error): string {
+  const match = /position (\d+)/.exec(error.message);
+  if (!match) return '';
+  const position = Number(match[1]);
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return `:${line}:${column}`;
+}

@@ -1,0 +1,49 @@
+/**
+ * The contract over Electron IPC: one invoke channel for calls, one send channel for
+ * events. Calls from any frame other than the app's own are refused before dispatch.
+ */
+
+import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import type { Backend } from '../backend/backend';
+
+/** Channel the preload invokes for every command. */
+export const CALL_CHANNEL = 'mqtt-desk:call';
+/** Channel the main process sends every event on. */
+export const EVENT_CHANNEL = 'mqtt-desk:event';
+
+/** Decides whether an IPC message comes from the app's own page. */
+export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
+
+/**
+ * Registers the call handler. Errors never reject the invoke (Electron would strip their
+ * fields); they travel as `{ok: false, error: {name, message, code}}`.
+ */
+export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, backend: Backend, isTrusted: SenderCheck): void {
+  ipcMain.handle(CALL_CHANNEL, async (event, command: unknown, args: unknown) => {
+    if (!isTrusted(event)) {
+      return { ok: false, error: { name: 'DeskError', message: 'IPC call from an untrusted frame refused', code: 'INTERNAL' } };
+    }
+    return backend.dispatch(command, args);
+  });
+}
+
+/** Forwards every backend event to one window; returns the function that stops it. */
+export function forwardEvents(backend: Backend, webContents: Pick<WebContents, 'send' | 'isDestroyed'>): () => void {
+  return backend.events.subscribe((stream, data) => {
+    if (!webContents.isDestroyed()) webContents.send(EVENT_CHANNEL, stream, data);
+  });
+}
+
+/** A sender check that accepts only the main frame of one window showing the app's file. */
+export function trustedSender(getWebContents: () => WebContents | undefined, appUrlPrefix: string): SenderCheck {
+  return (event) => {
+    const contents = getWebContents();
+    return (
+      contents !== undefined &&
+      event.sender === contents &&
+      event.senderFrame !== null &&
+      event.senderFrame === contents.mainFrame &&
+      event.senderFrame.url.startsWith(appUrlPrefix)
+    );
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The desktop shell: one hardened window showing the built UI, the backend in this
+ * process, the contract over IPC. Electron itself is passed in, so tests can check the
+ * window options and the IPC wiring without an Electron binary.
+ */
+
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Session } from 'electron';
+import { createBackend } from '../backend/backend';
+import { resolveConfigDir } from '../backend/config-dir';
+import { forwardEvents, registerIpc, trustedSender } from './ipc';
+
+/** The parts of Electron the shell uses. */
+export interface ElectronBoundary {
+  app: Pick<App, 'whenReady' | 'on' | 'quit' | 'requestSingleInstanceLock'>;
+  BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow;
+  ipcMain: Pick<IpcMain, 'handle'>;
+  defaultSession: () => Pick<Session, 'setPermissionRequestHandler'>;
+}
+
+/** Where the built files are, relative to the bundled main script. */
+export interface ShellPaths {
+  preload: string;
+  indexHtml: string;
+}
+
+/** Security-relevant window options: Electron's checklist, in one place. */
+export function windowOptions(preload: string): BrowserWindowConstructorOptions {
+  return {
+    width: 1280,
+    height: 820,
+    minWidth: 800,
+    minHeight: 500,
+    title: 'MQTT Desk',
+    show: false,
+    webPreferences: {
+      preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      spellcheck: false,
+    },
+  };
+}
+
+/** Starts the desktop app; resolves once the window is created. */
+export async function startDesktop(electron: ElectronBoundary, paths: ShellPaths): Promise<BrowserWindow | undefined> {
+  if (!electron.app.requestSingleInstanceLock()) {
+    electron.app.quit();
+    return undefined;
+  }
+  const backend = createBackend({ configDir: resolveConfigDir() });
+  let window: BrowserWindow | undefined;
+  const appUrl = pathToFileURL(paths.indexHtml).href;
+  registerIpc(electron.ipcMain, backend, trustedSender(() => window?.webContents, appUrl));
+
+  await electron.app.whenReady();
+  electron.defaultSession().setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  window = new electron.BrowserWindow(windowOptions(paths.preload));
+  const contents = window.webContents;
+  const stopForwarding = forwardEvents(backend, contents);
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (event, url) => {
+    if (url !== appUrl) event.preventDefault();
+  });
+  window.once('ready-to-show', () => window?.show());
+  window.on('closed', () => {
+    stopForwarding();
+    window = undefined;
+  });
+  electron.app.on('second-instance', () => window?.focus());
+  electron.app.on('window-all-closed', () => {
+    void backend.close().finally(() => electron.app.quit());
+  });
+  await window.loadFile(paths.indexHtml);
+  return window;
+}
+
+/** Paths of the built preload and UI beside the bundled main script. */
+export function defaultPaths(mainDir: string): ShellPaths {
+  return {
+    preload: path.join(mainDir, 'preload.cjs'),
+    indexHtml: path.join(mainDir, '..', 'renderer', 'index.html'),
+  };
+}

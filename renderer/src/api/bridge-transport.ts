@@ -1,0 +1,37 @@
+/** The contract over the Electron preload bridge (`window.mqttDesk`). */
+
+import type { CommandName, DeskApi, EventStreams, StreamName } from '../../../shared/contract';
+import { DeskError, type ErrorInfo } from '../../../shared/errors';
+
+/** What electron/preload.ts exposes on `window.mqttDesk`. */
+export interface PreloadBridge {
+  call(command: string, args: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: ErrorInfo }>;
+  onEvent(listener: (stream: string, data: unknown) => void): () => void;
+}
+
+/** The preload bridge when running inside the desktop app, else undefined. */
+export function findPreloadBridge(): PreloadBridge | undefined {
+  return (window as unknown as { mqttDesk?: PreloadBridge }).mqttDesk;
+}
+
+/** Wraps the bridge into the contract's DeskApi. */
+export function createBridgeApi(bridge: PreloadBridge): DeskApi {
+  const listeners = new Map<string, Set<(data: unknown) => void>>();
+  bridge.onEvent((stream, data) => {
+    for (const listener of listeners.get(stream) ?? []) listener(data);
+  });
+  return {
+    async call<K extends CommandName>(command: K, args: unknown) {
+      const result = await bridge.call(command, args);
+      if (!result.ok) throw DeskError.fromInfo(result.error);
+      return result.value as never;
+    },
+    on<S extends StreamName>(stream: S, listener: (data: EventStreams[S]) => void) {
+      let set = listeners.get(stream);
+      if (!set) listeners.set(stream, (set = new Set()));
+      const l = listener as (data: unknown) => void;
+      set.add(l);
+      return () => set.delete(l);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The contract over the browser-mode WebSocket. Calls made while the socket is (re)opening
+ * wait for it; a lost socket fails pending calls and is reopened with a growing delay.
+ */
+
+import type { DeskApi } from '../../../shared/contract';
+import { createRpcClient, decodeWire, encodeWire, type WireCall } from '../../../shared/rpc';
+
+/** Reports whether the UI currently has a live link to the backend. */
+export type LinkListener = (up: boolean) => void;
+
+/** Opens the socket to `/api` on the page's own server, with the page's token. */
+export function createWebSocketApi(onLink: LinkListener): DeskApi {
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const url = `${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`;
+  let socket: WebSocket | undefined;
+  let queue: string[] = [];
+  let retryMs = 500;
+
+  const client = createRpcClient((message: WireCall) => {
+    const text = encodeWire(message);
+    if (socket?.readyState === WebSocket.OPEN) socket.send(text);
+    else queue.push(text);
+  });
+
+  const open = () => {
+    const ws = new WebSocket(url);
+    socket = ws;
+    ws.onopen = () => {
+      retryMs = 500;
+      onLink(true);
+      for (const text of queue) ws.send(text);
+      queue = [];
+    };
+    ws.onmessage = (event) => {
+      if (typeof event.data === 'string') client.receive(decodeWire(event.data));
+    };
+    ws.onclose = () => {
+      onLink(false);
+      queue = [];
+      client.failAll({ name: 'DeskError', message: 'Lost the connection to the MQTT Desk backend', code: 'TRANSPORT_CLOSED' });
+      setTimeout(open, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    };
+  };
+  open();
+  return client;
+}

@@ -1,0 +1,66 @@
+import { profileUrl } from '../../../shared/profile';
+import { connectProfile, deleteProfile, disconnectProfile, editProfile } from '../store/actions';
+import { useAppStore } from '../store/app-store';
+import { MessageList } from './message-list';
+import { PublishPanel } from './publish-panel';
+import { SubscribePanel } from './subscribe-panel';
+
+/** One profile's workspace: connect/disconnect, subscriptions, publish, messages. */
+export function ConnectionView({ profileId }: { profileId: string }) {
+  const profile = useAppStore((s) => s.profiles.find((p) => p.id === profileId));
+  const snapshot = useAppStore((s) => s.connections[profileId]);
+  if (!profile) return null;
+  const state = snapshot?.state ?? { status: 'idle' as const };
+  const connected = state.status === 'connected';
+  const busy = state.status === 'connecting';
+  const error = state.status === 'closed' ? state.error : state.status === 'reconnecting' ? state.lastError : undefined;
+
+  return (
+    <main className="connection-view">
+      <header className="connection-header">
+        <div>
+          <h2>{profile.name}</h2>
+          <div className="muted">
+            {profileUrl(profile)} · MQTT {profile.mqttVersion}
+          </div>
+        </div>
+        <div className="connection-status" role="status" aria-label="Connection status">
+          <span className={`status-dot status-${state.status}`} aria-hidden="true" />
+          {busy ? <span className="spinner" aria-hidden="true" /> : null}
+          {state.status}
+          {error ? <span className="status-error">: {error.message}</span> : null}
+        </div>
+        <div className="header-actions">
+          {connected || busy ? (
+            <button type="button" onClick={() => void disconnectProfile(profileId)}>
+              Disconnect
+            </button>
+          ) : (
+            <button type="button" className="primary" onClick={() => void connectProfile(profileId)}>
+              Connect
+            </button>
+          )}
+          <button type="button" onClick={() => editProfile(profileId)} disabled={connected || busy}>
+            Edit
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              if (window.confirm(`Delete the connection "${profile.name}"?`)) void deleteProfile(profileId);
+            }}
+            disabled={connected || busy}
+          >
+            Delete
+          </button>
+        </div>
+      </header>
+      <div className="workspace">
+        <div className="side-panels">
+          <SubscribePanel connectionId={profileId} connected={connected} subscriptions={snapshot?.subscriptions ?? []} />
+          <PublishPanel connectionId={profileId} connected={connected} />
+        </div>
+        <MessageList connectionId={profileId} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,106 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef } from 'react';
+import type { MessageRecord } from '../../../shared/contract';
+import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
+import { useAppStore } from '../store/app-store';
+import { clearLog, logFor } from '../store/message-log';
+
+const ROW_HEIGHT = 56;
+const PREVIEW_BYTES = 512;
+
+/** The live message list: virtualized, newest at the bottom, following new messages while scrolled to the end. */
+export function MessageList({ connectionId }: { connectionId: string }) {
+  // Re-render once per batch: the revision changes, the log is read directly.
+  useAppStore((s) => s.messageRevision[connectionId] ?? 0);
+  const log = logFor(connectionId);
+  const count = log.buffer.length;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const followRef = useRef(true);
+
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+
+  useEffect(() => {
+    if (followRef.current && count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
+  }, [count, log.buffer.evicted, virtualizer]);
+
+  const dropped = log.buffer.evicted + log.droppedUpstream;
+  return (
+    <section className="messages-panel" aria-label="Message log">
+      <div className="messages-toolbar">
+        <h3>Messages</h3>
+        <span className="muted" aria-label="Message count">
+          {count} shown{dropped > 0 ? ` · ${dropped} dropped by cap` : ''}
+        </span>
+        <button
+          type="button"
+          onClick={() => {
+            clearLog(connectionId);
+            useAppStore.setState((s) => ({ messageRevision: { ...s.messageRevision, [connectionId]: (s.messageRevision[connectionId] ?? 0) + 1 } }));
+          }}
+        >
+          Clear
+        </button>
+      </div>
+      <div
+        ref={scrollRef}
+        className="message-scroll"
+        role="list"
+        aria-label="Messages"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          followRef.current = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 2;
+        }}
+      >
+        {count === 0 ? <p className="empty">No messages yet. Subscribe to a filter, or publish one.</p> : null}
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const message = log.buffer.at(item.index);
+            if (!message) return null;
+            return <MessageRow key={message.seq} message={message} top={item.start} />;
+          })}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function MessageRow({ message, top }: { message: MessageRecord; top: number }) {
+  const head = message.payload.subarray(0, PREVIEW_BYTES);
+  const format = detectPayloadFormat(message.payload);
+  // Previews stay on one line: JSON compact, hex for binary.
+  const preview = format === 'json' ? formatPayload(head, 'text') : formatPayload(head, format === 'hex' ? 'hex' : 'text');
+  return (
+    <div
+      role="listitem"
+      className={`message-row message-${message.direction}`}
+      style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT }}
+      data-topic={message.topic}
+      data-qos={message.qos}
+      data-retain={message.retain}
+    >
+      <div className="message-meta">
+        <span className="direction" aria-label={message.direction === 'in' ? 'received' : 'sent'}>
+          {message.direction === 'in' ? '↓' : '↑'}
+        </span>
+        <span className="topic">{message.topic}</span>
+        <span className="badge">QoS {message.qos}</span>
+        <span className={message.retain ? 'badge badge-on' : 'badge badge-off'}>{message.retain ? 'retained' : 'not retained'}</span>
+        {message.dup ? <span className="badge">dup</span> : null}
+        <time dateTime={new Date(message.time).toISOString()}>{formatTime(message.time)}</time>
+        <span className="muted">{message.payload.byteLength} B</span>
+      </div>
+      <div className="payload-preview">{preview}</div>
+    </div>
+  );
+}
+
+function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}

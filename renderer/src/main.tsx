@@ -1,0 +1,29 @@
+/** Entry: pick the carrier (Electron preload or browser-mode WebSocket), attach, render. */
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBridgeApi, findPreloadBridge } from './api/bridge-transport';
+import { createWebSocketApi } from './api/websocket-transport';
+import { App } from './components/app';
+import { attachApi, refresh } from './store/actions';
+import { useAppStore } from './store/app-store';
+import './styles.css';
+
+const bridge = findPreloadBridge();
+let seenLink = false;
+const api = bridge
+  ? createBridgeApi(bridge)
+  : createWebSocketApi((up) => {
+      useAppStore.setState({ backendUp: up });
+      // After a lost link, reload state the page may have missed.
+      if (up && seenLink) void refresh();
+      if (up) seenLink = true;
+    });
+if (bridge) useAppStore.setState({ backendUp: true });
+void attachApi(api);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

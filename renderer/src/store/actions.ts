@@ -1,0 +1,172 @@
+/**
+ * What the UI does: each action calls the backend through the contract and updates the
+ * store. Components call these and never the API directly.
+ */
+
+import type { DeskApi } from '../../../shared/contract';
+import { DeskError } from '../../../shared/errors';
+import { checkProfile, newProfileDraft, type ProfileInput } from '../../../shared/profile';
+import { appendBatch } from './message-log';
+import { describeError, showToast, useAppStore } from './app-store';
+
+let api: DeskApi | undefined;
+
+function backend(): DeskApi {
+  if (!api) throw new Error('The backend API is not attached yet');
+  return api;
+}
+
+/** Attaches the API, subscribes to its streams, and loads the initial state. */
+export async function attachApi(deskApi: DeskApi): Promise<void> {
+  api = deskApi;
+  deskApi.on('connection.state', (snapshot) => {
+    useAppStore.setState((s) => ({ connections: { ...s.connections, [snapshot.connectionId]: snapshot } }));
+  });
+  deskApi.on('messages.batch', (batch) => {
+    appendBatch(batch);
+    useAppStore.setState((s) => ({
+      messageRevision: { ...s.messageRevision, [batch.connectionId]: (s.messageRevision[batch.connectionId] ?? 0) + 1 },
+    }));
+  });
+  await refresh();
+}
+
+/** Reloads profiles and connection snapshots (also after the backend link comes back). */
+export async function refresh(): Promise<void> {
+  try {
+    const [profiles, connections] = await Promise.all([backend().call('profiles.list', {}), backend().call('connections.list', {})]);
+    useAppStore.setState((s) => ({
+      profiles,
+      connections: Object.fromEntries(connections.map((c) => [c.connectionId, c])),
+      selectedProfileId: s.selectedProfileId ?? profiles[0]?.id,
+    }));
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Opens the editor on a new profile. */
+export function startNewProfile(): void {
+  useAppStore.setState({ draft: { value: newProfileDraft(), errors: {} } });
+}
+
+/** Opens the editor on a saved profile. */
+export function editProfile(id: string): void {
+  const profile = useAppStore.getState().profiles.find((p) => p.id === id);
+  if (profile) useAppStore.setState({ draft: { value: { ...profile }, errors: {} } });
+}
+
+/** Changes one field of the draft and re-checks it, so errors clear as the user fixes them. */
+export function updateDraft(patch: Partial<ProfileInput>): void {
+  const draft = useAppStore.getState().draft;
+  if (!draft) return;
+  const value = { ...draft.value, ...patch };
+  const check = checkProfile(value);
+  const errors = check.ok ? {} : Object.fromEntries(Object.entries(check.fields).filter(([field]) => field in draft.errors || field in patch));
+  useAppStore.setState({ draft: { value, errors } });
+}
+
+/** Closes the editor without saving. */
+export function cancelDraft(): void {
+  useAppStore.setState({ draft: undefined });
+}
+
+/** Validates and saves the draft; field errors stay in the form. */
+export async function saveDraft(): Promise<void> {
+  const draft = useAppStore.getState().draft;
+  if (!draft) return;
+  const check = checkProfile(draft.value);
+  if (!check.ok) {
+    useAppStore.setState({ draft: { ...draft, errors: check.fields } });
+    return;
+  }
+  try {
+    const saved = await backend().call('profiles.save', { profile: draft.value });
+    useAppStore.setState((s) => {
+      const exists = s.profiles.some((p) => p.id === saved.id);
+      return {
+        profiles: exists ? s.profiles.map((p) => (p.id === saved.id ? saved : p)) : [...s.profiles, saved],
+        selectedProfileId: saved.id,
+        draft: undefined,
+      };
+    });
+  } catch (error) {
+    if (error instanceof DeskError && error.fields) {
+      useAppStore.setState({ draft: { ...draft, errors: error.fields } });
+    } else {
+      showToast(describeError(error));
+    }
+  }
+}
+
+/** Deletes a profile. */
+export async function deleteProfile(id: string): Promise<void> {
+  try {
+    await backend().call('profiles.delete', { id });
+    useAppStore.setState((s) => ({
+      profiles: s.profiles.filter((p) => p.id !== id),
+      selectedProfileId: s.selectedProfileId === id ? undefined : s.selectedProfileId,
+    }));
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Selects a profile in the sidebar. */
+export function selectProfile(id: string): void {
+  useAppStore.setState({ selectedProfileId: id, draft: undefined });
+}
+
+/** Connects a profile; the state stream drives the UI, errors become toasts. */
+export async function connectProfile(profileId: string): Promise<void> {
+  try {
+    await backend().call('connections.connect', { profileId });
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Disconnects cleanly. */
+export async function disconnectProfile(connectionId: string): Promise<void> {
+  try {
+    await backend().call('connections.disconnect', { connectionId });
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Subscribes; resolves to an error message for the filter field, or undefined on success. */
+export async function subscribe(connectionId: string, filter: string, qos: 0 | 1 | 2): Promise<string | undefined> {
+  try {
+    await backend().call('subscriptions.subscribe', { connectionId, filter, qos });
+    return undefined;
+  } catch (error) {
+    if (error instanceof DeskError && error.fields?.filter) return error.fields.filter;
+    showToast(describeError(error));
+    return describeError(error);
+  }
+}
+
+/** Unsubscribes a filter. */
+export async function unsubscribe(connectionId: string, filter: string): Promise<void> {
+  try {
+    await backend().call('subscriptions.unsubscribe', { connectionId, filter });
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Publishes; resolves to an error message for the topic field, or undefined on success. */
+export async function publish(
+  connectionId: string,
+  message: { topic: string; payload: Uint8Array; qos: 0 | 1 | 2; retain: boolean },
+): Promise<string | undefined> {
+  try {
+    await backend().call('messages.publish', { connectionId, ...message });
+    return undefined;
+  } catch (error) {
+    if (error instanceof DeskError && error.fields?.topic) return error.fields.topic;
+    showToast(describeError(error));
+    return describeError(error);
+  }
+}

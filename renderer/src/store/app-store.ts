@@ -1,0 +1,60 @@
+/**
+ * UI state in one zustand store: profiles, connection snapshots, the editor draft, and a
+ * message revision per connection (the messages themselves are in message-log.ts).
+ */
+
+import { create } from 'zustand';
+import type { ConnectionSnapshot } from '../../../shared/contract';
+import type { ErrorInfo } from '../../../shared/errors';
+import type { Profile, ProfileInput } from '../../../shared/profile';
+
+/** The profile editor's state while it is open. */
+export interface ProfileDraft {
+  value: ProfileInput;
+  /** Field → message, shown next to the field. */
+  errors: Record<string, string>;
+}
+
+/** A message shown briefly at the bottom of the window. */
+export interface Toast {
+  id: number;
+  text: string;
+  kind: 'error' | 'info';
+}
+
+/** Everything the UI draws from. */
+export interface AppState {
+  backendUp: boolean;
+  profiles: Profile[];
+  selectedProfileId: string | undefined;
+  draft: ProfileDraft | undefined;
+  connections: Record<string, ConnectionSnapshot>;
+  messageRevision: Record<string, number>;
+  toasts: Toast[];
+}
+
+/** The store; actions live in actions.ts and call `useAppStore.setState`. */
+export const useAppStore = create<AppState>(() => ({
+  backendUp: false,
+  profiles: [],
+  selectedProfileId: undefined,
+  draft: undefined,
+  connections: {},
+  messageRevision: {},
+  toasts: [],
+}));
+
+let nextToast = 1;
+
+/** Shows an error (with its code) or a note for a few seconds. */
+export function showToast(text: string, kind: Toast['kind'] = 'error'): void {
+  const id = nextToast++;
+  useAppStore.setState((s) => ({ toasts: [...s.toasts, { id, text, kind }] }));
+  setTimeout(() => useAppStore.setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), 6000);
+}
+
+/** Formats a contract error for a toast: message plus code. */
+export function describeError(error: unknown): string {
+  const info = error as Partial<ErrorInfo>;
+  return info.code ? `${info.message ?? 'Error'} [${info.code}]` : String((error as Error)?.message ?? error);
+}

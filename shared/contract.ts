@@ -1,0 +1,118 @@
+/**
+ * The one contract between the UI and the backend: commands (request → result) and event
+ * streams (backend → UI). Electron IPC and the browser-mode WebSocket both carry exactly
+ * this; the backend implements {@link CommandHandlers}, so a missing handler fails to compile.
+ */
+
+import { z } from 'zod';
+import type { ConnectionState } from './connection-state';
+import type { Profile } from './profile';
+
+const id = z.string().min(1, 'id must not be empty').max(200);
+const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'QoS must be 0, 1 or 2' });
+
+/** Argument schemas: every call is validated against these before a handler runs. */
+export const commandArgs = {
+  'profiles.list': z.object({}).strict(),
+  'profiles.save': z.object({ profile: z.unknown() }).strict(),
+  'profiles.delete': z.object({ id }).strict(),
+  'connections.list': z.object({}).strict(),
+  'connections.connect': z.object({ profileId: id }).strict(),
+  'connections.disconnect': z.object({ connectionId: id }).strict(),
+  'subscriptions.subscribe': z.object({ connectionId: id, filter: z.string(), qos }).strict(),
+  'subscriptions.unsubscribe': z.object({ connectionId: id, filter: z.string() }).strict(),
+  'messages.publish': z
+    .object({
+      connectionId: id,
+      topic: z.string(),
+      payload: z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'payload must be bytes' }),
+      qos,
+      retain: z.boolean(),
+    })
+    .strict(),
+} satisfies Record<keyof CommandResults, z.ZodType>;
+
+/** A subscription as the backend holds it for a connection. */
+export interface SubscriptionInfo {
+  filter: string;
+  qos: 0 | 1 | 2;
+}
+
+/** What the UI needs to draw one live connection. */
+export interface ConnectionSnapshot {
+  connectionId: string;
+  profileId: string;
+  state: ConnectionState;
+  subscriptions: SubscriptionInfo[];
+}
+
+/** What each command returns. */
+export interface CommandResults {
+  'profiles.list': Profile[];
+  /** Profile validation happens in the handler so field messages reach the form. */
+  'profiles.save': Profile;
+  'profiles.delete': { deleted: boolean };
+  'connections.list': ConnectionSnapshot[];
+  'connections.connect': ConnectionSnapshot;
+  'connections.disconnect': ConnectionSnapshot;
+  'subscriptions.subscribe': SubscriptionInfo;
+  'subscriptions.unsubscribe': { filter: string };
+  'messages.publish': { bytes: number };
+}
+
+/** Every command's name. */
+export type CommandName = keyof CommandResults;
+/** What a caller passes to a command. */
+export type CommandArgs<K extends CommandName> = z.input<(typeof commandArgs)[K]>;
+/** What a handler receives: the arguments after validation. */
+export type ValidArgs<K extends CommandName> = z.output<(typeof commandArgs)[K]>;
+
+/** The backend's side of the contract: one handler per command, checked by the compiler. */
+export type CommandHandlers = {
+  [K in CommandName]: (args: ValidArgs<K>) => Promise<CommandResults[K]>;
+};
+
+/** One MQTT message as the UI sees it. */
+export interface MessageRecord {
+  /** Per-connection sequence number, increasing; gaps mean messages were dropped. */
+  seq: number;
+  direction: 'in' | 'out';
+  topic: string;
+  payload: Uint8Array;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  dup: boolean;
+  /** Milliseconds since the epoch when the backend saw it. */
+  time: number;
+}
+
+/** Messages gathered over one batch interval for one connection. */
+export interface MessageBatch {
+  connectionId: string;
+  messages: MessageRecord[];
+  /** Messages dropped before this batch because the UI could not keep up. */
+  dropped: number;
+}
+
+/** The event streams the backend pushes to every attached UI. */
+export interface EventStreams {
+  'connection.state': ConnectionSnapshot;
+  'messages.batch': MessageBatch;
+}
+
+/** Every stream's name. */
+export type StreamName = keyof EventStreams;
+
+/** The names of all streams, for carriers that must list them (the Electron preload). */
+export const STREAM_NAMES = ['connection.state', 'messages.batch'] as const satisfies readonly StreamName[];
+
+/** How the UI talks to the backend, whichever carrier is underneath. */
+export interface DeskApi {
+  call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResults[K]>;
+  on<S extends StreamName>(stream: S, listener: (data: EventStreams[S]) => void): () => void;
+}
+
+/** Tells whether a string names a command; used before looking up its schema. */
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commandArgs, name);
+}

@@ -1,0 +1,84 @@
+/**
+ * A ring buffer capped both in items and in bytes: at high message rates the UI keeps the
+ * newest messages and counts what it evicted, instead of growing without bound.
+ */
+
+/** Options for {@link RingBuffer}. */
+export interface RingBufferLimits {
+  maxItems: number;
+  maxBytes: number;
+}
+
+/** Oldest-first storage that evicts from the front when either cap would be exceeded. */
+export class RingBuffer<T> {
+  private items: (T | undefined)[];
+  private sizes: Float64Array;
+  private head = 0;
+  private count = 0;
+  private byteTotal = 0;
+  /** How many items were evicted to stay within the caps, since creation or `clear()`. */
+  evicted = 0;
+
+  constructor(
+    private readonly limits: RingBufferLimits,
+    private readonly sizeOf: (item: T) => number,
+  ) {
+    if (!(limits.maxItems >= 1)) throw new Error('maxItems must be at least 1');
+    this.items = new Array<T | undefined>(limits.maxItems);
+    this.sizes = new Float64Array(limits.maxItems);
+  }
+
+  /** Number of items held. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Bytes held, as measured by `sizeOf`. */
+  get bytes(): number {
+    return this.byteTotal;
+  }
+
+  /** Appends an item, evicting the oldest ones as needed. An item larger than maxBytes is kept alone. */
+  push(item: T): void {
+    const size = this.sizeOf(item);
+    while (this.count > 0 && (this.count >= this.limits.maxItems || this.byteTotal + size > this.limits.maxBytes)) {
+      this.shift();
+    }
+    const index = (this.head + this.count) % this.limits.maxItems;
+    this.items[index] = item;
+    this.sizes[index] = size;
+    this.count++;
+    this.byteTotal += size;
+  }
+
+  /** The item at a position, 0 being the oldest held. */
+  at(position: number): T | undefined {
+    if (position < 0 || position >= this.count) return undefined;
+    return this.items[(this.head + position) % this.limits.maxItems];
+  }
+
+  /** Removes everything and resets the eviction count. */
+  clear(): void {
+    this.items = new Array<T | undefined>(this.limits.maxItems);
+    this.sizes.fill(0);
+    this.head = 0;
+    this.count = 0;
+    this.byteTotal = 0;
+    this.evicted = 0;
+  }
+
+  /** Copies the held items out, oldest first. */
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.at(i)!);
+    return out;
+  }
+
+  private shift(): void {
+    this.byteTotal -= this.sizes[this.head]!;
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.limits.maxItems;
+    this.count--;
+    this.evicted++;
+  }
+}

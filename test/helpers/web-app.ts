@@ -1,0 +1,38 @@
+/** Runs the real backend and browser-mode server in the test process, on a temp config dir. */
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createBackend, type Backend } from '../../backend/backend';
+import { startWebServer, type WebServer } from '../../backend/web-server';
+
+/** Built UI folder; `npm test` builds it before the tests run. */
+export const STATIC_DIR = path.resolve('dist/renderer');
+
+/** A backend plus its web server, and the temp dir they write to. */
+export interface WebApp {
+  backend: Backend;
+  server: WebServer;
+  configDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts backend + server; the UI must have been built (npm run build). */
+export async function startWebApp(): Promise<WebApp> {
+  if (!existsSync(path.join(STATIC_DIR, 'index.html'))) {
+    throw new Error(`${STATIC_DIR}/index.html is missing: run "npm run build" first (npm test does).`);
+  }
+  const configDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-config-'));
+  const backend = createBackend({ configDir });
+  const server = await startWebServer({ backend, staticDir: STATIC_DIR });
+  return {
+    backend,
+    server,
+    configDir,
+    stop: async () => {
+      await server.close();
+      await backend.close();
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
