@@ -23,7 +23,7 @@ const restrict = (paths, patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/lint/fixtures/**', 'test/artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/artifacts/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -138,16 +138,18 @@ export class ConnectionManager {
   }
 
   /**
-   * Publishes and records the message as outgoing once MQTT.js has sent it (for QoS 1/2,
-   * once acknowledged).
+   * Publishes and records the message as outgoing; resolves when MQTT.js has sent it (for
+   * QoS 1/2, once acknowledged).
    * @throws DeskError INVALID_ARGUMENTS for a bad topic.
    */
   async publish(connectionId: string, topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean): Promise<{ bytes: number }> {
     const check = checkTopicName(topic);
     if (!check.ok) throw new DeskError('INVALID_ARGUMENTS', check.reason, { topic: check.reason });
     const live = this.connected(connectionId);
-    await live.client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos, retain });
+    // Logged as it goes on the wire, so the log order is the wire order (a QoS 1 echo can
+    // arrive before our PUBACK).
     this.record(live, { direction: 'out', topic, payload, qos, retain, dup: false });
+    await live.client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos, retain });
     return { bytes: payload.byteLength };
   }
 

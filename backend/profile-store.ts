@@ -43,7 +43,7 @@ export class ProfileStore {
    * Validates and saves a profile, creating it when it has no id.
    * @throws DeskError INVALID_PROFILE with a message per field.
    */
-  save(input: unknown): Promise<Profile> {
+  async save(input: unknown): Promise<Profile> {
     const check = checkProfile(input);
     if (!check.ok) {
       const first = Object.entries(check.fields)[0];

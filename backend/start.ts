@@ -4,27 +4,40 @@
  * itself, so `npm ci` never needs the network for it.
  */
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { desktopBlocker } from './start-checks';
 import { runWebMode } from './web-mode';
 
-/** Why the desktop app cannot start here, or undefined when it can. */
-export function desktopBlocker(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
-  if (env.MQTT_DESK_BROWSER === '1') return 'MQTT_DESK_BROWSER=1 is set';
-  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return 'no display (neither DISPLAY nor WAYLAND_DISPLAY is set)';
-  return undefined;
-}
-
-/** Finds the Electron binary, downloading it on first use; a message when that fails. */
+/**
+ * Finds the Electron binary, fetching it on first use with the electron package's own
+ * installer (its output captured, so a failure reads as one line, not a stack trace).
+ */
 function electronBinary(): { path: string } | { error: string } {
+  const require = createRequire(import.meta.url);
+  let packageDir: string;
   try {
-    const require = createRequire(import.meta.url);
+    packageDir = path.dirname(require.resolve('electron/package.json'));
+  } catch {
+    return { error: 'the electron package is not installed (run npm ci)' };
+  }
+  if (!existsSync(path.join(packageDir, 'path.txt'))) {
+    console.log('MQTT Desk: fetching the Electron binary (first start only)...');
+    const install = spawnSync(process.execPath, [path.join(packageDir, 'install.js')], { encoding: 'utf8', timeout: 10 * 60_000 });
+    if (install.status !== 0) {
+      const cause = `${install.stderr ?? ''}`.split('\n').find((line) => line.trim()) ?? `exit ${install.status}`;
+      return { error: `the Electron binary is not installed and could not be downloaded (${cause.trim()})` };
+    }
+  }
+  try {
     const binary: unknown = require('electron');
     if (typeof binary !== 'string') return { error: 'the electron package did not return a binary path' };
     return { path: binary };
   } catch (error) {
-    return { error: `the Electron binary is not installed and could not be downloaded (${(error as Error).message.split('\n')[0]})` };
+    return { error: `the Electron binary could not be loaded (${(error as Error).message.split('\n')[0]})` };
   }
 }
 

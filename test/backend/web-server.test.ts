@@ -1,0 +1,147 @@
+/**
+ * Browser mode's server over real HTTP and WebSocket: the token guards every request, the
+ * Host and Origin checks refuse other sites, and the socket carries the contract.
+ */
+
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { decodeWire, encodeWire } from '../../shared/rpc';
+import { startWebApp, type WebApp } from '../helpers/web-app';
+
+let app: WebApp;
+beforeAll(async () => {
+  app = await startWebApp();
+});
+afterAll(() => app.stop());
+
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: app.server.port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function openSocket(options: { token?: string | null; origin?: string | null; cookie?: string }): Promise<WebSocket> {
+  const token = options.token === undefined ? app.server.token : options.token;
+  const url = `ws://127.0.0.1:${app.server.port}/api${token === null ? '' : `?token=${token}`}`;
+  const headers: Record<string, string> = {};
+  const origin = options.origin === undefined ? app.server.origin : options.origin;
+  if (origin !== null) headers.origin = origin;
+  if (options.cookie) headers.cookie = options.cookie;
+  const ws = new WebSocket(url, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function nextMessage(ws: WebSocket, predicate: (m: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const onMessage = (raw: WebSocket.RawData) => {
+      const message = decodeWire(raw.toString()) as Record<string, unknown>;
+      if (predicate(message)) {
+        ws.off('message', onMessage);
+        resolve(message);
+      }
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+describe('HTTP', () => {
+  it('prints a URL on 127.0.0.1 with the token', () => {
+    expect(app.server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
+  });
+
+  it('refuses requests without the token or with a wrong one', async () => {
+    expect((await get('/')).status).toBe(403);
+    expect((await get('/?token=wrong')).status).toBe(403);
+    expect((await get('/index.html')).status).toBe(403);
+  });
+
+  it('serves the UI with the token and sets an HttpOnly same-site cookie for its assets', async () => {
+    const page = await get(`/?token=${app.server.token}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<div id="root">');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const cookie = String(page.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const script = /src="\.(\/assets\/[^"]+\.js)"/.exec(page.body)![1]!;
+    expect((await get(script)).status).toBe(403);
+    const asset = await get(script, { cookie: cookie.split(';')[0]! });
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    expect((await get(`/?token=${app.server.token}`, { host: `evil.example:${app.server.port}` })).status).toBe(421);
+  });
+
+  it('does not serve files outside the UI folder', async () => {
+    expect((await get(`/%2e%2e/%2e%2e/package.json?token=${app.server.token}`)).status).toBe(404);
+    expect((await get(`/nope.js?token=${app.server.token}`)).status).toBe(404);
+  });
+});
+
+describe('WebSocket', () => {
+  it.each([
+    ['without a token', { token: null }],
+    ['with a wrong token', { token: 'x'.repeat(32) }],
+    ['from another origin', { origin: 'http://evil.example' }],
+    ['from another port on localhost', { origin: 'http://127.0.0.1:1' }],
+    ['without an Origin header', { origin: null }],
+  ])('refuses a socket %s', async (_name, options) => {
+    await expect(openSocket(options)).rejects.toThrow('HTTP 403');
+  });
+
+  it('accepts the token from the cookie too', async () => {
+    const ws = await openSocket({ token: null, cookie: `mqttdesk_token=${app.server.token}` });
+    ws.close();
+  });
+
+  it('answers calls, types errors for unknown commands and junk, and stays open', async () => {
+    const ws = await openSocket({});
+    ws.send(encodeWire({ kind: 'call', id: 1, command: 'profiles.list', args: {} }));
+    expect(await nextMessage(ws)).toEqual({ kind: 'result', id: 1, ok: true, value: [] });
+
+    ws.send(encodeWire({ kind: 'call', id: 2, command: 'rm -rf', args: {} }));
+    expect(await nextMessage(ws)).toMatchObject({ kind: 'result', id: 2, ok: false, error: { name: 'DeskError', code: 'UNKNOWN_COMMAND' } });
+
+    ws.send(encodeWire({ kind: 'call', id: 3, command: 'subscriptions.subscribe', args: { connectionId: 'x' } }));
+    expect(await nextMessage(ws)).toMatchObject({ id: 3, ok: false, error: { code: 'INVALID_ARGUMENTS' } });
+
+    ws.send('{ not json');
+    expect(await nextMessage(ws)).toMatchObject({ kind: 'result', id: 0, ok: false, error: { code: 'INVALID_ARGUMENTS' } });
+    ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect(await nextMessage(ws)).toMatchObject({ id: 0, ok: false, error: { code: 'INVALID_ARGUMENTS' } });
+
+    ws.send(encodeWire({ kind: 'call', id: 4, command: 'connections.connect', args: { profileId: 'missing' } }));
+    expect(await nextMessage(ws)).toMatchObject({ id: 4, ok: false, error: { code: 'NOT_FOUND', message: 'No profile with id missing' } });
+    ws.close();
+  });
+
+  it('pushes backend events to every attached socket', async () => {
+    const [a, b] = await Promise.all([openSocket({}), openSocket({})]);
+    const got = Promise.all([nextMessage(a, (m) => m.kind === 'event'), nextMessage(b, (m) => m.kind === 'event')]);
+    app.backend.events.emit('messages.batch', {
+      connectionId: 'c1',
+      dropped: 0,
+      messages: [{ seq: 1, direction: 'in', topic: 't', payload: new Uint8Array([104, 105]), qos: 0, retain: false, dup: false, time: 1 }],
+    });
+    for (const message of await got) {
+      const data = message.data as { messages: [{ payload: Uint8Array }] };
+      expect(message.stream).toBe('messages.batch');
+      expect([...data.messages[0].payload]).toEqual([104, 105]);
+    }
+    a.close();
+    b.close();
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The desktop shell with Electron's boundary injected (no Electron binary runs here): the
+ * window is created with the hardened options, IPC carries the real backend's contract,
+ * and calls from anything but the app's own frame are refused.
+ */
+
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent } from 'electron';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_CHANNEL, EVENT_CHANNEL } from '../../electron/ipc';
+import { defaultPaths, startDesktop, windowOptions, type ElectronBoundary } from '../../electron/main';
+import { commandArgs } from '../../shared/contract';
+
+type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>;
+
+/** Records what the shell asks of Electron. */
+function fakeElectron() {
+  const handlers = new Map<string, Handler>();
+  const appEvents = new EventEmitter();
+  const sent: unknown[][] = [];
+  let windowOpenHandler: ((details: unknown) => unknown) | undefined;
+  let permissionHandler: ((contents: unknown, permission: string, callback: (ok: boolean) => void) => void) | undefined;
+  const mainFrame = { url: '' };
+  const contentsEvents = new EventEmitter();
+  const webContents = {
+    mainFrame,
+    send: (...args: unknown[]) => sent.push(args),
+    isDestroyed: () => false,
+    setWindowOpenHandler: (h: (details: unknown) => unknown) => (windowOpenHandler = h),
+    on: (name: string, listener: (...args: unknown[]) => void) => contentsEvents.on(name, listener),
+  };
+  const created: BrowserWindowConstructorOptions[] = [];
+  const loaded: string[] = [];
+  class FakeWindow extends EventEmitter {
+    webContents = webContents;
+    constructor(options: BrowserWindowConstructorOptions) {
+      super();
+      created.push(options);
+    }
+    async loadFile(file: string) {
+      loaded.push(file);
+      mainFrame.url = `file://${file}`;
+    }
+    show() {}
+    focus() {}
+  }
+  const boundary = {
+    app: {
+      requestSingleInstanceLock: () => true,
+      whenReady: async () => undefined,
+      on: (name: string, listener: (...args: unknown[]) => void) => appEvents.on(name, listener),
+      quit: () => appEvents.emit('quit-called'),
+    },
+    BrowserWindow: FakeWindow,
+    ipcMain: { handle: (channel: string, handler: Handler) => handlers.set(channel, handler) },
+    defaultSession: () => ({ setPermissionRequestHandler: (h: typeof permissionHandler) => (permissionHandler = h) }),
+  } as unknown as ElectronBoundary;
+  return {
+    boundary,
+    handlers,
+    sent,
+    created,
+    loaded,
+    webContents,
+    contentsEvents,
+    windowOpen: (details: unknown) => windowOpenHandler?.(details),
+    askPermission: (permission: string) => new Promise<boolean>((resolve) => permissionHandler?.({}, permission, resolve)),
+  };
+}
+
+describe('windowOptions', () => {
+  it('follows Electron security checklist', () => {
+    const prefs = windowOptions('/app/preload.cjs').webPreferences!;
+    expect(prefs).toMatchObject({
+      preload: '/app/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+    });
+  });
+});
+
+describe('startDesktop', () => {
+  let configDir: string;
+  let fake: ReturnType<typeof fakeElectron>;
+  const paths = defaultPaths('/opt/mqtt-desk/dist/electron');
+
+  beforeAll(async () => {
+    configDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-electron-'));
+    process.env.MQTT_DESK_CONFIG_DIR = configDir;
+    fake = fakeElectron();
+    await startDesktop(fake.boundary, paths);
+  });
+  afterAll(() => {
+    delete process.env.MQTT_DESK_CONFIG_DIR;
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  const trustedEvent = () => ({ sender: fake.webContents, senderFrame: fake.webContents.mainFrame }) as unknown as IpcMainInvokeEvent;
+
+  it('opens one hardened window on the built UI with the bundled preload', () => {
+    expect(fake.created).toHaveLength(1);
+    expect(fake.created[0]!.webPreferences).toMatchObject({ preload: '/opt/mqtt-desk/dist/electron/preload.cjs', contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(fake.loaded).toEqual(['/opt/mqtt-desk/dist/renderer/index.html']);
+  });
+
+  it('registers the call channel and answers every contract command with a result, never a throw', async () => {
+    const handler = fake.handlers.get(CALL_CHANNEL)!;
+    expect(handler).toBeDefined();
+    await expect(handler(trustedEvent(), 'profiles.list', {})).resolves.toEqual({ ok: true, value: [] });
+    for (const command of Object.keys(commandArgs)) {
+      const result = (await handler(trustedEvent(), command, { bogus: true })) as { ok: boolean; error?: { code: string } };
+      expect(result.ok, command).toBe(false);
+      expect(result.error?.code, command).toBe('INVALID_ARGUMENTS');
+    }
+    await expect(handler(trustedEvent(), 'nope', {})).resolves.toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
+  });
+
+  it('refuses calls from another frame or another page', async () => {
+    const handler = fake.handlers.get(CALL_CHANNEL)!;
+    const otherFrame = { sender: fake.webContents, senderFrame: { url: fake.webContents.mainFrame.url } } as unknown as IpcMainInvokeEvent;
+    const otherContents = { sender: {}, senderFrame: fake.webContents.mainFrame } as unknown as IpcMainInvokeEvent;
+    for (const event of [otherFrame, otherContents]) {
+      await expect(handler(event, 'profiles.list', {})).resolves.toMatchObject({ ok: false, error: { message: 'IPC call from an untrusted frame refused' } });
+    }
+  });
+
+  it('saves through IPC into the config directory and forwards backend events to the window', async () => {
+    const handler = fake.handlers.get(CALL_CHANNEL)!;
+    const saved = (await handler(trustedEvent(), 'profiles.save', { profile: { name: 'Desk', protocol: 'mqtt', host: '127.0.0.1', port: 1883 } })) as {
+      ok: true;
+      value: { id: string };
+    };
+    expect(saved.ok).toBe(true);
+    const listed = (await handler(trustedEvent(), 'profiles.list', {})) as { value: Array<{ id: string }> };
+    expect(listed.value.map((p) => p.id)).toEqual([saved.value.id]);
+
+    // Connecting to a closed port fails, and the state change reaches the window.
+    fake.sent.length = 0;
+    const profile = (await handler(trustedEvent(), 'profiles.save', { profile: { name: 'Closed', protocol: 'mqtt', host: '127.0.0.1', port: 9 } })) as {
+      value: { id: string };
+    };
+    const result = await handler(trustedEvent(), 'connections.connect', { profileId: profile.value.id });
+    expect(result).toMatchObject({ ok: false, error: { code: 'CONNECT_FAILED' } });
+    expect(fake.sent.some(([channel, stream]) => channel === EVENT_CHANNEL && stream === 'connection.state')).toBe(true);
+  });
+
+  it('denies new windows, foreign navigation and permission requests', async () => {
+    expect(fake.windowOpen({ url: 'https://example.com' })).toEqual({ action: 'deny' });
+    let prevented = false;
+    fake.contentsEvents.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'https://example.com');
+    expect(prevented).toBe(true);
+    await expect(fake.askPermission('media')).resolves.toBe(false);
+  });
+});

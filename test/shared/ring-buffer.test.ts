@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { RingBuffer } from '../../shared/ring-buffer';
+
+const sized = (maxItems: number, maxBytes: number) => new RingBuffer<number>({ maxItems, maxBytes }, (n) => n);
+
+describe('RingBuffer', () => {
+  it('keeps the newest items when the item cap is reached and counts evictions', () => {
+    const ring = sized(3, 1000);
+    for (let i = 1; i <= 5; i++) ring.push(i);
+    expect(ring.toArray()).toEqual([3, 4, 5]);
+    expect(ring.evicted).toBe(2);
+    expect(ring.at(0)).toBe(3);
+    expect(ring.at(3)).toBeUndefined();
+  });
+
+  it('evicts by bytes before the item cap is reached', () => {
+    const ring = sized(100, 10);
+    [4, 4, 4].forEach((n) => ring.push(n));
+    expect(ring.toArray()).toEqual([4, 4]);
+    expect(ring.bytes).toBe(8);
+    expect(ring.evicted).toBe(1);
+  });
+
+  it('keeps one oversized item alone rather than dropping it unseen', () => {
+    const ring = sized(10, 10);
+    ring.push(3);
+    ring.push(50);
+    expect(ring.toArray()).toEqual([50]);
+    expect(ring.bytes).toBe(50);
+  });
+
+  it('wraps around many times without losing order', () => {
+    const ring = sized(7, Infinity);
+    for (let i = 0; i < 1000; i++) ring.push(i);
+    expect(ring.toArray()).toEqual([993, 994, 995, 996, 997, 998, 999]);
+    expect(ring.length).toBe(7);
+  });
+
+  it('clear() empties and resets counters', () => {
+    const ring = sized(2, 100);
+    [1, 2, 3].forEach((n) => ring.push(n));
+    ring.clear();
+    expect(ring.length).toBe(0);
+    expect(ring.bytes).toBe(0);
+    expect(ring.evicted).toBe(0);
+    ring.push(9);
+    expect(ring.toArray()).toEqual([9]);
+  });
+});
