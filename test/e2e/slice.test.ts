@@ -48,7 +48,7 @@ describe('browser mode slice against mosquitto', () => {
 
     const subscriptions = page.getByRole('region', { name: 'Subscriptions' });
     await subscriptions.getByLabel('Filter').fill('demo/#');
-    await subscriptions.getByRole('button', { name: 'Subscribe' }).click();
+    await subscriptions.getByRole('button', { name: 'Subscribe', exact: true }).click();
     await subscriptions.getByRole('list', { name: 'Active subscriptions' }).getByText('demo/#').waitFor();
 
     const publish = page.getByRole('region', { name: 'Publish' });
@@ -56,7 +56,7 @@ describe('browser mode slice against mosquitto', () => {
     await publish.getByLabel('QoS').selectOption('0');
     await expect(publish.getByLabel('Retain').isChecked()).resolves.toBe(false);
     await publish.getByLabel('Payload').fill('{"t":21.5}');
-    await publish.getByRole('button', { name: 'Publish' }).click();
+    await publish.getByRole('button', { name: 'Publish', exact: true }).click();
 
     const received = page
       .getByRole('list', { name: 'Messages' })
