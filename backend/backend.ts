@@ -10,6 +10,7 @@ import { ConnectionManager } from './connection-manager';
 import { EventHub } from './event-hub';
 import type { BatcherOptions } from './message-batcher';
 import { ProfileStore } from './profile-store';
+import { loadTlsMaterial } from './tls-material';
 
 /** What a carrier needs from the backend. */
 export interface Backend {
@@ -27,7 +28,10 @@ export interface BackendOptions {
 /** Builds the backend; every contract command is implemented here. */
 export function createBackend(options: BackendOptions): Backend {
   const events = new EventHub();
-  const profiles = new ProfileStore(options.configDir);
+  // TLS files and PEM are checked at save time too, so a wrong path shows in the editor.
+  const profiles = new ProfileStore(options.configDir, async (profile) => {
+    if (profile.protocol === 'mqtts' || profile.protocol === 'wss') await loadTlsMaterial(profile.tls);
+  });
   const connections = new ConnectionManager(events, options.batcher);
 
   const handlers: CommandHandlers = {
@@ -37,10 +41,9 @@ export function createBackend(options: BackendOptions): Backend {
     'connections.list': async () => connections.list(),
     'connections.connect': async ({ profileId }) => connections.connect(await profiles.get(profileId)),
     'connections.disconnect': ({ connectionId }) => connections.disconnect(connectionId),
-    'subscriptions.subscribe': ({ connectionId, filter, qos }) => connections.subscribe(connectionId, filter, qos),
+    'subscriptions.subscribe': ({ connectionId, filter, qos, options }) => connections.subscribe(connectionId, filter, qos, options),
     'subscriptions.unsubscribe': ({ connectionId, filter }) => connections.unsubscribe(connectionId, filter),
-    'messages.publish': ({ connectionId, topic, payload, qos, retain }) =>
-      connections.publish(connectionId, topic, payload, qos, retain),
+    'messages.publish': ({ connectionId, ...message }) => connections.publish(connectionId, message),
   };
 
   return {

@@ -3,15 +3,16 @@
  * events into {@link transition} events and contract events; MQTT.js does the protocol.
  */
 
-import { randomBytes } from 'node:crypto';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { ConnectionSnapshot, MessageRecord, SubscriptionInfo } from '../shared/contract';
+import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { ConnectionSnapshot, MessageProperties, MessageRecord, SubscribeOptions, SubscriptionInfo } from '../shared/contract';
 import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
 import { DeskError, type ErrorInfo } from '../shared/errors';
 import { profileUrl, type Profile } from '../shared/profile';
 import { checkTopicFilter, checkTopicName } from '../shared/topic';
 import type { EventHub } from './event-hub';
 import { DEFAULT_BATCHER_OPTIONS, MessageBatcher, type BatcherOptions } from './message-batcher';
+import { clientOptions, fromUserProperties, toUserProperties } from './mqtt-options';
+import { loadTlsMaterial } from './tls-material';
 
 interface LiveConnection {
   profile: Profile;
@@ -21,8 +22,6 @@ interface LiveConnection {
   batcher: MessageBatcher;
   seq: number;
 }
-
-const PROTOCOL_LEVEL = { '3.1': 3, '3.1.1': 4, '5.0': 5 } as const;
 
 /** Owns every live connection of the app. */
 export class ConnectionManager {
@@ -49,7 +48,9 @@ export class ConnectionManager {
     }
     existing?.client.end(true);
 
-    const client = connect(profileUrl(profile), clientOptions(profile));
+    const secure = profile.protocol === 'mqtts' || profile.protocol === 'wss';
+    const tls = secure ? await loadTlsMaterial(profile.tls) : {};
+    const client = connect(profileUrl(profile), clientOptions(profile, tls));
     const live: LiveConnection = {
       profile,
       client,
@@ -69,6 +70,7 @@ export class ConnectionManager {
       this.apply(live, { type: 'closed', at: Date.now() });
     });
     client.on('message', (topic, payload, packet) => {
+      const properties = receivedProperties(packet);
       this.record(live, {
         direction: 'in',
         topic,
@@ -76,6 +78,7 @@ export class ConnectionManager {
         qos: packet.qos,
         retain: packet.retain,
         dup: packet.dup,
+        ...(properties ? { properties } : {}),
       });
     });
 
@@ -91,6 +94,8 @@ export class ConnectionManager {
       const onClose = () => {
         done();
         const error = live.state.status === 'closed' ? live.state.error : undefined;
+        // Auto-reconnect is for connections that once worked; a first attempt that fails
+        // is reported, not retried behind the user's back.
         client.end(true);
         reject(new DeskError('CONNECT_FAILED', `Could not connect to ${profileUrl(profile)}: ${error?.message ?? 'connection closed'}`));
       };
@@ -113,16 +118,25 @@ export class ConnectionManager {
    * Subscribes; resolves with the QoS the broker granted.
    * @throws DeskError INVALID_ARGUMENTS for a bad filter, MQTT_ERROR when the broker refuses.
    */
-  async subscribe(connectionId: string, filter: string, qos: 0 | 1 | 2): Promise<SubscriptionInfo> {
+  async subscribe(connectionId: string, filter: string, qos: 0 | 1 | 2, options?: SubscribeOptions): Promise<SubscriptionInfo> {
     const check = checkTopicFilter(filter);
     if (!check.ok) throw new DeskError('INVALID_ARGUMENTS', check.reason, { filter: check.reason });
     const live = this.connected(connectionId);
-    const granted = await live.client.subscribeAsync(filter, { qos });
+    const v5 = live.profile.mqttVersion === '5.0';
+    if (options && !v5 && Object.values(options).some((v) => v !== undefined)) {
+      throw new DeskError('INVALID_ARGUMENTS', 'Subscription options need MQTT 5.0', { options: 'Subscription options need MQTT 5.0' });
+    }
+    const { subscriptionIdentifier, ...flags } = options ?? {};
+    const granted = await live.client.subscribeAsync(filter, {
+      qos,
+      ...(v5 ? { nl: flags.noLocal ?? false, rap: flags.retainAsPublished ?? false, rh: flags.retainHandling ?? 0 } : {}),
+      ...(subscriptionIdentifier !== undefined ? { properties: { subscriptionIdentifier } } : {}),
+    });
     const grantedQos = granted[0]?.qos ?? 0x80;
     if (grantedQos !== 0 && grantedQos !== 1 && grantedQos !== 2) {
       throw new DeskError('MQTT_ERROR', `The broker refused the subscription to ${filter} (reason code 0x${grantedQos.toString(16)})`);
     }
-    const info: SubscriptionInfo = { filter, qos: grantedQos };
+    const info: SubscriptionInfo = { filter, qos: grantedQos, ...(options ? { options } : {}) };
     live.subscriptions.set(filter, info);
     this.emitState(live);
     return info;
@@ -142,14 +156,24 @@ export class ConnectionManager {
    * QoS 1/2, once acknowledged).
    * @throws DeskError INVALID_ARGUMENTS for a bad topic.
    */
-  async publish(connectionId: string, topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean): Promise<{ bytes: number }> {
-    const check = checkTopicName(topic);
+  async publish(
+    connectionId: string,
+    message: { topic: string; payload: Uint8Array; qos: 0 | 1 | 2; retain: boolean; properties?: MessageProperties | undefined },
+  ): Promise<{ bytes: number }> {
+    const { topic, payload, qos, retain, properties } = message;
+    // An empty topic is allowed only when a topic alias stands in for it [MQTT-3.3.2-8].
+    const check = topic === '' && properties?.topicAlias !== undefined ? { ok: true as const } : checkTopicName(topic);
     if (!check.ok) throw new DeskError('INVALID_ARGUMENTS', check.reason, { topic: check.reason });
     const live = this.connected(connectionId);
+    if (properties && live.profile.mqttVersion !== '5.0') {
+      throw new DeskError('INVALID_ARGUMENTS', 'Message properties need MQTT 5.0', { properties: 'Message properties need MQTT 5.0' });
+    }
+    const options: IClientPublishOptions = { qos, retain };
+    if (properties) options.properties = publishProperties(properties);
     // Logged as it goes on the wire, so the log order is the wire order (a QoS 1 echo can
     // arrive before our PUBACK).
-    this.record(live, { direction: 'out', topic, payload, qos, retain, dup: false });
-    await live.client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos, retain });
+    this.record(live, { direction: 'out', topic, payload, qos, retain, dup: false, ...(properties ? { properties } : {}) });
+    await live.client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), options);
     return { bytes: payload.byteLength };
   }
 
@@ -200,20 +224,36 @@ export class ConnectionManager {
   }
 }
 
-function clientOptions(profile: Profile): IClientOptions {
-  const level = PROTOCOL_LEVEL[profile.mqttVersion];
-  return {
-    protocolVersion: level,
-    ...(level === 3 ? { protocolId: 'MQIsdp' as const } : {}),
-    clientId: profile.clientId || `mqttdesk_${randomBytes(4).toString('hex')}`,
-    ...(profile.username ? { username: profile.username } : {}),
-    ...(profile.password ? { password: profile.password } : {}),
-    clean: profile.clean,
-    keepalive: profile.keepalive,
-    connectTimeout: profile.connectTimeout,
-    // Auto-reconnect arrives with the full profile options; until then a drop is final.
-    reconnectPeriod: 0,
-  };
+/** Contract properties → MQTT.js publish properties. */
+function publishProperties(p: MessageProperties): NonNullable<IClientPublishOptions['properties']> {
+  const out: NonNullable<IClientPublishOptions['properties']> = {};
+  if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
+  if (p.messageExpiryInterval !== undefined) out.messageExpiryInterval = p.messageExpiryInterval;
+  if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
+  if (p.responseTopic) out.responseTopic = p.responseTopic;
+  if (p.correlationData) out.correlationData = Buffer.from(p.correlationData);
+  if (p.contentType) out.contentType = p.contentType;
+  const user = toUserProperties(p.userProperties ?? []);
+  if (user) out.userProperties = user;
+  return out;
+}
+
+/** A received PUBLISH's MQTT 5 properties in the contract's form; undefined when none. */
+function receivedProperties(packet: IPublishPacket): MessageProperties | undefined {
+  const p = packet.properties;
+  if (!p || Object.keys(p).length === 0) return undefined;
+  const out: MessageProperties = {};
+  if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
+  if (p.messageExpiryInterval !== undefined) out.messageExpiryInterval = p.messageExpiryInterval;
+  if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
+  if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
+  if (p.correlationData !== undefined) out.correlationData = new Uint8Array(p.correlationData);
+  if (p.contentType !== undefined) out.contentType = p.contentType;
+  if (p.userProperties) out.userProperties = fromUserProperties(p.userProperties);
+  if (p.subscriptionIdentifier !== undefined) {
+    out.subscriptionIdentifiers = Array.isArray(p.subscriptionIdentifier) ? p.subscriptionIdentifier : [p.subscriptionIdentifier];
+  }
+  return out;
 }
 
 /** MQTT.js errors carry the CONNACK/DISCONNECT reason code in `code` when there is one. */

@@ -23,7 +23,14 @@ export class ProfileStore {
   readonly file: string;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(configDir: string) {
+  /**
+   * @param verify extra checks that need Node (files, PEM parsing); throws DeskError
+   *   INVALID_PROFILE with field messages to refuse the save.
+   */
+  constructor(
+    configDir: string,
+    private readonly verify: (profile: Profile) => Promise<void> = async () => undefined,
+  ) {
     this.file = path.join(configDir, 'profiles.json');
   }
 
@@ -49,9 +56,10 @@ export class ProfileStore {
       const first = Object.entries(check.fields)[0];
       throw new DeskError('INVALID_PROFILE', `Profile is not valid: ${first?.[1] ?? 'unknown problem'}`, check.fields);
     }
+    const profile: Profile = { ...check.profile, id: check.profile.id ?? randomUUID() };
+    await this.verify(profile);
     return this.serial(async () => {
       const profiles = await this.read();
-      const profile: Profile = { ...check.profile, id: check.profile.id ?? randomUUID() };
       const index = profiles.findIndex((p) => p.id === profile.id);
       if (index >= 0) profiles[index] = profile;
       else profiles.push(profile);

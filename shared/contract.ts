@@ -10,6 +10,35 @@ import type { Profile } from './profile';
 
 const id = z.string().min(1, 'id must not be empty').max(200);
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'QoS must be 0, 1 or 2' });
+const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'must be bytes' });
+
+/** MQTT 5 PUBLISH properties a user can set. */
+const publishProperties = z
+  .object({
+    payloadFormatIndicator: z.boolean().optional(),
+    messageExpiryInterval: z.number().int().min(0).max(4294967295).optional(),
+    topicAlias: z.number().int().min(1, 'Topic alias must be between 1 and 65535').max(65535, 'Topic alias must be between 1 and 65535').optional(),
+    responseTopic: z.string().optional(),
+    correlationData: bytes.optional(),
+    userProperties: z.array(z.object({ key: z.string().min(1), value: z.string() })).optional(),
+    contentType: z.string().optional(),
+  })
+  .strict();
+
+/** MQTT 5 subscription options. */
+const subscribeOptions = z
+  .object({
+    noLocal: z.boolean().optional(),
+    retainAsPublished: z.boolean().optional(),
+    retainHandling: z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'Retain handling must be 0, 1 or 2' }).optional(),
+    subscriptionIdentifier: z
+      .number()
+      .int()
+      .min(1, 'Subscription identifier must be between 1 and 268435455')
+      .max(268435455, 'Subscription identifier must be between 1 and 268435455')
+      .optional(),
+  })
+  .strict();
 
 /** Argument schemas: every call is validated against these before a handler runs. */
 export const commandArgs = {
@@ -19,24 +48,36 @@ export const commandArgs = {
   'connections.list': z.object({}).strict(),
   'connections.connect': z.object({ profileId: id }).strict(),
   'connections.disconnect': z.object({ connectionId: id }).strict(),
-  'subscriptions.subscribe': z.object({ connectionId: id, filter: z.string(), qos }).strict(),
+  'subscriptions.subscribe': z.object({ connectionId: id, filter: z.string(), qos, options: subscribeOptions.optional() }).strict(),
   'subscriptions.unsubscribe': z.object({ connectionId: id, filter: z.string() }).strict(),
   'messages.publish': z
     .object({
       connectionId: id,
       topic: z.string(),
-      payload: z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'payload must be bytes' }),
+      payload: bytes,
       qos,
       retain: z.boolean(),
+      properties: publishProperties.optional(),
     })
     .strict(),
 } satisfies Record<keyof CommandResults, z.ZodType>;
 
+/** MQTT 5 subscription options, as sent in SUBSCRIBE. */
+export type SubscribeOptions = z.output<typeof subscribeOptions>;
+
 /** A subscription as the backend holds it for a connection. */
 export interface SubscriptionInfo {
   filter: string;
+  /** The QoS the broker granted. */
   qos: 0 | 1 | 2;
+  options?: SubscribeOptions;
 }
+
+/** MQTT 5 PUBLISH properties, as sent or received. */
+export type MessageProperties = z.output<typeof publishProperties> & {
+  /** Received only: the identifiers of every subscription that matched. */
+  subscriptionIdentifiers?: number[];
+};
 
 /** What the UI needs to draw one live connection. */
 export interface ConnectionSnapshot {
@@ -84,6 +125,8 @@ export interface MessageRecord {
   dup: boolean;
   /** Milliseconds since the epoch when the backend saw it. */
   time: number;
+  /** MQTT 5 properties, when the message had any. */
+  properties?: MessageProperties;
 }
 
 /** Messages gathered over one batch interval for one connection. */

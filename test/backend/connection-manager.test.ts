@@ -13,27 +13,10 @@ import { ConnectionManager } from '../../backend/connection-manager';
 import { EventHub } from '../../backend/event-hub';
 import type { ConnectionSnapshot, MessageBatch } from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
-import type { Profile } from '../../shared/profile';
 import { freePort, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { testProfile } from '../helpers/profiles';
 
-function profile(port: number, patch: Partial<Profile> = {}): Profile {
-  return {
-    id: `p-${Math.random().toString(16).slice(2)}`,
-    name: 'Test',
-    protocol: 'mqtt',
-    host: '127.0.0.1',
-    port,
-    path: '/mqtt',
-    mqttVersion: '3.1.1',
-    clientId: '',
-    username: '',
-    password: '',
-    clean: true,
-    keepalive: 60,
-    connectTimeout: 5000,
-    ...patch,
-  };
-}
+const profile = testProfile;
 
 function recorder() {
   const hub = new EventHub();
@@ -70,7 +53,7 @@ describe('ConnectionManager against mosquitto', () => {
     expect(states.map((s) => s.state.status)).toEqual(['connecting', 'connected']);
 
     await expect(manager.subscribe(p.id, 'demo/#', 1)).resolves.toEqual({ filter: 'demo/#', qos: 1 });
-    await manager.publish(p.id, 'demo/room1', new TextEncoder().encode('{"t":21.5}'), 1, false);
+    await manager.publish(p.id, { topic: 'demo/room1', payload: new TextEncoder().encode('{"t":21.5}'), qos: 1, retain: false });
     await until(() => batches.flatMap((b) => b.messages).some((m) => m.direction === 'in'));
     const messages = batches.flatMap((b) => b.messages);
     expect(messages.map((m) => [m.direction, m.topic, m.qos, m.retain, new TextDecoder().decode(m.payload)])).toEqual([
@@ -105,12 +88,12 @@ describe('ConnectionManager against mosquitto', () => {
     const p = profile(mosquitto.port);
     await manager.connect(p);
     await expect(manager.subscribe(p.id, 'a/#/b', 0)).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS', fields: { filter: "'#' must be the last level" } });
-    await expect(manager.publish(p.id, 'a/+', new Uint8Array(), 0, false)).rejects.toMatchObject({
+    await expect(manager.publish(p.id, { topic: 'a/+', payload: new Uint8Array(), qos: 0, retain: false })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENTS',
       fields: { topic: 'Topic must not contain wildcards (+ or #)' },
     });
     await manager.disconnect(p.id);
-    await expect(manager.publish(p.id, 'a', new Uint8Array(), 0, false)).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
+    await expect(manager.publish(p.id, { topic: 'a', payload: new Uint8Array(), qos: 0, retain: false })).rejects.toMatchObject({ code: 'NOT_CONNECTED' });
     await expect(manager.subscribe('nope', 'a', 0)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 

@@ -68,3 +68,15 @@ describe('ProfileStore', () => {
     await expect(store.list()).rejects.toThrow(/profile #1 is not valid \(port: Port must be a number\)/);
   });
 });
+
+describe('backend profiles.save', () => {
+  it('refuses an mqtts profile whose CA file does not exist, naming the field', async () => {
+    const { createBackend } = await import('../../backend/backend');
+    const backend = createBackend({ configDir: dir });
+    const result = await backend.dispatch('profiles.save', { profile: { ...input, protocol: 'mqtts', tls: { ca: '/missing/ca.pem' } } });
+    expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_PROFILE', fields: { 'tls.ca': 'CA file not found: /missing/ca.pem' } } });
+    await expect(backend.dispatch('profiles.list', {})).resolves.toEqual({ ok: true, value: [] });
+    // The same path on a plain mqtt profile is not checked: TLS settings are unused there.
+    await expect(backend.dispatch('profiles.save', { profile: { ...input, tls: { ca: '/missing/ca.pem' } } })).resolves.toMatchObject({ ok: true });
+  });
+});

@@ -10,9 +10,9 @@ import { connectAsync } from 'mqtt';
 import { ConnectionManager } from '../../backend/connection-manager';
 import { EventHub } from '../../backend/event-hub';
 import type { MessageBatch } from '../../shared/contract';
-import type { Profile } from '../../shared/profile';
 import { encodeWire } from '../../shared/rpc';
 import { startMosquitto } from '../helpers/mosquitto';
+import { testProfile } from '../helpers/profiles';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
 const PAYLOAD = Buffer.alloc(100, 0x61);
@@ -63,21 +63,7 @@ async function appIngest(port: number): Promise<{ seconds: number; received: num
     wireBytes += encodeWire({ kind: 'event', stream, data: batch }).length;
   });
   const manager = new ConnectionManager(hub);
-  const profile: Profile = {
-    id: 'bench',
-    name: 'bench',
-    protocol: 'mqtt',
-    host: '127.0.0.1',
-    port,
-    path: '/mqtt',
-    mqttVersion: '3.1.1',
-    clientId: 'bench-app',
-    username: '',
-    password: '',
-    clean: true,
-    keepalive: 60,
-    connectTimeout: 5000,
-  };
+  const profile = testProfile(port, { id: 'bench', name: 'bench', clientId: 'bench-app' });
   await manager.connect(profile);
   await manager.subscribe('bench', 'bench/app', 0);
   const start = process.hrtime.bigint();

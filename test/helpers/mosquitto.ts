@@ -15,6 +15,8 @@ export interface Mosquitto {
   /** Everything mosquitto logged so far (it runs with -v). */
   log(): string;
   stop(): Promise<void>;
+  /** Stops and starts again on the same port with the same configuration. */
+  restart(): Promise<void>;
 }
 
 /** Asks the OS for a free TCP port on 127.0.0.1. */
@@ -54,33 +56,47 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<Mosqui
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ...extraConfig, ''].join('\n'));
   const binary = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
-  const child: ChildProcess = spawn(binary, ['-c', conf, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await Promise.race([
-      waitForPort(port),
-      exited.then(() => {
-        throw new Error(`mosquitto exited at start:\n${output}`);
-      }),
-    ]);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
+  let child: ChildProcess;
+  let exited: Promise<void>;
+
+  const launch = async () => {
+    child = spawn(binary, ['-c', conf, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    const current = child;
+    exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+    try {
+      await Promise.race([
+        waitForPort(port),
+        exited.then(() => {
+          throw new Error(`mosquitto exited at start:\n${output}`);
+        }),
+      ]);
+    } catch (error) {
+      current.kill('SIGKILL');
+      throw error;
+    }
+  };
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(child.pid!, 'SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  await launch();
   return {
     port,
-    pid: child.pid!,
+    get pid() {
+      return child.pid!;
+    },
     log: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(child.pid!, 'SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
+    stop,
+    restart: async () => {
+      await stop();
+      await launch();
     },
   };
 }

@@ -44,3 +44,43 @@ describe('profileUrl', () => {
     expect(profileUrl(profile)).toBe(url);
   });
 });
+
+describe('profile sections', () => {
+  it('fills TLS, will and MQTT 5 defaults', () => {
+    const check = checkProfile({ name: 'x', protocol: 'mqtts', host: 'h', port: 8883 });
+    expect(check).toMatchObject({
+      ok: true,
+      profile: {
+        tls: { ca: '', cert: '', key: '', rejectUnauthorized: true },
+        will: { enabled: false, qos: 0, retain: false, userProperties: [] },
+        mqtt5: { requestProblemInformation: true, userProperties: [] },
+        autoReconnect: false,
+        reconnectPeriod: 4000,
+      },
+    });
+  });
+
+  it.each([
+    [{ will: { enabled: true, topic: 'a/#' } }, 'will.topic', 'Will topic: Topic must not contain wildcards (+ or #)'],
+    [{ will: { enabled: true, topic: '' } }, 'will.topic', 'Will topic: Topic must not be empty'],
+    [{ will: { enabled: true, topic: 'a', payload: '{', payloadFormat: 'json' } }, 'will.payload', /not valid JSON/],
+    [{ will: { enabled: true, topic: 'a', payload: 'zz', payloadFormat: 'hex' } }, 'will.payload', /Invalid hex/],
+    [{ will: { enabled: true, topic: 'a', responseTopic: 'r/+' } }, 'will.responseTopic', /Response topic/],
+    [{ will: { enabled: true, topic: 'a', qos: 3 } }, 'will.qos', 'QoS must be 0, 1 or 2'],
+    [{ tls: { cert: '/c.pem' } }, 'tls.key', 'A client certificate needs its private key'],
+    [{ tls: { key: '/k.pem' } }, 'tls.cert', 'A private key needs its client certificate'],
+    [{ tls: { alpn: 'mqtt;;' } }, 'tls.alpn', /ALPN must be protocol names/],
+    [{ mqtt5: { receiveMaximum: 0 } }, 'mqtt5.receiveMaximum', 'Receive maximum must be between 1 and 65535'],
+    [{ mqtt5: { sessionExpiryInterval: -1 } }, 'mqtt5.sessionExpiryInterval', 'Session expiry must be between 0 and 4294967295'],
+    [{ mqtt5: { userProperties: [{ key: '', value: 'x' }] } }, 'mqtt5.userProperties.0.key', 'User property name must not be empty'],
+    [{ reconnectPeriod: 10 }, 'reconnectPeriod', 'Reconnect period must be between 100 and 3600000'],
+  ])('%j → %s', (patch, field, message) => {
+    const check = checkProfile({ ...base, ...patch });
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.fields[field]).toMatch(message);
+  });
+
+  it('ignores a will topic while the will is off', () => {
+    expect(checkProfile({ ...base, will: { enabled: false, topic: 'a/#' } }).ok).toBe(true);
+  });
+});
