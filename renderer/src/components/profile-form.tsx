@@ -1,8 +1,15 @@
 import type { FormEvent } from 'react';
-import { DEFAULT_PORTS, MQTT_VERSIONS, PROTOCOLS, type ProfileInput } from '../../../shared/profile';
+import { DEFAULT_PORTS, MQTT_VERSIONS, PROTOCOLS, type ProfileValue } from '../../../shared/profile';
 import { cancelDraft, saveDraft, updateDraft } from '../store/actions';
 import { useAppStore } from '../store/app-store';
-import { Field } from './field';
+import { CheckboxField, NumberField, SelectField, TextField } from './form-controls';
+import { AdvancedSection, Mqtt5Section, TlsSection, WillSection } from './profile-sections';
+
+/** A client ID like the backend generates, for the "Generate" button. */
+function randomClientId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return `mqttdesk_${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
 
 /** The connection profile editor: every field validated by the shared schema, errors inline. */
 export function ProfileForm() {
@@ -10,83 +17,59 @@ export function ProfileForm() {
   if (!draft) return null;
   const { value, errors } = draft;
   const isWs = value.protocol === 'ws' || value.protocol === 'wss';
+  const isTls = value.protocol === 'mqtts' || value.protocol === 'wss';
+  const sectionProps = { value, errors, update: updateDraft };
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void saveDraft();
   };
-  const onProtocol = (protocol: ProfileInput['protocol']) => {
+  const onProtocol = (protocol: ProfileValue['protocol']) => {
     // Follow the scheme's default port unless the user typed their own.
-    const portIsDefault = Object.values(DEFAULT_PORTS).includes(Number(value.port));
+    const portIsDefault = Object.values(DEFAULT_PORTS).includes(value.port);
     updateDraft(portIsDefault ? { protocol, port: DEFAULT_PORTS[protocol] } : { protocol });
   };
 
   return (
     <form className="profile-form" aria-label="Connection profile" onSubmit={onSubmit} noValidate>
       <h2>{value.id ? 'Edit connection' : 'New connection'}</h2>
-      <div className="form-grid">
-        <Field label="Name" error={errors.name}>
-          {(p) => <input {...p} value={value.name} onChange={(e) => updateDraft({ name: e.target.value })} />}
-        </Field>
-        <Field label="Protocol" error={errors.protocol}>
-          {(p) => (
-            <select {...p} value={value.protocol} onChange={(e) => onProtocol(e.target.value as ProfileInput['protocol'])}>
-              {PROTOCOLS.map((protocol) => (
-                <option key={protocol} value={protocol}>
-                  {protocol}://
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Host" error={errors.host}>
-          {(p) => <input {...p} value={value.host} onChange={(e) => updateDraft({ host: e.target.value })} />}
-        </Field>
-        <Field label="Port" error={errors.port}>
-          {(p) => (
-            <input
-              {...p}
-              inputMode="numeric"
-              value={Number.isNaN(value.port) ? '' : String(value.port)}
-              onChange={(e) => updateDraft({ port: e.target.value.trim() === '' ? Number.NaN : Number(e.target.value) })}
-            />
-          )}
-        </Field>
-        {isWs ? (
-          <Field label="Path" error={errors.path}>
-            {(p) => <input {...p} value={value.path ?? '/mqtt'} onChange={(e) => updateDraft({ path: e.target.value })} />}
-          </Field>
-        ) : null}
-        <Field label="MQTT version" error={errors.mqttVersion}>
-          {(p) => (
-            <select {...p} value={value.mqttVersion} onChange={(e) => updateDraft({ mqttVersion: e.target.value as ProfileInput['mqttVersion'] })}>
-              {MQTT_VERSIONS.map((version) => (
-                <option key={version} value={version}>
-                  {version}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Client ID" error={errors.clientId}>
-          {(p) => <input {...p} value={value.clientId} placeholder="generated when empty" onChange={(e) => updateDraft({ clientId: e.target.value })} />}
-        </Field>
-        <Field label="Keepalive" error={errors.keepalive}>
-          {(p) => (
-            <input {...p} inputMode="numeric" value={String(value.keepalive ?? 60)} onChange={(e) => updateDraft({ keepalive: Number(e.target.value) })} />
-          )}
-        </Field>
-        <Field label="Username" error={errors.username}>
-          {(p) => <input {...p} autoComplete="off" value={value.username} onChange={(e) => updateDraft({ username: e.target.value })} />}
-        </Field>
-        <Field label="Password" error={errors.password}>
-          {(p) => <input {...p} type="password" autoComplete="off" value={value.password} onChange={(e) => updateDraft({ password: e.target.value })} />}
-        </Field>
-        <label className="checkbox">
-          <input type="checkbox" checked={value.clean ?? true} onChange={(e) => updateDraft({ clean: e.target.checked })} />
-          {value.mqttVersion === '5.0' ? 'Clean start' : 'Clean session'}
-        </label>
-      </div>
+      <fieldset className="form-section" aria-label="General">
+        <legend>General</legend>
+        <div className="form-grid">
+          <TextField label="Name" value={value.name} error={errors.name} onChange={(name) => updateDraft({ name })} />
+          <TextField label="Group" value={value.group} error={errors.group} placeholder="optional" onChange={(group) => updateDraft({ group })} />
+          <SelectField label="Protocol" value={value.protocol} options={PROTOCOLS.map((p) => ({ value: p, label: `${p}://` }))} error={errors.protocol} onChange={onProtocol} />
+          <TextField label="Host" value={value.host} error={errors.host} onChange={(host) => updateDraft({ host })} />
+          <NumberField label="Port" value={value.port} error={errors.port} onChange={(port) => updateDraft({ port: port ?? Number.NaN })} />
+          {isWs ? <TextField label="Path" value={value.path} error={errors.path} onChange={(path) => updateDraft({ path })} /> : null}
+          <SelectField
+            label="MQTT version"
+            value={value.mqttVersion}
+            options={MQTT_VERSIONS.map((v) => ({ value: v, label: v }))}
+            error={errors.mqttVersion}
+            onChange={(mqttVersion) => updateDraft({ mqttVersion })}
+          />
+          <div className="with-button">
+            <TextField label="Client ID" value={value.clientId} error={errors.clientId} placeholder="generated when empty" onChange={(clientId) => updateDraft({ clientId })} />
+            <button type="button" onClick={() => updateDraft({ clientId: randomClientId() })}>
+              Generate
+            </button>
+          </div>
+          <NumberField label="Keepalive (s)" value={value.keepalive} error={errors.keepalive} onChange={(keepalive) => updateDraft({ keepalive: keepalive ?? Number.NaN })} />
+          <CheckboxField label={value.mqttVersion === '5.0' ? 'Clean start' : 'Clean session'} checked={value.clean} onChange={(clean) => updateDraft({ clean })} />
+        </div>
+      </fieldset>
+      <fieldset className="form-section" aria-label="Authentication">
+        <legend>Authentication</legend>
+        <div className="form-grid">
+          <TextField label="Username" value={value.username} error={errors.username} onChange={(username) => updateDraft({ username })} />
+          <TextField label="Password" type="password" value={value.password} error={errors.password} onChange={(password) => updateDraft({ password })} />
+        </div>
+      </fieldset>
+      {isTls ? <TlsSection {...sectionProps} /> : null}
+      <WillSection {...sectionProps} />
+      {value.mqttVersion === '5.0' ? <Mqtt5Section {...sectionProps} /> : null}
+      <AdvancedSection {...sectionProps} />
       <div className="form-actions">
         <button type="submit" className="primary">
           Save

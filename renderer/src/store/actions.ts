@@ -5,7 +5,7 @@
 
 import type { DeskApi } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
-import { checkProfile, newProfileDraft, type ProfileInput } from '../../../shared/profile';
+import { checkProfile, newProfileDraft, type ProfileValue } from '../../../shared/profile';
 import { appendBatch } from './message-log';
 import { describeError, showToast, useAppStore } from './app-store';
 
@@ -56,13 +56,17 @@ export function editProfile(id: string): void {
   if (profile) useAppStore.setState({ draft: { value: { ...profile }, errors: {} } });
 }
 
-/** Changes one field of the draft and re-checks it, so errors clear as the user fixes them. */
-export function updateDraft(patch: Partial<ProfileInput>): void {
+/**
+ * Changes part of the draft and re-checks it: errors already shown update or clear as the
+ * user types, and the section being edited shows its new errors; others wait for Save.
+ */
+export function updateDraft(patch: Partial<ProfileValue>): void {
   const draft = useAppStore.getState().draft;
   if (!draft) return;
   const value = { ...draft.value, ...patch };
   const check = checkProfile(value);
-  const errors = check.ok ? {} : Object.fromEntries(Object.entries(check.fields).filter(([field]) => field in draft.errors || field in patch));
+  const touched = (field: string) => field in draft.errors || (field.split('.')[0] ?? '') in patch;
+  const errors = check.ok ? {} : Object.fromEntries(Object.entries(check.fields).filter(([field]) => touched(field)));
   useAppStore.setState({ draft: { value, errors } });
 }
 

@@ -6,11 +6,11 @@
 import { create } from 'zustand';
 import type { ConnectionSnapshot } from '../../../shared/contract';
 import type { ErrorInfo } from '../../../shared/errors';
-import type { Profile, ProfileInput } from '../../../shared/profile';
+import type { Profile, ProfileValue } from '../../../shared/profile';
 
 /** The profile editor's state while it is open. */
 export interface ProfileDraft {
-  value: ProfileInput;
+  value: ProfileValue;
   /** Field → message, shown next to the field. */
   errors: Record<string, string>;
 }
