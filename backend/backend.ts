@@ -10,6 +10,7 @@ import { ConnectionManager } from './connection-manager';
 import { EventHub } from './event-hub';
 import type { BatcherOptions } from './message-batcher';
 import { ProfileStore } from './profile-store';
+import type { SecretCipher } from './secret-store';
 import { loadTlsMaterial } from './tls-material';
 
 /** What a carrier needs from the backend. */
@@ -23,14 +24,19 @@ export interface Backend {
 export interface BackendOptions {
   configDir: string;
   batcher?: BatcherOptions;
+  /** Seals stored passwords; file permissions only when absent (browser mode). */
+  secretCipher?: SecretCipher;
 }
 
 /** Builds the backend; every contract command is implemented here. */
 export function createBackend(options: BackendOptions): Backend {
   const events = new EventHub();
   // TLS files and PEM are checked at save time too, so a wrong path shows in the editor.
-  const profiles = new ProfileStore(options.configDir, async (profile) => {
-    if (profile.protocol === 'mqtts' || profile.protocol === 'wss') await loadTlsMaterial(profile.tls);
+  const profiles = new ProfileStore(options.configDir, {
+    verify: async (profile) => {
+      if (profile.protocol === 'mqtts' || profile.protocol === 'wss') await loadTlsMaterial(profile.tls);
+    },
+    ...(options.secretCipher ? { cipher: options.secretCipher } : {}),
   });
   const connections = new ConnectionManager(events, options.batcher);
 

@@ -1,7 +1,8 @@
 /**
- * Profiles as one JSON file in the config directory. Writes are atomic (temp file + rename)
- * and serialised; a file that does not parse is reported with its line and never
- * overwritten, so a hand edit gone wrong loses nothing.
+ * Profiles as one JSON file in the config directory, their secrets in a second one (see
+ * secret-store.ts). Writes are atomic (temp file + rename) and serialised; a file that does
+ * not parse is reported with its line and never overwritten, so a hand edit gone wrong
+ * loses nothing.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DeskError } from '../shared/errors';
 import { checkProfile, type Profile } from '../shared/profile';
+import { writeFileAtomic } from './atomic-file';
+import { mergeSecrets, SecretStore, splitSecrets, type ProfileSecrets, type SecretCipher } from './secret-store';
 
 const FILE_VERSION = 1;
 
@@ -23,15 +26,19 @@ export class ProfileStore {
   readonly file: string;
   private queue: Promise<unknown> = Promise.resolve();
 
+  private readonly secrets: SecretStore;
+
   /**
-   * @param verify extra checks that need Node (files, PEM parsing); throws DeskError
-   *   INVALID_PROFILE with field messages to refuse the save.
+   * @param options.verify extra checks that need Node (files, PEM parsing); throws
+   *   DeskError INVALID_PROFILE with field messages to refuse the save.
+   * @param options.cipher seals passwords and passphrases (safeStorage in Electron).
    */
   constructor(
     configDir: string,
-    private readonly verify: (profile: Profile) => Promise<void> = async () => undefined,
+    private readonly options: { verify?: (profile: Profile) => Promise<void>; cipher?: SecretCipher } = {},
   ) {
     this.file = path.join(configDir, 'profiles.json');
+    this.secrets = new SecretStore(configDir, options.cipher);
   }
 
   /** All saved profiles, in saved order. */
@@ -57,7 +64,7 @@ export class ProfileStore {
       throw new DeskError('INVALID_PROFILE', `Profile is not valid: ${first?.[1] ?? 'unknown problem'}`, check.fields);
     }
     const profile: Profile = { ...check.profile, id: check.profile.id ?? randomUUID() };
-    await this.verify(profile);
+    await this.options.verify?.(profile);
     return this.serial(async () => {
       const profiles = await this.read();
       const index = profiles.findIndex((p) => p.id === profile.id);
@@ -86,6 +93,13 @@ export class ProfileStore {
   }
 
   private async read(): Promise<Profile[]> {
+    const profiles = await this.readProfiles();
+    if (profiles.length === 0) return profiles;
+    const secrets = await this.secrets.readAll();
+    return profiles.map((profile) => mergeSecrets(profile, secrets.get(profile.id)));
+  }
+
+  private async readProfiles(): Promise<Profile[]> {
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
@@ -115,17 +129,17 @@ export class ProfileStore {
   }
 
   private async write(profiles: Profile[]): Promise<void> {
-    const body: ProfileFile = { version: FILE_VERSION, profiles };
-    const temp = `${this.file}.${process.pid}.tmp`;
-    try {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      // Owner-only: the file holds passwords until secrets move to encrypted storage.
-      await fs.writeFile(temp, JSON.stringify(body, null, 2) + '\n', { mode: 0o600 });
-      await fs.rename(temp, this.file);
-    } catch (error) {
-      await fs.rm(temp, { force: true });
-      throw new DeskError('STORE_IO', `Cannot write ${this.file}: ${(error as Error).message}`);
-    }
+    const secrets = new Map<string, ProfileSecrets>();
+    const stored = profiles.map((full) => {
+      const split = splitSecrets(full);
+      secrets.set(full.id, split.secrets);
+      return split.profile;
+    });
+    // Secrets first: a crash between the two writes leaves a secret without its profile
+    // (dropped on the next write), never a profile whose password is gone.
+    await this.secrets.writeAll(secrets);
+    const body: ProfileFile = { version: FILE_VERSION, profiles: stored };
+    await writeFileAtomic(this.file, JSON.stringify(body, null, 2) + '\n', 0o600);
   }
 }
 

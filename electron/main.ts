@@ -6,7 +6,8 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Session } from 'electron';
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, SafeStorage, Session } from 'electron';
+import type { SecretCipher } from '../backend/secret-store';
 import { createBackend } from '../backend/backend';
 import { resolveConfigDir } from '../backend/config-dir';
 import { forwardEvents, registerIpc, trustedSender } from './ipc';
@@ -17,6 +18,26 @@ export interface ElectronBoundary {
   BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow;
   ipcMain: Pick<IpcMain, 'handle'>;
   defaultSession: () => Pick<Session, 'setPermissionRequestHandler'>;
+  safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
+}
+
+/**
+ * Seals secrets with the OS keyring through safeStorage. Undefined (file permissions only,
+ * as in browser mode) where no keyring is available; `warn` says so.
+ */
+export function safeStorageCipher(safeStorage: ElectronBoundary['safeStorage'], platform: NodeJS.Platform, warn: (message: string) => void): SecretCipher | undefined {
+  // On Linux without a keyring, safeStorage "encrypts" with a hard-coded key: no better
+  // than the owner-only file, and misleading, so it is not used.
+  const weak = platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text';
+  if (!safeStorage.isEncryptionAvailable() || weak) {
+    warn('No OS keyring is available: connection passwords are stored in a file only your user can read, not encrypted.');
+    return undefined;
+  }
+  return {
+    kind: 'electron-safe-storage',
+    seal: (plain) => safeStorage.encryptString(plain).toString('base64'),
+    open: (sealed) => safeStorage.decryptString(Buffer.from(sealed, 'base64')),
+  };
 }
 
 /** Where the built files are, relative to the bundled main script. */
@@ -52,12 +73,13 @@ export async function startDesktop(electron: ElectronBoundary, paths: ShellPaths
     electron.app.quit();
     return undefined;
   }
-  const backend = createBackend({ configDir: resolveConfigDir() });
+  // safeStorage can only be asked once the app is ready.
+  await electron.app.whenReady();
+  const secretCipher = safeStorageCipher(electron.safeStorage, process.platform, (message) => console.warn(`MQTT Desk: ${message}`));
+  const backend = createBackend({ configDir: resolveConfigDir(), ...(secretCipher ? { secretCipher } : {}) });
   let window: BrowserWindow | undefined;
   const appUrl = pathToFileURL(paths.indexHtml).href;
   registerIpc(electron.ipcMain, backend, trustedSender(() => window?.webContents, appUrl));
-
-  await electron.app.whenReady();
   electron.defaultSession().setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
   window = new electron.BrowserWindow(windowOptions(paths.preload));

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../../backend/profile-store';
+import type { SecretCipher } from '../../backend/secret-store';
 import { DeskError } from '../../shared/errors';
 
 let dir: string;
@@ -78,5 +79,61 @@ describe('backend profiles.save', () => {
     await expect(backend.dispatch('profiles.list', {})).resolves.toEqual({ ok: true, value: [] });
     // The same path on a plain mqtt profile is not checked: TLS settings are unused there.
     await expect(backend.dispatch('profiles.save', { profile: { ...input, tls: { ca: '/missing/ca.pem' } } })).resolves.toMatchObject({ ok: true });
+  });
+});
+
+describe('secrets', () => {
+  const secretInput = { ...input, protocol: 'mqtts', username: 'alice', password: 'pa55word', tls: { passphrase: 'key-pass' } };
+  /** A reversible stand-in for the OS keyring, marking what it sealed. */
+  const rot: SecretCipher = {
+    kind: 'test-rot',
+    seal: (plain) => `rot:${[...plain].reverse().join('')}`,
+    open: (sealed) => [...sealed.slice(4)].reverse().join(''),
+  };
+
+  it('keeps passwords and passphrases out of profiles.json, in an owner-only secrets file', async () => {
+    const saved = await store.save(secretInput);
+    const profilesText = readFileSync(store.file, 'utf8');
+    expect(profilesText).not.toContain('pa55word');
+    expect(profilesText).not.toContain('key-pass');
+    const secretsFile = path.join(path.dirname(store.file), 'secrets.json');
+    expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(secretsFile, 'utf8')).secrets[saved.id]).toEqual({ cipher: 'owner-only-file', password: 'pa55word', passphrase: 'key-pass' });
+    const [loaded] = await new ProfileStore(path.dirname(store.file)).list();
+    expect(loaded).toMatchObject({ username: 'alice', password: 'pa55word', tls: { passphrase: 'key-pass' } });
+  });
+
+  it('seals secrets with the injected cipher', async () => {
+    const sealed = new ProfileStore(path.dirname(store.file), { cipher: rot });
+    const saved = await sealed.save(secretInput);
+    const secretsText = readFileSync(path.join(path.dirname(store.file), 'secrets.json'), 'utf8');
+    expect(secretsText).not.toContain('pa55word');
+    expect(JSON.parse(secretsText).secrets[saved.id].password).toBe('rot:drow55ap');
+    await expect(sealed.get(saved.id)).resolves.toMatchObject({ password: 'pa55word' });
+  });
+
+  it('never overwrites secrets sealed by a cipher it cannot open (desktop keyring read in browser mode)', async () => {
+    const desktop = new ProfileStore(path.dirname(store.file), { cipher: rot });
+    const saved = await desktop.save(secretInput);
+    const browser = new ProfileStore(path.dirname(store.file));
+    const seen = await browser.get(saved.id);
+    expect(seen.password).toBe('');
+    await browser.save({ ...seen, name: 'Renamed in browser mode' });
+    await expect(desktop.get(saved.id)).resolves.toMatchObject({ name: 'Renamed in browser mode', password: 'pa55word' });
+  });
+
+  it('drops the secrets of a deleted profile', async () => {
+    const saved = await store.save(secretInput);
+    await store.delete(saved.id);
+    expect(readFileSync(path.join(path.dirname(store.file), 'secrets.json'), 'utf8')).not.toContain('pa55word');
+  });
+
+  it('reports a corrupt secrets file and leaves it alone', async () => {
+    await store.save(secretInput);
+    const secretsFile = path.join(path.dirname(store.file), 'secrets.json');
+    writeFileSync(secretsFile, '{ nope');
+    await expect(store.list()).rejects.toMatchObject({ code: 'STORE_CORRUPT', message: expect.stringContaining(secretsFile) });
+    await expect(store.save({ ...input, name: 'x' })).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+    expect(readFileSync(secretsFile, 'utf8')).toBe('{ nope');
   });
 });

@@ -5,13 +5,13 @@
  */
 
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../../electron/ipc';
-import { defaultPaths, startDesktop, windowOptions, type ElectronBoundary } from '../../electron/main';
+import { defaultPaths, safeStorageCipher, startDesktop, windowOptions, type ElectronBoundary } from '../../electron/main';
 import { commandArgs } from '../../shared/contract';
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>;
@@ -57,6 +57,13 @@ function fakeElectron() {
     BrowserWindow: FakeWindow,
     ipcMain: { handle: (channel: string, handler: Handler) => handlers.set(channel, handler) },
     defaultSession: () => ({ setPermissionRequestHandler: (h: typeof permissionHandler) => (permissionHandler = h) }),
+    // Stands in for the OS keyring: reversible, and visibly not plaintext.
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+      encryptString: (plain: string) => Buffer.from(`sealed:${plain}`).reverse(),
+      decryptString: (sealed: Buffer) => Buffer.from(sealed).reverse().toString().slice('sealed:'.length),
+    },
   } as unknown as ElectronBoundary;
   return {
     boundary,
@@ -150,11 +157,47 @@ describe('startDesktop', () => {
     expect(fake.sent.some(([channel, stream]) => channel === EVENT_CHANNEL && stream === 'connection.state')).toBe(true);
   });
 
+  it('stores profile passwords sealed by safeStorage', async () => {
+    const handler = fake.handlers.get(CALL_CHANNEL)!;
+    const saved = (await handler(trustedEvent(), 'profiles.save', {
+      profile: { name: 'Secret', protocol: 'mqtt', host: '127.0.0.1', port: 1883, password: 'hunter2' },
+    })) as { value: { id: string } };
+    const secrets = readFileSync(path.join(configDir, 'secrets.json'), 'utf8');
+    expect(secrets).not.toContain('hunter2');
+    expect(JSON.parse(secrets).secrets[saved.value.id].cipher).toBe('electron-safe-storage');
+    const listed = (await handler(trustedEvent(), 'profiles.list', {})) as { value: Array<{ id: string; password: string }> };
+    expect(listed.value.find((p) => p.id === saved.value.id)?.password).toBe('hunter2');
+  });
+
   it('denies new windows, foreign navigation and permission requests', async () => {
     expect(fake.windowOpen({ url: 'https://example.com' })).toEqual({ action: 'deny' });
     let prevented = false;
     fake.contentsEvents.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'https://example.com');
     expect(prevented).toBe(true);
     await expect(fake.askPermission('media')).resolves.toBe(false);
+  });
+});
+
+describe('safeStorageCipher', () => {
+  const storage = (available: boolean, backend: string) =>
+    ({
+      isEncryptionAvailable: () => available,
+      getSelectedStorageBackend: () => backend,
+      encryptString: (s: string) => Buffer.from(s),
+      decryptString: (b: Buffer) => b.toString(),
+    }) as unknown as ElectronBoundary['safeStorage'];
+
+  it.each([
+    [true, 'gnome_libsecret', 'linux', true],
+    [true, 'kwallet5', 'linux', true],
+    [true, 'basic_text', 'linux', false],
+    [false, 'unknown', 'linux', false],
+    [true, 'unknown', 'darwin', true],
+    [false, 'unknown', 'win32', false],
+  ] as const)('encryption available=%s backend=%s on %s → uses keyring: %s', (available, backend, platform, uses) => {
+    const warnings: string[] = [];
+    const cipher = safeStorageCipher(storage(available, backend), platform, (m) => warnings.push(m));
+    expect(cipher !== undefined).toBe(uses);
+    expect(warnings).toEqual(uses ? [] : ['No OS keyring is available: connection passwords are stored in a file only your user can read, not encrypted.']);
   });
 });
