@@ -5,6 +5,8 @@
  */
 
 import type { CommandHandlers } from '../shared/contract';
+import { DeskError } from '../shared/errors';
+import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
 import { ConnectionManager } from './connection-manager';
 import { EventHub } from './event-hub';
@@ -44,6 +46,21 @@ export function createBackend(options: BackendOptions): Backend {
     'profiles.list': () => profiles.list(),
     'profiles.save': ({ profile }) => profiles.save(profile),
     'profiles.delete': ({ id }) => profiles.delete(id),
+    'profiles.export': async ({ ids, includeSecrets }) => {
+      const chosen = (await profiles.list()).filter((p) => !ids || ids.includes(p.id));
+      return { json: JSON.stringify(exportProfiles(chosen, { includeSecrets, now: new Date() }), null, 2) + '\n', count: chosen.length };
+    },
+    'profiles.import': async ({ json }) => {
+      let parsed;
+      try {
+        parsed = parseProfileImport(json);
+      } catch (error) {
+        throw new DeskError('INVALID_ARGUMENTS', (error as Error).message, { json: (error as Error).message });
+      }
+      const imported = [];
+      for (const profile of parsed.profiles) imported.push(await profiles.save(profile, { verify: false }));
+      return { source: parsed.source, imported, skipped: parsed.skipped };
+    },
     'connections.list': async () => connections.list(),
     'connections.connect': async ({ profileId }) => connections.connect(await profiles.get(profileId)),
     'connections.disconnect': ({ connectionId }) => connections.disconnect(connectionId),

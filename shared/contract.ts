@@ -45,6 +45,8 @@ export const commandArgs = {
   'profiles.list': z.object({}).strict(),
   'profiles.save': z.object({ profile: z.unknown() }).strict(),
   'profiles.delete': z.object({ id }).strict(),
+  'profiles.export': z.object({ ids: z.array(id).optional(), includeSecrets: z.boolean().default(false) }).strict(),
+  'profiles.import': z.object({ json: z.string().max(20 * 1024 * 1024, 'The file is larger than 20 MB') }).strict(),
   'connections.list': z.object({}).strict(),
   'connections.connect': z.object({ profileId: id }).strict(),
   'connections.disconnect': z.object({ connectionId: id }).strict(),
@@ -93,6 +95,10 @@ export interface CommandResults {
   /** Profile validation happens in the handler so field messages reach the form. */
   'profiles.save': Profile;
   'profiles.delete': { deleted: boolean };
+  /** The export document as JSON text, ready to download. */
+  'profiles.export': { json: string; count: number };
+  /** Imported profiles are saved as new ones; entries that did not validate are listed. */
+  'profiles.import': { source: 'mqtt-desk' | 'mqttx'; imported: Profile[]; skipped: Array<{ name: string; reason: string }> };
   'connections.list': ConnectionSnapshot[];
   'connections.connect': ConnectionSnapshot;
   'connections.disconnect': ConnectionSnapshot;

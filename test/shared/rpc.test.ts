@@ -13,6 +13,8 @@ const handlers: CommandHandlers = {
     if (id === 'boom') throw new TypeError('exploded');
     return { deleted: id === 'known' };
   },
+  'profiles.export': notUsed,
+  'profiles.import': notUsed,
   'connections.list': async () => [],
   'connections.connect': async ({ profileId }) => {
     throw new DeskError('NOT_FOUND', `No profile with id ${profileId}`);

@@ -1,4 +1,5 @@
-import { selectProfile, startNewProfile } from '../store/actions';
+import { useRef } from 'react';
+import { exportProfiles, importProfiles, selectProfile, startNewProfile } from '../store/actions';
 import { useAppStore } from '../store/app-store';
 
 /** The sidebar: saved connections with a status dot each, and "New connection". */
@@ -6,6 +7,15 @@ export function ConnectionList() {
   const profiles = useAppStore((s) => s.profiles);
   const selected = useAppStore((s) => s.selectedProfileId);
   const connections = useAppStore((s) => s.connections);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const download = (json: string) => {
+    const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = 'mqtt-desk-connections.json';
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
   return (
     <nav className="sidebar" aria-label="Connections">
       <div className="sidebar-header">
@@ -13,6 +23,26 @@ export function ConnectionList() {
         <button type="button" className="primary" onClick={startNewProfile}>
           New connection
         </button>
+        <div className="sidebar-actions">
+          <button type="button" onClick={() => fileInput.current?.click()}>
+            Import
+          </button>
+          <button type="button" onClick={() => void exportProfiles(download)} disabled={profiles.length === 0}>
+            Export
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            accept="application/json,.json"
+            aria-label="Import connections file"
+            hidden
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void file.text().then(importProfiles);
+            }}
+          />
+        </div>
       </div>
       {profiles.length === 0 ? <p className="empty">No connections yet. Create one to get started.</p> : null}
       <ul>

@@ -174,3 +174,26 @@ export async function publish(
     return describeError(error);
   }
 }
+
+/** Imports profiles from an MQTT Desk or MQTTX export file's text; reports what was skipped. */
+export async function importProfiles(json: string): Promise<void> {
+  try {
+    const result = await backend().call('profiles.import', { json });
+    const from = result.source === 'mqttx' ? 'MQTTX' : 'MQTT Desk';
+    const skipped = result.skipped.map((s) => `${s.name} (${s.reason})`).join('; ');
+    showToast(`Imported ${result.imported.length} connection(s) from ${from}.${skipped ? ` Skipped: ${skipped}` : ''}`, result.skipped.length ? 'error' : 'info');
+    await refresh();
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Exports every profile (without secrets) and hands the JSON to `save`. */
+export async function exportProfiles(save: (json: string) => void): Promise<void> {
+  try {
+    const { json } = await backend().call('profiles.export', {});
+    save(json);
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
