@@ -6,11 +6,13 @@
 
 import type { CommandHandlers } from '../shared/contract';
 import { DeskError } from '../shared/errors';
+import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
 import { ConnectionManager } from './connection-manager';
 import { EventHub } from './event-hub';
 import type { BatcherOptions } from './message-batcher';
+import { messagesToCsv, messagesToJson } from './message-store';
 import { ProfileStore } from './profile-store';
 import type { SecretCipher } from './secret-store';
 import { loadTlsMaterial } from './tls-material';
@@ -26,6 +28,7 @@ export interface Backend {
 export interface BackendOptions {
   configDir: string;
   batcher?: BatcherOptions;
+  messageLimits?: RingBufferLimits;
   /** Seals stored passwords; file permissions only when absent (browser mode). */
   secretCipher?: SecretCipher;
 }
@@ -40,7 +43,10 @@ export function createBackend(options: BackendOptions): Backend {
     },
     ...(options.secretCipher ? { cipher: options.secretCipher } : {}),
   });
-  const connections = new ConnectionManager(events, options.batcher);
+  const connections = new ConnectionManager(events, {
+    ...(options.batcher ? { batcher: options.batcher } : {}),
+    ...(options.messageLimits ? { messageLimits: options.messageLimits } : {}),
+  });
 
   const handlers: CommandHandlers = {
     'profiles.list': () => profiles.list(),
@@ -62,6 +68,14 @@ export function createBackend(options: BackendOptions): Backend {
       return { source: parsed.source, imported, skipped: parsed.skipped };
     },
     'connections.list': async () => connections.list(),
+    'messages.get': async ({ connectionId, seq }) => connections.message(connectionId, seq),
+    'messages.export': async ({ connectionId, format }) => {
+      const all = connections.messages(connectionId);
+      return format === 'csv'
+        ? { text: messagesToCsv(all), count: all.length, mimeType: 'text/csv' }
+        : { text: messagesToJson(all), count: all.length, mimeType: 'application/json' };
+    },
+    'messages.clear': async ({ connectionId }) => connections.clearMessages(connectionId),
     'connections.connect': async ({ profileId }) => connections.connect(await profiles.get(profileId)),
     'connections.disconnect': ({ connectionId }) => connections.disconnect(connectionId),
     'subscriptions.subscribe': ({ connectionId, filter, qos, options }) => connections.subscribe(connectionId, filter, qos, options),

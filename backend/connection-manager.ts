@@ -10,7 +10,9 @@ import { DeskError, type ErrorInfo } from '../shared/errors';
 import { profileUrl, type Profile } from '../shared/profile';
 import { checkTopicFilter, checkTopicName } from '../shared/topic';
 import type { EventHub } from './event-hub';
+import type { RingBufferLimits } from '../shared/ring-buffer';
 import { DEFAULT_BATCHER_OPTIONS, MessageBatcher, type BatcherOptions } from './message-batcher';
+import { MessageStore } from './message-store';
 import { clientOptions, fromUserProperties, toUserProperties } from './mqtt-options';
 import { loadTlsMaterial } from './tls-material';
 
@@ -20,7 +22,15 @@ interface LiveConnection {
   state: ConnectionState;
   subscriptions: Map<string, SubscriptionInfo>;
   batcher: MessageBatcher;
+  messages: MessageStore;
   seq: number;
+}
+
+/** Options for {@link ConnectionManager}. */
+export interface ConnectionManagerOptions {
+  batcher?: BatcherOptions;
+  /** Caps of each connection's message store. */
+  messageLimits?: RingBufferLimits;
 }
 
 /** Owns every live connection of the app. */
@@ -29,7 +39,7 @@ export class ConnectionManager {
 
   constructor(
     private readonly events: EventHub,
-    private readonly batcherOptions: BatcherOptions = DEFAULT_BATCHER_OPTIONS,
+    private readonly options: ConnectionManagerOptions = {},
   ) {}
 
   /** Snapshots of every connection that was opened in this run. */
@@ -51,12 +61,15 @@ export class ConnectionManager {
     const secure = profile.protocol === 'mqtts' || profile.protocol === 'wss';
     const tls = secure ? await loadTlsMaterial(profile.tls) : {};
     const client = connect(profileUrl(profile), clientOptions(profile, tls));
+    // Messages survive reconnects: the store and the sequence carry over.
+    const messages = existing?.messages ?? new MessageStore(this.options.messageLimits);
     const live: LiveConnection = {
       profile,
       client,
       state: existing?.state ?? { status: 'idle' },
       subscriptions: new Map(),
-      batcher: new MessageBatcher(profile.id, (batch) => this.events.emit('messages.batch', batch), this.batcherOptions),
+      batcher: new MessageBatcher(profile.id, (batch) => this.events.emit('messages.batch', batch), this.options.batcher ?? DEFAULT_BATCHER_OPTIONS, () => messages.evicted),
+      messages,
       seq: existing?.seq ?? 0,
     };
     this.connections.set(profile.id, live);
@@ -182,8 +195,29 @@ export class ConnectionManager {
     await Promise.all([...this.connections.values()].map((live) => live.client.endAsync(true).catch(() => undefined)));
   }
 
-  private record(live: LiveConnection, message: Omit<MessageRecord, 'seq' | 'time'>): void {
-    live.batcher.add({ ...message, seq: ++live.seq, time: Date.now() });
+  /** One full stored message. @throws DeskError NOT_FOUND when evicted or cleared. */
+  message(connectionId: string, seq: number): MessageRecord {
+    const message = this.get(connectionId).messages.get(seq);
+    if (!message) throw new DeskError('NOT_FOUND', `Message #${seq} is no longer held (evicted by the cap or cleared)`);
+    return message;
+  }
+
+  /** Every stored message of a connection, oldest first. */
+  messages(connectionId: string): MessageRecord[] {
+    return this.get(connectionId).messages.all();
+  }
+
+  /** Empties a connection's message store. */
+  clearMessages(connectionId: string): { cleared: number } {
+    const store = this.get(connectionId).messages;
+    const cleared = store.length;
+    store.clear();
+    return { cleared };
+  }
+
+  private record(live: LiveConnection, message: Omit<MessageRecord, 'seq' | 'time' | 'payloadSize'>): void {
+    const full: MessageRecord = { ...message, seq: ++live.seq, time: Date.now(), payloadSize: message.payload.byteLength };
+    live.batcher.add(live.messages.add(full));
   }
 
   private get(connectionId: string): LiveConnection {

@@ -26,6 +26,7 @@ export class MessageBatcher {
     private readonly connectionId: string,
     private readonly deliver: (batch: MessageBatch) => void,
     private readonly options: BatcherOptions = DEFAULT_BATCHER_OPTIONS,
+    private readonly evicted: () => number = () => 0,
   ) {}
 
   /** Queues one message; the first one after a flush arms the timer. */
@@ -40,7 +41,7 @@ export class MessageBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0 && this.dropped === 0) return;
-    const batch: MessageBatch = { connectionId: this.connectionId, messages: this.pending, dropped: this.dropped };
+    const batch: MessageBatch = { connectionId: this.connectionId, messages: this.pending, dropped: this.dropped, evicted: this.evicted() };
     this.pending = [];
     this.dropped = 0;
     this.deliver(batch);

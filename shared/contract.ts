@@ -48,6 +48,9 @@ export const commandArgs = {
   'profiles.export': z.object({ ids: z.array(id).optional(), includeSecrets: z.boolean().default(false) }).strict(),
   'profiles.import': z.object({ json: z.string().max(20 * 1024 * 1024, 'The file is larger than 20 MB') }).strict(),
   'connections.list': z.object({}).strict(),
+  'messages.get': z.object({ connectionId: id, seq: z.number().int().min(1) }).strict(),
+  'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
+  'messages.clear': z.object({ connectionId: id }).strict(),
   'connections.connect': z.object({ profileId: id }).strict(),
   'connections.disconnect': z.object({ connectionId: id }).strict(),
   'subscriptions.subscribe': z.object({ connectionId: id, filter: z.string(), qos, options: subscribeOptions.optional() }).strict(),
@@ -100,6 +103,10 @@ export interface CommandResults {
   /** Imported profiles are saved as new ones; entries that did not validate are listed. */
   'profiles.import': { source: 'mqtt-desk' | 'mqttx'; imported: Profile[]; skipped: Array<{ name: string; reason: string }> };
   'connections.list': ConnectionSnapshot[];
+  /** The whole message, payload in full. */
+  'messages.get': MessageRecord;
+  'messages.export': { text: string; count: number; mimeType: string };
+  'messages.clear': { cleared: number };
   'connections.connect': ConnectionSnapshot;
   'connections.disconnect': ConnectionSnapshot;
   'subscriptions.subscribe': SubscriptionInfo;
@@ -133,6 +140,8 @@ export interface MessageRecord {
   time: number;
   /** MQTT 5 properties, when the message had any. */
   properties?: MessageProperties;
+  /** The payload's full length; `payload` may hold only a preview of it (see messages.get). */
+  payloadSize: number;
 }
 
 /** Messages gathered over one batch interval for one connection. */
@@ -141,6 +150,8 @@ export interface MessageBatch {
   messages: MessageRecord[];
   /** Messages dropped before this batch because the UI could not keep up. */
   dropped: number;
+  /** Messages the backend's store has evicted by its caps so far (a running total). */
+  evicted: number;
 }
 
 /** The event streams the backend pushes to every attached UI. */

@@ -67,7 +67,7 @@ describe('ConnectionManager against mosquitto', () => {
 
   it('batches a burst into far fewer events than messages, in order, losing none', async () => {
     const { hub, batches } = recorder();
-    const manager = new ConnectionManager(hub, { intervalMs: 50, maxPending: 100_000 });
+    const manager = new ConnectionManager(hub, { batcher: { intervalMs: 50, maxPending: 100_000 } });
     const p = profile(mosquitto.port);
     await manager.connect(p);
     await manager.subscribe(p.id, 'burst/+', 0);

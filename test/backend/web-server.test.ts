@@ -134,7 +134,8 @@ describe('WebSocket', () => {
     app.backend.events.emit('messages.batch', {
       connectionId: 'c1',
       dropped: 0,
-      messages: [{ seq: 1, direction: 'in', topic: 't', payload: new Uint8Array([104, 105]), qos: 0, retain: false, dup: false, time: 1 }],
+      evicted: 0,
+      messages: [{ seq: 1, direction: 'in', topic: 't', payload: new Uint8Array([104, 105]), payloadSize: 2, qos: 0, retain: false, dup: false, time: 1 }],
     });
     for (const message of await got) {
       const data = message.data as { messages: [{ payload: Uint8Array }] };

@@ -16,6 +16,9 @@ const handlers: CommandHandlers = {
   'profiles.export': notUsed,
   'profiles.import': notUsed,
   'connections.list': async () => [],
+  'messages.get': notUsed,
+  'messages.export': notUsed,
+  'messages.clear': notUsed,
   'connections.connect': async ({ profileId }) => {
     throw new DeskError('NOT_FOUND', `No profile with id ${profileId}`);
   },

@@ -3,7 +3,8 @@ import { useEffect, useRef } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { useAppStore } from '../store/app-store';
-import { clearLog, logFor } from '../store/message-log';
+import { clearMessages } from '../store/actions';
+import { logFor } from '../store/message-log';
 
 const ROW_HEIGHT = 56;
 const PREVIEW_BYTES = 512;
@@ -38,10 +39,7 @@ export function MessageList({ connectionId }: { connectionId: string }) {
         </span>
         <button
           type="button"
-          onClick={() => {
-            clearLog(connectionId);
-            useAppStore.setState((s) => ({ messageRevision: { ...s.messageRevision, [connectionId]: (s.messageRevision[connectionId] ?? 0) + 1 } }));
-          }}
+          onClick={() => void clearMessages(connectionId)}
         >
           Clear
         </button>
@@ -92,7 +90,7 @@ function MessageRow({ message, top }: { message: MessageRecord; top: number }) {
         <span className={message.retain ? 'badge badge-on' : 'badge badge-off'}>{message.retain ? 'retained' : 'not retained'}</span>
         {message.dup ? <span className="badge">dup</span> : null}
         <time dateTime={new Date(message.time).toISOString()}>{formatTime(message.time)}</time>
-        <span className="muted">{message.payload.byteLength} B</span>
+        <span className="muted">{message.payloadSize} B</span>
       </div>
       <div className="payload-preview">{preview}</div>
     </div>

@@ -6,7 +6,7 @@
 import type { DeskApi } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { checkProfile, newProfileDraft, type ProfileValue } from '../../../shared/profile';
-import { appendBatch } from './message-log';
+import { appendBatch, clearLog } from './message-log';
 import { describeError, showToast, useAppStore } from './app-store';
 
 let api: DeskApi | undefined;
@@ -193,6 +193,17 @@ export async function exportProfiles(save: (json: string) => void): Promise<void
   try {
     const { json } = await backend().call('profiles.export', {});
     save(json);
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Clears a connection's messages in the backend and in the page. */
+export async function clearMessages(connectionId: string): Promise<void> {
+  clearLog(connectionId);
+  useAppStore.setState((s) => ({ messageRevision: { ...s.messageRevision, [connectionId]: (s.messageRevision[connectionId] ?? 0) + 1 } }));
+  try {
+    await backend().call('messages.clear', { connectionId });
   } catch (error) {
     showToast(describeError(error));
   }

@@ -1,0 +1,121 @@
+/**
+ * Every message of a connection, newest kept, capped in count and bytes (defaults 100,000
+ * messages / 256 MB). The UI gets previews in batches; the full payload, exports and
+ * anything scrolled back to come from here. Evictions are counted, never silent.
+ */
+
+import type { MessageRecord } from '../shared/contract';
+import { base64Encode } from '../shared/base64';
+import { RingBuffer, type RingBufferLimits } from '../shared/ring-buffer';
+import { utf8DecodeStrict } from '../shared/utf8';
+
+/** Default caps per connection. */
+export const DEFAULT_MESSAGE_LIMITS: RingBufferLimits = { maxItems: 100_000, maxBytes: 256 * 1024 * 1024 };
+
+/** Payload bytes sent to the UI with each message; the rest is fetched on request. */
+export const PREVIEW_BYTES = 4096;
+
+/** Approximate memory held by one record. */
+function sizeOf(message: MessageRecord): number {
+  return message.payload.byteLength + message.topic.length * 2 + 128;
+}
+
+/** One connection's stored messages. */
+export class MessageStore {
+  private readonly buffer: RingBuffer<MessageRecord>;
+
+  constructor(limits: RingBufferLimits = DEFAULT_MESSAGE_LIMITS) {
+    this.buffer = new RingBuffer(limits, sizeOf);
+  }
+
+  /** Messages evicted by the caps so far. */
+  get evicted(): number {
+    return this.buffer.evicted;
+  }
+
+  /** Messages held. */
+  get length(): number {
+    return this.buffer.length;
+  }
+
+  /** Stores a message and returns what the UI gets: the same record with at most PREVIEW_BYTES of payload. */
+  add(message: MessageRecord): MessageRecord {
+    this.buffer.push(message);
+    if (message.payload.byteLength <= PREVIEW_BYTES) return message;
+    return { ...message, payload: message.payload.subarray(0, PREVIEW_BYTES) };
+  }
+
+  /** The full message with this sequence number, if still held. */
+  get(seq: number): MessageRecord | undefined {
+    const first = this.buffer.at(0);
+    if (!first) return undefined;
+    // Sequence numbers are contiguous within a store, so the position is direct.
+    const message = this.buffer.at(seq - first.seq);
+    return message?.seq === seq ? message : undefined;
+  }
+
+  /** Every held message, oldest first. */
+  all(): MessageRecord[] {
+    return this.buffer.toArray();
+  }
+
+  /** Forgets everything (the eviction count restarts too). */
+  clear(): void {
+    this.buffer.clear();
+  }
+}
+
+/** One message in an export: payload as UTF-8 text where it is, base64 otherwise. */
+interface ExportedMessage {
+  seq: number;
+  time: string;
+  direction: 'in' | 'out';
+  topic: string;
+  qos: number;
+  retain: boolean;
+  dup: boolean;
+  payloadSize: number;
+  payloadEncoding: 'utf8' | 'base64';
+  payload: string;
+  properties?: unknown;
+}
+
+function exported(message: MessageRecord): ExportedMessage {
+  const text = utf8DecodeStrict(message.payload);
+  const properties = message.properties
+    ? { ...message.properties, ...(message.properties.correlationData ? { correlationData: base64Encode(message.properties.correlationData) } : {}) }
+    : undefined;
+  return {
+    seq: message.seq,
+    time: new Date(message.time).toISOString(),
+    direction: message.direction,
+    topic: message.topic,
+    qos: message.qos,
+    retain: message.retain,
+    dup: message.dup,
+    payloadSize: message.payloadSize,
+    payloadEncoding: text === undefined ? 'base64' : 'utf8',
+    payload: text ?? base64Encode(message.payload),
+    ...(properties ? { properties } : {}),
+  };
+}
+
+/** Messages as a JSON document. */
+export function messagesToJson(messages: readonly MessageRecord[]): string {
+  return JSON.stringify(messages.map(exported), null, 2) + '\n';
+}
+
+const CSV_COLUMNS = ['seq', 'time', 'direction', 'topic', 'qos', 'retain', 'dup', 'payloadSize', 'payloadEncoding', 'payload', 'properties'] as const;
+
+/** Messages as CSV (RFC 4180: quoted fields, CRLF line ends). */
+export function messagesToCsv(messages: readonly MessageRecord[]): string {
+  const quote = (value: unknown) => {
+    const text = value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const rows = messages.map((message) => {
+    const row = exported(message);
+    return CSV_COLUMNS.map((column) => quote(row[column])).join(',');
+  });
+  return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+}

@@ -1,0 +1,119 @@
+/**
+ * The backend's message store: capped in items and bytes with evictions counted, previews
+ * for the UI with the full payload on request, and JSON/CSV exports — unit-level and
+ * through a real connection to mosquitto.
+ */
+
+import { connectAsync } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend, type Backend } from '../../backend/backend';
+import { MessageStore, messagesToCsv, messagesToJson, PREVIEW_BYTES } from '../../backend/message-store';
+import type { CommandResults, MessageBatch, MessageRecord } from '../../shared/contract';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const record = (seq: number, payload: Uint8Array | string, extra: Partial<MessageRecord> = {}): MessageRecord => {
+  const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+  return { seq, direction: 'in', topic: 't', payload: bytes, payloadSize: bytes.byteLength, qos: 0, retain: false, dup: false, time: Date.UTC(2026, 10, 23, 9, 0, 0, seq), ...extra };
+};
+
+describe('MessageStore', () => {
+  it('hands out previews of large payloads and keeps the full one', () => {
+    const store = new MessageStore();
+    const big = new Uint8Array(PREVIEW_BYTES * 3).fill(65);
+    const preview = store.add(record(1, big));
+    expect(preview.payload.byteLength).toBe(PREVIEW_BYTES);
+    expect(preview.payloadSize).toBe(PREVIEW_BYTES * 3);
+    expect(store.get(1)?.payload.byteLength).toBe(PREVIEW_BYTES * 3);
+    const small = record(2, 'hi');
+    expect(store.add(small)).toBe(small);
+  });
+
+  it('evicts the oldest by count and by bytes, counting them, and finds the rest by sequence', () => {
+    const byCount = new MessageStore({ maxItems: 3, maxBytes: Infinity });
+    for (let seq = 1; seq <= 5; seq++) byCount.add(record(seq, `m${seq}`));
+    expect(byCount.evicted).toBe(2);
+    expect(byCount.get(2)).toBeUndefined();
+    expect(byCount.get(3)?.seq).toBe(3);
+    expect(byCount.get(5)?.seq).toBe(5);
+    expect(byCount.get(6)).toBeUndefined();
+
+    const byBytes = new MessageStore({ maxItems: 1000, maxBytes: 3 * (1000 + 130) });
+    for (let seq = 1; seq <= 10; seq++) byBytes.add(record(seq, new Uint8Array(1000)));
+    expect(byBytes.length).toBe(3);
+    expect(byBytes.evicted).toBe(7);
+  });
+
+  it('exports JSON with text payloads as text and binary ones as base64', () => {
+    const json = JSON.parse(messagesToJson([record(1, '{"t":21.5}'), record(2, new Uint8Array([0xff, 0x00]), { properties: { correlationData: new Uint8Array([1]), contentType: 'x' } })]));
+    expect(json[0]).toMatchObject({ seq: 1, topic: 't', payloadEncoding: 'utf8', payload: '{"t":21.5}', time: '2026-11-23T09:00:00.001Z' });
+    expect(json[1]).toMatchObject({ payloadEncoding: 'base64', payload: '/wA=', properties: { correlationData: 'AQ==', contentType: 'x' } });
+  });
+
+  it('exports CSV with quoting where fields need it', () => {
+    const csv = messagesToCsv([record(1, 'a,"b"\nc', { topic: 'x/y' })]);
+    expect(csv).toBe(
+      'seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties\r\n' +
+        '1,2026-11-23T09:00:00.001Z,in,x/y,0,false,false,7,utf8,"a,""b""\nc",\r\n',
+    );
+  });
+});
+
+describe('messages through the backend', () => {
+  let mosquitto: Mosquitto;
+  let backend: Backend;
+  let dir: string;
+  const batches: MessageBatch[] = [];
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-messages-'));
+    backend = createBackend({ configDir: dir, messageLimits: { maxItems: 50, maxBytes: 64 * 1024 * 1024 } });
+    backend.events.subscribe((stream, data) => stream === 'messages.batch' && batches.push(data as MessageBatch));
+  });
+  afterAll(async () => {
+    await backend.close();
+    await mosquitto.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function call<K extends keyof CommandResults>(command: K, args: unknown): Promise<CommandResults[K]> {
+    const result = await backend.dispatch(command, args);
+    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+    return result.value as CommandResults[K];
+  }
+
+  it('sends a preview of a 200 KB payload, serves it whole on request, caps and exports the rest', async () => {
+    const profile = await call('profiles.save', { profile: { name: 'm', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
+    await call('connections.connect', { profileId: profile.id });
+    await call('subscriptions.subscribe', { connectionId: profile.id, filter: 'big/#', qos: 1 });
+    const publisher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`);
+    const big = Buffer.alloc(200 * 1024, 0x42);
+    await publisher.publishAsync('big/one', big, { qos: 1 });
+    for (let i = 0; i < 60; i++) await publisher.publishAsync('big/small', `n${i}`, { qos: 1 });
+    const received = () => batches.flatMap((b) => b.messages);
+    for (let i = 0; i < 100 && received().length < 61; i++) await new Promise((r) => setTimeout(r, 50));
+    await publisher.endAsync();
+
+    const first = received()[0]!;
+    expect(first.payloadSize).toBe(big.length);
+    expect(first.payload.byteLength).toBe(PREVIEW_BYTES);
+    // 61 messages into a store of 50: the big one was evicted and is no longer served.
+    await expect(call('messages.get', { connectionId: profile.id, seq: first.seq })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(batches.at(-1)!.evicted).toBe(11);
+    const last = received().at(-1)!;
+    const full = await call('messages.get', { connectionId: profile.id, seq: last.seq });
+    expect(new TextDecoder().decode(full.payload)).toBe('n59');
+
+    const csv = await call('messages.export', { connectionId: profile.id, format: 'csv' });
+    expect(csv.count).toBe(50);
+    expect(csv.mimeType).toBe('text/csv');
+    expect(csv.text.trim().split('\r\n')).toHaveLength(51);
+    const json = await call('messages.export', { connectionId: profile.id, format: 'json' });
+    expect(JSON.parse(json.text).at(-1)).toMatchObject({ topic: 'big/small', payload: 'n59' });
+    await expect(call('messages.clear', { connectionId: profile.id })).resolves.toEqual({ cleared: 50 });
+    await expect(call('messages.export', { connectionId: profile.id, format: 'json' })).resolves.toMatchObject({ count: 0 });
+  });
+});
