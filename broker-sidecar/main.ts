@@ -1,7 +1,88 @@
 /**
- * `mqtt-desk-broker`: the sidecar broker. The full MQTT 3.1/3.1.1/5.0 broker is built
- * under its own issue; until then this entry says so instead of pretending to listen.
+ * `mqtt-desk-broker`: the sidecar broker's command line. Mosquitto-like flags and log
+ * lines, so people who know `mosquitto -p 1883 -v` know this too.
  */
 
-console.error('mqtt-desk-broker: the sidecar broker is not built yet. Use mosquitto meanwhile: mosquitto -p 1883 -v');
-process.exit(2);
+import { createBroker } from './broker';
+import { formatLogLine, type LogEntry, type LogLevel } from './logger';
+import { describePacket } from './packet-log';
+
+const USAGE = `Usage: mqtt-desk-broker [-p PORT] [--host HOST] [-v] [-h]
+
+  -p, --port PORT   TCP port to listen on (default 1883; 0 picks a free one)
+      --host HOST   address to bind (default 127.0.0.1)
+  -v, --verbose     log every connection event and every packet
+  -h, --help        show this help
+`;
+
+/** Parsed command line. */
+interface Cli {
+  port: number;
+  host: string;
+  verbose: boolean;
+  help: boolean;
+}
+
+function parseArgs(argv: string[]): Cli | string {
+  const cli: Cli = { port: 1883, host: '127.0.0.1', verbose: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h' || arg === '--help') cli.help = true;
+    else if (arg === '-v' || arg === '--verbose') cli.verbose = true;
+    else if (arg === '-p' || arg === '--port') {
+      const value = argv[++i];
+      const port = Number(value);
+      if (value === undefined || !Number.isInteger(port) || port < 0 || port > 65535) return `Invalid port: ${value ?? '(missing)'}`;
+      cli.port = port;
+    } else if (arg === '--host') {
+      const value = argv[++i];
+      if (!value) return 'Missing value for --host';
+      cli.host = value;
+    } else return `Unknown option: ${arg}`;
+  }
+  return cli;
+}
+
+const QUIET_LEVELS: ReadonlySet<LogLevel> = new Set(['notice', 'warning', 'error']);
+
+async function main(): Promise<void> {
+  const cli = parseArgs(process.argv.slice(2));
+  if (typeof cli === 'string') {
+    process.stderr.write(`${cli}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (cli.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const write = (entry: LogEntry): void => {
+    if (cli.verbose || QUIET_LEVELS.has(entry.level)) process.stdout.write(`${formatLogLine(entry)}\n`);
+  };
+  const broker = createBroker({ logger: write });
+  if (cli.verbose) broker.tap.on((event) => write({ level: 'debug', clientId: event.clientId || undefined, message: describePacket(event) }));
+
+  let port: number;
+  try {
+    port = await broker.listen({ port: cli.port, host: cli.host });
+  } catch (error) {
+    process.stderr.write(`mqtt-desk-broker: cannot listen on ${cli.host}:${cli.port}: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  // The first line a launcher can parse to learn the port when it asked for port 0.
+  process.stdout.write(`mqtt-desk-broker listening on ${cli.host}:${port}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1); // a second Ctrl-C means "now"
+    stopping = true;
+    write({ level: 'notice', clientId: undefined, message: `${signal} received, stopping.` });
+    broker.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+void main();

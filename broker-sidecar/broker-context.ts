@@ -1,0 +1,36 @@
+/**
+ * What a connection and its packet handlers may use of the broker. An interface rather
+ * than the Broker class so that handlers stay testable and the import graph has no cycle.
+ */
+
+import type { Connection } from './connection';
+import type { Will } from './connection-state';
+import type { Logger } from './logger';
+import type { ResolvedOptions } from './options';
+import type { Router } from './router';
+import type { Session } from './session';
+import type { PacketTap } from './tap';
+import type { Message } from './types';
+
+/** The broker as seen from one connection. */
+export interface BrokerContext {
+  readonly options: ResolvedOptions;
+  readonly log: Logger;
+  readonly tap: PacketTap;
+  readonly router: Router;
+  /** The live, accepted connection of a client ID. */
+  online(clientId: string): Connection | undefined;
+  /** A fresh client identifier for clients that sent an empty one. */
+  assignClientId(): string;
+  /**
+   * Starts or resumes the session for a client, after any older connection with that ID
+   * has been closed. Returns whether an existing session was resumed.
+   */
+  openSession(clientId: string, cleanStart: boolean, expiryInterval: number): { session: Session; present: boolean };
+  /** Marks a connection as the live one for its client ID. */
+  attach(connection: Connection, clientId: string): void;
+  /** Retains (when flagged) and routes an application message. */
+  publish(message: Message): void;
+  /** Called once when a connection reaches the closed state. */
+  connectionClosed(connection: Connection, will: Will | undefined, session: Session | undefined, clientId: string | undefined): void;
+}

@@ -1,0 +1,213 @@
+/**
+ * The broker: listeners, the registry of live connections, session lifetimes (expiry,
+ * delayed wills) and retained storage around the router. `createBroker().listen()` is
+ * all the CLI and the tests need.
+ *
+ * Spec references: an ID without a version tag has the same number in 3.1.1 and 5.0 (as
+ * far as we checked); where they differ the comment says "(3.1.1)" or "(5.0)".
+ */
+
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { BrokerContext } from './broker-context';
+import { Connection } from './connection';
+import type { Will } from './connection-state';
+import type { Logger } from './logger';
+import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options';
+import { Router } from './router';
+import { Session } from './session';
+import { PacketTap } from './tap';
+import { SESSION_NEVER_EXPIRES, type Message } from './types';
+
+/** Longest timer Node supports; longer session expiries are treated as "never". */
+const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
+
+/** Where to listen. */
+export interface ListenOptions {
+  /** 0 picks a free port. Default 1883. */
+  port?: number;
+  /** Default 127.0.0.1: a debugging broker should not be on the network by accident. */
+  host?: string;
+}
+
+/** An MQTT 3.1 / 3.1.1 / 5.0 broker. */
+export class Broker implements BrokerContext {
+  readonly options: ResolvedOptions;
+  readonly log: Logger;
+  /** Every packet in and out, per client; free when nobody listens. */
+  readonly tap = new PacketTap();
+  readonly router: Router;
+  private readonly servers = new Set<net.Server>();
+  private readonly connections = new Set<Connection>();
+  private readonly live = new Map<string, Connection>();
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly pendingWills = new Map<string, { will: Will; timer: NodeJS.Timeout }>();
+  private closing = false;
+
+  /** @param options see BrokerOptions; all optional */
+  constructor(options: BrokerOptions = {}) {
+    this.options = resolveOptions(options);
+    this.log = this.options.logger;
+    this.router = new Router({ sessions: this.options.sessions, outlet: (id) => this.live.get(id), log: this.log });
+  }
+
+  /** Starts a TCP listener; resolves with the bound port. */
+  listen({ port = 1883, host = '127.0.0.1' }: ListenOptions = {}): Promise<number> {
+    const server = net.createServer((socket) => {
+      socket.setNoDelay(true); // MQTT packets are small and latency is what a debugger shows
+      this.handle(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        server.on('error', (error) => this.log({ level: 'error', clientId: undefined, message: `Listener error: ${error.message}` }));
+        this.servers.add(server);
+        const bound = (server.address() as net.AddressInfo).port;
+        this.log({ level: 'notice', clientId: undefined, message: `Opening ipv4 listen socket on ${host}:${bound}.` });
+        resolve(bound);
+      });
+    });
+  }
+
+  /** Serves one client over any duplex byte stream (TCP, TLS, a WebSocket stream, a test pipe). */
+  handle(stream: Duplex, remoteAddress = 'unknown'): void {
+    if (this.closing) {
+      stream.destroy();
+      return;
+    }
+    this.log({ level: 'info', clientId: undefined, message: `New connection from ${remoteAddress}.` });
+    this.connections.add(new Connection(this, stream, remoteAddress));
+  }
+
+  /** Stops listening, tells 5.0 clients 0x8B, closes every connection and clears timers. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const serversClosed = [...this.servers].map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const connection of [...this.connections]) connection.shutdown();
+    // Give the final DISCONNECTs a moment to leave, then cut whatever is left.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const connection of [...this.connections]) connection.destroy();
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    for (const { timer } of this.pendingWills.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+    this.pendingWills.clear();
+    await Promise.all(serversClosed);
+    this.servers.clear();
+    this.log({ level: 'notice', clientId: undefined, message: 'Broker stopped.' });
+  }
+
+  /** Number of sockets currently open (accepted or not). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** The live connection of a client ID, if any. */
+  online(clientId: string): Connection | undefined {
+    return this.live.get(clientId);
+  }
+
+  /** A random client ID for clients that sent an empty one. */
+  assignClientId(): string {
+    return `auto-${randomBytes(8).toString('hex')}`;
+  }
+
+  /** Starts or resumes a session; settles a pending delayed will and a running expiry timer first. */
+  openSession(clientId: string, cleanStart: boolean, expiryInterval: number): { session: Session; present: boolean } {
+    clearTimeout(this.expiryTimers.get(clientId));
+    this.expiryTimers.delete(clientId);
+    const pending = this.pendingWills.get(clientId);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.pendingWills.delete(clientId);
+      // Reconnecting before the delay cancels the will [MQTT-3.1.3-9]; a clean start ends the old session, which releases it.
+      if (cleanStart) this.publishWill(pending.will);
+    }
+    const { sessions } = this.options;
+    let session = sessions.get(clientId);
+    if (session && cleanStart) {
+      sessions.delete(clientId);
+      session = undefined;
+    }
+    const present = session !== undefined;
+    if (session) {
+      session.expiryInterval = expiryInterval;
+    } else {
+      session = new Session(clientId, expiryInterval, this.options.maxQueuedMessages);
+      sessions.set(session);
+    }
+    return { session, present };
+  }
+
+  /** Registers an accepted connection as the live one for its client ID. */
+  attach(connection: Connection, clientId: string): void {
+    this.live.set(clientId, connection);
+  }
+
+  /** Updates retained storage when flagged, then routes to every matching session. */
+  publish(message: Message): void {
+    if (message.retain) {
+      // An empty retained payload clears the topic and is not stored itself [MQTT-3.3.1-10] [MQTT-3.3.1-11] (3.1.1).
+      if (message.payload.length === 0) this.options.retained.delete(message.topic);
+      // A copy, so a long-lived retained payload does not pin the socket chunk it arrived in.
+      else this.options.retained.set({ ...message, payload: Buffer.from(message.payload) }); // replaces the previous one [MQTT-3.3.1-5] (3.1.1)
+    }
+    this.router.route(message);
+  }
+
+  /** End of a connection: publish or schedule the will, end or keep the session. */
+  connectionClosed(connection: Connection, will: Will | undefined, session: Session | undefined, clientId: string | undefined): void {
+    this.connections.delete(connection);
+    if (clientId === undefined || session === undefined) return;
+    if (this.live.get(clientId) === connection) this.live.delete(clientId);
+    const expiry = session.expiryInterval;
+    if (will) this.scheduleWill(clientId, will, expiry);
+    if (expiry === 0) {
+      if (this.options.sessions.get(clientId) === session) this.options.sessions.delete(clientId);
+      return;
+    }
+    if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS || this.closing) return;
+    const timer = setTimeout(() => this.expireSession(clientId, session), expiry * 1000);
+    timer.unref();
+    this.expiryTimers.set(clientId, timer);
+  }
+
+  private expireSession(clientId: string, session: Session): void {
+    this.expiryTimers.delete(clientId);
+    if (this.options.sessions.get(clientId) === session) this.options.sessions.delete(clientId);
+    const pending = this.pendingWills.get(clientId);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.pendingWills.delete(clientId);
+      this.publishWill(pending.will); // the session ended first [MQTT-3.1.3-9]
+    }
+    this.log({ level: 'info', clientId, message: `Session of ${clientId} expired.` });
+  }
+
+  private scheduleWill(clientId: string, will: Will, sessionExpiry: number): void {
+    const delay = Math.min(will.delaySeconds, sessionExpiry); // whichever ends first [MQTT-3.1.3-9]
+    if (delay <= 0 || this.closing) {
+      this.publishWill(will); // [MQTT-3.1.2-8]
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.pendingWills.delete(clientId);
+      this.publishWill(will);
+    }, Math.min(delay, MAX_TIMER_SECONDS) * 1000);
+    timer.unref();
+    this.pendingWills.set(clientId, { will, timer });
+  }
+
+  private publishWill(will: Will): void {
+    const expiresAt = will.expirySeconds === undefined ? undefined : Date.now() + will.expirySeconds * 1000;
+    this.log({ level: 'info', clientId: will.message.senderId, message: `Publishing will on '${will.message.topic}'.` });
+    this.publish({ ...will.message, expiresAt });
+  }
+}
+
+/** Creates a broker; call `listen()` to accept TCP clients or `handle()` for other streams. */
+export function createBroker(options: BrokerOptions = {}): Broker {
+  return new Broker(options);
+}

@@ -1,0 +1,70 @@
+/**
+ * The one dispatcher: checks the connection state before anything else, then hands each
+ * decoded packet to its handler. The final `never` makes a new packet type a compile error.
+ */
+
+import type { Packet } from 'mqtt-packet';
+import type { Connection } from './connection';
+import { handleAuth } from './handlers/auth';
+import { handleConnect } from './handlers/connect';
+import { handleDisconnect } from './handlers/disconnect';
+import { handlePingreq } from './handlers/pingreq';
+import { handlePuback } from './handlers/puback';
+import { handlePubcomp } from './handlers/pubcomp';
+import { handlePublish } from './handlers/publish';
+import { handlePubrec } from './handlers/pubrec';
+import { handlePubrel } from './handlers/pubrel';
+import { handleSubscribe } from './handlers/subscribe';
+import { handleUnsubscribe } from './handlers/unsubscribe';
+
+/** Routes one decoded packet. Returns a promise only when the handler is async (CONNECT). */
+export function dispatch(conn: Connection, packet: Packet): void | Promise<void> {
+  const state = conn.state;
+  switch (state.kind) {
+    case 'closed':
+      return;
+    case 'awaiting-connect':
+      if (packet.cmd !== 'connect') return conn.close(`${packet.cmd.toUpperCase()} before CONNECT`, true); // [MQTT-3.1.0-1]
+      return handleConnect(conn, packet);
+    case 'authenticating':
+      // Frames are held while authenticating, so only a bug gets here; fail closed.
+      return conn.protocolError(`${packet.cmd.toUpperCase()} during authentication`);
+    case 'connected':
+      break;
+  }
+  switch (packet.cmd) {
+    case 'connect':
+      return conn.protocolError('second CONNECT'); // [MQTT-3.1.0-2]
+    case 'publish':
+      return handlePublish(conn, state, packet);
+    case 'puback':
+      return handlePuback(conn, state, packet);
+    case 'pubrec':
+      return handlePubrec(conn, state, packet);
+    case 'pubrel':
+      return handlePubrel(conn, state, packet);
+    case 'pubcomp':
+      return handlePubcomp(conn, state, packet);
+    case 'subscribe':
+      return handleSubscribe(conn, state, packet);
+    case 'unsubscribe':
+      return handleUnsubscribe(conn, state, packet);
+    case 'pingreq':
+      return handlePingreq(conn);
+    case 'disconnect':
+      return handleDisconnect(conn, state, packet);
+    case 'auth':
+      return handleAuth(conn, packet);
+    case 'connack':
+    case 'suback':
+    case 'unsuback':
+    case 'pingresp':
+      return conn.protocolError(`${packet.cmd.toUpperCase()} is sent by servers only`);
+    default:
+      return unreachable(packet);
+  }
+}
+
+function unreachable(packet: never): never {
+  throw new Error(`Unhandled packet type ${(packet as Packet).cmd}`);
+}

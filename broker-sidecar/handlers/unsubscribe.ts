@@ -1,0 +1,20 @@
+/** UNSUBSCRIBE: remove subscriptions and answer UNSUBACK. */
+
+import type { IUnsubscribePacket } from 'mqtt-packet';
+import { checkTopicFilter } from '../../shared/topic';
+import type { Connection } from '../connection';
+import type { ConnectedState } from '../connection-state';
+import { Reason } from '../reason-codes';
+
+/** Handles UNSUBSCRIBE on a connected client. */
+export function handleUnsubscribe(conn: Connection, state: ConnectedState, packet: IUnsubscribePacket): void {
+  if (!packet.messageId) return conn.protocolError('UNSUBSCRIBE without packet identifier'); // [MQTT-2.2.1-3] (5.0)
+  if (packet.unsubscriptions.length === 0) return conn.protocolError('UNSUBSCRIBE without topic filters'); // [MQTT-3.10.3-2]
+  const codes = packet.unsubscriptions.map((filter) => {
+    if (!checkTopicFilter(filter).ok) return Reason.topicFilterInvalid;
+    return state.session.subscriptions.delete(filter) ? Reason.success : Reason.noSubscriptionExisted;
+  });
+  // UNSUBACK even when nothing matched [MQTT-3.10.4-5], with the same packet ID [MQTT-3.10.4-4].
+  // 3.x UNSUBACK has no payload; mqtt-packet leaves `granted` out for those versions.
+  conn.send({ cmd: 'unsuback', messageId: packet.messageId, granted: codes });
+}

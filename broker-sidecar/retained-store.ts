@@ -1,0 +1,46 @@
+/**
+ * Retained messages, one per topic. An interface so that durable persistence (a later
+ * issue) can replace the in-memory default without touching the routing code.
+ */
+
+import { topicMatches } from '../shared/topic';
+import type { Message } from './types';
+
+/** Storage for retained messages. */
+export interface RetainedStore {
+  /** Stores or replaces the message for its topic. */
+  set(message: Message): void;
+  /** Removes the retained message of a topic, if any. */
+  delete(topic: string): void;
+  /** Every stored message whose topic matches the filter. */
+  match(filter: string): Iterable<Message>;
+  /** Number of retained messages. */
+  readonly size: number;
+}
+
+/** In-memory retained store: a map scanned per subscription, fine for a debugging broker. */
+export class MemoryRetainedStore implements RetainedStore {
+  private readonly messages = new Map<string, Message>();
+
+  /** See the interface. */
+  set(message: Message): void {
+    this.messages.set(message.topic, message);
+  }
+
+  /** See the interface. */
+  delete(topic: string): void {
+    this.messages.delete(topic);
+  }
+
+  /** See the interface. */
+  *match(filter: string): Iterable<Message> {
+    for (const message of this.messages.values()) {
+      if (topicMatches(filter, message.topic)) yield message;
+    }
+  }
+
+  /** See the interface. */
+  get size(): number {
+    return this.messages.size;
+  }
+}

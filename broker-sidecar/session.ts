@@ -1,0 +1,70 @@
+/**
+ * A client's session: what survives a reconnect when the client asks for it (3.1.1 clean
+ * session 0, 5.0 Session Expiry Interval > 0). It holds no socket; the broker pairs it
+ * with a live connection by client ID.
+ */
+
+import type { QoS } from 'mqtt-packet';
+import type { Message, Subscription } from './types';
+
+/** One message on its way to one session, before it has a packet ID. */
+export interface Delivery {
+  message: Message;
+  /** Already min(message QoS, subscription QoS). */
+  qos: QoS;
+  retain: boolean;
+  subscriptionIds: number[];
+}
+
+/** An outgoing QoS 1/2 message that the client has not finished acknowledging. */
+export interface Inflight {
+  packetId: number;
+  delivery: Delivery;
+  /** QoS 1 and 2 wait for PUBACK/PUBREC first; QoS 2 then waits for PUBCOMP. */
+  phase: 'awaiting-ack' | 'awaiting-comp';
+}
+
+/** Session state (§4.1): subscriptions, unacknowledged and queued QoS 1/2 messages. */
+export class Session {
+  /** Subscriptions by filter; a new SUBSCRIBE to the same filter replaces it [MQTT-3.8.4-3]. */
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Outgoing QoS 1/2 by packet ID; Map order is send order, which resend keeps [MQTT-4.6.0-1]. */
+  readonly inflight = new Map<number, Inflight>();
+  /** Incoming QoS 2 packet IDs between PUBREC and PUBREL: the exactly-once memory [MQTT-4.3.3-8] (3.1.1). */
+  readonly awaitingRelease = new Set<number>();
+  /** QoS 1/2 deliveries waiting for the client to come back or for a free packet ID. */
+  readonly queue: Delivery[] = [];
+  /** Deliveries dropped because the queue was full. */
+  dropped = 0;
+  private lastPacketId = 0;
+
+  /**
+   * @param clientId the session's key
+   * @param expiryInterval seconds the session outlives its connection; SESSION_NEVER_EXPIRES for ever
+   * @param maxQueued bound on `queue`, so an absent subscriber cannot exhaust memory
+   */
+  constructor(
+    readonly clientId: string,
+    public expiryInterval: number,
+    private readonly maxQueued: number,
+  ) {}
+
+  /** A packet ID not used by any in-flight message, or undefined when all 65535 are taken. */
+  allocatePacketId(): number | undefined {
+    for (let tries = 0; tries < 0xffff; tries++) {
+      this.lastPacketId = this.lastPacketId >= 0xffff ? 1 : this.lastPacketId + 1; // never 0 [MQTT-2.2.1-3] (5.0; 3.1.1: [MQTT-2.3.1-1])
+      if (!this.inflight.has(this.lastPacketId)) return this.lastPacketId;
+    }
+    return undefined;
+  }
+
+  /** Queues a delivery; false (and counted) when the queue is full. */
+  enqueue(delivery: Delivery): boolean {
+    if (this.queue.length >= this.maxQueued) {
+      this.dropped++;
+      return false;
+    }
+    this.queue.push(delivery);
+    return true;
+  }
+}

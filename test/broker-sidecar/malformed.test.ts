@@ -1,0 +1,87 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { collect, endAll, mqttClient, RawClient, startBroker, type RunningBroker } from '../helpers/broker-harness';
+
+let running: RunningBroker;
+let healthy: MqttClient;
+let inbox: ReturnType<typeof collect>;
+let healthyPub: MqttClient;
+const raws: RawClient[] = [];
+let sent = 0;
+
+async function raw(clientId: string, version: 4 | 5): Promise<RawClient> {
+  const c = await RawClient.connected(running.port, clientId, version);
+  raws.push(c);
+  return c;
+}
+
+/** PUBLISH QoS 0 bytes with a raw topic. */
+function publishBytes(topic: Buffer, firstByte = 0x30, version: 4 | 5 = 4): Buffer {
+  const props = version === 5 ? Buffer.from([0]) : Buffer.alloc(0);
+  const body = Buffer.concat([Buffer.from([0, topic.length]), topic, props, Buffer.from('x')]);
+  return Buffer.concat([Buffer.from([firstByte, body.length]), body]);
+}
+
+beforeAll(async () => {
+  running = await startBroker({ maxPacketBytes: 1024 });
+  healthy = await mqttClient(running.port, { clientId: 'healthy', protocolVersion: 5 });
+  healthyPub = await mqttClient(running.port, { clientId: 'healthy-pub', protocolVersion: 4 });
+  inbox = collect(healthy);
+  await healthy.subscribeAsync('ok/#', { qos: 1 });
+});
+afterEach(async () => {
+  for (const r of raws.splice(0)) r.destroy();
+  // Whatever one client sent, the others carry on.
+  await healthyPub.publishAsync('ok/still', `${++sent}`, { qos: 1 });
+  await inbox.waitFor(sent);
+  expect(healthy.connected).toBe(true);
+});
+afterAll(async () => {
+  await endAll(healthy, healthyPub);
+  await running.stop();
+});
+
+// [version, description, bytes, 5.0 reason code]
+const cases: Array<[4 | 5, string, Buffer, number]> = [
+  [4, 'a remaining length longer than 4 bytes', Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]), 0x81],
+  [5, 'a remaining length longer than 4 bytes', Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]), 0x81],
+  [4, 'a PUBLISH with QoS 3', publishBytes(Buffer.from('a'), 0x36), 0x81],
+  [5, 'a PUBLISH with QoS 3', publishBytes(Buffer.from('a'), 0x36, 5), 0x81],
+  [4, 'a wildcard in a PUBLISH topic', publishBytes(Buffer.from('a/+')), 0x82],
+  [5, 'a wildcard in a PUBLISH topic', publishBytes(Buffer.from('a/#'), 0x30, 5), 0x82],
+  [4, 'ill-formed UTF-8 in a PUBLISH topic', publishBytes(Buffer.from([0x61, 0xc3, 0x28])), 0x81],
+  [5, 'ill-formed UTF-8 in a PUBLISH topic', publishBytes(Buffer.from([0xed, 0xa0, 0x80]), 0x30, 5), 0x81],
+  [4, 'ill-formed UTF-8 in a SUBSCRIBE filter', Buffer.from([0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0xff, 0x00]), 0x81],
+  [5, 'ill-formed UTF-8 in a SUBSCRIBE filter', Buffer.from([0x82, 0x07, 0x00, 0x01, 0x00, 0x00, 0x01, 0xff, 0x00]), 0x81],
+  [4, 'SUBSCRIBE with reserved header flags 0000', Buffer.from([0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00]), 0x81],
+  [5, 'PUBREL with reserved header flags 0000', Buffer.from([0x60, 0x02, 0x00, 0x01]), 0x81],
+  [4, 'a packet of reserved type 0', Buffer.from([0x00, 0x00]), 0x81],
+  [5, 'a packet above the size limit', Buffer.concat([Buffer.from([0x30, 0x80, 0x10]), Buffer.alloc(16)]), 0x81],
+  [5, 'a PUBLISH with an empty topic and no alias', publishBytes(Buffer.alloc(0), 0x30, 5), 0x82],
+  [5, 'a client-to-server PUBLISH with a Subscription Identifier', Buffer.from([0x30, 0x07, 0x00, 0x01, 0x61, 0x02, 0x0b, 0x01, 0x78]), 0x82],
+  [5, 'a SUBACK sent to the server', Buffer.from([0x90, 0x04, 0x00, 0x01, 0x00, 0x00]), 0x82],
+];
+
+describe('malformed input closes only that connection', () => {
+  it.each(cases)('v%i: %s', async (version, what, bytes, reason) => {
+    const c = await raw(`bad-${version}-${what.replace(/\W+/g, '-')}`, version);
+    c.write(bytes);
+    await c.waitClosed();
+    if (version === 5) {
+      expect(c.packets).toEqual([expect.objectContaining({ cmd: 'disconnect', reasonCode: reason })]);
+      expect(c.bytes().subarray(-4)).toEqual(Buffer.from([0xe0, 0x02, reason, 0x00]));
+    } else {
+      expect(c.packets).toEqual([]); // 3.x has no DISCONNECT from the server: just the close
+    }
+  });
+
+  it('publishes the will of a client closed for a protocol error', async () => {
+    const c = await RawClient.connected(running.port, 'bad-with-will', 4, { will: { topic: 'ok/will', payload: Buffer.from('broke'), qos: 1, retain: false } });
+    raws.push(c);
+    c.write(publishBytes(Buffer.from('a/#')));
+    await c.waitClosed();
+    const got = await inbox.waitFor(sent + 1);
+    expect(got.at(-1)!.payload).toBe('broke');
+    sent++;
+  });
+});
