@@ -5,6 +5,7 @@
  */
 
 import type { CommandHandlers } from '../shared/contract';
+import type { BrokerClientInfo, BrokerStats } from '../shared/broker-control';
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
@@ -14,6 +15,7 @@ import { EventHub } from './event-hub';
 import type { BatcherOptions } from './message-batcher';
 import { messagesToCsv, messagesToJson } from './message-store';
 import { ProfileStore } from './profile-store';
+import { SidecarSupervisor } from './sidecar-supervisor';
 import type { SecretCipher } from './secret-store';
 import { loadTlsMaterial } from './tls-material';
 
@@ -31,7 +33,14 @@ export interface BackendOptions {
   messageLimits?: RingBufferLimits;
   /** Seals stored passwords; file permissions only when absent (browser mode). */
   secretCipher?: SecretCipher;
+  /** The built sidecar broker entry; without it the local broker commands say so. */
+  sidecarScript?: string;
+  /** Port the local broker asks for first. Default 1883. */
+  sidecarPort?: number;
 }
+
+/** Name of the profile "Connect to local broker" keeps up to date. */
+export const LOCAL_BROKER_PROFILE = 'Local broker connection';
 
 /** Builds the backend; every contract command is implemented here. */
 export function createBackend(options: BackendOptions): Backend {
@@ -47,6 +56,19 @@ export function createBackend(options: BackendOptions): Backend {
     ...(options.batcher ? { batcher: options.batcher } : {}),
     ...(options.messageLimits ? { messageLimits: options.messageLimits } : {}),
   });
+
+  const sidecar = options.sidecarScript
+    ? new SidecarSupervisor({
+        script: options.sidecarScript,
+        ...(options.sidecarPort !== undefined ? { port: options.sidecarPort } : {}),
+        onState: (state) => events.emit('broker.state', state),
+        onLog: (lines) => events.emit('broker.log', { lines }),
+      })
+    : undefined;
+  const needSidecar = (): SidecarSupervisor => {
+    if (!sidecar) throw new DeskError('INTERNAL', 'This build has no local broker');
+    return sidecar;
+  };
 
   const handlers: CommandHandlers = {
     'profiles.list': () => profiles.list(),
@@ -68,6 +90,27 @@ export function createBackend(options: BackendOptions): Backend {
       return { source: parsed.source, imported, skipped: parsed.skipped };
     },
     'connections.list': async () => connections.list(),
+    'broker.status': async () => {
+      const supervisor = needSidecar();
+      const stats = supervisor.state.status === 'running' ? ((await supervisor.query('stats').catch(() => null)) as BrokerStats | null) : null;
+      return { state: supervisor.state, log: supervisor.log(), stats };
+    },
+    'broker.start': ({ port }) => needSidecar().start(port),
+    'broker.stop': () => needSidecar().stop(),
+    'broker.clients': async () => (await needSidecar().query('clients')) as BrokerClientInfo[],
+    'broker.connectLocal': async () => {
+      const state = await needSidecar().start();
+      if (state.status !== 'running') throw new DeskError('INTERNAL', 'The local broker is not running');
+      const existing = (await profiles.list()).find((p) => p.name === LOCAL_BROKER_PROFILE);
+      const profile = await profiles.save({
+        ...(existing ?? { name: LOCAL_BROKER_PROFILE, protocol: 'mqtt', mqttVersion: '5.0' }),
+        host: state.host,
+        port: state.port,
+      });
+      const live = connections.list().find((c) => c.connectionId === profile.id);
+      if (live?.state.status === 'connected') return live;
+      return connections.connect(profile);
+    },
     'messages.get': async ({ connectionId, seq }) => connections.message(connectionId, seq),
     'messages.export': async ({ connectionId, format }) => {
       const all = connections.messages(connectionId);
@@ -86,6 +129,9 @@ export function createBackend(options: BackendOptions): Backend {
   return {
     dispatch: createDispatcher(handlers),
     events,
-    close: () => connections.closeAll(),
+    close: async () => {
+      await connections.closeAll();
+      await sidecar?.stop();
+    },
   };
 }

@@ -33,7 +33,7 @@ export function parseWebArgs(argv: string[]): { host: string; port: number } {
 export async function runWebMode(argv: string[], reason?: string): Promise<void> {
   const { host, port } = parseWebArgs(argv);
   const configDir = resolveConfigDir();
-  const backend = createBackend({ configDir });
+  const backend = createBackend({ configDir, sidecarScript: fileURLToPath(new URL('../broker-sidecar/main.js', import.meta.url)) });
   const staticDir = fileURLToPath(new URL('../renderer/', import.meta.url));
   const server = await startWebServer({ backend, staticDir, host, port });
   if (reason) console.log(`MQTT Desk: ${reason}`);

@@ -44,6 +44,8 @@ export function safeStorageCipher(safeStorage: ElectronBoundary['safeStorage'], 
 export interface ShellPaths {
   preload: string;
   indexHtml: string;
+  /** The sidecar broker, started as its own process. */
+  sidecar: string;
 }
 
 /** Security-relevant window options: Electron's checklist, in one place. */
@@ -76,7 +78,7 @@ export async function startDesktop(electron: ElectronBoundary, paths: ShellPaths
   // safeStorage can only be asked once the app is ready.
   await electron.app.whenReady();
   const secretCipher = safeStorageCipher(electron.safeStorage, process.platform, (message) => console.warn(`MQTT Desk: ${message}`));
-  const backend = createBackend({ configDir: resolveConfigDir(), ...(secretCipher ? { secretCipher } : {}) });
+  const backend = createBackend({ configDir: resolveConfigDir(), sidecarScript: paths.sidecar, ...(secretCipher ? { secretCipher } : {}) });
   let window: BrowserWindow | undefined;
   const appUrl = pathToFileURL(paths.indexHtml).href;
   registerIpc(electron.ipcMain, backend, trustedSender(() => window?.webContents, appUrl));
@@ -107,5 +109,6 @@ export function defaultPaths(mainDir: string): ShellPaths {
   return {
     preload: path.join(mainDir, 'preload.cjs'),
     indexHtml: path.join(mainDir, '..', 'renderer', 'index.html'),
+    sidecar: path.join(mainDir, '..', 'broker-sidecar', 'main.js'),
   };
 }

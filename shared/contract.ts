@@ -5,6 +5,7 @@
  */
 
 import { z } from 'zod';
+import type { BrokerClientInfo, BrokerLogLine, BrokerStats, SidecarState } from './broker-control';
 import type { ConnectionState } from './connection-state';
 import type { Profile } from './profile';
 
@@ -48,6 +49,11 @@ export const commandArgs = {
   'profiles.export': z.object({ ids: z.array(id).optional(), includeSecrets: z.boolean().default(false) }).strict(),
   'profiles.import': z.object({ json: z.string().max(20 * 1024 * 1024, 'The file is larger than 20 MB') }).strict(),
   'connections.list': z.object({}).strict(),
+  'broker.status': z.object({}).strict(),
+  'broker.start': z.object({ port: z.number().int().min(0).max(65535).optional() }).strict(),
+  'broker.stop': z.object({}).strict(),
+  'broker.clients': z.object({}).strict(),
+  'broker.connectLocal': z.object({}).strict(),
   'messages.get': z.object({ connectionId: id, seq: z.number().int().min(1) }).strict(),
   'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
   'messages.clear': z.object({ connectionId: id }).strict(),
@@ -103,6 +109,13 @@ export interface CommandResults {
   /** Imported profiles are saved as new ones; entries that did not validate are listed. */
   'profiles.import': { source: 'mqtt-desk' | 'mqttx'; imported: Profile[]; skipped: Array<{ name: string; reason: string }> };
   'connections.list': ConnectionSnapshot[];
+  /** The sidecar's state and its recent log. */
+  'broker.status': { state: SidecarState; log: BrokerLogLine[]; stats: BrokerStats | null };
+  'broker.start': SidecarState;
+  'broker.stop': SidecarState;
+  'broker.clients': BrokerClientInfo[];
+  /** Starts the sidecar if needed, keeps a "Local broker" profile pointing at it, connects. */
+  'broker.connectLocal': ConnectionSnapshot;
   /** The whole message, payload in full. */
   'messages.get': MessageRecord;
   'messages.export': { text: string; count: number; mimeType: string };
@@ -158,13 +171,15 @@ export interface MessageBatch {
 export interface EventStreams {
   'connection.state': ConnectionSnapshot;
   'messages.batch': MessageBatch;
+  'broker.state': SidecarState;
+  'broker.log': { lines: BrokerLogLine[] };
 }
 
 /** Every stream's name. */
 export type StreamName = keyof EventStreams;
 
 /** The names of all streams, for carriers that must list them (the Electron preload). */
-export const STREAM_NAMES = ['connection.state', 'messages.batch'] as const satisfies readonly StreamName[];
+export const STREAM_NAMES = ['connection.state', 'messages.batch', 'broker.state', 'broker.log'] as const satisfies readonly StreamName[];
 
 /** How the UI talks to the backend, whichever carrier is underneath. */
 export interface DeskApi {

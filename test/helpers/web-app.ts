@@ -17,13 +17,19 @@ export interface WebApp {
   stop(): Promise<void>;
 }
 
-/** Starts backend + server; the UI must have been built (npm run build). */
-export async function startWebApp(): Promise<WebApp> {
+/** The built sidecar broker. */
+export const SIDECAR_SCRIPT = path.resolve('dist/broker-sidecar/main.js');
+
+/**
+ * Starts backend + server; the UI must have been built (npm run build). The local broker,
+ * when started, asks for `sidecarPort` (give a free one: 1883 may be in use).
+ */
+export async function startWebApp(options: { sidecarPort?: number } = {}): Promise<WebApp> {
   if (!existsSync(path.join(STATIC_DIR, 'index.html'))) {
     throw new Error(`${STATIC_DIR}/index.html is missing: run "npm run build" first (npm test does).`);
   }
   const configDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-config-'));
-  const backend = createBackend({ configDir });
+  const backend = createBackend({ configDir, sidecarScript: SIDECAR_SCRIPT, ...(options.sidecarPort !== undefined ? { sidecarPort: options.sidecarPort } : {}) });
   const server = await startWebServer({ backend, staticDir: STATIC_DIR });
   return {
     backend,

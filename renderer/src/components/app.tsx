@@ -1,4 +1,5 @@
 import { useAppStore } from '../store/app-store';
+import { BrokerPanel } from './broker-panel';
 import { ConnectionList } from './connection-list';
 import { ConnectionView } from './connection-view';
 import { ProfileForm } from './profile-form';
@@ -9,6 +10,7 @@ export function App() {
   const selected = useAppStore((s) => s.selectedProfileId);
   const backendUp = useAppStore((s) => s.backendUp);
   const toasts = useAppStore((s) => s.toasts);
+  const brokerOpen = useAppStore((s) => s.brokerOpen);
   return (
     <div className="app">
       <ConnectionList />
@@ -20,6 +22,8 @@ export function App() {
         ) : null}
         {draft ? (
           <ProfileForm />
+        ) : brokerOpen ? (
+          <BrokerPanel />
         ) : selected ? (
           <ConnectionView profileId={selected} />
         ) : (

@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import { exportProfiles, importProfiles, selectProfile, startNewProfile } from '../store/actions';
+import { exportProfiles, importProfiles, openBrokerPanel, selectProfile, startNewProfile } from '../store/actions';
 import { useAppStore } from '../store/app-store';
 
 /** The sidebar: saved connections with a status dot each, and "New connection". */
@@ -7,6 +7,8 @@ export function ConnectionList() {
   const profiles = useAppStore((s) => s.profiles);
   const selected = useAppStore((s) => s.selectedProfileId);
   const connections = useAppStore((s) => s.connections);
+  const broker = useAppStore((s) => s.broker.state);
+  const brokerOpen = useAppStore((s) => s.brokerOpen);
   const fileInput = useRef<HTMLInputElement>(null);
   const download = (json: string) => {
     const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
@@ -44,6 +46,19 @@ export function ConnectionList() {
           />
         </div>
       </div>
+      <h2 className="sidebar-heading">Broker</h2>
+      <button
+        type="button"
+        aria-label="Local broker"
+        className={brokerOpen ? 'connection-item selected' : 'connection-item'}
+        aria-current={brokerOpen ? 'true' : undefined}
+        onClick={() => void openBrokerPanel()}
+      >
+        <span className={`status-dot status-${broker.status === 'running' ? 'connected' : broker.status === 'crashed' ? 'closed' : 'idle'}`} aria-hidden="true" />
+        <span className="connection-name">Local broker</span>
+        <span className="connection-host">{broker.status === 'running' ? `${broker.host}:${broker.port}` : broker.status}</span>
+      </button>
+      <h2 className="sidebar-heading">Connections</h2>
       {profiles.length === 0 ? <p className="empty">No connections yet. Create one to get started.</p> : null}
       <ul>
         {profiles.map((profile) => {

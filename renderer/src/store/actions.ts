@@ -6,6 +6,7 @@
 import type { DeskApi } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { checkProfile, newProfileDraft, type ProfileValue } from '../../../shared/profile';
+import { brokerLog } from './broker-log';
 import { appendBatch, clearLog } from './message-log';
 import { describeError, showToast, useAppStore } from './app-store';
 
@@ -27,6 +28,13 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
     useAppStore.setState((s) => ({
       messageRevision: { ...s.messageRevision, [batch.connectionId]: (s.messageRevision[batch.connectionId] ?? 0) + 1 },
     }));
+  });
+  deskApi.on('broker.state', (state) => {
+    useAppStore.setState((s) => ({ broker: { ...s.broker, state, ...(state.status === 'running' ? {} : { clients: [], stats: null }) } }));
+  });
+  deskApi.on('broker.log', ({ lines }) => {
+    for (const line of lines) brokerLog.push(line);
+    useAppStore.setState((s) => ({ broker: { ...s.broker, logRevision: s.broker.logRevision + 1 } }));
   });
   await refresh();
 }
@@ -118,7 +126,53 @@ export async function deleteProfile(id: string): Promise<void> {
 
 /** Selects a profile in the sidebar. */
 export function selectProfile(id: string): void {
-  useAppStore.setState({ selectedProfileId: id, draft: undefined });
+  useAppStore.setState({ selectedProfileId: id, draft: undefined, brokerOpen: false });
+}
+
+/** Shows the local broker panel with its current state and log. */
+export async function openBrokerPanel(): Promise<void> {
+  useAppStore.setState({ brokerOpen: true, draft: undefined });
+  await refreshBroker(true);
+}
+
+/** Reloads the broker's state, counters and clients (the log too when `withLog`). */
+export async function refreshBroker(withLog = false): Promise<void> {
+  try {
+    const status = await backend().call('broker.status', {});
+    const clients = status.state.status === 'running' ? await backend().call('broker.clients', {}) : [];
+    if (withLog) {
+      brokerLog.clear();
+      for (const line of status.log) brokerLog.push(line);
+    }
+    useAppStore.setState((s) => ({ broker: { state: status.state, stats: status.stats, clients, logRevision: s.broker.logRevision + 1 } }));
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Starts or stops the local broker. */
+export async function setBrokerRunning(run: boolean): Promise<void> {
+  try {
+    await (run ? backend().call('broker.start', {}) : backend().call('broker.stop', {}));
+    await refreshBroker();
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Starts the local broker if needed and opens a connection to it. */
+export async function connectLocalBroker(): Promise<void> {
+  try {
+    const snapshot = await backend().call('broker.connectLocal', {});
+    await refresh();
+    useAppStore.setState((s) => ({
+      brokerOpen: false,
+      selectedProfileId: snapshot.profileId,
+      connections: { ...s.connections, [snapshot.connectionId]: snapshot },
+    }));
+  } catch (error) {
+    showToast(describeError(error));
+  }
 }
 
 /** Connects a profile; the state stream drives the UI, errors become toasts. */

@@ -4,6 +4,7 @@
  */
 
 import { create } from 'zustand';
+import type { BrokerClientInfo, BrokerStats, SidecarState } from '../../../shared/broker-control';
 import type { ConnectionSnapshot } from '../../../shared/contract';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Profile, ProfileValue } from '../../../shared/profile';
@@ -31,6 +32,9 @@ export interface AppState {
   connections: Record<string, ConnectionSnapshot>;
   messageRevision: Record<string, number>;
   toasts: Toast[];
+  /** The local broker panel is shown instead of a connection. */
+  brokerOpen: boolean;
+  broker: { state: SidecarState; logRevision: number; clients: BrokerClientInfo[]; stats: BrokerStats | null };
 }
 
 /** The store; actions live in actions.ts and call `useAppStore.setState`. */
@@ -42,6 +46,8 @@ export const useAppStore = create<AppState>(() => ({
   connections: {},
   messageRevision: {},
   toasts: [],
+  brokerOpen: false,
+  broker: { state: { status: 'stopped' }, logRevision: 0, clients: [], stats: null },
 }));
 
 let nextToast = 1;

@@ -1,0 +1,101 @@
+import { useEffect } from 'react';
+import { connectLocalBroker, refreshBroker, setBrokerRunning } from '../store/actions';
+import { useAppStore } from '../store/app-store';
+import { brokerLog } from '../store/broker-log';
+
+/** How often the clients table refreshes while the panel is open. */
+const CLIENTS_REFRESH_MS = 2000;
+
+/** The local (sidecar) broker: start/stop, its address, clients, counters and live log. */
+export function BrokerPanel() {
+  const { state, clients, stats } = useAppStore((s) => s.broker);
+  useAppStore((s) => s.broker.logRevision);
+  const running = state.status === 'running';
+
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => void refreshBroker(), CLIENTS_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [running]);
+
+  const lines = brokerLog.toArray().slice(-300);
+  return (
+    <main className="broker-panel" aria-label="Local broker">
+      <header className="connection-header">
+        <div>
+          <h2>Local broker</h2>
+          <div className="muted">MQTT 3.1, 3.1.1 and 5.0, running as its own process on this machine.</div>
+        </div>
+        <div className="connection-status" role="status" aria-label="Broker status">
+          <span className={`status-dot status-${running ? 'connected' : state.status === 'crashed' ? 'closed' : state.status === 'starting' ? 'connecting' : 'idle'}`} aria-hidden="true" />
+          {running ? `running on mqtt://${state.host}:${state.port}` : state.status}
+          {state.status === 'crashed' ? <span className="status-error">: {state.reason}</span> : null}
+        </div>
+        <div className="header-actions">
+          {running ? (
+            <button type="button" onClick={() => void setBrokerRunning(false)}>
+              Stop broker
+            </button>
+          ) : (
+            <button type="button" className={state.status === 'crashed' ? 'primary' : undefined} onClick={() => void setBrokerRunning(true)} disabled={state.status === 'starting' || state.status === 'stopping'}>
+              {state.status === 'crashed' ? 'Restart broker' : 'Start broker'}
+            </button>
+          )}
+          <button type="button" className="primary" onClick={() => void connectLocalBroker()}>
+            Connect to local broker
+          </button>
+        </div>
+      </header>
+      {running && state.port !== state.requestedPort ? (
+        <p className="notice" role="note">
+          Port {state.requestedPort} was taken, so the broker listens on {state.port}.
+        </p>
+      ) : null}
+      <div className="broker-grid">
+        <section className="panel" aria-label="Broker clients">
+          <h3>Clients</h3>
+          {stats ? (
+            <p className="muted">
+              {stats.clientsConnected} connected · {stats.subscriptions} subscriptions · {stats.retained} retained · {stats.messagesReceived} in / {stats.messagesSent} out
+            </p>
+          ) : null}
+          {clients.length === 0 ? (
+            <p className="empty">{running ? 'No clients yet. Connect to it with “Connect to local broker” or any MQTT client.' : 'Start the broker to see its clients.'}</p>
+          ) : (
+            <table className="clients-table">
+              <thead>
+                <tr>
+                  <th>Client ID</th>
+                  <th>State</th>
+                  <th>Address</th>
+                  <th>Subscriptions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {clients.map((c) => (
+                  <tr key={c.clientId}>
+                    <td>{c.clientId}</td>
+                    <td>{c.connected ? 'connected' : 'offline session'}</td>
+                    <td>{c.remoteAddress ?? ''}</td>
+                    <td>{c.subscriptions.map((s) => `${s.filter} (QoS ${s.qos})`).join(', ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section className="panel broker-log-panel" aria-label="Broker log">
+          <h3>Log</h3>
+          <ol className="broker-log" aria-label="Broker log lines">
+            {lines.map((line, i) => (
+              <li key={`${line.time}-${i}`} className={`log-${line.level}`}>
+                <time dateTime={new Date(line.time).toISOString()}>{new Date(line.time).toLocaleTimeString()}</time> {line.level.toUpperCase()}
+                {line.clientId ? ` [${line.clientId}]` : ''} {line.message}
+              </li>
+            ))}
+          </ol>
+        </section>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * The local broker panel in Chromium: start the sidecar broker (a real separate process),
+ * connect to it in one click, exchange a message through it, see the client and the log.
+ */
+
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
+import { freePort } from '../helpers/mosquitto';
+import { startWebApp, type WebApp } from '../helpers/web-app';
+
+describe('local broker panel', () => {
+  let app: WebApp;
+  let browser: Browser;
+  let page: Page;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    app = await startWebApp({ sidecarPort: port });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(app.server.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('starts the sidecar, connects to it in one click, and a message goes through it', async () => {
+    await page.getByRole('button', { name: 'Local broker', exact: true }).click();
+    const panel = page.getByRole('main', { name: 'Local broker' });
+    await panel.getByRole('button', { name: 'Start broker' }).click();
+    await panel.getByRole('status', { name: 'Broker status' }).filter({ hasText: `running on mqtt://127.0.0.1:${port}` }).waitFor();
+
+    await panel.getByRole('button', { name: 'Connect to local broker' }).click();
+    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+    const subscriptions = page.getByRole('region', { name: 'Subscriptions' });
+    await subscriptions.getByLabel('Filter').fill('sidecar/#');
+    await subscriptions.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await subscriptions.getByRole('list', { name: 'Active subscriptions' }).getByText('sidecar/#').waitFor();
+    const publish = page.getByRole('region', { name: 'Publish' });
+    await publish.getByLabel('Topic').fill('sidecar/hello');
+    await publish.getByLabel('Payload').fill('through our own broker');
+    await publish.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ has: page.getByLabel('received') }).filter({ hasText: 'through our own broker' }).waitFor();
+
+    await page.getByRole('button', { name: 'Local broker', exact: true }).click();
+    const log = panel.getByRole('list', { name: 'Broker log lines' });
+    await log.getByText(/New connection from 127\.0\.0\.1/).first().waitFor();
+    await page.screenshot({ path: path.join(ARTIFACT_DIR, 'broker-panel.png') });
+  });
+
+  it('stops the sidecar', async () => {
+    const panel = page.getByRole('main', { name: 'Local broker' });
+    await panel.getByRole('button', { name: 'Stop broker' }).click();
+    await panel.getByRole('status', { name: 'Broker status' }).filter({ hasText: 'stopped' }).waitFor();
+    await expect(app.backend.dispatch('broker.status', {})).resolves.toMatchObject({ ok: true, value: { state: { status: 'stopped' } } });
+  });
+});
