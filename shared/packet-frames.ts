@@ -1,0 +1,153 @@
+/**
+ * Splits an MQTT byte stream into whole control packets. Sockets hand over bytes in chunks
+ * that ignore packet boundaries (a chunk may hold half a packet or several), so the packet
+ * inspector and the capture writer need the fixed header's Remaining Length to know where
+ * each packet ends. Section numbers refer to MQTT 5.0 (OASIS); 3.1 and 3.1.1 frame the same.
+ */
+
+/** The largest value a Variable Byte Integer can carry (4 bytes of 7 bits) [MQTT-1.5.5]. */
+export const MAX_VARIABLE_BYTE_INTEGER = 268_435_455;
+
+/** The result of reading a Variable Byte Integer such as the Remaining Length. */
+export type VariableByteIntegerRead =
+  /** `length` is how many bytes the integer itself took (1 to 4). */
+  | { status: 'ok'; value: number; length: number }
+  /** The bytes end before the integer does: wait for more. */
+  | { status: 'incomplete' }
+  /** A fifth byte would be needed: no MQTT packet can be framed from here on. */
+  | { status: 'malformed'; reason: string };
+
+/**
+ * Reads a Variable Byte Integer at `offset` (for the Remaining Length, offset 1, right after
+ * the packet type byte) [MQTT-1.5.5]. Never reads past `end`.
+ */
+export function readVariableByteInteger(bytes: Uint8Array, offset: number, end = bytes.length): VariableByteIntegerRead {
+  let value = 0;
+  let multiplier = 1;
+  for (let i = 0; i < 4; i++) {
+    const at = offset + i;
+    if (at >= end) return { status: 'incomplete' };
+    const byte = bytes[at]!;
+    value += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) return { status: 'ok', value, length: i + 1 };
+    multiplier *= 128;
+  }
+  return { status: 'malformed', reason: 'a variable byte integer has a continuation bit on its 4th byte' };
+}
+
+/**
+ * Reads the Remaining Length of the packet starting at `packetStart` (its type byte). The
+ * returned `length` counts the Remaining Length bytes only, so the whole packet spans
+ * `1 + length + value` bytes.
+ */
+export function readRemainingLength(bytes: Uint8Array, packetStart = 0): VariableByteIntegerRead {
+  return readVariableByteInteger(bytes, packetStart + 1);
+}
+
+/** Why a framer stopped. `streamOffset` counts bytes from the start of the stream. */
+export interface FramingError {
+  kind: 'malformed-remaining-length' | 'packet-too-large';
+  message: string;
+  /** Where the offending packet starts in the whole stream. */
+  streamOffset: number;
+}
+
+/** Options for {@link PacketFramer}. */
+export interface PacketFramerOptions {
+  /**
+   * Refuse packets whose total size (fixed header included) exceeds this, instead of
+   * buffering up to the protocol's 256 MB; the framer then stops with `packet-too-large`.
+   */
+  maxPacketSize?: number;
+}
+
+/**
+ * Incremental framer: feed it chunks as they come off the socket, get back every packet
+ * they complete. Each frame is a copy holding exactly one packet, fixed header included.
+ * A malformed Remaining Length leaves no way to find the next packet boundary, so the
+ * framer stops for good: `error` says why and every later push returns nothing.
+ */
+export class PacketFramer {
+  private buffer = new Uint8Array(0);
+  private head = 0;
+  private tail = 0;
+  private consumed = 0;
+  private failure: FramingError | undefined;
+  private readonly maxPacketSize: number;
+
+  /** Creates a framer for one direction of one connection. */
+  constructor(options: PacketFramerOptions = {}) {
+    this.maxPacketSize = options.maxPacketSize ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Why the framer stopped, or undefined while it works. */
+  get error(): FramingError | undefined {
+    return this.failure;
+  }
+
+  /** Bytes received but not yet part of a complete frame. */
+  get buffered(): number {
+    return this.tail - this.head;
+  }
+
+  /** Bytes handed out in frames so far: the stream offset of the next frame. */
+  get framedBytes(): number {
+    return this.consumed;
+  }
+
+  /**
+   * Adds a chunk and returns the frames it completes, in stream order. Frames completed
+   * before a malformed header in the same chunk are still returned.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (this.failure) return [];
+    this.append(chunk);
+    const frames: Uint8Array[] = [];
+    while (this.tail - this.head >= 2) {
+      const view = this.buffer.subarray(this.head, this.tail);
+      const rl = readRemainingLength(view);
+      if (rl.status === 'incomplete') break;
+      if (rl.status === 'malformed') {
+        this.fail('malformed-remaining-length', `Malformed remaining length: ${rl.reason}`);
+        break;
+      }
+      const size = 1 + rl.length + rl.value;
+      if (size > this.maxPacketSize) {
+        this.fail('packet-too-large', `Packet of ${size} bytes exceeds the limit of ${this.maxPacketSize} bytes`);
+        break;
+      }
+      if (view.length < size) break;
+      frames.push(view.slice(0, size));
+      this.head += size;
+      this.consumed += size;
+    }
+    if (this.head === this.tail) {
+      // Nothing pending: start over at the front so the buffer does not creep forward.
+      this.head = 0;
+      this.tail = 0;
+    }
+    return frames;
+  }
+
+  private fail(kind: FramingError['kind'], message: string): void {
+    this.failure = { kind, message, streamOffset: this.consumed };
+    this.buffer = new Uint8Array(0);
+    this.head = 0;
+    this.tail = 0;
+  }
+
+  private append(chunk: Uint8Array): void {
+    const pending = this.tail - this.head;
+    if (this.tail + chunk.length > this.buffer.length) {
+      // Grow geometrically so a large packet arriving in small chunks costs amortised O(n).
+      const needed = pending + chunk.length;
+      const next = needed > this.buffer.length ? new Uint8Array(Math.max(needed, this.buffer.length * 2, 256)) : this.buffer;
+      next.set(this.buffer.subarray(this.head, this.tail), 0);
+      this.buffer = next;
+      this.head = 0;
+      this.tail = pending;
+    }
+    this.buffer.set(chunk, this.tail);
+    this.tail += chunk.length;
+  }
+}
