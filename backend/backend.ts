@@ -14,6 +14,7 @@ import { ConnectionManager } from './connection-manager';
 import { EventHub } from './event-hub';
 import type { BatcherOptions } from './message-batcher';
 import { messagesToCsv, messagesToJson } from './message-store';
+import { encodePcapng } from './pcapng';
 import { ProfileStore } from './profile-store';
 import { SidecarSupervisor } from './sidecar-supervisor';
 import type { SecretCipher } from './secret-store';
@@ -119,6 +120,13 @@ export function createBackend(options: BackendOptions): Backend {
         : { text: messagesToJson(all), count: all.length, mimeType: 'application/json' };
     },
     'messages.clear': async ({ connectionId }) => connections.clearMessages(connectionId),
+    'packets.list': async ({ connectionId }) => connections.packets(connectionId),
+    'packets.export': async ({ connectionId }) => {
+      const { packets } = connections.packets(connectionId);
+      const data = encodePcapng(packets, { comment: `MQTT Desk capture of ${connectionId}` });
+      return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), count: packets.length, fileName: `mqtt-desk-${connectionId.slice(0, 8)}.pcapng` };
+    },
+    'packets.clear': async ({ connectionId }) => connections.clearPackets(connectionId),
     'connections.connect': async ({ profileId }) => connections.connect(await profiles.get(profileId)),
     'connections.disconnect': ({ connectionId }) => connections.disconnect(connectionId),
     'subscriptions.subscribe': ({ connectionId, filter, qos, options }) => connections.subscribe(connectionId, filter, qos, options),

@@ -3,17 +3,18 @@
  * events into {@link transition} events and contract events; MQTT.js does the protocol.
  */
 
-import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import type { ConnectionSnapshot, MessageProperties, MessageRecord, SubscribeOptions, SubscriptionInfo } from '../shared/contract';
+import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient, type StreamBuilder } from 'mqtt';
+import type { ConnectionSnapshot, MessageProperties, MessageRecord, PacketBatch, PacketRecord, SubscribeOptions, SubscriptionInfo } from '../shared/contract';
 import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
 import { DeskError, type ErrorInfo } from '../shared/errors';
 import { profileUrl, type Profile } from '../shared/profile';
 import { checkTopicFilter, checkTopicName } from '../shared/topic';
 import type { EventHub } from './event-hub';
 import type { RingBufferLimits } from '../shared/ring-buffer';
-import { DEFAULT_BATCHER_OPTIONS, MessageBatcher, type BatcherOptions } from './message-batcher';
+import { Batcher, DEFAULT_BATCHER_OPTIONS, type BatcherOptions } from './message-batcher';
+import { PacketCapture } from './packet-capture';
 import { MessageStore } from './message-store';
-import { clientOptions, fromUserProperties, toUserProperties } from './mqtt-options';
+import { clientOptions, fromUserProperties, PROTOCOL_LEVEL, toUserProperties } from './mqtt-options';
 import { loadTlsMaterial } from './tls-material';
 
 interface LiveConnection {
@@ -21,8 +22,10 @@ interface LiveConnection {
   client: MqttClient;
   state: ConnectionState;
   subscriptions: Map<string, SubscriptionInfo>;
-  batcher: MessageBatcher;
+  batcher: Batcher<MessageRecord>;
   messages: MessageStore;
+  capture: PacketCapture;
+  packetBatcher: Batcher<PacketRecord>;
   seq: number;
 }
 
@@ -31,6 +34,8 @@ export interface ConnectionManagerOptions {
   batcher?: BatcherOptions;
   /** Caps of each connection's message store. */
   messageLimits?: RingBufferLimits;
+  /** Caps of each connection's packet capture. */
+  captureLimits?: RingBufferLimits;
 }
 
 /** Owns every live connection of the app. */
@@ -60,26 +65,47 @@ export class ConnectionManager {
 
     const secure = profile.protocol === 'mqtts' || profile.protocol === 'wss';
     const tls = secure ? await loadTlsMaterial(profile.tls) : {};
-    const client = connect(profileUrl(profile), clientOptions(profile, tls));
-    // Messages survive reconnects: the store and the sequence carry over.
+    // Messages and the capture survive reconnects: stores and sequences carry over.
     const messages = existing?.messages ?? new MessageStore(this.options.messageLimits);
+    const batcherOptions = this.options.batcher ?? DEFAULT_BATCHER_OPTIONS;
+    const protocolVersion = PROTOCOL_LEVEL[profile.mqttVersion];
+    const packetBatcher =
+      existing?.packetBatcher ??
+      new Batcher<PacketRecord>(
+        (packets) => this.events.emit('packets.batch', { connectionId: profile.id, protocolVersion, packets, evicted: capture.evicted }),
+        batcherOptions,
+      );
+    const capture: PacketCapture = existing?.capture ?? new PacketCapture((packet) => packetBatcher.add(packet), this.options.captureLimits);
+    const client = connect(profileUrl(profile), { ...clientOptions(profile, tls), manualConnect: true });
+    // MQTT.js has no hook for its transport's bytes; wrapping the (TS-private) stream
+    // builder taps every stream it builds, reconnects included. A test guards this.
+    const internals = client as unknown as { streamBuilder: StreamBuilder };
+    const build = internals.streamBuilder;
+    internals.streamBuilder = (c, o) => capture.attach(build(c, o));
     const live: LiveConnection = {
       profile,
       client,
       state: existing?.state ?? { status: 'idle' },
       subscriptions: new Map(),
-      batcher: new MessageBatcher(profile.id, (batch) => this.events.emit('messages.batch', batch), this.options.batcher ?? DEFAULT_BATCHER_OPTIONS, () => messages.evicted),
+      batcher: new Batcher<MessageRecord>(
+        (batch, dropped) => this.events.emit('messages.batch', { connectionId: profile.id, messages: batch, dropped, evicted: messages.evicted }),
+        batcherOptions,
+      ),
       messages,
+      capture,
+      packetBatcher,
       seq: existing?.seq ?? 0,
     };
     this.connections.set(profile.id, live);
     this.apply(live, { type: 'connect-requested', at: Date.now() });
+    client.connect();
 
     client.on('connect', (connack) => this.apply(live, { type: 'connack', at: Date.now(), sessionPresent: connack.sessionPresent }));
     client.on('error', (error) => this.apply(live, { type: 'error', at: Date.now(), error: mqttErrorInfo(error) }));
     client.on('reconnect', () => this.apply(live, { type: 'reconnecting', at: Date.now() }));
     client.on('close', () => {
       live.batcher.flush();
+      live.packetBatcher.flush();
       this.apply(live, { type: 'closed', at: Date.now() });
     });
     client.on('message', (topic, payload, packet) => {
@@ -205,6 +231,20 @@ export class ConnectionManager {
   /** Every stored message of a connection, oldest first. */
   messages(connectionId: string): MessageRecord[] {
     return this.get(connectionId).messages.all();
+  }
+
+  /** Every captured packet still held, for an inspector opened late. */
+  packets(connectionId: string): PacketBatch {
+    const live = this.get(connectionId);
+    return { connectionId, protocolVersion: PROTOCOL_LEVEL[live.profile.mqttVersion], packets: live.capture.all(), evicted: live.capture.evicted };
+  }
+
+  /** Forgets a connection's captured packets. */
+  clearPackets(connectionId: string): { cleared: number } {
+    const capture = this.get(connectionId).capture;
+    const cleared = capture.all().length;
+    capture.clear();
+    return { cleared };
   }
 
   /** Empties a connection's message store. */

@@ -11,7 +11,8 @@ import type { Profile } from '../shared/profile';
 import { utf8Encode } from '../shared/utf8';
 import type { TlsMaterial } from './tls-material';
 
-const PROTOCOL_LEVEL = { '3.1': 3, '3.1.1': 4, '5.0': 5 } as const;
+/** MQTT protocol level per version name. */
+export const PROTOCOL_LEVEL = { '3.1': 3, '3.1.1': 4, '5.0': 5 } as const;
 
 /** Ordered key/value pairs → MQTT.js's object form, repeated keys as arrays. */
 export function toUserProperties(pairs: ReadonlyArray<{ key: string; value: string }>): UserProperties | undefined {

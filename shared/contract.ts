@@ -57,6 +57,9 @@ export const commandArgs = {
   'messages.get': z.object({ connectionId: id, seq: z.number().int().min(1) }).strict(),
   'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
   'messages.clear': z.object({ connectionId: id }).strict(),
+  'packets.list': z.object({ connectionId: id }).strict(),
+  'packets.export': z.object({ connectionId: id, format: z.literal('pcapng', { error: 'Format must be pcapng' }) }).strict(),
+  'packets.clear': z.object({ connectionId: id }).strict(),
   'connections.connect': z.object({ profileId: id }).strict(),
   'connections.disconnect': z.object({ connectionId: id }).strict(),
   'subscriptions.subscribe': z.object({ connectionId: id, filter: z.string(), qos, options: subscribeOptions.optional() }).strict(),
@@ -120,6 +123,11 @@ export interface CommandResults {
   'messages.get': MessageRecord;
   'messages.export': { text: string; count: number; mimeType: string };
   'messages.clear': { cleared: number };
+  /** Every captured packet still held, for an inspector opened late. */
+  'packets.list': PacketBatch;
+  /** A pcapng file of the capture (tshark/Wireshark decode it as MQTT on port 1883). */
+  'packets.export': { data: Uint8Array; count: number; fileName: string };
+  'packets.clear': { cleared: number };
   'connections.connect': ConnectionSnapshot;
   'connections.disconnect': ConnectionSnapshot;
   'subscriptions.subscribe': SubscriptionInfo;
@@ -157,6 +165,27 @@ export interface MessageRecord {
   payloadSize: number;
 }
 
+/** One MQTT control packet as it crossed the wire (bytes exactly as sent or received). */
+export interface PacketRecord {
+  /** Per-connection sequence number, increasing. */
+  seq: number;
+  /** Milliseconds since the epoch, with sub-millisecond fractions. */
+  time: number;
+  /** 'out' = sent by the app to the broker. */
+  direction: 'in' | 'out';
+  bytes: Uint8Array;
+}
+
+/** Packets captured over one batch interval for one connection. */
+export interface PacketBatch {
+  connectionId: string;
+  /** Protocol level the connection speaks (3, 4 or 5), needed to decode the packets. */
+  protocolVersion: 3 | 4 | 5;
+  packets: PacketRecord[];
+  /** Packets the backend's capture has evicted by its caps so far (a running total). */
+  evicted: number;
+}
+
 /** Messages gathered over one batch interval for one connection. */
 export interface MessageBatch {
   connectionId: string;
@@ -171,6 +200,7 @@ export interface MessageBatch {
 export interface EventStreams {
   'connection.state': ConnectionSnapshot;
   'messages.batch': MessageBatch;
+  'packets.batch': PacketBatch;
   'broker.state': SidecarState;
   'broker.log': { lines: BrokerLogLine[] };
 }
@@ -179,7 +209,7 @@ export interface EventStreams {
 export type StreamName = keyof EventStreams;
 
 /** The names of all streams, for carriers that must list them (the Electron preload). */
-export const STREAM_NAMES = ['connection.state', 'messages.batch', 'broker.state', 'broker.log'] as const satisfies readonly StreamName[];
+export const STREAM_NAMES = ['connection.state', 'messages.batch', 'packets.batch', 'broker.state', 'broker.log'] as const satisfies readonly StreamName[];
 
 /** How the UI talks to the backend, whichever carrier is underneath. */
 export interface DeskApi {

@@ -33,7 +33,7 @@ function recorder() {
   const messages: MessageRecord[] = [];
   hub.subscribe((stream, data) => {
     if (stream === 'connection.state') states.push(data as ConnectionSnapshot);
-    else messages.push(...(data as MessageBatch).messages);
+    else if (stream === 'messages.batch') messages.push(...(data as MessageBatch).messages);
   });
   return { manager: new ConnectionManager(hub), states, messages };
 }

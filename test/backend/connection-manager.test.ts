@@ -24,7 +24,7 @@ function recorder() {
   const batches: MessageBatch[] = [];
   hub.subscribe((stream, data) => {
     if (stream === 'connection.state') states.push(data as ConnectionSnapshot);
-    else batches.push(data as MessageBatch);
+    else if (stream === 'messages.batch') batches.push(data as MessageBatch);
   });
   return { hub, states, batches };
 }
