@@ -1,7 +1,9 @@
+import { useState } from 'react';
 import { profileUrl } from '../../../shared/profile';
 import { connectProfile, deleteProfile, disconnectProfile, editProfile } from '../store/actions';
 import { useAppStore } from '../store/app-store';
 import { MessageList } from './message-list';
+import { PacketInspector } from './packet-inspector';
 import { PublishPanel } from './publish-panel';
 import { SubscribePanel } from './subscribe-panel';
 
@@ -9,6 +11,7 @@ import { SubscribePanel } from './subscribe-panel';
 export function ConnectionView({ profileId }: { profileId: string }) {
   const profile = useAppStore((s) => s.profiles.find((p) => p.id === profileId));
   const snapshot = useAppStore((s) => s.connections[profileId]);
+  const [tab, setTab] = useState<'messages' | 'packets'>('messages');
   if (!profile) return null;
   const state = snapshot?.state ?? { status: 'idle' as const };
   const connected = state.status === 'connected';
@@ -59,7 +62,17 @@ export function ConnectionView({ profileId }: { profileId: string }) {
           <SubscribePanel connectionId={profileId} connected={connected} subscriptions={snapshot?.subscriptions ?? []} />
           <PublishPanel connectionId={profileId} connected={connected} />
         </div>
-        <MessageList connectionId={profileId} />
+        <div className="tabbed">
+          <div role="tablist" aria-label="Views" className="tabs">
+            <button type="button" role="tab" aria-selected={tab === 'messages'} onClick={() => setTab('messages')}>
+              Messages
+            </button>
+            <button type="button" role="tab" aria-selected={tab === 'packets'} onClick={() => setTab('packets')}>
+              Packets
+            </button>
+          </div>
+          {tab === 'messages' ? <MessageList connectionId={profileId} /> : <PacketInspector connectionId={profileId} />}
+        </div>
       </div>
     </main>
   );

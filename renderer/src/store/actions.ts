@@ -8,6 +8,7 @@ import { DeskError } from '../../../shared/errors';
 import { checkProfile, newProfileDraft, type ProfileValue } from '../../../shared/profile';
 import { brokerLog } from './broker-log';
 import { appendBatch, clearLog } from './message-log';
+import { appendPackets, clearPackets, replacePackets } from './packet-log';
 import { describeError, showToast, useAppStore } from './app-store';
 
 let api: DeskApi | undefined;
@@ -28,6 +29,10 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
     useAppStore.setState((s) => ({
       messageRevision: { ...s.messageRevision, [batch.connectionId]: (s.messageRevision[batch.connectionId] ?? 0) + 1 },
     }));
+  });
+  deskApi.on('packets.batch', (batch) => {
+    appendPackets(batch);
+    bumpPackets(batch.connectionId);
   });
   deskApi.on('broker.state', (state) => {
     useAppStore.setState((s) => ({ broker: { ...s.broker, state, ...(state.status === 'running' ? {} : { clients: [], stats: null }) } }));
@@ -258,6 +263,47 @@ export async function clearMessages(connectionId: string): Promise<void> {
   useAppStore.setState((s) => ({ messageRevision: { ...s.messageRevision, [connectionId]: (s.messageRevision[connectionId] ?? 0) + 1 } }));
   try {
     await backend().call('messages.clear', { connectionId });
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+function bumpPackets(connectionId: string): void {
+  useAppStore.setState((s) => ({ packetRevision: { ...s.packetRevision, [connectionId]: (s.packetRevision[connectionId] ?? 0) + 1 } }));
+}
+
+/** Loads every packet the backend holds for a connection (the inspector may open late). */
+export async function loadPackets(connectionId: string): Promise<void> {
+  try {
+    replacePackets(await backend().call('packets.list', { connectionId }));
+    bumpPackets(connectionId);
+  } catch (error) {
+    // A profile never connected has no capture yet: nothing to show, nothing to report.
+    if (!(error instanceof DeskError && error.code === 'NOT_FOUND')) showToast(describeError(error));
+  }
+}
+
+/** Saves the capture as a pcapng file (Wireshark, tshark). */
+export async function exportPackets(connectionId: string): Promise<void> {
+  try {
+    const { data, fileName } = await backend().call('packets.export', { connectionId, format: 'pcapng' });
+    const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: 'application/vnd.tcpdump.pcap' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileName;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
+
+/** Forgets the captured packets of a connection, in the backend and the page. */
+export async function clearCapturedPackets(connectionId: string): Promise<void> {
+  clearPackets(connectionId);
+  bumpPackets(connectionId);
+  try {
+    await backend().call('packets.clear', { connectionId });
   } catch (error) {
     showToast(describeError(error));
   }

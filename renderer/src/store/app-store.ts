@@ -31,6 +31,7 @@ export interface AppState {
   draft: ProfileDraft | undefined;
   connections: Record<string, ConnectionSnapshot>;
   messageRevision: Record<string, number>;
+  packetRevision: Record<string, number>;
   toasts: Toast[];
   /** The local broker panel is shown instead of a connection. */
   brokerOpen: boolean;
@@ -45,6 +46,7 @@ export const useAppStore = create<AppState>(() => ({
   draft: undefined,
   connections: {},
   messageRevision: {},
+  packetRevision: {},
   toasts: [],
   brokerOpen: false,
   broker: { state: { status: 'stopped' }, logRevision: 0, clients: [], stats: null },
