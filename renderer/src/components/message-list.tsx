@@ -1,9 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { useAppStore } from '../store/app-store';
 import { clearMessages } from '../store/actions';
+import { MessageDetail } from './message-detail';
 import { logFor } from '../store/message-log';
 
 const ROW_HEIGHT = 56;
@@ -17,6 +18,7 @@ export function MessageList({ connectionId }: { connectionId: string }) {
   const count = log.buffer.length;
   const scrollRef = useRef<HTMLDivElement>(null);
   const followRef = useRef(true);
+  const [selectedSeq, setSelectedSeq] = useState<number | undefined>();
 
   const virtualizer = useVirtualizer({
     count,
@@ -30,6 +32,7 @@ export function MessageList({ connectionId }: { connectionId: string }) {
   }, [count, log.buffer.evicted, virtualizer]);
 
   const dropped = log.buffer.evicted + log.droppedUpstream;
+  const { selected, previous } = findWithPrevious(log.buffer, selectedSeq);
   return (
     <section className="messages-panel" aria-label="Message log">
       <div className="messages-toolbar">
@@ -59,15 +62,31 @@ export function MessageList({ connectionId }: { connectionId: string }) {
           {virtualizer.getVirtualItems().map((item) => {
             const message = log.buffer.at(item.index);
             if (!message) return null;
-            return <MessageRow key={message.seq} message={message} top={item.start} />;
+            return <MessageRow key={message.seq} message={message} top={item.start} selected={message.seq === selectedSeq} onSelect={() => setSelectedSeq(message.seq)} />;
           })}
         </div>
       </div>
+      {selected ? <MessageDetail key={selected.seq} connectionId={connectionId} message={selected} previous={previous} /> : null}
     </section>
   );
 }
 
-function MessageRow({ message, top }: { message: MessageRecord; top: number }) {
+/** The selected message and the one before it on the same topic, searching back from the newest. */
+function findWithPrevious(buffer: { length: number; at(i: number): MessageRecord | undefined }, seq: number | undefined): { selected?: MessageRecord; previous?: MessageRecord } {
+  if (seq === undefined) return {};
+  for (let i = buffer.length - 1; i >= 0; i--) {
+    const message = buffer.at(i)!;
+    if (message.seq !== seq) continue;
+    for (let j = i - 1; j >= 0; j--) {
+      const before = buffer.at(j)!;
+      if (before.topic === message.topic && before.direction === message.direction) return { selected: message, previous: before };
+    }
+    return { selected: message };
+  }
+  return {};
+}
+
+function MessageRow({ message, top, selected, onSelect }: { message: MessageRecord; top: number; selected: boolean; onSelect: () => void }) {
   const head = message.payload.subarray(0, PREVIEW_BYTES);
   const format = detectPayloadFormat(message.payload);
   // Previews stay on one line: JSON compact, hex for binary.
@@ -75,7 +94,11 @@ function MessageRow({ message, top }: { message: MessageRecord; top: number }) {
   return (
     <div
       role="listitem"
-      className={`message-row message-${message.direction}`}
+      tabIndex={0}
+      aria-current={selected ? 'true' : undefined}
+      onClick={onSelect}
+      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect()}
+      className={`message-row message-${message.direction}${selected ? ' selected' : ''}`}
       style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT }}
       data-topic={message.topic}
       data-qos={message.qos}

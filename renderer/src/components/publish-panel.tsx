@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { PAYLOAD_FORMATS, parsePayload, type PayloadFormat } from '../../../shared/payload';
+import { encodeBinary, type BinaryFormat } from '../../../shared/payload-binary';
 import { checkTopicName } from '../../../shared/topic';
 import { publish } from '../store/actions';
 import { Field } from './field';
@@ -9,7 +10,7 @@ import { QosSelect } from './qos-select';
 export function PublishPanel({ connectionId, connected }: { connectionId: string; connected: boolean }) {
   const [topic, setTopic] = useState('');
   const [payload, setPayload] = useState('');
-  const [format, setFormat] = useState<PayloadFormat>('text');
+  const [format, setFormat] = useState<PayloadFormat | BinaryFormat>('text');
   const [qos, setQos] = useState<0 | 1 | 2>(0);
   const [retain, setRetain] = useState(false);
   const [topicError, setTopicError] = useState<string | undefined>();
@@ -21,7 +22,7 @@ export function PublishPanel({ connectionId, connected }: { connectionId: string
     setTopicError(check.ok ? undefined : check.reason);
     let bytes: Uint8Array;
     try {
-      bytes = parsePayload(payload, format);
+      bytes = format === 'msgpack' || format === 'cbor' ? encodeBinary(payload, format) : parsePayload(payload, format);
       setPayloadError(undefined);
     } catch (error) {
       setPayloadError((error as Error).message);
@@ -42,8 +43,8 @@ export function PublishPanel({ connectionId, connected }: { connectionId: string
           <QosSelect value={qos} onChange={setQos} />
           <Field label="Format">
             {(p) => (
-              <select {...p} value={format} onChange={(e) => setFormat(e.target.value as PayloadFormat)}>
-                {PAYLOAD_FORMATS.map((f) => (
+              <select {...p} value={format} onChange={(e) => setFormat(e.target.value as PayloadFormat | BinaryFormat)}>
+                {[...PAYLOAD_FORMATS, 'msgpack', 'cbor'].map((f) => (
                   <option key={f} value={f}>
                     {f}
                   </option>

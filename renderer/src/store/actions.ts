@@ -3,7 +3,7 @@
  * store. Components call these and never the API directly.
  */
 
-import type { DeskApi } from '../../../shared/contract';
+import type { DeskApi, MessageRecord } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { checkProfile, newProfileDraft, type ProfileValue } from '../../../shared/profile';
 import { brokerLog } from './broker-log';
@@ -306,5 +306,15 @@ export async function clearCapturedPackets(connectionId: string): Promise<void> 
     await backend().call('packets.clear', { connectionId });
   } catch (error) {
     showToast(describeError(error));
+  }
+}
+
+/** Fetches a message with its whole payload (the list holds previews of large ones). */
+export async function loadFullMessage(connectionId: string, seq: number): Promise<MessageRecord | undefined> {
+  try {
+    return await backend().call('messages.get', { connectionId, seq });
+  } catch (error) {
+    showToast(describeError(error));
+    return undefined;
   }
 }

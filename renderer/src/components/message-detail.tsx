@@ -1,0 +1,137 @@
+import { diffLines } from 'diff';
+import { useEffect, useState } from 'react';
+import type { MessageRecord } from '../../../shared/contract';
+import { detectPayloadFormat, formatPayload, toHex } from '../../../shared/payload';
+import { formatBinary, looksLike } from '../../../shared/payload-binary';
+import { loadFullMessage } from '../store/actions';
+
+/** Every way a payload can be shown. */
+const VIEWS = ['text', 'json', 'hex', 'base64', 'msgpack', 'cbor'] as const;
+type View = (typeof VIEWS)[number];
+
+/** The most useful view: JSON or text when it is, MessagePack or CBOR when binary decodes as one, else hex. */
+export function autoView(bytes: Uint8Array): View {
+  const detected = detectPayloadFormat(bytes);
+  if (detected !== 'hex') return detected;
+  if (looksLike(bytes, 'msgpack')) return 'msgpack';
+  if (looksLike(bytes, 'cbor')) return 'cbor';
+  return 'hex';
+}
+
+/** Renders a payload in a view; decoding problems are returned as the text to show. */
+export function renderPayload(bytes: Uint8Array, view: View): { text: string; error?: string } {
+  if (view === 'msgpack' || view === 'cbor') {
+    try {
+      return { text: formatBinary(bytes, view) };
+    } catch (error) {
+      return { text: formatPayload(bytes, 'hex'), error: (error as Error).message };
+    }
+  }
+  return { text: formatPayload(bytes, view) };
+}
+
+/** One message in full: metadata, the payload in any view, MQTT 5 properties, and the diff against the previous one on its topic. */
+export function MessageDetail({ connectionId, message, previous }: { connectionId: string; message: MessageRecord; previous: MessageRecord | undefined }) {
+  const [full, setFull] = useState<MessageRecord>(message);
+  const [view, setView] = useState<View | 'auto'>('auto');
+  const [showDiff, setShowDiff] = useState(false);
+  useEffect(() => setFull(message), [message]);
+  const truncated = full.payload.byteLength < full.payloadSize;
+  const chosen = view === 'auto' ? autoView(full.payload) : view;
+  const rendered = renderPayload(full.payload, chosen);
+
+  return (
+    <section className="message-detail" aria-label="Message detail">
+      <div className="detail-header">
+        <strong className="topic">{full.topic}</strong>
+        <span className="badge">QoS {full.qos}</span>
+        {full.retain ? <span className="badge badge-on">retained</span> : null}
+        {full.dup ? <span className="badge">dup</span> : null}
+        <span className="muted">
+          {full.direction === 'in' ? 'received' : 'sent'} {new Date(full.time).toLocaleString()} · {full.payloadSize} B
+        </span>
+      </div>
+      <div className="detail-toolbar">
+        <label>
+          View as{' '}
+          <select aria-label="View as" value={view} onChange={(e) => setView(e.target.value as View | 'auto')}>
+            <option value="auto">auto ({autoView(full.payload)})</option>
+            {VIEWS.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={() => void navigator.clipboard?.writeText(rendered.text)}>
+          Copy
+        </button>
+        {previous ? (
+          <button type="button" aria-pressed={showDiff} onClick={() => setShowDiff(!showDiff)}>
+            Diff with previous
+          </button>
+        ) : null}
+        {truncated ? (
+          <button type="button" onClick={() => void loadFullMessage(connectionId, full.seq).then((m) => m && setFull(m))}>
+            Load full payload ({full.payloadSize} B)
+          </button>
+        ) : null}
+      </div>
+      {rendered.error ? (
+        <p className="field-error" role="alert">
+          {rendered.error}
+        </p>
+      ) : null}
+      {showDiff && previous ? (
+        <PayloadDiff before={renderPayload(previous.payload, chosen).text} after={rendered.text} />
+      ) : (
+        <pre className={`payload-view payload-${chosen}`} aria-label="Payload">
+          {rendered.text}
+          {truncated ? `\n… ${full.payloadSize - full.payload.byteLength} more bytes not loaded` : ''}
+        </pre>
+      )}
+      {full.properties ? <PropertiesTable properties={full.properties} /> : null}
+    </section>
+  );
+}
+
+function PayloadDiff({ before, after }: { before: string; after: string }) {
+  const parts = diffLines(before, after);
+  return (
+    <pre className="payload-view payload-diff" aria-label="Payload diff">
+      {parts.map((part, i) => (
+        <span key={i} className={part.added ? 'diff-added' : part.removed ? 'diff-removed' : undefined}>
+          {part.value
+            .replace(/\n$/, '')
+            .split('\n')
+            .map((line) => `${part.added ? '+ ' : part.removed ? '- ' : '  '}${line}`)
+            .join('\n') + '\n'}
+        </span>
+      ))}
+    </pre>
+  );
+}
+
+function PropertiesTable({ properties }: { properties: NonNullable<MessageRecord['properties']> }) {
+  const rows: Array<[string, string]> = [];
+  if (properties.contentType !== undefined) rows.push(['Content type', properties.contentType]);
+  if (properties.payloadFormatIndicator !== undefined) rows.push(['Payload format', properties.payloadFormatIndicator ? 'UTF-8' : 'bytes']);
+  if (properties.messageExpiryInterval !== undefined) rows.push(['Message expiry', `${properties.messageExpiryInterval} s`]);
+  if (properties.responseTopic !== undefined) rows.push(['Response topic', properties.responseTopic]);
+  if (properties.correlationData !== undefined) rows.push(['Correlation data', toHex(properties.correlationData)]);
+  if (properties.topicAlias !== undefined) rows.push(['Topic alias', String(properties.topicAlias)]);
+  if (properties.subscriptionIdentifiers?.length) rows.push(['Subscription identifiers', properties.subscriptionIdentifiers.join(', ')]);
+  for (const { key, value } of properties.userProperties ?? []) rows.push([`User property ${key}`, value]);
+  return (
+    <table className="properties-table" aria-label="MQTT 5 properties">
+      <tbody>
+        {rows.map(([name, value], i) => (
+          <tr key={i}>
+            <th scope="row">{name}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
