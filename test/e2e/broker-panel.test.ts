@@ -41,8 +41,8 @@ describe('local broker panel', () => {
     await subscriptions.getByRole('button', { name: 'Subscribe', exact: true }).click();
     await subscriptions.getByRole('list', { name: 'Active subscriptions' }).getByText('sidecar/#').waitFor();
     const publish = page.getByRole('region', { name: 'Publish' });
-    await publish.getByLabel('Topic').fill('sidecar/hello');
-    await publish.getByLabel('Payload').fill('through our own broker');
+    await publish.getByLabel('Topic', { exact: true }).fill('sidecar/hello');
+    await publish.getByLabel('Payload', { exact: true }).fill('{"via":"through our own broker"}');
     await publish.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ has: page.getByLabel('received') }).filter({ hasText: 'through our own broker' }).waitFor();
 

@@ -42,8 +42,8 @@ describe('packet inspector', () => {
     await subscriptions.getByLabel('Filter').fill('demo/#');
     await subscriptions.getByRole('button', { name: 'Subscribe', exact: true }).click();
     const publish = page.getByRole('region', { name: 'Publish' });
-    await publish.getByLabel('Topic').fill('demo/room1');
-    await publish.getByLabel('Payload').fill('{"t":21.5}');
+    await publish.getByLabel('Topic', { exact: true }).fill('demo/room1');
+    await publish.getByLabel('Payload', { exact: true }).fill('{"t":21.5}');
     await publish.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ has: page.getByLabel('received') }).waitFor();
 

@@ -52,10 +52,10 @@ describe('browser mode slice against mosquitto', () => {
     await subscriptions.getByRole('list', { name: 'Active subscriptions' }).getByText('demo/#').waitFor();
 
     const publish = page.getByRole('region', { name: 'Publish' });
-    await publish.getByLabel('Topic').fill('demo/room1');
+    await publish.getByLabel('Topic', { exact: true }).fill('demo/room1');
     await publish.getByLabel('QoS').selectOption('0');
     await expect(publish.getByLabel('Retain').isChecked()).resolves.toBe(false);
-    await publish.getByLabel('Payload').fill('{"t":21.5}');
+    await publish.getByLabel('Payload', { exact: true }).fill('{"t":21.5}');
     await publish.getByRole('button', { name: 'Publish', exact: true }).click();
 
     const received = page

@@ -17,7 +17,7 @@ describe('MessagePack and CBOR views', () => {
   it.each([
     ['msgpack', 'MessagePack'],
     ['cbor', 'CBOR'],
-  ] as const)('encodes JSON text as %s that decodes back', (format) => {
+  ] as const)('encodes JSON text as %s (%s) that decodes back', (format, _name) => {
     const bytes = encodeBinary('{"t":21.5,"list":[1,2,3]}', format);
     expect(JSON.parse(formatBinary(bytes, format))).toEqual({ t: 21.5, list: [1, 2, 3] });
   });

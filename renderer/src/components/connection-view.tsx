@@ -60,7 +60,7 @@ export function ConnectionView({ profileId }: { profileId: string }) {
       <div className="workspace">
         <div className="side-panels">
           <SubscribePanel connectionId={profileId} connected={connected} subscriptions={snapshot?.subscriptions ?? []} />
-          <PublishPanel connectionId={profileId} connected={connected} />
+          <PublishPanel connectionId={profileId} connected={connected} mqtt5={profile.mqttVersion === '5.0'} />
         </div>
         <div className="tabbed">
           <div role="tablist" aria-label="Views" className="tabs">

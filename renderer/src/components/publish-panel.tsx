@@ -1,50 +1,109 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { PAYLOAD_FORMATS, parsePayload, type PayloadFormat } from '../../../shared/payload';
 import { encodeBinary, type BinaryFormat } from '../../../shared/payload-binary';
+import { expandTemplate } from '../../../shared/payload-template';
 import { checkTopicName } from '../../../shared/topic';
 import { publish } from '../store/actions';
+import { loadHistory, recentTopics, remember, type PublishedEntry } from '../store/publish-history';
 import { Field } from './field';
+import { CheckboxField } from './form-controls';
+import { PayloadEditor } from './payload-editor';
+import { EMPTY_PROPERTIES, PublishProperties, toMessageProperties, type PropertiesDraft } from './publish-properties';
 import { QosSelect } from './qos-select';
 
-/** Compose and publish one message. (The Monaco editor replaces the textarea later.) */
-export function PublishPanel({ connectionId, connected }: { connectionId: string; connected: boolean }) {
+type Format = PayloadFormat | BinaryFormat;
+const FORMATS: readonly Format[] = [...PAYLOAD_FORMATS, 'msgpack', 'cbor'];
+
+/** Compose and publish: Monaco payload editor, formats, templates, MQTT 5 properties, repeat, history. */
+export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId: string; connected: boolean; mqtt5: boolean }) {
   const [topic, setTopic] = useState('');
   const [payload, setPayload] = useState('');
-  const [format, setFormat] = useState<PayloadFormat | BinaryFormat>('text');
+  const [format, setFormat] = useState<Format>('json');
   const [qos, setQos] = useState<0 | 1 | 2>(0);
   const [retain, setRetain] = useState(false);
-  const [topicError, setTopicError] = useState<string | undefined>();
-  const [payloadError, setPayloadError] = useState<string | undefined>();
+  const [template, setTemplate] = useState(false);
+  const [properties, setProperties] = useState<PropertiesDraft>(EMPTY_PROPERTIES);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [history, setHistory] = useState<PublishedEntry[]>(loadHistory);
+  const [repeatMs, setRepeatMs] = useState(1000);
+  const [repeating, setRepeating] = useState(false);
+  const [sent, setSent] = useState(0);
+  const counter = useRef(0);
+  const editorApi = useRef<{ format: () => void; focus: () => void }>(undefined);
 
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
+  /** Builds the bytes for one publish, or reports what is wrong next to the fields. */
+  const prepare = (): { payload: Uint8Array } | undefined => {
+    const found: Record<string, string> = {};
     const check = checkTopicName(topic);
-    setTopicError(check.ok ? undefined : check.reason);
-    let bytes: Uint8Array;
+    if (!check.ok && !(topic === '' && properties.topicAlias !== undefined)) found.topic = check.reason;
+    let bytes: Uint8Array | undefined;
     try {
-      bytes = format === 'msgpack' || format === 'cbor' ? encodeBinary(payload, format) : parsePayload(payload, format);
-      setPayloadError(undefined);
+      const text = template ? expandTemplate(payload, { counter: counter.current + 1, now: Date.now, uuid: () => crypto.randomUUID(), random: Math.random }) : payload;
+      bytes = format === 'msgpack' || format === 'cbor' ? encodeBinary(text, format) : parsePayload(text, format);
     } catch (error) {
-      setPayloadError((error as Error).message);
-      return;
+      found.payload = (error as Error).message;
     }
-    if (!check.ok) return;
-    setTopicError(await publish(connectionId, { topic, payload: bytes, qos, retain }));
+    setErrors(found);
+    return bytes && Object.keys(found).length === 0 ? { payload: bytes } : undefined;
   };
 
+  const send = async (): Promise<boolean> => {
+    const prepared = prepare();
+    if (!prepared) return false;
+    counter.current++;
+    const refused = await publish(connectionId, { topic, payload: prepared.payload, qos, retain, properties: mqtt5 ? toMessageProperties(properties) : undefined });
+    if (refused) {
+      setErrors(refused);
+      return false;
+    }
+    setSent((n) => n + 1);
+    setHistory(remember({ topic, payload, format, qos, retain, time: Date.now() }));
+    return true;
+  };
+
+  // Repeat: one publish every `repeatMs`, stopping on the first failure or disconnect.
+  useEffect(() => {
+    if (!repeating || !connected) {
+      if (repeating && !connected) setRepeating(false);
+      return;
+    }
+    let stopped = false;
+    const timer = setInterval(() => {
+      void send().then((ok) => {
+        if (!ok && !stopped) setRepeating(false);
+      });
+    }, Math.max(10, repeatMs));
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+    // `send` reads the latest form state through React's closure on each restart of the timer.
+  }, [repeating, connected, repeatMs, topic, payload, format, qos, retain, template, properties]);
+
+  const structured = format === 'json' || format === 'msgpack' || format === 'cbor';
   return (
     <section className="panel" aria-label="Publish">
       <h3>Publish</h3>
-      <form onSubmit={onSubmit}>
-        <Field label="Topic" error={topicError}>
-          {(p) => <input {...p} value={topic} placeholder="demo/room1" onChange={(e) => setTopic(e.target.value)} />}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+      >
+        <Field label="Topic" error={errors.topic}>
+          {(p) => <input {...p} list={`topics-${connectionId}`} value={topic} placeholder="demo/room1" onChange={(e) => setTopic(e.target.value)} />}
         </Field>
+        <datalist id={`topics-${connectionId}`}>
+          {recentTopics(history).map((t) => (
+            <option key={t} value={t} />
+          ))}
+        </datalist>
         <div className="inline-form">
           <QosSelect value={qos} onChange={setQos} />
           <Field label="Format">
             {(p) => (
-              <select {...p} value={format} onChange={(e) => setFormat(e.target.value as PayloadFormat | BinaryFormat)}>
-                {[...PAYLOAD_FORMATS, 'msgpack', 'cbor'].map((f) => (
+              <select {...p} value={format} onChange={(e) => setFormat(e.target.value as Format)}>
+                {FORMATS.map((f) => (
                   <option key={f} value={f}>
                     {f}
                   </option>
@@ -52,18 +111,68 @@ export function PublishPanel({ connectionId, connected }: { connectionId: string
               </select>
             )}
           </Field>
-          <label className="checkbox">
-            <input type="checkbox" checked={retain} onChange={(e) => setRetain(e.target.checked)} />
-            Retain
-          </label>
+          <CheckboxField label="Retain" checked={retain} onChange={setRetain} />
+          <CheckboxField label="Template" checked={template} onChange={setTemplate} />
         </div>
-        <Field label="Payload" error={payloadError}>
-          {(p) => <textarea {...p} rows={6} spellCheck={false} value={payload} onChange={(e) => setPayload(e.target.value)} />}
-        </Field>
-        <button type="submit" className="primary" disabled={!connected}>
-          Publish
-        </button>
+        <div className={errors.payload ? 'field field-invalid' : 'field'}>
+          <div className="editor-label">
+            <span id={`payload-label-${connectionId}`}>Payload</span>
+            {structured ? (
+              <button type="button" className="link-button" onClick={() => editorApi.current?.format()}>
+                Format JSON
+              </button>
+            ) : null}
+          </div>
+          <PayloadEditor value={payload} onChange={setPayload} language={structured ? 'json' : 'plaintext'} label="Payload" onReady={(api) => (editorApi.current = api)} onSubmit={() => void send()} />
+          {errors.payload ? (
+            <div className="field-error" role="alert">
+              {errors.payload}
+            </div>
+          ) : null}
+          {template ? <div className="muted">Placeholders: {'{{timestamp}} {{counter}} {{uuid}} {{random}} {{random:1:6}}'}</div> : null}
+        </div>
+        {mqtt5 ? <PublishProperties value={properties} onChange={setProperties} errors={errors} /> : null}
+        <div className="publish-actions">
+          <button type="submit" className="primary" disabled={!connected}>
+            Publish
+          </button>
+          <label className="repeat">
+            every{' '}
+            <input aria-label="Repeat interval (ms)" inputMode="numeric" value={repeatMs} onChange={(e) => setRepeatMs(Number(e.target.value) || 0)} /> ms
+          </label>
+          <button type="button" disabled={!connected && !repeating} aria-pressed={repeating} onClick={() => setRepeating(!repeating)}>
+            {repeating ? 'Stop repeat' : 'Repeat'}
+          </button>
+          <span className="muted" role="status" aria-label="Published count">
+            {sent} sent
+          </span>
+        </div>
       </form>
+      {history.length ? (
+        <details className="publish-history">
+          <summary>History ({history.length})</summary>
+          <ul aria-label="Publish history">
+            {history.map((entry) => (
+              <li key={`${entry.time}-${entry.topic}`}>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    setTopic(entry.topic);
+                    setPayload(entry.payload);
+                    setFormat(entry.format as Format);
+                    setQos(entry.qos);
+                    setRetain(entry.retain);
+                  }}
+                >
+                  {entry.topic}
+                </button>{' '}
+                <span className="muted">{entry.payload.slice(0, 60)}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
     </section>
   );
 }

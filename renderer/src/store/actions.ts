@@ -3,7 +3,7 @@
  * store. Components call these and never the API directly.
  */
 
-import type { DeskApi, MessageRecord } from '../../../shared/contract';
+import type { DeskApi, MessageProperties, MessageRecord } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { checkProfile, newProfileDraft, type ProfileValue } from '../../../shared/profile';
 import { brokerLog } from './broker-log';
@@ -219,18 +219,18 @@ export async function unsubscribe(connectionId: string, filter: string): Promise
   }
 }
 
-/** Publishes; resolves to an error message for the topic field, or undefined on success. */
+/** Publishes; resolves to field messages when the backend refused a field, else undefined. */
 export async function publish(
   connectionId: string,
-  message: { topic: string; payload: Uint8Array; qos: 0 | 1 | 2; retain: boolean },
-): Promise<string | undefined> {
+  message: { topic: string; payload: Uint8Array; qos: 0 | 1 | 2; retain: boolean; properties?: MessageProperties | undefined },
+): Promise<Record<string, string> | undefined> {
   try {
     await backend().call('messages.publish', { connectionId, ...message });
     return undefined;
   } catch (error) {
-    if (error instanceof DeskError && error.fields?.topic) return error.fields.topic;
+    if (error instanceof DeskError && error.fields) return error.fields;
     showToast(describeError(error));
-    return describeError(error);
+    return { _: describeError(error) };
   }
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Publishing from the Monaco editor in Chromium against mosquitto: typing JSON, formatting
+ * it, refusing invalid JSON next to the editor, templates with a repeat and its counter,
+ * MQTT 5 properties, and the history. An outside subscriber checks what went on the wire.
+ */
+
+import path from 'node:path';
+import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { startWebApp, type WebApp } from '../helpers/web-app';
+
+describe('publish editor', () => {
+  let mosquitto: Mosquitto;
+  let app: WebApp;
+  let browser: Browser;
+  let page: Page;
+  let watcher: MqttClient;
+  const seen: IPublishPacket[] = [];
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    app = await startWebApp();
+    await app.backend.dispatch('profiles.save', { profile: { name: 'Publisher', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, mqttVersion: '5.0' } });
+    watcher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { protocolVersion: 5 });
+    watcher.on('message', (_t, _p, packet) => seen.push(packet));
+    await watcher.subscribeAsync('editor/#', { qos: 1 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(app.server.url);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+  });
+  afterAll(async () => {
+    await watcher?.endAsync();
+    await browser?.close();
+    await app?.stop();
+    await mosquitto?.stop();
+  });
+
+  const panel = () => page.getByRole('region', { name: 'Publish' });
+  /** Replaces the Monaco editor's text the way a user would: select all, then type over it. */
+  async function setPayload(text: string): Promise<void> {
+    await panel().locator('.payload-editor .view-lines').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(text);
+  }
+  async function until(check: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+    if (!check()) throw new Error(`${what} did not happen`);
+  }
+
+  it('publishes JSON typed into Monaco, formatted by the Format button', async () => {
+    await panel().getByLabel('Topic', { exact: true }).fill('editor/typed');
+    await panel().locator('.payload-editor .view-lines').click();
+    await page.keyboard.type('{"t":21.5,"unit":"C"');
+    // Monaco closes the brace by itself; the text must be exactly one object.
+    await panel().getByRole('button', { name: 'Format JSON' }).click();
+    await expect.poll(() => page.locator('.payload-editor .view-lines').innerText()).toMatch(/"t":\s21\.5,\s+"unit":\s"C"/);
+    await panel().getByRole('button', { name: 'Publish', exact: true }).click();
+    await until(() => seen.some((p) => p.topic === 'editor/typed'), 'typed publish');
+    expect(JSON.parse(seen.find((p) => p.topic === 'editor/typed')!.payload.toString())).toEqual({ t: 21.5, unit: 'C' });
+  });
+
+  it('refuses invalid JSON next to the editor and sends nothing', async () => {
+    await panel().getByLabel('Topic', { exact: true }).fill('editor/bad');
+    await setPayload('{"t":');
+    await panel().getByRole('button', { name: 'Publish', exact: true }).click();
+    await panel().getByRole('alert').filter({ hasText: 'Payload is not valid JSON' }).waitFor();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.some((p) => p.topic === 'editor/bad')).toBe(false);
+  });
+
+  it('repeats a template with a visible counter until stopped, each message fresh', async () => {
+    await panel().getByLabel('Topic', { exact: true }).fill('editor/repeat');
+    await setPayload('{"n":{{counter}},"at":{{timestamp}}}');
+    await panel().getByLabel('Template').check();
+    await panel().getByLabel('Repeat interval (ms)').fill('100');
+    await panel().getByRole('button', { name: 'Repeat' }).click();
+    await until(() => seen.filter((p) => p.topic === 'editor/repeat').length >= 5, 'five repeats');
+    await panel().getByRole('button', { name: 'Stop repeat' }).click();
+    const count = Number((await panel().getByRole('status', { name: 'Published count' }).textContent())!.split(' ')[0]);
+    await new Promise((r) => setTimeout(r, 400));
+    const repeats = seen.filter((p) => p.topic === 'editor/repeat').map((p) => JSON.parse(p.payload.toString()) as { n: number; at: number });
+    expect(repeats.length).toBeGreaterThanOrEqual(5);
+    expect(repeats.map((r) => r.n)).toEqual(repeats.map((_, i) => repeats[0]!.n + i));
+    expect(new Set(repeats.map((r) => r.at)).size).toBeGreaterThan(1);
+    // Stopped means stopped: the counter and the wire agree, and nothing more came.
+    expect(count).toBeGreaterThanOrEqual(repeats.length);
+    await panel().getByLabel('Template').uncheck();
+  });
+
+  it('sends MQTT 5 properties', async () => {
+    await panel().getByLabel('Topic', { exact: true }).fill('editor/props');
+    await setPayload('{"p":1}');
+    await panel().getByText('MQTT 5 properties').click();
+    await panel().getByLabel('Content type').fill('application/json');
+    await panel().getByRole('button', { name: 'Add message user property' }).click();
+    await panel().getByLabel('Message user property 1 name').fill('source');
+    await panel().getByLabel('Message user property 1 value').fill('desk');
+    await panel().getByRole('button', { name: 'Publish', exact: true }).click();
+    await until(() => seen.some((p) => p.topic === 'editor/props'), 'publish with properties');
+    const packet = seen.find((p) => p.topic === 'editor/props')!;
+    expect(packet.properties).toMatchObject({ contentType: 'application/json', userProperties: { source: 'desk' } });
+    await page.screenshot({ path: path.join(ARTIFACT_DIR, 'publish-editor.png') });
+  });
+
+  it('remembers publishes and restores one from the history', async () => {
+    await panel().getByText(/^History/).click();
+    await panel().getByRole('list', { name: 'Publish history' }).getByRole('button', { name: 'editor/typed' }).click();
+    await expect(panel().getByLabel('Topic', { exact: true }).inputValue()).resolves.toBe('editor/typed');
+  });
+});
