@@ -19,6 +19,7 @@ describe('publish editor', () => {
   let page: Page;
   let watcher: MqttClient;
   const seen: IPublishPacket[] = [];
+  const requests: string[] = [];
 
   beforeAll(async () => {
     mosquitto = await startMosquitto();
@@ -29,6 +30,7 @@ describe('publish editor', () => {
     await watcher.subscribeAsync('editor/#', { qos: 1 });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('request', (request) => requests.push(request.url()));
     await page.goto(app.server.url);
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
@@ -106,6 +108,11 @@ describe('publish editor', () => {
     const packet = seen.find((p) => p.topic === 'editor/props')!;
     expect(packet.properties).toMatchObject({ contentType: 'application/json', userProperties: { source: 'desk' } });
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'publish-editor.png') });
+  });
+
+  it('loads Monaco and every asset from the app itself, nothing from elsewhere', () => {
+    expect(requests.some((url) => url.includes('json.worker'))).toBe(true);
+    expect(requests.filter((url) => !url.startsWith(app.server.origin) && !url.startsWith('data:') && !url.startsWith('blob:'))).toEqual([]);
   });
 
   it('remembers publishes and restores one from the history', async () => {
