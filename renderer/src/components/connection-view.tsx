@@ -59,7 +59,7 @@ export function ConnectionView({ profileId }: { profileId: string }) {
       </header>
       <div className="workspace">
         <div className="side-panels">
-          <SubscribePanel connectionId={profileId} connected={connected} subscriptions={snapshot?.subscriptions ?? []} />
+          <SubscribePanel connectionId={profileId} connected={connected} subscriptions={snapshot?.subscriptions ?? []} mqtt5={profile.mqttVersion === '5.0'} />
           <PublishPanel connectionId={profileId} connected={connected} mqtt5={profile.mqttVersion === '5.0'} />
         </div>
         <div className="tabbed">

@@ -1,11 +1,14 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { useAppStore } from '../store/app-store';
 import { clearMessages } from '../store/actions';
 import { MessageDetail } from './message-detail';
-import { logFor } from '../store/message-log';
+import { compileMessageFilter, subscriptionColor } from '../store/message-filter';
+import { logFor, sharedFilterTarget } from '../store/message-log';
+import { topicMatches } from '../../../shared/topic';
+import { Field } from './field';
 
 const ROW_HEIGHT = 56;
 const PREVIEW_BYTES = 512;
@@ -13,12 +16,37 @@ const PREVIEW_BYTES = 512;
 /** The live message list: virtualized, newest at the bottom, following new messages while scrolled to the end. */
 export function MessageList({ connectionId }: { connectionId: string }) {
   // Re-render once per batch: the revision changes, the log is read directly.
-  useAppStore((s) => s.messageRevision[connectionId] ?? 0);
+  const revision = useAppStore((s) => s.messageRevision[connectionId] ?? 0);
+  const subscriptions = useAppStore((s) => s.connections[connectionId]?.subscriptions);
+  const muted = useAppStore((s) => s.mutedFilters[connectionId]);
   const log = logFor(connectionId);
-  const count = log.buffer.length;
   const scrollRef = useRef<HTMLDivElement>(null);
   const followRef = useRef(true);
   const [selectedSeq, setSelectedSeq] = useState<number | undefined>();
+  const [topicFilter, setTopicFilter] = useState('');
+  const [payloadFilter, setPayloadFilter] = useState('');
+  const [pausedAt, setPausedAt] = useState<number | undefined>();
+
+  const filters = useMemo(() => (subscriptions ?? []).map((s) => s.filter), [subscriptions]);
+  const compiled = useMemo(() => compileMessageFilter(topicFilter, payloadFilter), [topicFilter, payloadFilter]);
+  // The rows to show: recomputed once per batch (or frozen while paused), never per row.
+  const rows = useMemo(() => {
+    const out: MessageRecord[] = [];
+    const hidden = new Set(muted ?? []);
+    const test = compiled.ok ? compiled.test : () => true;
+    for (let i = 0; i < log.buffer.length; i++) {
+      const message = log.buffer.at(i)!;
+      if (pausedAt !== undefined && message.seq > pausedAt) break;
+      if (hidden.size > 0 && message.direction === 'in' && isOnlyMuted(message.topic, filters, hidden)) continue;
+      if (!test(message)) continue;
+      out.push(message);
+    }
+    return out;
+    // `revision` says the mutable log changed.
+  }, [log, revision, compiled, muted, filters, pausedAt]);
+  const count = rows.length;
+  const newest = log.buffer.at(log.buffer.length - 1)?.seq ?? 0;
+  const waiting = pausedAt === undefined ? 0 : Math.max(0, newest - pausedAt);
 
   const virtualizer = useVirtualizer({
     count,
@@ -29,7 +57,7 @@ export function MessageList({ connectionId }: { connectionId: string }) {
 
   useEffect(() => {
     if (followRef.current && count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
-  }, [count, log.buffer.evicted, virtualizer]);
+  }, [count, rows, virtualizer]);
 
   const dropped = log.buffer.evicted + log.droppedUpstream;
   const { selected, previous } = findWithPrevious(log.buffer, selectedSeq);
@@ -38,14 +66,28 @@ export function MessageList({ connectionId }: { connectionId: string }) {
       <div className="messages-toolbar">
         <h3>Messages</h3>
         <span className="muted" aria-label="Message count">
-          {count} shown{dropped > 0 ? ` · ${dropped} dropped by cap` : ''}
+          {count} shown{count !== log.buffer.length ? ` of ${log.buffer.length}` : ''}
+          {dropped > 0 ? ` · ${dropped} dropped by cap` : ''}
         </span>
-        <button
-          type="button"
-          onClick={() => void clearMessages(connectionId)}
-        >
+        {pausedAt !== undefined ? (
+          <span className="paused" role="status">
+            Paused · {waiting} new
+          </span>
+        ) : null}
+        <button type="button" aria-pressed={pausedAt !== undefined} onClick={() => setPausedAt(pausedAt === undefined ? newest : undefined)}>
+          {pausedAt === undefined ? 'Pause' : 'Resume'}
+        </button>
+        <button type="button" onClick={() => void clearMessages(connectionId)}>
           Clear
         </button>
+      </div>
+      <div className="message-filters">
+        <Field label="Filter topic" error={!compiled.ok && compiled.field === 'topic' ? compiled.reason : undefined}>
+          {(p) => <input {...p} value={topicFilter} placeholder="text, or sensors/+/temp" onChange={(e) => setTopicFilter(e.target.value)} />}
+        </Field>
+        <Field label="Filter payload" error={!compiled.ok && compiled.field === 'payload' ? compiled.reason : undefined}>
+          {(p) => <input {...p} value={payloadFilter} placeholder="text, or /regex/i" onChange={(e) => setPayloadFilter(e.target.value)} />}
+        </Field>
       </div>
       <div
         ref={scrollRef}
@@ -57,18 +99,45 @@ export function MessageList({ connectionId }: { connectionId: string }) {
           followRef.current = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 2;
         }}
       >
-        {count === 0 ? <p className="empty">No messages yet. Subscribe to a filter, or publish one.</p> : null}
+        {log.buffer.length === 0 ? <p className="empty">No messages yet. Subscribe to a filter, or publish one.</p> : null}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
-            const message = log.buffer.at(item.index);
+            const message = rows[item.index];
             if (!message) return null;
-            return <MessageRow key={message.seq} message={message} top={item.start} selected={message.seq === selectedSeq} onSelect={() => setSelectedSeq(message.seq)} />;
+            return (
+              <MessageRow
+                key={message.seq}
+                message={message}
+                color={colorOf(message, filters)}
+                top={item.start}
+                selected={message.seq === selectedSeq}
+                onSelect={() => setSelectedSeq(message.seq)}
+              />
+            );
           })}
         </div>
       </div>
       {selected ? <MessageDetail key={selected.seq} connectionId={connectionId} message={selected} previous={previous} /> : null}
     </section>
   );
+}
+
+/** Whether every subscription a received topic matches is muted (unmatched topics stay visible). */
+function isOnlyMuted(topic: string, filters: readonly string[], muted: ReadonlySet<string>): boolean {
+  let matched = false;
+  for (const filter of filters) {
+    if (!topicMatches(sharedFilterTarget(filter), topic)) continue;
+    if (!muted.has(filter)) return false;
+    matched = true;
+  }
+  return matched;
+}
+
+/** The color of the first subscription a received message matches. */
+function colorOf(message: MessageRecord, filters: readonly string[]): string | undefined {
+  if (message.direction !== 'in') return undefined;
+  const filter = filters.find((f) => topicMatches(sharedFilterTarget(f), message.topic));
+  return filter ? subscriptionColor(filter) : undefined;
 }
 
 /** The selected message and the one before it on the same topic, searching back from the newest. */
@@ -86,7 +155,7 @@ function findWithPrevious(buffer: { length: number; at(i: number): MessageRecord
   return {};
 }
 
-function MessageRow({ message, top, selected, onSelect }: { message: MessageRecord; top: number; selected: boolean; onSelect: () => void }) {
+function MessageRow({ message, color, top, selected, onSelect }: { message: MessageRecord; color: string | undefined; top: number; selected: boolean; onSelect: () => void }) {
   const head = message.payload.subarray(0, PREVIEW_BYTES);
   const format = detectPayloadFormat(message.payload);
   // Previews stay on one line: JSON compact, hex for binary.
@@ -99,7 +168,7 @@ function MessageRow({ message, top, selected, onSelect }: { message: MessageReco
       onClick={onSelect}
       onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect()}
       className={`message-row message-${message.direction}${selected ? ' selected' : ''}`}
-      style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT }}
+      style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT, ...(color ? { borderLeftColor: color } : {}) }}
       data-topic={message.topic}
       data-qos={message.qos}
       data-retain={message.retain}

@@ -3,7 +3,7 @@
  * store. Components call these and never the API directly.
  */
 
-import type { DeskApi, MessageProperties, MessageRecord } from '../../../shared/contract';
+import type { DeskApi, MessageProperties, MessageRecord, SubscribeOptions } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { checkProfile, newProfileDraft, type ProfileValue } from '../../../shared/profile';
 import { brokerLog } from './broker-log';
@@ -25,7 +25,8 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
     useAppStore.setState((s) => ({ connections: { ...s.connections, [snapshot.connectionId]: snapshot } }));
   });
   deskApi.on('messages.batch', (batch) => {
-    appendBatch(batch);
+    const filters = useAppStore.getState().connections[batch.connectionId]?.subscriptions.map((s) => s.filter) ?? [];
+    appendBatch(batch, filters);
     useAppStore.setState((s) => ({
       messageRevision: { ...s.messageRevision, [batch.connectionId]: (s.messageRevision[batch.connectionId] ?? 0) + 1 },
     }));
@@ -199,9 +200,9 @@ export async function disconnectProfile(connectionId: string): Promise<void> {
 }
 
 /** Subscribes; resolves to an error message for the filter field, or undefined on success. */
-export async function subscribe(connectionId: string, filter: string, qos: 0 | 1 | 2): Promise<string | undefined> {
+export async function subscribe(connectionId: string, filter: string, qos: 0 | 1 | 2, options?: SubscribeOptions): Promise<string | undefined> {
   try {
-    await backend().call('subscriptions.subscribe', { connectionId, filter, qos });
+    await backend().call('subscriptions.subscribe', { connectionId, filter, qos, ...(options ? { options } : {}) });
     return undefined;
   } catch (error) {
     if (error instanceof DeskError && error.fields?.filter) return error.fields.filter;
@@ -317,4 +318,14 @@ export async function loadFullMessage(connectionId: string, seq: number): Promis
     showToast(describeError(error));
     return undefined;
   }
+}
+
+/** Hides or shows the messages of one subscription in the list (they are still received and counted). */
+export function toggleMute(connectionId: string, filter: string): void {
+  useAppStore.setState((s) => {
+    const muted = new Set(s.mutedFilters[connectionId] ?? []);
+    if (muted.has(filter)) muted.delete(filter);
+    else muted.add(filter);
+    return { mutedFilters: { ...s.mutedFilters, [connectionId]: [...muted] } };
+  });
 }

@@ -32,6 +32,8 @@ export interface AppState {
   connections: Record<string, ConnectionSnapshot>;
   messageRevision: Record<string, number>;
   packetRevision: Record<string, number>;
+  /** Subscriptions whose messages the list hides, per connection. */
+  mutedFilters: Record<string, string[]>;
   toasts: Toast[];
   /** The local broker panel is shown instead of a connection. */
   brokerOpen: boolean;
@@ -47,6 +49,7 @@ export const useAppStore = create<AppState>(() => ({
   connections: {},
   messageRevision: {},
   packetRevision: {},
+  mutedFilters: {},
   toasts: [],
   brokerOpen: false,
   broker: { state: { status: 'stopped' }, logRevision: 0, clients: [], stats: null },

@@ -1,0 +1,103 @@
+/**
+ * Subscriptions and the message list in Chromium against mosquitto: per-subscription
+ * counts and mute, MQTT 5 No Local set from the panel, filtering by topic wildcard and by
+ * payload regex, and pause/resume.
+ */
+
+import path from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { startWebApp, type WebApp } from '../helpers/web-app';
+
+describe('subscriptions and message list', () => {
+  let mosquitto: Mosquitto;
+  let app: WebApp;
+  let browser: Browser;
+  let page: Page;
+  let publisher: MqttClient;
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    app = await startWebApp();
+    await app.backend.dispatch('profiles.save', { profile: { name: 'Subs', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, mqttVersion: '5.0' } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(app.server.url);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+    publisher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`);
+  });
+  afterAll(async () => {
+    await publisher?.endAsync();
+    await browser?.close();
+    await app?.stop();
+    await mosquitto?.stop();
+  });
+
+  const subs = () => page.getByRole('region', { name: 'Subscriptions' });
+  const rows = () => page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+  async function subscribeTo(filter: string): Promise<void> {
+    await subs().getByLabel('Filter', { exact: true }).fill(filter);
+    await subs().getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await subs().getByRole('list', { name: 'Active subscriptions' }).getByText(filter, { exact: true }).waitFor();
+  }
+
+  it('counts messages per subscription and hides a muted one', async () => {
+    await subscribeTo('sensors/+/temp');
+    await subscribeTo('alarms/#');
+    for (let i = 0; i < 3; i++) await publisher.publishAsync(`sensors/${i}/temp`, JSON.stringify({ t: 20 + i }));
+    await publisher.publishAsync('alarms/door', '{"open":true}');
+    await subs().getByLabel('3 messages on sensors/+/temp').waitFor();
+    await subs().getByLabel('1 messages on alarms/#').waitFor();
+    await expect.poll(() => rows().count()).toBe(4);
+
+    await subs().getByRole('button', { name: 'Mute sensors/+/temp' }).click();
+    await expect.poll(() => rows().count()).toBe(1);
+    await expect(rows().first().textContent()).resolves.toContain('alarms/door');
+    await subs().getByRole('button', { name: 'Unmute sensors/+/temp' }).click();
+    await expect.poll(() => rows().count()).toBe(4);
+  });
+
+  it('filters the list by topic wildcard and by payload regex, reporting a bad pattern', async () => {
+    const log = page.getByRole('region', { name: 'Message log' });
+    await log.getByLabel('Filter topic').fill('sensors/+/temp');
+    await expect.poll(() => rows().count()).toBe(3);
+    await log.getByLabel('Filter payload').fill('/"t":2[12]/');
+    await expect.poll(() => rows().count()).toBe(2);
+    await log.getByLabel('Filter payload').fill('/(/');
+    await log.getByRole('alert').filter({ hasText: 'Invalid regular expression' }).waitFor();
+    await log.getByLabel('Filter payload').fill('');
+    await log.getByLabel('Filter topic').fill('');
+    await expect.poll(() => rows().count()).toBe(4);
+  });
+
+  it('pauses the list, counts what arrives meanwhile, and catches up on resume', async () => {
+    const log = page.getByRole('region', { name: 'Message log' });
+    await log.getByRole('button', { name: 'Pause' }).click();
+    await publisher.publishAsync('alarms/window', '{"open":false}');
+    await publisher.publishAsync('alarms/window', '{"open":true}');
+    await log.getByRole('status').filter({ hasText: 'Paused · 2 new' }).waitFor();
+    expect(await rows().count()).toBe(4);
+    await log.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => rows().count()).toBe(6);
+    await page.screenshot({ path: path.join(ARTIFACT_DIR, 'subscriptions.png') });
+  });
+
+  it('subscribes with MQTT 5 No Local from the panel: our own publishes do not come back', async () => {
+    await subs().getByText('MQTT 5 options').click();
+    await subs().getByLabel('No Local').check();
+    await subscribeTo('mine/#');
+    const publish = page.getByRole('region', { name: 'Publish' });
+    await publish.getByLabel('Topic', { exact: true }).fill('mine/x');
+    await publish.getByLabel('Payload', { exact: true }).fill('{"own":1}');
+    await publish.getByRole('button', { name: 'Publish', exact: true }).click();
+    await publisher.publishAsync('mine/y', '{"other":1}');
+    await rows().filter({ hasText: 'mine/y' }).waitFor();
+    await new Promise((r) => setTimeout(r, 300));
+    const received = rows().filter({ has: page.getByLabel('received') }).filter({ hasText: 'mine/' });
+    await expect(received.count()).resolves.toBe(1);
+  });
+});
