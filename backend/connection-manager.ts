@@ -7,6 +7,7 @@ import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClie
 import type { ConnectionSnapshot, MessageProperties, MessageRecord, PacketBatch, PacketRecord, SubscribeOptions, SubscriptionInfo } from '../shared/contract';
 import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
 import { DeskError, type ErrorInfo } from '../shared/errors';
+import { reasonCodeName } from '../shared/packet-anatomy';
 import { profileUrl, type Profile } from '../shared/profile';
 import { checkTopicFilter, checkTopicName } from '../shared/topic';
 import type { EventHub } from './event-hub';
@@ -102,6 +103,14 @@ export class ConnectionManager {
 
     client.on('connect', (connack) => this.apply(live, { type: 'connack', at: Date.now(), sessionPresent: connack.sessionPresent }));
     client.on('error', (error) => this.apply(live, { type: 'error', at: Date.now(), error: mqttErrorInfo(error) }));
+    // MQTT 5: the broker says why it closes the connection; keep its words for the user.
+    client.on('disconnect', (packet) => {
+      const code = packet.reasonCode ?? 0;
+      const name = reasonCodeName(code, 'DISCONNECT') ?? 'Unknown reason';
+      const reasonString = packet.properties?.reasonString;
+      const message = `The broker disconnected: ${name} (0x${code.toString(16).padStart(2, '0').toUpperCase()})${reasonString ? ` — ${reasonString}` : ''}`;
+      this.apply(live, { type: 'error', at: Date.now(), error: { name: 'MqttDisconnect', message, code: 'MQTT_ERROR' } });
+    });
     client.on('reconnect', () => this.apply(live, { type: 'reconnecting', at: Date.now() }));
     client.on('close', () => {
       live.batcher.flush();

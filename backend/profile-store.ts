@@ -1,8 +1,8 @@
 /**
  * Profiles as one JSON file in the config directory, their secrets in a second one (see
  * secret-store.ts). Writes are atomic (temp file + rename) and serialised; a file that does
- * not parse is reported with its line and never overwritten, so a hand edit gone wrong
- * loses nothing.
+ * not parse is reported with its line and moved aside unchanged, never overwritten, so a
+ * hand edit gone wrong loses nothing and the app can go on.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -113,21 +113,37 @@ export class ProfileStore {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new DeskError('STORE_CORRUPT', `${this.file}${locate(text, error as Error)}: ${(error as Error).message}. The file was left as it is; fix or move it.`);
+      throw await this.setAside(`${this.file}${locate(text, error as Error)}: ${(error as Error).message}`);
     }
     const data = parsed as Partial<ProfileFile>;
     if (typeof data !== 'object' || data === null || !Array.isArray(data.profiles)) {
-      throw new DeskError('STORE_CORRUPT', `${this.file}: expected {"version": ${FILE_VERSION}, "profiles": [...]}. The file was left as it is.`);
+      throw await this.setAside(`${this.file}: expected {"version": ${FILE_VERSION}, "profiles": [...]}`);
     }
-    return data.profiles.map((entry, index) => {
+    const profiles: Profile[] = [];
+    for (const [index, entry] of data.profiles.entries()) {
       const check = checkProfile(entry);
       const id = (entry as { id?: unknown } | null)?.id;
       if (!check.ok || typeof id !== 'string') {
         const problem = check.ok ? 'id: missing' : Object.entries(check.fields).map(([f, m]) => `${f}: ${m}`).join('; ');
-        throw new DeskError('STORE_CORRUPT', `${this.file}: profile #${index + 1} is not valid (${problem}). The file was left as it is.`);
+        throw await this.setAside(`${this.file}: profile #${index + 1} is not valid (${problem})`);
       }
-      return { ...check.profile, id };
-    });
+      profiles.push({ ...check.profile, id });
+    }
+    return profiles;
+  }
+
+  /**
+   * Moves a file that cannot be read aside, untouched, so the app can go on with an empty
+   * list and nothing is lost; returns the error that tells the user where it went.
+   */
+  private async setAside(problem: string): Promise<DeskError> {
+    const aside = this.file.replace(/\.json$/, `.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    try {
+      await fs.rename(this.file, aside);
+    } catch (error) {
+      return new DeskError('STORE_CORRUPT', `${problem}. It could not be moved aside (${(error as Error).message}); fix it to go on.`);
+    }
+    return new DeskError('STORE_CORRUPT', `${problem}. The file was moved to ${aside}, unchanged; fix it and import it again. MQTT Desk goes on with an empty list.`);
   }
 
   private async write(profiles: Profile[]): Promise<void> {

@@ -7,6 +7,7 @@
 import { connectAsync, type IPublishPacket } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionManager } from '../../backend/connection-manager';
+import { createBroker } from '../../broker-sidecar/broker';
 import { EventHub } from '../../backend/event-hub';
 import type { ConnectionSnapshot, MessageBatch, MessageRecord } from '../../shared/contract';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
@@ -200,5 +201,22 @@ describe('auto-reconnect', () => {
     expect(states.some((s) => s.state.status === 'reconnecting')).toBe(false);
     await manager.closeAll();
     await broker.stop();
+  });
+});
+
+describe('server DISCONNECT', () => {
+  // mosquitto 2.0.11 just drops the socket on a takeover; our own broker sends DISCONNECT 0x8E.
+  it('shows the reason code and name when the broker ends an MQTT 5 session (client ID taken over)', async () => {
+    const broker = createBroker();
+    const port = await broker.listen({ port: 0 });
+    const { manager, states } = recorder();
+    const p = testProfile(port, { mqttVersion: '5.0', clientId: 'taken-over' });
+    await manager.connect(p);
+    const thief = await connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5, clientId: 'taken-over' });
+    await until(() => states.at(-1)?.state.status === 'closed', 5000, 'closed after takeover');
+    expect(states.at(-1)?.state).toMatchObject({ status: 'closed', error: { message: 'The broker disconnected: Session taken over (0x8E)' } });
+    await thief.endAsync();
+    await manager.closeAll();
+    await broker.close();
   });
 });

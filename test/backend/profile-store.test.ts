@@ -52,21 +52,25 @@ describe('ProfileStore', () => {
     await expect(store.list()).resolves.toEqual([]);
   });
 
-  it('reports a corrupt file with its line and column and never overwrites it', async () => {
+  it('reports a corrupt file with its line and column, moves it aside unchanged, and goes on', async () => {
     await store.save(input);
     const broken = '{\n  "version": 1,\n  "profiles": [\n    { oops }\n  ]\n}\n';
     writeFileSync(store.file, broken);
     const error = (await store.list().catch((e: unknown) => e)) as DeskError;
     expect(error.code).toBe('STORE_CORRUPT');
     expect(error.message).toContain(`${store.file}:4:7`);
-    await expect(store.save({ ...input, name: 'New' })).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
-    expect(readFileSync(store.file, 'utf8')).toBe(broken);
+    const aside = /moved to (\S+), unchanged/.exec(error.message)![1]!;
+    expect(readFileSync(aside, 'utf8')).toBe(broken);
+    await expect(store.list()).resolves.toEqual([]);
+    await store.save({ ...input, name: 'New' });
+    expect((await store.list()).map((p) => p.name)).toEqual(['New']);
+    expect(readFileSync(aside, 'utf8')).toBe(broken);
   });
 
   it('reports a profile entry that does not validate, naming it', async () => {
     mkdirSync(path.dirname(store.file), { recursive: true });
     writeFileSync(store.file, JSON.stringify({ version: 1, profiles: [{ id: 'a', ...input, port: 'x' }] }));
-    await expect(store.list()).rejects.toThrow(/profile #1 is not valid \(port: Port must be a number\)/);
+    await expect(store.list()).rejects.toThrow(/profile #1 is not valid \(port: Port must be a number\)\. The file was moved to/);
   });
 });
 
