@@ -6,12 +6,13 @@ import { MessageList } from './message-list';
 import { PacketInspector } from './packet-inspector';
 import { PublishPanel } from './publish-panel';
 import { SubscribePanel } from './subscribe-panel';
+import { TopicTree } from './topic-tree';
 
 /** One profile's workspace: connect/disconnect, subscriptions, publish, messages. */
 export function ConnectionView({ profileId }: { profileId: string }) {
   const profile = useAppStore((s) => s.profiles.find((p) => p.id === profileId));
   const snapshot = useAppStore((s) => s.connections[profileId]);
-  const [tab, setTab] = useState<'messages' | 'packets'>('messages');
+  const [tab, setTab] = useState<'messages' | 'topics' | 'packets'>('messages');
   if (!profile) return null;
   const state = snapshot?.state ?? { status: 'idle' as const };
   const connected = state.status === 'connected';
@@ -67,11 +68,14 @@ export function ConnectionView({ profileId }: { profileId: string }) {
             <button type="button" role="tab" aria-selected={tab === 'messages'} onClick={() => setTab('messages')}>
               Messages
             </button>
+            <button type="button" role="tab" aria-selected={tab === 'topics'} onClick={() => setTab('topics')}>
+              Topics
+            </button>
             <button type="button" role="tab" aria-selected={tab === 'packets'} onClick={() => setTab('packets')}>
               Packets
             </button>
           </div>
-          {tab === 'messages' ? <MessageList connectionId={profileId} /> : <PacketInspector connectionId={profileId} />}
+          {tab === 'messages' ? <MessageList connectionId={profileId} /> : tab === 'topics' ? <TopicTree connectionId={profileId} connected={connected} /> : <PacketInspector connectionId={profileId} />}
         </div>
       </div>
     </main>

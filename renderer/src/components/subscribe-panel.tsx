@@ -90,7 +90,7 @@ export function SubscribePanel({ connectionId, connected, subscriptions, mqtt5 }
                   {counts.get(s.filter) ?? 0}
                 </span>
                 <button type="button" aria-pressed={isMuted} aria-label={`${isMuted ? 'Unmute' : 'Mute'} ${s.filter}`} onClick={() => toggleMute(connectionId, s.filter)}>
-                  {isMuted ? '🔇' : '🔈'}
+                  {isMuted ? 'Unmute' : 'Mute'}
                 </button>
                 <button type="button" aria-label={`Unsubscribe ${s.filter}`} onClick={() => void unsubscribe(connectionId, s.filter)} disabled={!connected}>
                   ×

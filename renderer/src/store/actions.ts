@@ -9,6 +9,7 @@ import { checkProfile, newProfileDraft, type ProfileValue } from '../../../share
 import { brokerLog } from './broker-log';
 import { appendBatch, clearLog } from './message-log';
 import { appendPackets, clearPackets, replacePackets } from './packet-log';
+import { addToTree, clearTree } from './topic-tree';
 import { describeError, showToast, useAppStore } from './app-store';
 
 let api: DeskApi | undefined;
@@ -27,6 +28,7 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
   deskApi.on('messages.batch', (batch) => {
     const filters = useAppStore.getState().connections[batch.connectionId]?.subscriptions.map((s) => s.filter) ?? [];
     appendBatch(batch, filters);
+    addToTree(batch.connectionId, batch.messages);
     useAppStore.setState((s) => ({
       messageRevision: { ...s.messageRevision, [batch.connectionId]: (s.messageRevision[batch.connectionId] ?? 0) + 1 },
     }));
@@ -261,6 +263,7 @@ export async function exportProfiles(save: (json: string) => void): Promise<void
 /** Clears a connection's messages in the backend and in the page. */
 export async function clearMessages(connectionId: string): Promise<void> {
   clearLog(connectionId);
+  clearTree(connectionId);
   useAppStore.setState((s) => ({ messageRevision: { ...s.messageRevision, [connectionId]: (s.messageRevision[connectionId] ?? 0) + 1 } }));
   try {
     await backend().call('messages.clear', { connectionId });
@@ -328,4 +331,10 @@ export function toggleMute(connectionId: string, filter: string): void {
     else muted.add(filter);
     return { mutedFilters: { ...s.mutedFilters, [connectionId]: [...muted] } };
   });
+}
+
+/** Clears the broker's retained message on a topic: an empty retained publish [MQTT-3.3.1-6]. */
+export async function deleteRetained(connectionId: string, topic: string): Promise<void> {
+  const refused = await publish(connectionId, { topic, payload: new Uint8Array(0), qos: 0, retain: true });
+  if (!refused) showToast(`Retained message on ${topic} deleted`, 'info');
 }

@@ -1,0 +1,79 @@
+/**
+ * The topic tree in Chromium: topics from outside publishers (Debian's mosquitto_pub) as a
+ * hierarchy with counts and retained markers, a chart of a topic's numbers, and deleting a
+ * retained message so that mosquitto no longer holds it.
+ */
+
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { connectAsync } from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { startWebApp, type WebApp } from '../helpers/web-app';
+
+describe('topic tree', () => {
+  let mosquitto: Mosquitto;
+  let app: WebApp;
+  let browser: Browser;
+  let page: Page;
+  const pub = (topic: string, message: string, retain = false) =>
+    execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', topic, '-m', message, ...(retain ? ['-r'] : [])], { timeout: 5000 });
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    pub('plant/line1/status', 'running', true);
+    app = await startWebApp();
+    await app.backend.dispatch('profiles.save', { profile: { name: 'Tree', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(app.server.url);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+    const subs = page.getByRole('region', { name: 'Subscriptions' });
+    await subs.getByLabel('Filter', { exact: true }).fill('plant/#');
+    await subs.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await subs.getByRole('list', { name: 'Active subscriptions' }).getByText('plant/#').waitFor();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await mosquitto?.stop();
+  });
+
+  it('shows the hierarchy with counts, last values and the retained marker', async () => {
+    for (const t of [20.5, 21, 21.5, 22]) pub('plant/line1/temp', JSON.stringify({ t, rpm: t * 100 }));
+    pub('plant/line2/temp', '19.5');
+    await page.getByRole('tab', { name: 'Topics' }).click();
+    const tree = page.getByRole('tree', { name: 'Topic tree' });
+    await tree.getByRole('treeitem').filter({ hasText: /^.*line2/ }).first().waitFor();
+    await expect.poll(async () => (await tree.getByRole('treeitem').first().textContent()) ?? '').toMatch(/plant.*6 msgs/);
+    const status = tree.getByRole('treeitem').filter({ hasText: 'status' }).last();
+    await expect(status.textContent()).resolves.toMatch(/statusretained1running/);
+  });
+
+  it('charts the numbers of a topic and lists its history', async () => {
+    await page.getByRole('tree', { name: 'Topic tree' }).getByRole('button', { name: 'temp' }).first().click();
+    const detail = page.getByRole('region', { name: 'Topic detail' });
+    await detail.getByRole('img', { name: 'Chart of t, rpm on plant/line1/temp' }).locator('canvas').waitFor();
+    const history = await detail.getByRole('list', { name: 'Topic history' }).getByRole('listitem').allTextContents();
+    expect(history).toHaveLength(4);
+    expect(history[0]).toContain('{"t":22,"rpm":2200}');
+    await page.screenshot({ path: path.join(ARTIFACT_DIR, 'topic-tree.png') });
+  });
+
+  it('deletes a retained message from the broker', async () => {
+    await page.getByRole('tree', { name: 'Topic tree' }).getByRole('button', { name: 'status' }).click();
+    await page.getByRole('region', { name: 'Topic detail' }).getByRole('button', { name: 'Delete retained' }).click();
+    await page.getByRole('status').filter({ hasText: 'Retained message on plant/line1/status deleted' }).waitFor();
+    // A fresh subscriber gets no retained message any more.
+    const probe = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`);
+    const got: string[] = [];
+    probe.on('message', (topic) => got.push(topic));
+    await probe.subscribeAsync('plant/line1/status');
+    await new Promise((r) => setTimeout(r, 300));
+    await probe.endAsync();
+    expect(got).toEqual([]);
+  });
+});
