@@ -8,6 +8,9 @@ import { App } from './components/app';
 import { attachApi, refresh } from './store/actions';
 import { useAppStore } from './store/app-store';
 import './styles.css';
+import { applyTheme } from './theme';
+
+applyTheme();
 
 const bridge = findPreloadBridge();
 let seenLink = false;

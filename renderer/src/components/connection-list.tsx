@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { exportProfiles, importProfiles, openBrokerPanel, selectProfile, startNewProfile } from '../store/actions';
 import { useAppStore } from '../store/app-store';
+import { setThemeChoice, useThemeChoice, type ThemeChoice } from '../theme';
 
 /** The sidebar: saved connections with a status dot each, and "New connection". */
 export function ConnectionList() {
@@ -10,6 +11,7 @@ export function ConnectionList() {
   const broker = useAppStore((s) => s.broker.state);
   const brokerOpen = useAppStore((s) => s.brokerOpen);
   const fileInput = useRef<HTMLInputElement>(null);
+  const themeChoice = useThemeChoice();
   const download = (json: string) => {
     const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
     const link = document.createElement('a');
@@ -60,7 +62,7 @@ export function ConnectionList() {
       </button>
       <h2 className="sidebar-heading">Connections</h2>
       {profiles.length === 0 ? <p className="empty">No connections yet. Create one to get started.</p> : null}
-      <ul>
+      <ul aria-label="Saved connections">
         {profiles.map((profile) => {
           const status = connections[profile.id]?.state.status ?? 'idle';
           return (
@@ -81,6 +83,16 @@ export function ConnectionList() {
           );
         })}
       </ul>
+      <div className="sidebar-footer">
+        <label>
+          Theme{' '}
+          <select aria-label="Theme" value={themeChoice} onChange={(e) => setThemeChoice(e.target.value as ThemeChoice)}>
+            <option value="system">system</option>
+            <option value="light">light</option>
+            <option value="dark">dark</option>
+          </select>
+        </label>
+      </div>
     </nav>
   );
 }

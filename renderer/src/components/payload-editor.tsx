@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { monaco } from '../monaco-setup';
+import { useTheme } from '../theme';
 
 /** Props of {@link PayloadEditor}. */
 export interface PayloadEditorProps {
@@ -24,8 +25,8 @@ export function PayloadEditor({ value, onChange, language, label, onReady, onSub
   const onSubmitRef = useRef(onSubmit);
   onSubmitRef.current = onSubmit;
 
+  const theme = useTheme();
   useEffect(() => {
-    const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches ?? false;
     const editor = monaco.editor.create(host.current!, {
       value,
       language,
@@ -37,7 +38,7 @@ export function PayloadEditor({ value, onChange, language, label, onReady, onSub
       fontSize: 13,
       tabSize: 2,
       wordWrap: 'on',
-      theme: dark ? 'vs-dark' : 'vs',
+      theme: theme === 'dark' ? 'vs-dark' : 'vs',
       // A real textarea carries the input: screen readers and test drivers know it.
       editContext: false,
     });
@@ -72,6 +73,10 @@ export function PayloadEditor({ value, onChange, language, label, onReady, onSub
     const editor = editorRef.current;
     if (editor && editor.getValue() !== value) editor.setValue(value);
   }, [value]);
+
+  useEffect(() => {
+    monaco.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs');
+  }, [theme]);
 
   useEffect(() => {
     const model = editorRef.current?.getModel();
