@@ -6,19 +6,25 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, SafeStorage, Session } from 'electron';
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Menu, SafeStorage, Screen, Session, Shell } from 'electron';
 import type { SecretCipher } from '../backend/secret-store';
 import { createBackend } from '../backend/backend';
 import { resolveConfigDir } from '../backend/config-dir';
 import { forwardEvents, registerIpc, trustedSender } from './ipc';
+import { aboutText, menuTemplate } from './menu';
+import { DEFAULT_WINDOW, loadWindowState, saveWindowState, type WindowState } from './window-state';
 
 /** The parts of Electron the shell uses. */
 export interface ElectronBoundary {
-  app: Pick<App, 'whenReady' | 'on' | 'quit' | 'requestSingleInstanceLock'>;
+  app: Pick<App, 'whenReady' | 'on' | 'quit' | 'requestSingleInstanceLock' | 'getVersion'>;
   BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow;
   ipcMain: Pick<IpcMain, 'handle'>;
   defaultSession: () => Pick<Session, 'setPermissionRequestHandler'>;
   safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
+  Menu: Pick<typeof Menu, 'buildFromTemplate' | 'setApplicationMenu'>;
+  shell: Pick<Shell, 'openExternal'>;
+  screen: () => Pick<Screen, 'getAllDisplays'>;
+  showMessage: (window: BrowserWindow, message: string) => void;
 }
 
 /**
@@ -49,10 +55,11 @@ export interface ShellPaths {
 }
 
 /** Security-relevant window options: Electron's checklist, in one place. */
-export function windowOptions(preload: string): BrowserWindowConstructorOptions {
+export function windowOptions(preload: string, state: WindowState = DEFAULT_WINDOW): BrowserWindowConstructorOptions {
   return {
-    width: 1280,
-    height: 820,
+    width: state.width,
+    height: state.height,
+    ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
     minWidth: 800,
     minHeight: 500,
     title: 'MQTT Desk',
@@ -84,14 +91,41 @@ export async function startDesktop(electron: ElectronBoundary, paths: ShellPaths
   registerIpc(electron.ipcMain, backend, trustedSender(() => window?.webContents, appUrl));
   electron.defaultSession().setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
-  window = new electron.BrowserWindow(windowOptions(paths.preload));
+  const configDir = resolveConfigDir();
+  const state = await loadWindowState(configDir, electron.screen().getAllDisplays().map((d) => d.workArea));
+  window = new electron.BrowserWindow(windowOptions(paths.preload, state));
+  if (state.maximized) window.maximize();
   const contents = window.webContents;
   const stopForwarding = forwardEvents(backend, contents);
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // No new windows; web links go to the system browser, never into the app.
+  contents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void electron.shell.openExternal(url);
+    return { action: 'deny' };
+  });
   contents.on('will-navigate', (event, url) => {
     if (url !== appUrl) event.preventDefault();
   });
   window.once('ready-to-show', () => window?.show());
+  window.on('close', () => {
+    if (!window) return;
+    const bounds = window.getNormalBounds();
+    void saveWindowState(configDir, { ...bounds, maximized: window.isMaximized() });
+  });
+  electron.Menu.setApplicationMenu(
+    electron.Menu.buildFromTemplate(
+      menuTemplate({
+        send: (action) => backend.events.emit('app.menu', { action }),
+        toggleDevTools: () => window?.webContents.toggleDevTools(),
+        zoom: (direction) => {
+          if (!window) return;
+          const level = window.webContents.getZoomLevel();
+          window.webContents.setZoomLevel(direction === 'reset' ? 0 : level + (direction === 'in' ? 0.5 : -0.5));
+        },
+        about: () => window && electron.showMessage(window, aboutText(electron.app.getVersion(), process.versions)),
+        quit: () => electron.app.quit(),
+      }),
+    ),
+  );
   window.on('closed', () => {
     stopForwarding();
     window = undefined;

@@ -203,13 +203,18 @@ export interface EventStreams {
   'packets.batch': PacketBatch;
   'broker.state': SidecarState;
   'broker.log': { lines: BrokerLogLine[] };
+  /** Desktop app only: a menu item the page acts on. */
+  'app.menu': { action: MenuAction };
 }
+
+/** Menu items the page handles (the desktop menu sends them). */
+export type MenuAction = 'new-connection' | 'import' | 'export' | 'theme-system' | 'theme-light' | 'theme-dark';
 
 /** Every stream's name. */
 export type StreamName = keyof EventStreams;
 
 /** The names of all streams, for carriers that must list them (the Electron preload). */
-export const STREAM_NAMES = ['connection.state', 'messages.batch', 'packets.batch', 'broker.state', 'broker.log'] as const satisfies readonly StreamName[];
+export const STREAM_NAMES = ['connection.state', 'messages.batch', 'packets.batch', 'broker.state', 'broker.log', 'app.menu'] as const satisfies readonly StreamName[];
 
 /** How the UI talks to the backend, whichever carrier is underneath. */
 export interface DeskApi {

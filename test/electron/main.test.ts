@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent } from 'electron';
+import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, MenuItemConstructorOptions } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../../electron/ipc';
 import { defaultPaths, safeStorageCipher, startDesktop, windowOptions, type ElectronBoundary } from '../../electron/main';
@@ -25,20 +25,40 @@ function fakeElectron() {
   let permissionHandler: ((contents: unknown, permission: string, callback: (ok: boolean) => void) => void) | undefined;
   const mainFrame = { url: '' };
   const contentsEvents = new EventEmitter();
+  let zoom = 0;
+  let devTools = 0;
   const webContents = {
     mainFrame,
+    getZoomLevel: () => zoom,
+    setZoomLevel: (level: number) => (zoom = level),
+    toggleDevTools: () => devTools++,
     send: (...args: unknown[]) => sent.push(args),
     isDestroyed: () => false,
     setWindowOpenHandler: (h: (details: unknown) => unknown) => (windowOpenHandler = h),
     on: (name: string, listener: (...args: unknown[]) => void) => contentsEvents.on(name, listener),
   };
   const created: BrowserWindowConstructorOptions[] = [];
+  const windows: EventEmitter[] = [];
+  const opened: string[] = [];
+  const messages: string[] = [];
+  let menu: MenuItemConstructorOptions[] = [];
   const loaded: string[] = [];
   class FakeWindow extends EventEmitter {
     webContents = webContents;
+    maximized = false;
     constructor(options: BrowserWindowConstructorOptions) {
       super();
       created.push(options);
+      windows.push(this);
+    }
+    maximize() {
+      this.maximized = true;
+    }
+    isMaximized() {
+      return this.maximized;
+    }
+    getNormalBounds() {
+      return { x: 40, y: 60, width: 1000, height: 700 };
     }
     async loadFile(file: string) {
       loaded.push(file);
@@ -48,7 +68,15 @@ function fakeElectron() {
     focus() {}
   }
   const boundary = {
+    Menu: {
+      buildFromTemplate: (template: MenuItemConstructorOptions[]) => (menu = template),
+      setApplicationMenu: () => undefined,
+    },
+    shell: { openExternal: async (url: string) => void opened.push(url) },
+    screen: () => ({ getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] }),
+    showMessage: (_window: unknown, message: string) => messages.push(message),
     app: {
+      getVersion: () => '0.1.0',
       requestSingleInstanceLock: () => true,
       whenReady: async () => undefined,
       on: (name: string, listener: (...args: unknown[]) => void) => appEvents.on(name, listener),
@@ -74,6 +102,12 @@ function fakeElectron() {
     webContents,
     contentsEvents,
     windowOpen: (details: unknown) => windowOpenHandler?.(details),
+    opened,
+    messages,
+    menu: () => menu,
+    windows,
+    zoom: () => zoom,
+    devTools: () => devTools,
     askPermission: (permission: string) => new Promise<boolean>((resolve) => permissionHandler?.({}, permission, resolve)),
   };
 }
@@ -157,6 +191,12 @@ describe('startDesktop', () => {
     expect(fake.sent.some(([channel, stream]) => channel === EVENT_CHANNEL && stream === 'connection.state')).toBe(true);
   });
 
+  it('saves the window size and position when it closes', async () => {
+    fake.windows[0]!.emit('close');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(JSON.parse(readFileSync(path.join(configDir, 'window-state.json'), 'utf8'))).toEqual({ x: 40, y: 60, width: 1000, height: 700, maximized: false });
+  });
+
   it('stores profile passwords sealed by safeStorage', async () => {
     const handler = fake.handlers.get(CALL_CHANNEL)!;
     const saved = (await handler(trustedEvent(), 'profiles.save', {
@@ -169,8 +209,39 @@ describe('startDesktop', () => {
     expect(listed.value.find((p) => p.id === saved.value.id)?.password).toBe('hunter2');
   });
 
-  it('denies new windows, foreign navigation and permission requests', async () => {
-    expect(fake.windowOpen({ url: 'https://example.com' })).toEqual({ action: 'deny' });
+  it('wires every menu item: page actions go over the contract, the rest act on the window', () => {
+    const items = new Map<string, MenuItemConstructorOptions>();
+    const walk = (list: MenuItemConstructorOptions[]) =>
+      list.forEach((item) => {
+        if (item.label) items.set(item.label, item);
+        if (Array.isArray(item.submenu)) walk(item.submenu);
+      });
+    walk(fake.menu());
+    const click = (label: string) => (items.get(label)!.click as () => void)();
+    fake.sent.length = 0;
+    for (const label of ['New connection', 'Import connections…', 'Export connections…', 'Dark']) click(label);
+    expect(fake.sent.filter(([channel, stream]) => channel === EVENT_CHANNEL && stream === 'app.menu').map(([, , data]) => (data as { action: string }).action)).toEqual([
+      'new-connection',
+      'import',
+      'export',
+      'theme-dark',
+    ]);
+    click('Zoom in');
+    click('Zoom in');
+    expect(fake.zoom()).toBe(1);
+    click('Actual size');
+    expect(fake.zoom()).toBe(0);
+    click('Developer tools');
+    expect(fake.devTools()).toBe(1);
+    click('About MQTT Desk');
+    expect(fake.messages[0]).toMatch(/^MQTT Desk 0\.1\.0\nElectron .*\nChromium .*\nNode\.js /);
+    expect(items.get('New connection')!.accelerator).toBe('CmdOrCtrl+N');
+  });
+
+  it('denies new windows, foreign navigation and permission requests, opening web links outside', async () => {
+    expect(fake.windowOpen({ url: 'https://example.com/docs' })).toEqual({ action: 'deny' });
+    expect(fake.windowOpen({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(fake.opened).toEqual(['https://example.com/docs']);
     let prevented = false;
     fake.contentsEvents.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'https://example.com');
     expect(prevented).toBe(true);

@@ -1,5 +1,5 @@
-import { useRef } from 'react';
-import { exportProfiles, importProfiles, openBrokerPanel, selectProfile, startNewProfile } from '../store/actions';
+import { useEffect, useRef } from 'react';
+import { downloadJson, exportProfiles, importProfiles, onImportRequest, openBrokerPanel, selectProfile, startNewProfile } from '../store/actions';
 import { useAppStore } from '../store/app-store';
 import { setThemeChoice, useThemeChoice, type ThemeChoice } from '../theme';
 
@@ -12,14 +12,7 @@ export function ConnectionList() {
   const brokerOpen = useAppStore((s) => s.brokerOpen);
   const fileInput = useRef<HTMLInputElement>(null);
   const themeChoice = useThemeChoice();
-  const download = (json: string) => {
-    const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = 'mqtt-desk-connections.json';
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
+  useEffect(() => onImportRequest(() => fileInput.current?.click()), []);
   return (
     <nav className="sidebar" aria-label="Connections">
       <div className="sidebar-header">
@@ -31,7 +24,7 @@ export function ConnectionList() {
           <button type="button" onClick={() => fileInput.current?.click()}>
             Import
           </button>
-          <button type="button" onClick={() => void exportProfiles(download)} disabled={profiles.length === 0}>
+          <button type="button" onClick={() => void exportProfiles(downloadJson)} disabled={profiles.length === 0}>
             Export
           </button>
           <input

@@ -10,6 +10,7 @@ import { brokerLog } from './broker-log';
 import { appendBatch, clearLog } from './message-log';
 import { appendPackets, clearPackets, replacePackets } from './packet-log';
 import { addToTree, clearTree } from './topic-tree';
+import { setThemeChoice, type ThemeChoice } from '../theme';
 import { describeError, showToast, useAppStore } from './app-store';
 
 let api: DeskApi | undefined;
@@ -36,6 +37,24 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
   deskApi.on('packets.batch', (batch) => {
     appendPackets(batch);
     bumpPackets(batch.connectionId);
+  });
+  deskApi.on('app.menu', ({ action }) => {
+    switch (action) {
+      case 'new-connection':
+        return startNewProfile();
+      case 'import':
+        return requestImport();
+      case 'export':
+        return void exportProfiles(downloadJson);
+      case 'theme-system':
+      case 'theme-light':
+      case 'theme-dark':
+        return setThemeChoice(action.slice('theme-'.length) as ThemeChoice);
+      default: {
+        const never: never = action;
+        return never;
+      }
+    }
   });
   deskApi.on('broker.state', (state) => {
     useAppStore.setState((s) => ({ broker: { ...s.broker, state, ...(state.status === 'running' ? {} : { clients: [], stats: null }) } }));
@@ -337,4 +356,26 @@ export function toggleMute(connectionId: string, filter: string): void {
 export async function deleteRetained(connectionId: string, topic: string): Promise<void> {
   const refused = await publish(connectionId, { topic, payload: new Uint8Array(0), qos: 0, retain: true });
   if (!refused) showToast(`Retained message on ${topic} deleted`, 'info');
+}
+
+const importListeners = new Set<() => void>();
+
+/** The sidebar registers how to open its file picker; the desktop menu's Import uses it. */
+export function onImportRequest(listener: () => void): () => void {
+  importListeners.add(listener);
+  return () => importListeners.delete(listener);
+}
+
+function requestImport(): void {
+  for (const listener of importListeners) listener();
+}
+
+/** Hands a JSON text to the browser as a file download. */
+export function downloadJson(json: string): void {
+  const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = 'mqtt-desk-connections.json';
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
