@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:ui`: the ingest path under a flood, measured in Debian's Chromium. A
+ * publisher sends RATE messages/s of 100 B for SECONDS through Debian mosquitto into a
+ * connection the page subscribes to, with the message list open. Prints messages sent and
+ * shown, long tasks, the p95 frame interval, and peak memory of backend and page.
+ */
+
+import { connectAsync } from 'mqtt';
+import { launchChromium } from '../helpers/browser';
+import { startMosquitto } from '../helpers/mosquitto';
+import { startWebApp } from '../helpers/web-app';
+
+const RATE = Number(process.env.BENCH_RATE ?? 20_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const PAYLOAD = Buffer.alloc(100, 0x61);
+
+async function main(): Promise<void> {
+  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
+  const app = await startWebApp();
+  const browser = await launchChromium();
+  try {
+    const saved = await app.backend.dispatch('profiles.save', { profile: { name: 'Flood', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(app.server.url);
+    await page.evaluate(() => {
+      const w = window as unknown as { __long: number[]; __frames: number[] };
+      w.__long = [];
+      w.__frames = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push(e.duration))).observe({ type: 'longtask', buffered: true });
+      let last = performance.now();
+      const tick = (now: number) => {
+        w.__frames.push(now - last);
+        last = now;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+    const subs = page.getByRole('region', { name: 'Subscriptions' });
+    await subs.getByLabel('Filter', { exact: true }).fill('flood/#');
+    await subs.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await subs.getByRole('list', { name: 'Active subscriptions' }).getByText('flood/#').waitFor();
+    await page.evaluate(() => {
+      const w = window as unknown as { __long: number[]; __frames: number[] };
+      w.__long = [];
+      w.__frames = [];
+    });
+
+    const publisher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { clientId: 'ui-bench-pub' });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    let peakBackend = 0;
+    let peakPage = 0;
+    const sample = async () => {
+      peakBackend = Math.max(peakBackend, process.memoryUsage().rss);
+      const metrics = (await cdp.send('Performance.getMetrics')).metrics;
+      peakPage = Math.max(peakPage, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
+    };
+    const total = RATE * SECONDS;
+    const start = performance.now();
+    let sent = 0;
+    // Paced in 10 ms slices so the rate is steady, not one burst.
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
+      for (; sent < due; sent++) publisher.publish(`flood/${sent % 100}`, PAYLOAD);
+      if (sent % (RATE / 2) < RATE / 100) await sample();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const sendSeconds = (performance.now() - start) / 1000;
+    await publisher.endAsync();
+    // Wait until the page has shown everything (or stops gaining).
+    const shownText = async () => Number(((await page.getByRole('region', { name: 'Message log' }).getByLabel('Message count').textContent()) ?? '0').split(' ')[0]);
+    let shown = 0;
+    for (let i = 0; i < 120; i++) {
+      const now = await shownText();
+      await sample();
+      if (now >= Math.min(total, 100_000) && now === shown) break;
+      shown = now;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const counted = await page.evaluate(() => {
+      const text = document.querySelector('[aria-label="Message count"]')?.textContent ?? '';
+      return text;
+    });
+    const { long, frames } = await page.evaluate(() => {
+      const w = window as unknown as { __long: number[]; __frames: number[] };
+      return { long: w.__long, frames: w.__frames };
+    });
+    const sorted = [...frames].sort((a, b) => a - b);
+    const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+    console.log(`MQTT Desk UI bench — ${RATE} msgs/s × ${SECONDS} s of ${PAYLOAD.length} B, Debian Chromium headless, mosquitto`);
+    console.log(`messages sent              ${total} (in ${sendSeconds.toFixed(1)} s)`);
+    console.log(`message list says          ${counted} (the page keeps the newest 100,000)`);
+    console.log(`long tasks > 50 ms         ${long.filter((d) => d > 50).length}`);
+    console.log(`long tasks > 100 ms        ${long.filter((d) => d > 100).length} (longest ${Math.max(0, ...long).toFixed(0)} ms)`);
+    console.log(`p95 frame interval         ${p95.toFixed(1)} ms`);
+    console.log(`peak RSS backend process   ${mb(peakBackend)} (backend, web server and publisher share this process)`);
+    console.log(`peak JS heap of the page   ${mb(peakPage)}`);
+  } finally {
+    await browser.close();
+    await app.stop();
+    await mosquitto.stop();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});
