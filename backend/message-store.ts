@@ -6,7 +6,7 @@
 
 import type { MessageRecord } from '../shared/contract';
 import { base64Encode } from '../shared/base64';
-import { RingBuffer, type RingBufferLimits } from '../shared/ring-buffer';
+import { atSeq, RingBuffer, type RingBufferLimits } from '../shared/ring-buffer';
 import { utf8DecodeStrict } from '../shared/utf8';
 
 /** Default caps per connection. */
@@ -47,11 +47,7 @@ export class MessageStore {
 
   /** The full message with this sequence number, if still held. */
   get(seq: number): MessageRecord | undefined {
-    const first = this.buffer.at(0);
-    if (!first) return undefined;
-    // Sequence numbers are contiguous within a store, so the position is direct.
-    const message = this.buffer.at(seq - first.seq);
-    return message?.seq === seq ? message : undefined;
+    return atSeq(this.buffer, seq);
   }
 
   /** Every held message, oldest first. */

@@ -56,14 +56,6 @@ export class PacketCapture {
     return stream;
   }
 
-  /** The packet with this sequence number, if still held. */
-  get(seq: number): PacketRecord | undefined {
-    const first = this.ring.at(0);
-    if (!first) return undefined;
-    const packet = this.ring.at(seq - first.seq);
-    return packet?.seq === seq ? packet : undefined;
-  }
-
   /** Every held packet, oldest first. */
   all(): PacketRecord[] {
     return this.ring.toArray();

@@ -82,3 +82,14 @@ export class RingBuffer<T> {
     this.evicted++;
   }
 }
+
+/**
+ * The item with a given sequence number, in a ring of items whose `seq` values are
+ * contiguous and increasing (as message and packet stores are): a direct index, no search.
+ */
+export function atSeq<T extends { seq: number }>(ring: RingBuffer<T>, seq: number): T | undefined {
+  const first = ring.at(0);
+  if (!first) return undefined;
+  const item = ring.at(seq - first.seq);
+  return item?.seq === seq ? item : undefined;
+}

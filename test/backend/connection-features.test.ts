@@ -13,6 +13,7 @@ import type { ConnectionSnapshot, MessageBatch, MessageRecord } from '../../shar
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { testProfile } from '../helpers/profiles';
 import { startTcpProxy } from '../helpers/tcp-proxy';
+import { until } from '../helpers/wait';
 
 let mosquitto: Mosquitto;
 beforeAll(async () => {
@@ -20,13 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => mosquitto.stop());
 
-async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function recorder() {
   const hub = new EventHub();

@@ -15,6 +15,7 @@ import type { ConnectionSnapshot, MessageBatch } from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
 import { freePort, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { testProfile } from '../helpers/profiles';
+import { until } from '../helpers/wait';
 
 const profile = testProfile;
 
@@ -29,13 +30,6 @@ function recorder() {
   return { hub, states, batches };
 }
 
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('ConnectionManager against mosquitto', () => {
   let mosquitto: Mosquitto;

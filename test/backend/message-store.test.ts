@@ -8,11 +8,12 @@ import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/backend';
 import { MessageStore, messagesToCsv, messagesToJson, PREVIEW_BYTES } from '../../backend/message-store';
-import type { CommandResults, MessageBatch, MessageRecord } from '../../shared/contract';
+import type { MessageBatch, MessageRecord } from '../../shared/contract';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { callerFor } from '../helpers/backend-call';
 
 const record = (seq: number, payload: Uint8Array | string, extra: Partial<MessageRecord> = {}): MessageRecord => {
   const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
@@ -79,11 +80,7 @@ describe('messages through the backend', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function call<K extends keyof CommandResults>(command: K, args: unknown): Promise<CommandResults[K]> {
-    const result = await backend.dispatch(command, args);
-    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-    return result.value as CommandResults[K];
-  }
+  const call = callerFor(() => backend);
 
   it('sends a preview of a 200 KB payload, serves it whole on request, caps and exports the rest', async () => {
     const profile = await call('profiles.save', { profile: { name: 'm', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { parser as mqttParser, type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/backend';
-import type { CommandResults, PacketBatch } from '../../shared/contract';
+import type { PacketBatch } from '../../shared/contract';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { makeTestPki, type TestPki } from '../helpers/tls';
+import { callerFor } from '../helpers/backend-call';
 
 let mosquitto: Mosquitto;
 let tlsMosquitto: Mosquitto;
@@ -35,11 +36,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call<K extends keyof CommandResults>(command: K, args: unknown): Promise<CommandResults[K]> {
-  const result = await backend.dispatch(command, args);
-  if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-  return result.value as CommandResults[K];
-}
+const call = callerFor(() => backend);
 
 /** Decodes captured bytes with mqtt-packet, one frame at a time: each must be exactly one packet. */
 function decode(bytes: Uint8Array, protocolVersion: number): Packet {

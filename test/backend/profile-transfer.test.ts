@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/backend';
-import type { CommandResults } from '../../shared/contract';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { mqttxSample } from '../helpers/mqttx-sample';
+import { callerFor } from '../helpers/backend-call';
 
 let dir: string;
 let backend: Backend;
@@ -27,11 +27,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call<K extends keyof CommandResults>(command: K, args: unknown): Promise<CommandResults[K]> {
-  const result = await backend.dispatch(command, args);
-  if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-  return result.value as CommandResults[K];
-}
+const call = callerFor(() => backend);
 
 describe('profile import/export through the backend', () => {
   it('imports an MQTTX export file, keeping profiles whose certificate files are not on this machine', async () => {

@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/backend';
 import { SidecarSupervisor } from '../../backend/sidecar-supervisor';
 import type { BrokerLogLine, SidecarState } from '../../shared/broker-control';
-import type { CommandResults } from '../../shared/contract';
 import { freePort } from '../helpers/mosquitto';
+import { until } from '../helpers/wait';
+import { callerFor } from '../helpers/backend-call';
 
 const SCRIPT = path.resolve('dist/broker-sidecar/main.js');
 
@@ -22,13 +23,6 @@ beforeAll(() => {
   if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: run "npm run build" first (npm test does).`);
 });
 
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('SidecarSupervisor', () => {
   it('starts the broker in its own process on the asked port, streams its log, and stops it', async () => {
@@ -102,11 +96,7 @@ describe('local broker through the backend', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function call<K extends keyof CommandResults>(command: K, args: unknown = {}): Promise<CommandResults[K]> {
-    const result = await backend.dispatch(command, args);
-    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-    return result.value as CommandResults[K];
-  }
+  const call = callerFor(() => backend);
 
   it('connects to the local broker in one call, reusing one profile, and round-trips a message', async () => {
     const snapshot = await call('broker.connectLocal');

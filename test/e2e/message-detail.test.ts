@@ -7,39 +7,25 @@
 import path from 'node:path';
 import { encode as msgpackEncode } from '@msgpack/msgpack';
 import { connectAsync, type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
-import { startWebApp, type WebApp } from '../helpers/web-app';
+import { ARTIFACT_DIR } from '../helpers/browser';
+import { openDesk, subscribeInPage, type Desk } from '../helpers/desk';
 
 describe('message detail', () => {
-  let mosquitto: Mosquitto;
-  let app: WebApp;
-  let browser: Browser;
+  let desk: Desk;
   let page: Page;
   let publisher: MqttClient;
 
   beforeAll(async () => {
-    mosquitto = await startMosquitto();
-    app = await startWebApp();
-    await app.backend.dispatch('profiles.save', { profile: { name: 'Detail', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, mqttVersion: '5.0' } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(app.server.url);
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
-    const subscriptions = page.getByRole('region', { name: 'Subscriptions' });
-    await subscriptions.getByLabel('Filter').fill('detail/#');
-    await subscriptions.getByRole('button', { name: 'Subscribe', exact: true }).click();
-    await subscriptions.getByRole('list', { name: 'Active subscriptions' }).getByText('detail/#').waitFor();
-    publisher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { protocolVersion: 5 });
+    desk = await openDesk({ profile: { mqttVersion: '5.0' }, connect: true });
+    page = desk.page;
+    await subscribeInPage(page, 'detail/#');
+    publisher = await connectAsync(`mqtt://127.0.0.1:${desk.mosquitto.port}`, { protocolVersion: 5 });
   });
   afterAll(async () => {
     await publisher?.endAsync();
-    await browser?.close();
-    await app?.stop();
-    await mosquitto?.stop();
+    await desk?.close();
   });
 
   const row = (text: string) => page.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ hasText: text });

@@ -6,41 +6,25 @@
 
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
-import { startWebApp, type WebApp } from '../helpers/web-app';
+import { ARTIFACT_DIR } from '../helpers/browser';
+import { openDesk, subscribeInPage, type Desk } from '../helpers/desk';
 
 describe('packet inspector', () => {
-  let mosquitto: Mosquitto;
-  let app: WebApp;
-  let browser: Browser;
+  let desk: Desk;
   let page: Page;
 
   beforeAll(async () => {
-    mosquitto = await startMosquitto();
-    app = await startWebApp();
-    const saved = await app.backend.dispatch('profiles.save', {
-      profile: { name: 'Inspect me', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, mqttVersion: '5.0', clientId: 'inspector-e2e' },
-    });
-    if (!saved.ok) throw new Error(saved.error.message);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    await page.goto(app.server.url);
+    desk = await openDesk({ profile: { name: 'Inspect me', mqttVersion: '5.0', clientId: 'inspector-e2e' } });
+    page = desk.page;
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await mosquitto?.stop();
-  });
+  afterAll(() => desk?.close());
 
   it('shows every packet and follows one from the timeline to its highlighted bytes', async () => {
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
-    const subscriptions = page.getByRole('region', { name: 'Subscriptions' });
-    await subscriptions.getByLabel('Filter').fill('demo/#');
-    await subscriptions.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await subscribeInPage(page, 'demo/#');
     const publish = page.getByRole('region', { name: 'Publish' });
     await publish.getByLabel('Topic', { exact: true }).fill('demo/room1');
     await publish.getByLabel('Payload', { exact: true }).fill('{"t":21.5}');
@@ -82,7 +66,7 @@ describe('packet inspector', () => {
 
   it('downloads the capture as pcapng that tshark reads as MQTT', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export pcapng' }).click()]);
-    const file = path.join(app.configDir, 'capture.pcapng');
+    const file = path.join(desk.app.configDir, 'capture.pcapng');
     await download.saveAs(file);
     const types = execFileSync('tshark', ['-r', file, '-Y', 'mqtt', '-T', 'fields', '-e', 'mqtt.msgtype'], { encoding: 'utf8', timeout: 30_000 });
     expect(types.trim().split(/\s+/).flatMap((t) => t.split(','))).toEqual(expect.arrayContaining(['1', '2', '8', '9', '3']));

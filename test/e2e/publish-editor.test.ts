@@ -6,40 +6,37 @@
 
 import path from 'node:path';
 import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
-import { startWebApp, type WebApp } from '../helpers/web-app';
+import { ARTIFACT_DIR } from '../helpers/browser';
+import { openDesk, type Desk } from '../helpers/desk';
 
 describe('publish editor', () => {
-  let mosquitto: Mosquitto;
-  let app: WebApp;
-  let browser: Browser;
+  let desk: Desk;
   let page: Page;
   let watcher: MqttClient;
   const seen: IPublishPacket[] = [];
   const requests: string[] = [];
 
   beforeAll(async () => {
-    mosquitto = await startMosquitto();
-    app = await startWebApp();
-    await app.backend.dispatch('profiles.save', { profile: { name: 'Publisher', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, mqttVersion: '5.0' } });
-    watcher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { protocolVersion: 5 });
-    watcher.on('message', (_t, _p, packet) => seen.push(packet));
-    await watcher.subscribeAsync('editor/#', { qos: 1 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    desk = await openDesk({
+      profile: { name: 'Publisher', mqttVersion: '5.0' },
+      before: async (mosquitto) => {
+        watcher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { protocolVersion: 5 });
+        watcher.on('message', (_t, _p, packet) => seen.push(packet));
+        await watcher.subscribeAsync('editor/#', { qos: 1 });
+      },
+    });
+    page = desk.page;
+    // Everything the page loaded, from the first document on: reload to record it all.
     page.on('request', (request) => requests.push(request.url()));
-    await page.goto(app.server.url);
+    await page.reload();
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
   });
   afterAll(async () => {
     await watcher?.endAsync();
-    await browser?.close();
-    await app?.stop();
-    await mosquitto?.stop();
+    await desk?.close();
   });
 
   const panel = () => page.getByRole('region', { name: 'Publish' });
@@ -112,7 +109,7 @@ describe('publish editor', () => {
 
   it('loads Monaco and every asset from the app itself, nothing from elsewhere', () => {
     expect(requests.some((url) => url.includes('json.worker'))).toBe(true);
-    expect(requests.filter((url) => !url.startsWith(app.server.origin) && !url.startsWith('data:') && !url.startsWith('blob:'))).toEqual([]);
+    expect(requests.filter((url) => !url.startsWith(desk.app.server.origin) && !url.startsWith('data:') && !url.startsWith('blob:'))).toEqual([]);
   });
 
   it('remembers publishes and restores one from the history', async () => {

@@ -6,44 +6,29 @@
 
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
-import { startWebApp, type WebApp } from '../helpers/web-app';
+import { ARTIFACT_DIR } from '../helpers/browser';
+import { openDesk, subscribeInPage, type Desk } from '../helpers/desk';
 
 describe('subscriptions and message list', () => {
-  let mosquitto: Mosquitto;
-  let app: WebApp;
-  let browser: Browser;
+  let desk: Desk;
   let page: Page;
   let publisher: MqttClient;
 
   beforeAll(async () => {
-    mosquitto = await startMosquitto();
-    app = await startWebApp();
-    await app.backend.dispatch('profiles.save', { profile: { name: 'Subs', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, mqttVersion: '5.0' } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(app.server.url);
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
-    publisher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`);
+    desk = await openDesk({ profile: { mqttVersion: '5.0' }, connect: true });
+    page = desk.page;
+    publisher = await connectAsync(`mqtt://127.0.0.1:${desk.mosquitto.port}`);
   });
   afterAll(async () => {
     await publisher?.endAsync();
-    await browser?.close();
-    await app?.stop();
-    await mosquitto?.stop();
+    await desk?.close();
   });
 
   const subs = () => page.getByRole('region', { name: 'Subscriptions' });
   const rows = () => page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
-  async function subscribeTo(filter: string): Promise<void> {
-    await subs().getByLabel('Filter', { exact: true }).fill(filter);
-    await subs().getByRole('button', { name: 'Subscribe', exact: true }).click();
-    await subs().getByRole('list', { name: 'Active subscriptions' }).getByText(filter, { exact: true }).waitFor();
-  }
+  const subscribeTo = (filter: string) => subscribeInPage(page, filter);
 
   it('counts messages per subscription and hides a muted one', async () => {
     await subscribeTo('sensors/+/temp');

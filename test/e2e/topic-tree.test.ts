@@ -7,40 +7,30 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { connectAsync } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
-import { startWebApp, type WebApp } from '../helpers/web-app';
+import { ARTIFACT_DIR } from '../helpers/browser';
+import { openDesk, subscribeInPage, type Desk } from '../helpers/desk';
 
 describe('topic tree', () => {
-  let mosquitto: Mosquitto;
-  let app: WebApp;
-  let browser: Browser;
+  let desk: Desk;
   let page: Page;
+  let port: number;
   const pub = (topic: string, message: string, retain = false) =>
-    execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', topic, '-m', message, ...(retain ? ['-r'] : [])], { timeout: 5000 });
+    execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-m', message, ...(retain ? ['-r'] : [])], { timeout: 5000 });
 
   beforeAll(async () => {
-    mosquitto = await startMosquitto();
-    pub('plant/line1/status', 'running', true);
-    app = await startWebApp();
-    await app.backend.dispatch('profiles.save', { profile: { name: 'Tree', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(app.server.url);
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
-    const subs = page.getByRole('region', { name: 'Subscriptions' });
-    await subs.getByLabel('Filter', { exact: true }).fill('plant/#');
-    await subs.getByRole('button', { name: 'Subscribe', exact: true }).click();
-    await subs.getByRole('list', { name: 'Active subscriptions' }).getByText('plant/#').waitFor();
+    desk = await openDesk({
+      connect: true,
+      before: (mosquitto) => {
+        port = mosquitto.port;
+        pub('plant/line1/status', 'running', true);
+      },
+    });
+    page = desk.page;
+    await subscribeInPage(page, 'plant/#');
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-    await mosquitto?.stop();
-  });
+  afterAll(() => desk?.close());
 
   it('shows the hierarchy with counts, last values and the retained marker', async () => {
     for (const t of [20.5, 21, 21.5, 22]) pub('plant/line1/temp', JSON.stringify({ t, rpm: t * 100 }));
@@ -68,7 +58,7 @@ describe('topic tree', () => {
     await page.getByRole('region', { name: 'Topic detail' }).getByRole('button', { name: 'Delete retained' }).click();
     await page.getByRole('status').filter({ hasText: 'Retained message on plant/line1/status deleted' }).waitFor();
     // A fresh subscriber gets no retained message any more.
-    const probe = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`);
+    const probe = await connectAsync(`mqtt://127.0.0.1:${port}`);
     const got: string[] = [];
     probe.on('message', (topic) => got.push(topic));
     await probe.subscribeAsync('plant/line1/status');

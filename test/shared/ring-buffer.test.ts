@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RingBuffer } from '../../shared/ring-buffer';
+import { atSeq, RingBuffer } from '../../shared/ring-buffer';
 
 const sized = (maxItems: number, maxBytes: number) => new RingBuffer<number>({ maxItems, maxBytes }, (n) => n);
 
@@ -45,5 +45,17 @@ describe('RingBuffer', () => {
     expect(ring.evicted).toBe(0);
     ring.push(9);
     expect(ring.toArray()).toEqual([9]);
+  });
+});
+
+describe('atSeq', () => {
+  it('finds items by contiguous sequence number after evictions, and nothing outside', () => {
+    const ring = new RingBuffer<{ seq: number }>({ maxItems: 3, maxBytes: Infinity }, () => 0);
+    for (let seq = 1; seq <= 5; seq++) ring.push({ seq });
+    expect(atSeq(ring, 3)).toEqual({ seq: 3 });
+    expect(atSeq(ring, 5)).toEqual({ seq: 5 });
+    expect(atSeq(ring, 2)).toBeUndefined();
+    expect(atSeq(ring, 6)).toBeUndefined();
+    expect(atSeq(new RingBuffer<{ seq: number }>({ maxItems: 1, maxBytes: 1 }, () => 0), 1)).toBeUndefined();
   });
 });

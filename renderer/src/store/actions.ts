@@ -310,12 +310,7 @@ export async function loadPackets(connectionId: string): Promise<void> {
 export async function exportPackets(connectionId: string): Promise<void> {
   try {
     const { data, fileName } = await backend().call('packets.export', { connectionId, format: 'pcapng' });
-    const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: 'application/vnd.tcpdump.pcap' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = fileName;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    saveFile(data as Uint8Array<ArrayBuffer>, 'application/vnd.tcpdump.pcap', fileName);
   } catch (error) {
     showToast(describeError(error));
   }
@@ -370,12 +365,17 @@ function requestImport(): void {
   for (const listener of importListeners) listener();
 }
 
-/** Hands a JSON text to the browser as a file download. */
+/** Hands exported connections to the browser as a file download. */
 export function downloadJson(json: string): void {
-  const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+  saveFile(json, 'application/json', 'mqtt-desk-connections.json');
+}
+
+/** Saves data through the browser's download (also how the desktop app saves files). */
+function saveFile(data: BlobPart, type: string, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const link = document.createElement('a');
   link.href = url;
-  link.download = 'mqtt-desk-connections.json';
+  link.download = fileName;
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
