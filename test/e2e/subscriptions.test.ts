@@ -4,6 +4,7 @@
  * payload regex, and pause/resume.
  */
 
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
@@ -69,6 +70,20 @@ describe('subscriptions and message list', () => {
     await log.getByRole('button', { name: 'Resume' }).click();
     await expect.poll(() => rows().count()).toBe(6);
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'subscriptions.png') });
+  });
+
+  it('exports the messages as CSV and JSON downloads', async () => {
+    const log = page.getByRole('region', { name: 'Message log' });
+    const [csv] = await Promise.all([page.waitForEvent('download'), log.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csvFile = path.join(desk.app.configDir, csv.suggestedFilename());
+    await csv.saveAs(csvFile);
+    const lines = readFileSync(csvFile, 'utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties');
+    expect(lines).toHaveLength(7);
+    const [json] = await Promise.all([page.waitForEvent('download'), log.getByRole('button', { name: 'Export JSON' }).click()]);
+    const jsonFile = path.join(desk.app.configDir, json.suggestedFilename());
+    await json.saveAs(jsonFile);
+    expect(JSON.parse(readFileSync(jsonFile, 'utf8')).map((m: { topic: string }) => m.topic)).toContain('alarms/door');
   });
 
   it('subscribes with MQTT 5 No Local from the panel: our own publishes do not come back', async () => {

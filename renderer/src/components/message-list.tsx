@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { useAppStore } from '../store/app-store';
-import { clearMessages } from '../store/actions';
+import { clearMessages, exportMessages } from '../store/actions';
 import { MessageDetail } from './message-detail';
 import { compileMessageFilter, subscriptionColor } from '../store/message-filter';
 import { logFor, sharedFilterTarget } from '../store/message-log';
@@ -76,6 +76,12 @@ export function MessageList({ connectionId }: { connectionId: string }) {
         ) : null}
         <button type="button" aria-pressed={pausedAt !== undefined} onClick={() => setPausedAt(pausedAt === undefined ? newest : undefined)}>
           {pausedAt === undefined ? 'Pause' : 'Resume'}
+        </button>
+        <button type="button" onClick={() => void exportMessages(connectionId, 'json')}>
+          Export JSON
+        </button>
+        <button type="button" onClick={() => void exportMessages(connectionId, 'csv')}>
+          Export CSV
         </button>
         <button type="button" onClick={() => void clearMessages(connectionId)}>
           Clear

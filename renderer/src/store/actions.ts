@@ -379,3 +379,13 @@ function saveFile(data: BlobPart, type: string, fileName: string): void {
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** Saves a connection's stored messages as JSON or CSV. */
+export async function exportMessages(connectionId: string, format: 'json' | 'csv'): Promise<void> {
+  try {
+    const { text, mimeType } = await backend().call('messages.export', { connectionId, format });
+    saveFile(text, mimeType, `mqtt-desk-messages.${format}`);
+  } catch (error) {
+    showToast(describeError(error));
+  }
+}
