@@ -28,6 +28,8 @@ interface LiveConnection {
   capture: PacketCapture;
   packetBatcher: Batcher<PacketRecord>;
   seq: number;
+  /** When the broker first accepted this connection; auto-reconnect only follows a success. */
+  connectedAt?: number;
 }
 
 /** Options for {@link ConnectionManager}. */
@@ -101,7 +103,10 @@ export class ConnectionManager {
     this.apply(live, { type: 'connect-requested', at: Date.now() });
     client.connect();
 
-    client.on('connect', (connack) => this.apply(live, { type: 'connack', at: Date.now(), sessionPresent: connack.sessionPresent }));
+    client.on('connect', (connack) => {
+      live.connectedAt ??= Date.now();
+      this.apply(live, { type: 'connack', at: Date.now(), sessionPresent: connack.sessionPresent });
+    });
     client.on('error', (error) => this.apply(live, { type: 'error', at: Date.now(), error: mqttErrorInfo(error) }));
     // MQTT 5: the broker says why it closes the connection; keep its words for the user.
     client.on('disconnect', (packet) => {
@@ -115,7 +120,10 @@ export class ConnectionManager {
     client.on('close', () => {
       live.batcher.flush();
       live.packetBatcher.flush();
-      this.apply(live, { type: 'closed', at: Date.now() });
+      const now = Date.now();
+      // MQTT.js retries after reconnectPeriod unless the user ended the connection.
+      const retrying = profile.autoReconnect && live.connectedAt !== undefined && !client.disconnecting;
+      this.apply(live, { type: 'closed', at: now, ...(retrying ? { retryAt: now + profile.reconnectPeriod } : {}) });
     });
     client.on('message', (topic, payload, packet) => {
       const properties = receivedProperties(packet);

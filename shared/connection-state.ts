@@ -10,7 +10,8 @@ export type ConnectionState =
   | { status: 'idle' }
   | { status: 'connecting'; since: number }
   | { status: 'connected'; since: number; sessionPresent: boolean }
-  | { status: 'reconnecting'; since: number; attempt: number; lastError?: ErrorInfo }
+  /** Auto-reconnect: between attempts `nextAttemptAt` says when the next one starts. */
+  | { status: 'reconnecting'; since: number; attempt: number; lastError?: ErrorInfo; nextAttemptAt?: number }
   | { status: 'closed'; since: number; error?: ErrorInfo };
 
 /** Everything that can happen to a connection. */
@@ -19,8 +20,13 @@ export type ConnectionEvent =
   | { type: 'connack'; at: number; sessionPresent: boolean }
   | { type: 'error'; at: number; error: ErrorInfo }
   | { type: 'reconnecting'; at: number }
-  | { type: 'closed'; at: number }
+  /** The transport closed; `retryAt` when auto-reconnect will try again then. */
+  | { type: 'closed'; at: number; retryAt?: number }
   | { type: 'disconnect-requested'; at: number };
+
+function lastErrorOf(state: ConnectionState): ErrorInfo | undefined {
+  return state.status === 'closed' ? state.error : state.status === 'reconnecting' ? state.lastError : undefined;
+}
 
 /** The one place connection state changes. Events that make no sense in a state are ignored. */
 export function transition(state: ConnectionState, event: ConnectionEvent): ConnectionState {
@@ -40,10 +46,16 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Conn
     case 'reconnecting': {
       if (state.status === 'idle') return state;
       const attempt = state.status === 'reconnecting' ? state.attempt + 1 : 1;
-      const lastError = state.status === 'closed' ? state.error : state.status === 'reconnecting' ? state.lastError : undefined;
+      const lastError = lastErrorOf(state);
       return { status: 'reconnecting', since: event.at, attempt, ...(lastError ? { lastError } : {}) };
     }
     case 'closed':
+      if (event.retryAt !== undefined && state.status !== 'idle') {
+        // Waiting for the next attempt: still reconnecting, with the time it starts.
+        const lastError = lastErrorOf(state);
+        const attempt = state.status === 'reconnecting' ? state.attempt : 0;
+        return { status: 'reconnecting', since: event.at, attempt, nextAttemptAt: event.retryAt, ...(lastError ? { lastError } : {}) };
+      }
       if (state.status === 'closed' || state.status === 'idle') return state;
       if (state.status === 'reconnecting' && state.lastError) {
         return { status: 'closed', since: event.at, error: state.lastError };

@@ -169,6 +169,8 @@ describe('auto-reconnect', () => {
     await manager.subscribe(p.id, 'back/#', 1);
     await broker.restart();
     await until(() => states.some((s) => s.state.status === 'reconnecting'), 5000, 'reconnecting state');
+    const waiting = states.find((s) => s.state.status === 'reconnecting')!.state;
+    expect(waiting).toMatchObject({ status: 'reconnecting', attempt: 0, nextAttemptAt: expect.any(Number) });
     await until(() => states.at(-1)?.state.status === 'connected', 10_000, 'reconnected');
     expect(states.at(-1)?.subscriptions).toEqual([{ filter: 'back/#', qos: 1 }]);
 

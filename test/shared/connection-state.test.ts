@@ -16,6 +16,10 @@ describe('connection state transitions', () => {
     ['errors while reconnecting are remembered', { status: 'reconnecting', since: 3, attempt: 1 }, { type: 'error', at: 4, error }, { status: 'reconnecting', since: 3, attempt: 1, lastError: error }],
     ['disconnect from any state closes without error', { status: 'connected', since: 1, sessionPresent: false }, { type: 'disconnect-requested', at: 9 }, { status: 'closed', since: 9 }],
     ['closed → connecting again', { status: 'closed', since: 9 }, { type: 'connect-requested', at: 10 }, { status: 'connecting', since: 10 }],
+    ['a drop with auto-reconnect waits for the next attempt', { status: 'connected', since: 1, sessionPresent: false }, { type: 'closed', at: 5, retryAt: 4005 }, { status: 'reconnecting', since: 5, attempt: 0, nextAttemptAt: 4005 }],
+    ['a failed attempt waits for the next one, keeping the error', { status: 'reconnecting', since: 5, attempt: 2, lastError: error }, { type: 'closed', at: 6, retryAt: 4006 }, { status: 'reconnecting', since: 6, attempt: 2, nextAttemptAt: 4006, lastError: error }],
+    ['an error then a close with retry keeps the error', { status: 'closed', since: 5, error }, { type: 'closed', at: 6, retryAt: 10 }, { status: 'reconnecting', since: 6, attempt: 0, nextAttemptAt: 10, lastError: error }],
+    ['the next attempt starts', { status: 'reconnecting', since: 6, attempt: 2, nextAttemptAt: 10 }, { type: 'reconnecting', at: 10 }, { status: 'reconnecting', since: 10, attempt: 3 }],
   ])('%s', (_name, from, event, to) => {
     expect(transition(from, event)).toEqual(to);
   });

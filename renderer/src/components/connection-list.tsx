@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import type { Profile } from '../../../shared/profile';
 import { downloadJson, exportProfiles, importProfiles, onImportRequest, openBrokerPanel, selectProfile, startNewProfile } from '../store/actions';
 import { useAppStore } from '../store/app-store';
 import { setThemeChoice, useThemeChoice, type ThemeChoice } from '../theme';
@@ -55,27 +56,32 @@ export function ConnectionList() {
       </button>
       <h2 className="sidebar-heading">Connections</h2>
       {profiles.length === 0 ? <p className="empty">No connections yet. Create one to get started.</p> : null}
-      <ul aria-label="Saved connections">
-        {profiles.map((profile) => {
-          const status = connections[profile.id]?.state.status ?? 'idle';
-          return (
-            <li key={profile.id}>
-              <button
-                type="button"
-                className={profile.id === selected ? 'connection-item selected' : 'connection-item'}
-                aria-current={profile.id === selected ? 'true' : undefined}
-                onClick={() => selectProfile(profile.id)}
-              >
-                <span className={`status-dot status-${status}`} aria-label={`Status: ${status}`} role="img" />
-                <span className="connection-name">{profile.name}</span>
-                <span className="connection-host">
-                  {profile.host}:{profile.port}
-                </span>
-              </button>
-            </li>
-          );
-        })}
-      </ul>
+      {groupProfiles(profiles).map(([group, members]) => (
+        <div key={group} className="connection-group">
+          {group ? <h3 className="group-heading">{group}</h3> : null}
+          <ul aria-label={group ? `Connections in ${group}` : 'Saved connections'}>
+            {members.map((profile) => {
+              const status = connections[profile.id]?.state.status ?? 'idle';
+              return (
+                <li key={profile.id}>
+                  <button
+                    type="button"
+                    className={profile.id === selected ? 'connection-item selected' : 'connection-item'}
+                    aria-current={profile.id === selected ? 'true' : undefined}
+                    onClick={() => selectProfile(profile.id)}
+                  >
+                    <span className={`status-dot status-${status}`} aria-label={`Status: ${status}`} role="img" />
+                    <span className="connection-name">{profile.name}</span>
+                    <span className="connection-host">
+                      {profile.host}:{profile.port}
+                    </span>
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      ))}
       <div className="sidebar-footer">
         <label>
           Theme{' '}
@@ -88,4 +94,15 @@ export function ConnectionList() {
       </div>
     </nav>
   );
+}
+
+/** Profiles by group, ungrouped first, groups in name order. */
+function groupProfiles(profiles: readonly Profile[]): Array<[string, Profile[]]> {
+  const groups = new Map<string, Profile[]>();
+  for (const profile of profiles) {
+    const list = groups.get(profile.group) ?? [];
+    list.push(profile);
+    groups.set(profile.group, list);
+  }
+  return [...groups].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
 }

@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { profileUrl } from '../../../shared/profile';
-import { connectProfile, deleteProfile, disconnectProfile, editProfile } from '../store/actions';
+import { connectProfile, deleteProfile, disconnectProfile, duplicateProfile, editProfile } from '../store/actions';
 import { useAppStore } from '../store/app-store';
 import { MessageList } from './message-list';
 import { PacketInspector } from './packet-inspector';
@@ -31,7 +31,7 @@ export function ConnectionView({ profileId }: { profileId: string }) {
         <div className="connection-status" role="status" aria-label="Connection status">
           <span className={`status-dot status-${state.status}`} aria-hidden="true" />
           {busy ? <span className="spinner" aria-hidden="true" /> : null}
-          {state.status}
+          {state.status === 'reconnecting' ? <ReconnectCountdown nextAttemptAt={state.nextAttemptAt} attempt={state.attempt} /> : state.status}
           {error ? <span className="status-error">: {error.message}</span> : null}
         </div>
         <div className="header-actions">
@@ -46,6 +46,9 @@ export function ConnectionView({ profileId }: { profileId: string }) {
           )}
           <button type="button" onClick={() => editProfile(profileId)} disabled={connected || busy}>
             Edit
+          </button>
+          <button type="button" onClick={() => duplicateProfile(profileId)}>
+            Duplicate
           </button>
           <button
             type="button"
@@ -80,4 +83,15 @@ export function ConnectionView({ profileId }: { profileId: string }) {
       </div>
     </main>
   );
+}
+
+/** "reconnecting in 3 s" between attempts, "reconnecting (attempt 2)…" during one. */
+function ReconnectCountdown({ nextAttemptAt, attempt }: { nextAttemptAt: number | undefined; attempt: number }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  if (nextAttemptAt === undefined) return <span>reconnecting (attempt {attempt})…</span>;
+  return <span>reconnecting in {Math.max(0, Math.ceil((nextAttemptAt - now) / 1000))} s</span>;
 }

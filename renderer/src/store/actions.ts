@@ -80,15 +80,37 @@ export async function refresh(): Promise<void> {
   }
 }
 
+/** Whether the open editor holds changes that were not saved. */
+export function hasUnsavedChanges(): boolean {
+  const draft = useAppStore.getState().draft;
+  return draft !== undefined && JSON.stringify(draft.value) !== JSON.stringify(draft.original);
+}
+
+/** Asks before throwing away unsaved edits; true when it is fine to leave the editor. */
+function mayLeaveEditor(): boolean {
+  return !hasUnsavedChanges() || window.confirm('Discard the unsaved changes to this connection?');
+}
+
 /** Opens the editor on a new profile. */
 export function startNewProfile(): void {
-  useAppStore.setState({ draft: { value: newProfileDraft(), errors: {} } });
+  if (!mayLeaveEditor()) return;
+  const value = newProfileDraft();
+  useAppStore.setState({ draft: { value, errors: {}, original: value }, brokerOpen: false });
+}
+
+/** Opens the editor on a copy of a saved profile (a new one once saved). */
+export function duplicateProfile(id: string): void {
+  const profile = useAppStore.getState().profiles.find((p) => p.id === id);
+  if (!profile || !mayLeaveEditor()) return;
+  const { id: _id, ...rest } = profile;
+  const value = { ...rest, name: `${profile.name} (copy)` };
+  useAppStore.setState({ draft: { value, errors: {}, original: value }, brokerOpen: false });
 }
 
 /** Opens the editor on a saved profile. */
 export function editProfile(id: string): void {
   const profile = useAppStore.getState().profiles.find((p) => p.id === id);
-  if (profile) useAppStore.setState({ draft: { value: { ...profile }, errors: {} } });
+  if (profile && mayLeaveEditor()) useAppStore.setState({ draft: { value: { ...profile }, errors: {}, original: { ...profile } } });
 }
 
 /**
@@ -102,12 +124,12 @@ export function updateDraft(patch: Partial<ProfileValue>): void {
   const check = checkProfile(value);
   const touched = (field: string) => field in draft.errors || (field.split('.')[0] ?? '') in patch;
   const errors = check.ok ? {} : Object.fromEntries(Object.entries(check.fields).filter(([field]) => touched(field)));
-  useAppStore.setState({ draft: { value, errors } });
+  useAppStore.setState({ draft: { ...draft, value, errors } });
 }
 
-/** Closes the editor without saving. */
+/** Closes the editor without saving (after asking, when there are changes). */
 export function cancelDraft(): void {
-  useAppStore.setState({ draft: undefined });
+  if (mayLeaveEditor()) useAppStore.setState({ draft: undefined });
 }
 
 /** Validates and saves the draft; field errors stay in the form. */
@@ -153,11 +175,12 @@ export async function deleteProfile(id: string): Promise<void> {
 
 /** Selects a profile in the sidebar. */
 export function selectProfile(id: string): void {
-  useAppStore.setState({ selectedProfileId: id, draft: undefined, brokerOpen: false });
+  if (mayLeaveEditor()) useAppStore.setState({ selectedProfileId: id, draft: undefined, brokerOpen: false });
 }
 
 /** Shows the local broker panel with its current state and log. */
 export async function openBrokerPanel(): Promise<void> {
+  if (!mayLeaveEditor()) return;
   useAppStore.setState({ brokerOpen: true, draft: undefined });
   await refreshBroker(true);
 }

@@ -14,6 +14,8 @@ export interface ProfileDraft {
   value: ProfileValue;
   /** Field → message, shown next to the field. */
   errors: Record<string, string>;
+  /** The value the editor opened with, to tell unsaved changes. */
+  original: ProfileValue;
 }
 
 /** A message shown briefly at the bottom of the window. */
