@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callerFor } from '../helpers/backend-call';
 import { ARTIFACT_DIR } from '../helpers/browser';
 import { openDesk, type Desk } from '../helpers/desk';
 
@@ -41,8 +42,8 @@ describe('connections', () => {
     await expect(form.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('Cloud (copy)');
     await form.getByRole('button', { name: 'Save' }).click();
     await sidebar().getByRole('button', { name: /Cloud \(copy\)/ }).waitFor();
-    const listed = await desk.app.backend.dispatch('profiles.list', {});
-    expect(listed.ok && listed.value.map((p) => p.name).sort()).toEqual(['Cloud', 'Cloud (copy)', 'Plant A', 'Plant B']);
+    const listed = await callerFor(desk.app.backend)('profiles.list');
+    expect(listed.map((p) => p.name).sort()).toEqual(['Cloud', 'Cloud (copy)', 'Plant A', 'Plant B']);
   });
 
   it('asks before discarding unsaved edits', async () => {

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { connectLocalBroker, refreshBroker, setBrokerRunning } from '../store/actions';
+import { connectLocalBroker, refreshBroker, setBrokerRunning } from '../store/broker-actions';
 import { useAppStore } from '../store/app-store';
 import { brokerLog } from '../store/broker-log';
 

@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'react';
 import type { Profile } from '../../../shared/profile';
-import { downloadJson, exportProfiles, importProfiles, onImportRequest, openBrokerPanel, selectProfile, startNewProfile } from '../store/actions';
+import { openBrokerPanel } from '../store/broker-actions';
+import { downloadJson, onImportRequest } from '../store/files';
+import { exportProfiles, importProfiles, selectProfile, startNewProfile } from '../store/profile-actions';
 import { useAppStore } from '../store/app-store';
 import { setThemeChoice, useThemeChoice, type ThemeChoice } from '../theme';
 

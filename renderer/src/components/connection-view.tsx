@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { profileUrl } from '../../../shared/profile';
-import { connectProfile, deleteProfile, disconnectProfile, duplicateProfile, editProfile } from '../store/actions';
+import { connectProfile, disconnectProfile } from '../store/connection-actions';
+import { deleteProfile, duplicateProfile, editProfile } from '../store/profile-actions';
 import { useAppStore } from '../store/app-store';
 import { MessageList } from './message-list';
 import { PacketInspector } from './packet-inspector';

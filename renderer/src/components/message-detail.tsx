@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
 import { detectPayloadFormat, formatPayload, toHex } from '../../../shared/payload';
 import { formatBinary, looksLike } from '../../../shared/payload-binary';
-import { loadFullMessage } from '../store/actions';
+import { loadFullMessage } from '../store/connection-actions';
 
 /** Every way a payload can be shown. */
 const VIEWS = ['text', 'json', 'hex', 'base64', 'msgpack', 'cbor'] as const;

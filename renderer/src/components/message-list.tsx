@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { useAppStore } from '../store/app-store';
-import { clearMessages, exportMessages } from '../store/actions';
+import { clearMessages, exportMessages } from '../store/connection-actions';
 import { MessageDetail } from './message-detail';
 import { compileMessageFilter, subscriptionColor } from '../store/message-filter';
 import { logFor, sharedFilterTarget } from '../store/message-log';

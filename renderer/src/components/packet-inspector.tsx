@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
-import { clearCapturedPackets, exportPackets, loadPackets } from '../store/actions';
+import { clearCapturedPackets, exportPackets, loadPackets } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
 import { anatomyOf, findField, PACKET_TYPE_NAMES, packetsFor, packetTypeName } from '../store/packet-log';
 import { PacketDetail } from './packet-detail';

@@ -1,6 +1,6 @@
 import type { FormEvent } from 'react';
 import { DEFAULT_PORTS, MQTT_VERSIONS, PROTOCOLS, type ProfileValue } from '../../../shared/profile';
-import { cancelDraft, saveDraft, updateDraft } from '../store/actions';
+import { cancelDraft, saveDraft, updateDraft } from '../store/profile-actions';
 import { useAppStore } from '../store/app-store';
 import { CheckboxField, NumberField, SelectField, TextField } from './form-controls';
 import { AdvancedSection, Mqtt5Section, TlsSection, WillSection } from './profile-sections';

@@ -3,7 +3,7 @@ import { PAYLOAD_FORMATS, parsePayload, type PayloadFormat } from '../../../shar
 import { encodeBinary, type BinaryFormat } from '../../../shared/payload-binary';
 import { expandTemplate } from '../../../shared/payload-template';
 import { checkTopicName } from '../../../shared/topic';
-import { publish } from '../store/actions';
+import { publish } from '../store/connection-actions';
 import { loadHistory, recentTopics, remember, type PublishedEntry } from '../store/publish-history';
 import { Field } from './field';
 import { CheckboxField } from './form-controls';

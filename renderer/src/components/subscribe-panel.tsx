@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { SubscribeOptions, SubscriptionInfo } from '../../../shared/contract';
 import { checkTopicFilter } from '../../../shared/topic';
-import { subscribe, toggleMute, unsubscribe } from '../store/actions';
+import { subscribe, toggleMute, unsubscribe } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
 import { subscriptionColor } from '../store/message-filter';
 import { logFor } from '../store/message-log';

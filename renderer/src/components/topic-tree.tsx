@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { formatPayload } from '../../../shared/payload';
-import { deleteRetained } from '../store/actions';
+import { deleteRetained } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
 import { logFor } from '../store/message-log';
 import { findNode, subtreeCount, treeFor, type TopicNode } from '../store/topic-tree';
