@@ -107,7 +107,12 @@ export class ConnectionManager {
       live.connectedAt ??= Date.now();
       this.apply(live, { type: 'connack', at: Date.now(), sessionPresent: connack.sessionPresent });
     });
-    client.on('error', (error) => this.apply(live, { type: 'error', at: Date.now(), error: mqttErrorInfo(error) }));
+    // MQTT.js drops a refusing CONNACK's reason string; the packet event still has it.
+    let connackReason: string | undefined;
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'connack') connackReason = packet.properties?.reasonString;
+    });
+    client.on('error', (error) => this.apply(live, { type: 'error', at: Date.now(), error: mqttErrorInfo(error, connackReason) }));
     // MQTT 5: the broker says why it closes the connection; keep its words for the user.
     client.on('disconnect', (packet) => {
       const code = packet.reasonCode ?? 0;
@@ -348,8 +353,9 @@ function receivedProperties(packet: IPublishPacket): MessageProperties | undefin
 }
 
 /** MQTT.js errors carry the CONNACK/DISCONNECT reason code in `code` when there is one. */
-function mqttErrorInfo(error: Error & { code?: unknown }): ErrorInfo {
+function mqttErrorInfo(error: Error & { code?: unknown }, reasonString?: string): ErrorInfo {
   const code = error.code;
   const suffix = typeof code === 'number' ? ` (reason code ${code})` : typeof code === 'string' ? ` (${code})` : '';
-  return { name: error.name, message: `${error.message}${suffix}`, code: 'MQTT_ERROR' };
+  const said = typeof code === 'number' && reasonString ? ` — ${reasonString}` : '';
+  return { name: error.name, message: `${error.message}${suffix}${said}`, code: 'MQTT_ERROR' };
 }

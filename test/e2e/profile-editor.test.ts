@@ -78,14 +78,15 @@ describe('profile editor', () => {
   });
 
   it('reports a CA file that does not exist next to the CA field, from the backend', async () => {
-    await form().getByLabel('CA certificate').fill('/nonexistent/ca.pem');
+    await form().getByLabel('CA certificate', { exact: true }).fill('/nonexistent/ca.pem');
     await form().getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => errorOf('CA certificate')).toBe('CA file not found: /nonexistent/ca.pem');
   });
 
-  it('saves an mqtts profile with a real CA and connects over TLS', async () => {
+  it('saves an mqtts profile with a CA picked as a file and connects over TLS', async () => {
     await form().getByLabel('Port', { exact: true }).fill(String(mosquitto.port));
-    await form().getByLabel('CA certificate').fill(pki.caCert);
+    await form().getByLabel('CA certificate file').setInputFiles(pki.caCert);
+    await expect.poll(() => form().getByLabel('CA certificate', { exact: true }).inputValue()).toMatch(/^-----BEGIN CERTIFICATE-----/);
     await form().getByLabel('Send a last will').uncheck();
     await form().getByRole('button', { name: 'Save' }).click();
     await page.getByRole('button', { name: 'Connect', exact: true }).click();

@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import type { ProfileValue } from '../../../shared/profile';
 import { CheckboxField, KeyValueList, NumberField, QOS_OPTIONS, SelectField, TextField } from './form-controls';
 
@@ -11,6 +12,34 @@ export interface SectionProps {
 /** Field errors of one user-property list, by row. */
 const rowError = (errors: Record<string, string>, prefix: string) => (index: number) => errors[`${prefix}.${index}.key`];
 
+/**
+ * A certificate or key field: a path typed in, PEM pasted, or a file picked — the picked
+ * file's PEM text goes into the field, which works the same in the browser and in Electron.
+ */
+function PemField(props: { label: string; value: string; error?: string | undefined; placeholder?: string; onChange: (value: string) => void }) {
+  const picker = useRef<HTMLInputElement>(null);
+  return (
+    <div className="with-button">
+      <TextField {...props} />
+      <button type="button" onClick={() => picker.current?.click()}>
+        Choose file…
+      </button>
+      <input
+        ref={picker}
+        type="file"
+        hidden
+        aria-label={`${props.label} file`}
+        accept=".pem,.crt,.cer,.key,.ca,text/plain"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (file) void file.text().then(props.onChange);
+        }}
+      />
+    </div>
+  );
+}
+
 /** TLS: CA, client certificate and key (path or PEM), passphrase, verification, SNI, ALPN. */
 export function TlsSection({ value, errors, update }: SectionProps) {
   const tls = value.tls;
@@ -20,9 +49,9 @@ export function TlsSection({ value, errors, update }: SectionProps) {
       <legend>TLS</legend>
       <p className="muted">CA, certificate and key take a file path or pasted PEM.</p>
       <div className="form-grid">
-        <TextField label="CA certificate" value={tls.ca} error={errors['tls.ca']} placeholder="/path/to/ca.pem or -----BEGIN CERTIFICATE-----" onChange={(ca) => set({ ca })} />
-        <TextField label="Client certificate" value={tls.cert} error={errors['tls.cert']} onChange={(cert) => set({ cert })} />
-        <TextField label="Client key" value={tls.key} error={errors['tls.key']} onChange={(key) => set({ key })} />
+        <PemField label="CA certificate" value={tls.ca} error={errors['tls.ca']} placeholder="/path/to/ca.pem or -----BEGIN CERTIFICATE-----" onChange={(ca) => set({ ca })} />
+        <PemField label="Client certificate" value={tls.cert} error={errors['tls.cert']} onChange={(cert) => set({ cert })} />
+        <PemField label="Client key" value={tls.key} error={errors['tls.key']} onChange={(key) => set({ key })} />
         <TextField label="Key passphrase" type="password" value={tls.passphrase} error={errors['tls.passphrase']} onChange={(passphrase) => set({ passphrase })} />
         <TextField label="SNI server name" value={tls.servername} error={errors['tls.servername']} placeholder="the host when empty" onChange={(servername) => set({ servername })} />
         <TextField label="ALPN protocols" value={tls.alpn} error={errors['tls.alpn']} placeholder="e.g. mqtt" onChange={(alpn) => set({ alpn })} />
