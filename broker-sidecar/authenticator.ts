@@ -14,6 +14,31 @@ export interface ConnectRequest {
   remoteAddress: string;
 }
 
+/** One step of a 5.0 enhanced authentication (§4.12). */
+export interface AuthRequest {
+  clientId: string;
+  username: string | undefined;
+  /** The Authentication Method of the CONNECT; every step of one exchange has the same. */
+  method: string;
+  data: Buffer | undefined;
+  /**
+   * 'connect': the CONNECT itself; 'continue': the client's AUTH 0x18 answering our
+   * challenge; 'reauthenticate': the client's AUTH 0x19 after CONNACK.
+   */
+  step: 'connect' | 'continue' | 'reauthenticate';
+  remoteAddress: string;
+}
+
+/**
+ * The hook's answer: accept (optionally with final data for the CONNACK / AUTH 0x00),
+ * challenge the client with more data (AUTH 0x18), or refuse with a 5.0 reason code
+ * (default 0x87 Not authorized) and an optional Reason String.
+ */
+export type AuthStepResult =
+  | { kind: 'success'; data?: Buffer }
+  | { kind: 'continue'; data?: Buffer }
+  | { kind: 'fail'; reasonCode?: number; reason?: string };
+
 /** The outcome of authentication; `reason` picks the CONNACK code. */
 export type AuthDecision = { ok: true } | { ok: false; reason: 'bad-credentials' | 'not-authorized' };
 
@@ -24,6 +49,12 @@ export type AuthDecision = { ok: true } | { ok: false; reason: 'bad-credentials'
  */
 export interface Authenticator {
   authenticate(request: ConnectRequest): AuthDecision | Promise<AuthDecision>;
+  /**
+   * Enhanced authentication (5.0 AUTH exchanges). Without it, a CONNECT with an
+   * Authentication Method is refused with CONNACK 0x8C. With it, such CONNECTs are decided
+   * here alone (`authenticate` is not called for them).
+   */
+  auth?(request: AuthRequest): AuthStepResult | Promise<AuthStepResult>;
   authorizePublish?(clientId: string, topic: string): boolean;
   authorizeSubscribe?(clientId: string, filter: string): boolean;
 }

@@ -3,8 +3,10 @@
  * than the Broker class so that handlers stay testable and the import graph has no cycle.
  */
 
+import type { BrokerEvents } from './broker-events';
 import type { Connection } from './connection';
 import type { Will } from './connection-state';
+import type { TrafficCounters } from './introspection';
 import type { Logger } from './logger';
 import type { ResolvedOptions } from './options';
 import type { Router } from './router';
@@ -18,6 +20,10 @@ export interface BrokerContext {
   readonly log: Logger;
   readonly tap: PacketTap;
   readonly router: Router;
+  /** Events for the broker panel; emit only after checking `events.has(name)`. */
+  readonly events: BrokerEvents;
+  /** Traffic totals, bumped on the read and write paths. */
+  readonly counters: TrafficCounters;
   /** The live, accepted connection of a client ID. */
   online(clientId: string): Connection | undefined;
   /** A fresh client identifier for clients that sent an empty one. */

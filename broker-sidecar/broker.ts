@@ -11,9 +11,12 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BrokerContext } from './broker-context';
+import { BrokerEvents } from './broker-events';
 import { Connection } from './connection';
 import type { Will } from './connection-state';
-import type { Logger } from './logger';
+import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
+import { clientsOf, retainedOf, statsOf, TrafficCounters } from './introspection';
+import type { LogEntry, Logger } from './logger';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options';
 import { Router } from './router';
 import { Session } from './session';
@@ -38,6 +41,12 @@ export class Broker implements BrokerContext {
   /** Every packet in and out, per client; free when nobody listens. */
   readonly tap = new PacketTap();
   readonly router: Router;
+  /** Clients, subscriptions and log lines for the app's broker panel; free when nobody listens. */
+  readonly events = new BrokerEvents();
+  /** Traffic totals (see `stats()`). */
+  readonly counters = new TrafficCounters();
+  /** Epoch ms of construction. */
+  readonly startedAt = Date.now();
   private readonly servers = new Set<net.Server>();
   private readonly connections = new Set<Connection>();
   private readonly live = new Map<string, Connection>();
@@ -48,7 +57,12 @@ export class Broker implements BrokerContext {
   /** @param options see BrokerOptions; all optional */
   constructor(options: BrokerOptions = {}) {
     this.options = resolveOptions(options);
-    this.log = this.options.logger;
+    const logger = this.options.logger;
+    // Every line goes to the configured logger and, when the panel listens, out as an event.
+    this.log = (entry: LogEntry): void => {
+      logger(entry);
+      if (this.events.has('log')) this.events.emit('log', { time: Date.now(), level: entry.level, clientId: entry.clientId, message: entry.message });
+    };
     this.router = new Router({ sessions: this.options.sessions, outlet: (id) => this.live.get(id), log: this.log });
   }
 
@@ -99,6 +113,21 @@ export class Broker implements BrokerContext {
     this.log({ level: 'notice', clientId: undefined, message: 'Broker stopped.' });
   }
 
+  /** Counters and sizes for the broker panel. */
+  stats(): BrokerStats {
+    return statsOf(this.options.sessions, this.options.retained, this.live.size, this.router.subscriptions, this.counters, this.startedAt);
+  }
+
+  /** Every session (online or not) with its last connection's details and subscriptions. */
+  clients(): BrokerClientInfo[] {
+    return clientsOf(this.options.sessions, (clientId) => this.live.has(clientId));
+  }
+
+  /** Every retained message, without payloads. */
+  retained(): BrokerRetainedInfo[] {
+    return retainedOf(this.options.retained);
+  }
+
   /** Number of sockets currently open (accepted or not). */
   get connectionCount(): number {
     return this.connections.size;
@@ -128,7 +157,7 @@ export class Broker implements BrokerContext {
     const { sessions } = this.options;
     let session = sessions.get(clientId);
     if (session && cleanStart) {
-      sessions.delete(clientId);
+      this.endSession(session);
       session = undefined;
     }
     const present = session !== undefined;
@@ -162,10 +191,14 @@ export class Broker implements BrokerContext {
     this.connections.delete(connection);
     if (clientId === undefined || session === undefined) return;
     if (this.live.get(clientId) === connection) this.live.delete(clientId);
+    if (this.events.has('client-disconnected')) {
+      const state = connection.state;
+      this.events.emit('client-disconnected', { time: Date.now(), clientId, reason: state.kind === 'closed' ? state.reason : 'closed' });
+    }
     const expiry = session.expiryInterval;
     if (will) this.scheduleWill(clientId, will, expiry);
     if (expiry === 0) {
-      if (this.options.sessions.get(clientId) === session) this.options.sessions.delete(clientId);
+      this.endSession(session);
       return;
     }
     if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS || this.closing) return;
@@ -176,7 +209,7 @@ export class Broker implements BrokerContext {
 
   private expireSession(clientId: string, session: Session): void {
     this.expiryTimers.delete(clientId);
-    if (this.options.sessions.get(clientId) === session) this.options.sessions.delete(clientId);
+    this.endSession(session);
     const pending = this.pendingWills.get(clientId);
     if (pending) {
       clearTimeout(pending.timer);
@@ -184,6 +217,14 @@ export class Broker implements BrokerContext {
       this.publishWill(pending.will); // the session ended first [MQTT-3.1.3-9]
     }
     this.log({ level: 'info', clientId, message: `Session of ${clientId} expired.` });
+  }
+
+  /** Deletes a session from the store and its subscriptions from the routing index. */
+  private endSession(session: Session): void {
+    const { sessions } = this.options;
+    if (sessions.get(session.clientId) !== session) return;
+    sessions.delete(session.clientId);
+    this.router.forget(session);
   }
 
   private scheduleWill(clientId: string, will: Will, sessionExpiry: number): void {

@@ -1,10 +1,11 @@
 /**
  * The life of one client connection as a discriminated union with a single transition
- * function: awaiting CONNECT → authenticating → connected → closed. Handlers read the
+ * function: awaiting CONNECT → authenticating (⇄ auth-exchange) → connected → closed. Handlers read the
  * state; only `transition` makes a new one, so impossible mixes (a session without a
  * client ID, a will after DISCONNECT) cannot be represented.
  */
 
+import type { ConnectPlan } from './connect-plan';
 import type { Session } from './session';
 import type { Message } from './types';
 
@@ -24,6 +25,8 @@ export type ConnectionState =
   | { kind: 'awaiting-connect' }
   /** CONNECT parsed, authenticator not answered yet; later packets wait. */
   | { kind: 'authenticating'; clientId: string }
+  /** 5.0 enhanced authentication: we sent AUTH 0x18 and wait for the client's AUTH; only AUTH may come. */
+  | { kind: 'auth-exchange'; clientId: string; plan: ConnectPlan }
   | {
       kind: 'connected';
       clientId: string;
@@ -31,6 +34,8 @@ export type ConnectionState =
       will: Will | undefined;
       /** Session Expiry Interval from CONNECT; 0 forbids raising it at DISCONNECT [MQTT-3.14.2-2]. */
       connectExpiry: number;
+      /** The CONNECT's Authentication Method; re-authentication must use the same [MQTT-4.12.1-1]. */
+      authMethod: string | undefined;
     }
   | {
       kind: 'closed';
@@ -45,7 +50,8 @@ export type ConnectionState =
 /** What can happen to a connection. */
 export type ConnectionEvent =
   | { type: 'connect-received'; clientId: string }
-  | { type: 'accepted'; clientId: string; session: Session; will: Will | undefined; connectExpiry: number }
+  | { type: 'auth-challenge'; plan: ConnectPlan }
+  | { type: 'accepted'; clientId: string; session: Session; will: Will | undefined; connectExpiry: number; authMethod: string | undefined }
   | { type: 'close'; reason: string; publishWill: boolean };
 
 /** Raised for a transition the protocol code should never attempt. */
@@ -57,9 +63,19 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Conn
     case 'connect-received':
       if (state.kind !== 'awaiting-connect') throw new InvalidTransition(`CONNECT in state ${state.kind}`);
       return { kind: 'authenticating', clientId: event.clientId };
+    case 'auth-challenge':
+      if (state.kind !== 'authenticating' && state.kind !== 'auth-exchange') throw new InvalidTransition(`AUTH challenge in state ${state.kind}`);
+      return { kind: 'auth-exchange', clientId: state.clientId, plan: event.plan };
     case 'accepted':
-      if (state.kind !== 'authenticating') throw new InvalidTransition(`accept in state ${state.kind}`);
-      return { kind: 'connected', clientId: event.clientId, session: event.session, will: event.will, connectExpiry: event.connectExpiry };
+      if (state.kind !== 'authenticating' && state.kind !== 'auth-exchange') throw new InvalidTransition(`accept in state ${state.kind}`);
+      return {
+        kind: 'connected',
+        clientId: event.clientId,
+        session: event.session,
+        will: event.will,
+        connectExpiry: event.connectExpiry,
+        authMethod: event.authMethod,
+      };
     case 'close':
       switch (state.kind) {
         case 'closed':
@@ -67,6 +83,7 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Conn
         case 'awaiting-connect':
           return { kind: 'closed', reason: event.reason, clientId: undefined, session: undefined, will: undefined };
         case 'authenticating':
+        case 'auth-exchange':
           return { kind: 'closed', reason: event.reason, clientId: state.clientId, session: undefined, will: undefined };
         case 'connected':
           return {
@@ -82,3 +99,6 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Conn
 
 /** The connected variant, which most packet handlers work with. */
 export type ConnectedState = Extract<ConnectionState, { kind: 'connected' }>;
+
+/** The enhanced-authentication variant. */
+export type AuthExchangeState = Extract<ConnectionState, { kind: 'auth-exchange' }>;

@@ -5,7 +5,7 @@
  */
 
 import type { Duplex } from 'node:stream';
-import { generate, parser as createParser, type Packet, type Parser } from 'mqtt-packet';
+import { parser as createParser, type Packet, type Parser } from 'mqtt-packet';
 import type { BrokerContext } from './broker-context';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection-state';
 import { dispatch } from './dispatcher';
@@ -13,7 +13,11 @@ import { Framer } from './framer';
 import { findInvalidUtf8, inspectConnect } from './raw-checks';
 import { ConnackV3, Reason } from './reason-codes';
 import type { Outlet } from './router';
+import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
+import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
+
+const NO_ALIASES = new OutboundAliases(0);
 
 /** How long a closing socket may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
@@ -25,6 +29,15 @@ export class Connection implements Outlet {
   protocolVersion: ProtocolVersion = 4;
   /** QoS 0 PUBLISHes dropped because the socket stayed full. */
   droppedQos0 = 0;
+  /** PUBLISHes discarded because they exceeded the client's Maximum Packet Size [MQTT-3.1.2-25]. */
+  droppedTooLarge = 0;
+  /** The client's limits; set from CONNECT by `configurePeer`. */
+  peer: PeerLimits = DEFAULT_PEER;
+  /** Client → broker Topic Aliases of this connection. */
+  inboundAliases: InboundAliases;
+  private outboundAliases = NO_ALIASES;
+  /** Raw bytes of the packet being dispatched, for handlers that read what the codec drops. */
+  currentFrame: Buffer = Buffer.alloc(0);
 
   private readonly framer: Framer;
   private readonly parser: Parser;
@@ -51,6 +64,7 @@ export class Connection implements Outlet {
     readonly remoteAddress: string,
   ) {
     this.framer = new Framer(broker.options.maxPacketBytes);
+    this.inboundAliases = new InboundAliases(broker.options.topicAliasMaximum);
     this.parser = createParser({ protocolVersion: 4 });
     this.parser.on('packet', (packet: Packet) => (this.decoded = packet));
     this.parser.on('error', (error: Error) => (this.decodeError = error));
@@ -65,6 +79,25 @@ export class Connection implements Outlet {
   /** Bytes waiting for the socket to drain; 0 when the client keeps up. */
   get backlogBytes(): number {
     return this.pendingBytes;
+  }
+
+  /** The client's Receive Maximum, for the router's in-flight cap. */
+  get receiveMaximum(): number {
+    return this.peer.receiveMaximum;
+  }
+
+  /** Records the limits a 5.0 client announced in CONNECT. */
+  configurePeer(peer: PeerLimits): void {
+    this.peer = peer;
+    this.outboundAliases = peer.topicAliasMaximum > 0 ? new OutboundAliases(peer.topicAliasMaximum) : NO_ALIASES;
+  }
+
+  /**
+   * A Reason String for a packet other than CONNACK, DISCONNECT and PUBLISH, or nothing
+   * when the client set Request Problem Information to 0 [MQTT-3.1.2-29] or speaks 3.x.
+   */
+  explain(text: string): { reasonString: string } | undefined {
+    return this.protocolVersion === 5 && this.peer.requestProblemInformation ? { reasonString: text } : undefined;
   }
 
   /** Current state; change it only through `apply`. */
@@ -87,30 +120,50 @@ export class Connection implements Outlet {
   }
 
   /**
-   * The one write path. Encodes for this client's protocol version, reports to the tap,
-   * and queues while the socket is full; QoS 0 PUBLISHes are dropped past the bound.
+   * The one write path. Applies outgoing Topic Aliases, encodes for this client's protocol
+   * version (splicing in ordered User Properties), enforces the client's Maximum Packet
+   * Size, reports to the tap and queues while the socket is full. Returns false when the
+   * packet was discarded: too large, or a QoS 0 PUBLISH past the backpressure bound.
    */
-  send(packet: Packet): void {
-    if (this.stateValue.kind === 'closed') return;
-    let bytes: Buffer;
-    try {
-      bytes = generate(packet, { protocolVersion: this.protocolVersion });
-    } catch (error) {
-      this.log('error', `Could not encode ${packet.cmd.toUpperCase()}: ${(error as Error).message}`);
-      return;
-    }
-    const { tap } = this.broker;
-    if (tap.active) tap.emit({ direction: 'out', clientId: this.clientId ?? '', bytes, packet, time: Date.now() });
-    if (this.writeBlocked) {
-      if (packet.cmd === 'publish' && packet.qos === 0 && this.pendingBytes >= this.broker.options.maxWriteBufferBytes) {
-        this.droppedQos0++;
-        return;
+  send(packet: Packet, userPropertyBytes?: Buffer): boolean {
+    if (this.stateValue.kind === 'closed') return true;
+    let out = packet;
+    let commitAlias = noop;
+    if (packet.cmd === 'publish' && this.outboundAliases.enabled) ({ packet: out, commit: commitAlias } = this.outboundAliases.apply(packet));
+    let bytes = this.encode(out, userPropertyBytes);
+    if (!bytes) return true;
+    if (bytes.length > this.peer.maximumPacketSize) {
+      if (out.cmd === 'publish') {
+        // Never above the client's maximum [MQTT-3.1.2-24]: discard and carry on as if sent [MQTT-3.1.2-25].
+        this.droppedTooLarge++;
+        this.broker.counters.droppedTooLarge++;
+        this.log('warning', `PUBLISH on '${packet.cmd === 'publish' ? packet.topic : ''}' (${bytes.length} bytes) exceeds the client's Maximum Packet Size ${this.peer.maximumPacketSize}; not sent.`);
+        return false;
       }
+      // Reason String and User Properties are what a sender leaves out to fit [MQTT-3.4.2-2] [MQTT-3.4.2-3].
+      out = withoutDiagnostics(out);
+      bytes = this.encode(out, undefined);
+      if (!bytes || bytes.length > this.peer.maximumPacketSize) {
+        this.log('error', `${packet.cmd.toUpperCase()} does not fit the client's Maximum Packet Size ${this.peer.maximumPacketSize}; not sent.`);
+        return false;
+      }
+    }
+    if (this.writeBlocked && out.cmd === 'publish' && out.qos === 0 && this.pendingBytes >= this.broker.options.maxWriteBufferBytes) {
+      this.droppedQos0++;
+      return false;
+    }
+    commitAlias();
+    const { tap, counters } = this.broker;
+    counters.bytesSent += bytes.length;
+    if (out.cmd === 'publish') counters.messagesSent++;
+    if (tap.active) tap.emit({ direction: 'out', clientId: this.clientId ?? '', bytes, packet: out, time: Date.now() });
+    if (this.writeBlocked) {
       this.pendingWrites.push(bytes);
       this.pendingBytes += bytes.length;
-      return;
+      return true;
     }
     if (!this.stream.write(bytes)) this.block();
+    return true;
   }
 
   /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
@@ -126,17 +179,23 @@ export class Connection implements Outlet {
     this.fail(Reason.malformedPacket, `malformed packet: ${reason}`);
   }
 
-  /** Closes for a protocol error: 5.0 clients get DISCONNECT (or CONNACK) with the code first. */
-  protocolError(reason: string, code: number = Reason.protocolError): void {
-    this.fail(code, `protocol error: ${reason}`);
+  /**
+   * Closes for a protocol error: 5.0 clients get DISCONNECT (or CONNACK) with the code
+   * first; with `tell` the reason goes along as Reason String (always allowed there [MQTT-3.1.2-29]).
+   */
+  protocolError(reason: string, code: number = Reason.protocolError, tell = false): void {
+    this.fail(code, `protocol error: ${reason}`, tell ? reason : undefined);
   }
 
   /**
    * Refuses a CONNECT with a CONNACK carrying the version's code, then closes
    * [MQTT-3.2.2-5]. `v3Code` undefined means 3.x has no fitting code: close silently.
    */
-  refuse(v3Code: number | undefined, v5Code: number, reason: string): void {
-    if (this.protocolVersion === 5) this.send({ cmd: 'connack', sessionPresent: false, reasonCode: v5Code }); // [MQTT-3.2.2-6]
+  refuse(v3Code: number | undefined, v5Code: number, reason: string, reasonString?: string): void {
+    if (this.protocolVersion === 5) {
+      const properties = reasonString === undefined ? undefined : { reasonString };
+      this.send({ cmd: 'connack', sessionPresent: false, reasonCode: v5Code, properties }); // [MQTT-3.2.2-6]
+    }
     else if (v3Code !== undefined) this.send({ cmd: 'connack', sessionPresent: false, returnCode: v3Code }); // [MQTT-3.2.2-4]
     this.close(`refused: ${reason}`, true);
   }
@@ -186,11 +245,13 @@ export class Connection implements Outlet {
     this.broker.connectionClosed(this, closed.will, closed.session, closed.clientId);
   }
 
-  private fail(code: number, reason: string): void {
+  private fail(code: number, reason: string, reasonString?: string): void {
     if (this.protocolVersion === 5) {
+      const properties = reasonString === undefined ? undefined : { reasonString };
       // Before CONNACK the only way to give a reason is a CONNACK [MQTT-3.2.2-7]; after it, DISCONNECT.
-      if (this.stateValue.kind === 'connected') this.send({ cmd: 'disconnect', reasonCode: code });
-      else if (this.stateValue.kind === 'authenticating') this.send({ cmd: 'connack', sessionPresent: false, reasonCode: code });
+      const kind = this.stateValue.kind;
+      if (kind === 'connected') this.send({ cmd: 'disconnect', reasonCode: code, properties });
+      else if (kind === 'authenticating' || kind === 'auth-exchange') this.send({ cmd: 'connack', sessionPresent: false, reasonCode: code, properties });
     }
     this.close(reason, true);
   }
@@ -206,12 +267,15 @@ export class Connection implements Outlet {
       const next = this.framer.next();
       if (next.kind === 'need-more') return;
       if (next.kind === 'malformed') return this.malformed(next.reason);
+      if (next.kind === 'too-large') return this.fail(Reason.packetTooLarge, next.reason, 'packet exceeds the Maximum Packet Size in CONNACK'); // 5.0 §3.2.2.3.6
       this.handleFrame(next.bytes);
     }
   }
 
   private handleFrame(bytes: Buffer): void {
     this.lastPacketAt = Date.now();
+    const { counters } = this.broker;
+    counters.bytesReceived += bytes.length;
     const type = bytes[0]! >> 4;
     if (this.stateValue.kind === 'awaiting-connect' && type === 1 && !this.learnVersion(bytes)) return;
     const badString = findInvalidUtf8(bytes, this.protocolVersion);
@@ -223,13 +287,32 @@ export class Connection implements Outlet {
     const packet = this.decoded as Packet | undefined;
     const error = this.decodeError as Error | undefined;
     if (error || !packet) return this.malformedConnectAware(error?.message ?? 'undecodable packet');
+    if (packet.cmd === 'publish') counters.messagesReceived++;
     const { tap } = this.broker;
     if (tap.active) {
       const clientId = this.clientId ?? (packet.cmd === 'connect' ? packet.clientId : '');
       tap.emit({ direction: 'in', clientId, bytes, packet, time: Date.now() });
     }
-    const pending = dispatch(this, packet);
+    this.currentFrame = bytes;
+    let pending: void | Promise<void>;
+    try {
+      pending = dispatch(this, packet);
+    } catch (error) {
+      // A bug in one handler must cost one connection, not the broker.
+      this.log('error', `Handler failed on ${packet.cmd.toUpperCase()}: ${(error as Error).message}`);
+      this.fail(Reason.implementationSpecificError, 'internal error');
+      return;
+    }
     if (pending) this.holdUntil(pending);
+  }
+
+  private encode(packet: Packet, userPropertyBytes: Buffer | undefined): Buffer | undefined {
+    try {
+      return encodePacket(packet, this.protocolVersion, userPropertyBytes);
+    } catch (error) {
+      this.log('error', `Could not encode ${packet.cmd.toUpperCase()}: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   /** A malformed CONNECT of a 5.0 client still deserves a CONNACK 0x81 [MQTT-3.2.2-7]. */
@@ -271,7 +354,7 @@ export class Connection implements Outlet {
       () => this.release(),
       (error: unknown) => {
         this.log('error', `Handler failed: ${(error as Error).message}`);
-        this.close('internal error', true);
+        this.fail(Reason.implementationSpecificError, 'internal error');
       },
     );
   }
@@ -319,3 +402,6 @@ export class Connection implements Outlet {
     this.broker.log({ level, clientId: this.clientId, message });
   }
 }
+
+function noop(): void {}
+

@@ -5,12 +5,13 @@ import type { createBroker } from './broker';
 
 /** Looks up what the app asked for. */
 export function answerQuery(broker: ReturnType<typeof createBroker>, query: BrokerQuery): unknown {
-  const introspect = broker as unknown as { stats?: () => unknown; clients?: () => unknown };
   switch (query) {
     case 'stats':
-      return introspect.stats?.() ?? null;
+      return broker.stats();
     case 'clients':
-      return introspect.clients?.() ?? [];
+      return broker.clients();
+    case 'retained':
+      return broker.retained();
     default: {
       const never: never = query;
       throw new Error(`Unknown query ${String(never)}`);

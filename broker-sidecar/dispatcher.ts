@@ -29,6 +29,10 @@ export function dispatch(conn: Connection, packet: Packet): void | Promise<void>
     case 'authenticating':
       // Frames are held while authenticating, so only a bug gets here; fail closed.
       return conn.protocolError(`${packet.cmd.toUpperCase()} during authentication`);
+    case 'auth-exchange':
+      // Before CONNACK only AUTH is processed (5.0 §4.12); pipelined packets cannot wait behind the exchange.
+      if (packet.cmd === 'auth') return handleAuth(conn, state, packet);
+      return conn.protocolError(`${packet.cmd.toUpperCase()} during enhanced authentication`, undefined, true);
     case 'connected':
       break;
   }
@@ -54,7 +58,7 @@ export function dispatch(conn: Connection, packet: Packet): void | Promise<void>
     case 'disconnect':
       return handleDisconnect(conn, state, packet);
     case 'auth':
-      return handleAuth(conn, packet);
+      return handleAuth(conn, state, packet);
     case 'connack':
     case 'suback':
     case 'unsuback':

@@ -5,7 +5,12 @@
  */
 
 /** Next step of the framer: a whole packet, nothing yet, or a stream that cannot be framed. */
-export type FrameResult = { kind: 'frame'; bytes: Buffer } | { kind: 'need-more' } | { kind: 'malformed'; reason: string };
+export type FrameResult =
+  | { kind: 'frame'; bytes: Buffer }
+  | { kind: 'need-more' }
+  | { kind: 'malformed'; reason: string }
+  /** Well-formed so far but above our Maximum Packet Size: 5.0 answers 0x95, not 0x81. */
+  | { kind: 'too-large'; reason: string };
 
 const NEED_MORE: FrameResult = { kind: 'need-more' };
 const MAX_REMAINING_LENGTH = 268_435_455; // 4 bytes of variable byte integer
@@ -45,9 +50,8 @@ export class Framer {
     // A fifth length byte cannot exist: the Remaining Length is at most 4 bytes (§2.2.3, [MQTT-1.5.5-1] in 5.0).
     if (headerLength === 0) return { kind: 'malformed', reason: 'remaining length longer than 4 bytes' };
     const total = headerLength + value;
-    if (value > MAX_REMAINING_LENGTH || total > this.maxPacketBytes) {
-      return { kind: 'malformed', reason: `packet of ${total} bytes exceeds the ${this.maxPacketBytes} byte limit` };
-    }
+    if (value > MAX_REMAINING_LENGTH) return { kind: 'malformed', reason: `remaining length ${value} is above the protocol maximum` };
+    if (total > this.maxPacketBytes) return { kind: 'too-large', reason: `packet of ${total} bytes exceeds the ${this.maxPacketBytes} byte limit` };
     if (this.buffered < total) return NEED_MORE;
     return { kind: 'frame', bytes: this.take(total) };
   }

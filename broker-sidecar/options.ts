@@ -28,7 +28,27 @@ export interface BrokerOptions {
   maxPacketBytes?: number;
   /** Bytes queued behind a slow socket after which QoS 0 messages to it are dropped. Default 8 MiB. */
   maxWriteBufferBytes?: number;
+  /**
+   * Receive Maximum announced to 5.0 clients: unacknowledged incoming QoS 2 PUBLISHes a
+   * client may have open; one more is answered with DISCONNECT 0x93. Default 65535.
+   */
+  receiveMaximum?: number;
+  /** Topic Alias Maximum announced to 5.0 clients (0 = no aliases). Default 10, as mosquitto. */
+  topicAliasMaximum?: number;
+  /** Highest QoS accepted in PUBLISH and granted in SUBACK. Default 2. */
+  maximumQos?: 0 | 1 | 2;
+  /** Whether retained messages are supported. Default true. */
+  retainAvailable?: boolean;
+  /** Whether filters may contain + and #. Default true. */
+  wildcardSubscriptionAvailable?: boolean;
+  /** Whether SUBSCRIBE may carry a Subscription Identifier. Default true. */
+  subscriptionIdentifiersAvailable?: boolean;
+  /** Whether `$share/{group}/{filter}` subscriptions are supported. Default true. */
+  sharedSubscriptionAvailable?: boolean;
 }
+
+/** The protocol's largest packet: 4-byte Remaining Length maximum plus a 5-byte header. */
+export const PROTOCOL_MAX_PACKET_BYTES = 268_435_460;
 
 /** Options with defaults filled in. */
 export type ResolvedOptions = Required<BrokerOptions>;
@@ -43,7 +63,14 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     maxKeepalive: options.maxKeepalive ?? 65535,
     maxQueuedMessages: options.maxQueuedMessages ?? 1000,
-    maxPacketBytes: options.maxPacketBytes ?? 268_435_460,
+    maxPacketBytes: options.maxPacketBytes ?? PROTOCOL_MAX_PACKET_BYTES,
     maxWriteBufferBytes: options.maxWriteBufferBytes ?? 8 * 1024 * 1024,
+    receiveMaximum: options.receiveMaximum ?? 65535,
+    topicAliasMaximum: options.topicAliasMaximum ?? 10,
+    maximumQos: options.maximumQos ?? 2,
+    retainAvailable: options.retainAvailable ?? true,
+    wildcardSubscriptionAvailable: options.wildcardSubscriptionAvailable ?? true,
+    subscriptionIdentifiersAvailable: options.subscriptionIdentifiersAvailable ?? true,
+    sharedSubscriptionAvailable: options.sharedSubscriptionAvailable ?? true,
   };
 }

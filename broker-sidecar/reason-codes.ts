@@ -20,6 +20,8 @@ export const Reason = {
   grantedQos2: 0x02,
   disconnectWithWill: 0x04,
   noSubscriptionExisted: 0x11,
+  continueAuthentication: 0x18,
+  reAuthenticate: 0x19,
   unspecifiedError: 0x80,
   malformedPacket: 0x81,
   protocolError: 0x82,
@@ -35,8 +37,15 @@ export const Reason = {
   topicFilterInvalid: 0x8f,
   topicNameInvalid: 0x90,
   packetIdentifierNotFound: 0x92,
+  receiveMaximumExceeded: 0x93,
   topicAliasInvalid: 0x94,
+  packetTooLarge: 0x95,
+  payloadFormatInvalid: 0x99,
+  retainNotSupported: 0x9a,
+  qosNotSupported: 0x9b,
   sharedSubscriptionsNotSupported: 0x9e,
+  subscriptionIdentifiersNotSupported: 0xa1,
+  wildcardSubscriptionsNotSupported: 0xa2,
 } as const;
 
 /** SUBACK failure code in 3.1.1 (3.1 has none; we send it there too, like mosquitto). */

@@ -14,6 +14,8 @@ export interface RetainedStore {
   delete(topic: string): void;
   /** Every stored message whose topic matches the filter. */
   match(filter: string): Iterable<Message>;
+  /** Every stored message, for the broker panel. */
+  all(): Iterable<Message>;
   /** Number of retained messages. */
   readonly size: number;
 }
@@ -37,6 +39,11 @@ export class MemoryRetainedStore implements RetainedStore {
     for (const message of this.messages.values()) {
       if (topicMatches(filter, message.topic)) yield message;
     }
+  }
+
+  /** See the interface. */
+  all(): Iterable<Message> {
+    return this.messages.values();
   }
 
   /** See the interface. */

@@ -1,19 +1,27 @@
 /**
- * Routing: from one application message to at most one PUBLISH per session, and the
- * packet-ID bookkeeping of outgoing QoS 1/2 (send, queue, resend on resume).
+ * Routing: from one application message to at most one PUBLISH per session (plus one per
+ * matching shared-subscription group), and the packet-ID bookkeeping of outgoing QoS 1/2
+ * (send within the client's Receive Maximum, queue, resend on resume).
  */
 
 import type { IPublishPacket, Packet, QoS } from 'mqtt-packet';
-import { topicMatches } from '../shared/topic';
 import type { Logger } from './logger';
 import type { Delivery, Session } from './session';
 import type { SessionStore } from './session-store';
+import { SubscriptionIndex, type IndexEntry, type SharedGroup } from './subscription-index';
 import type { Message, ProtocolVersion, PublishProperties, Subscription } from './types';
 
 /** The sending side of a live connection, as routing needs it. */
 export interface Outlet {
   readonly protocolVersion: ProtocolVersion;
-  send(packet: Packet): void;
+  /** The client's Receive Maximum (5.0; 65535 otherwise): cap on unacknowledged QoS 1/2 PUBLISHes. */
+  readonly receiveMaximum: number;
+  /**
+   * Writes a packet; `userPropertyBytes` are the ordered User Property entries of a
+   * forwarded PUBLISH. Returns false when the packet was discarded rather than sent
+   * (too large for the client [MQTT-3.1.2-25], or QoS 0 behind a full socket).
+   */
+  send(packet: Packet, userPropertyBytes?: Buffer): boolean;
 }
 
 /** What the router needs from the broker. */
@@ -42,6 +50,8 @@ export function buildPublish(delivery: Delivery, packetId: number | undefined, v
   };
   if (packetId !== undefined) packet.messageId = packetId;
   if (version === 5) {
+    // Everything else is forwarded unaltered: Payload Format Indicator [MQTT-3.3.2-4], Response Topic
+    // [MQTT-3.3.2-15], Correlation Data [MQTT-3.3.2-16], User Properties [MQTT-3.3.2-17], Content Type [MQTT-3.3.2-20].
     const properties: PublishProperties = { ...message.properties };
     if (message.expiresAt !== undefined) {
       // The receiver sees the lifetime left, not the one the publisher set [MQTT-3.3.2-6].
@@ -55,15 +65,15 @@ export function buildPublish(delivery: Delivery, packetId: number | undefined, v
 }
 
 /**
- * Combines every matching subscription of one session into one delivery, or undefined
- * when none matches. One copy per session, at the highest matching QoS [MQTT-3.3.5-1] (3.1.1; 5.0: [MQTT-3.3.4-2]).
+ * Combines the subscriptions of one session that match a message into one delivery, or
+ * undefined when No Local rules them all out. One copy per session, at the highest
+ * matching QoS [MQTT-3.3.5-1] (3.1.1; 5.0: [MQTT-3.3.4-2]). The caller has matched the topic.
  */
-export function matchSession(subscriptions: Iterable<Subscription>, clientId: string, message: Message): Delivery | undefined {
+export function combineMatches(subscriptions: Iterable<Subscription>, clientId: string, message: Message): Delivery | undefined {
   let best = -1;
   let retain = false;
   const subscriptionIds: number[] = [];
   for (const sub of subscriptions) {
-    if (!topicMatches(sub.filter, message.topic)) continue; // also keeps '$' topics from leading wildcards [MQTT-4.7.2-1]
     if (sub.noLocal && message.senderId === clientId) continue; // [MQTT-3.8.3-3] (5.0)
     best = Math.max(best, sub.qos);
     // Live deliveries clear RETAIN [MQTT-3.3.1-9] (3.1.1) unless Retain As Published [MQTT-3.3.1-12] [MQTT-3.3.1-13] (5.0).
@@ -77,27 +87,83 @@ export function matchSession(subscriptions: Iterable<Subscription>, clientId: st
 
 /** Routes messages to sessions and tracks outgoing QoS 1/2 per session. */
 export class Router {
-  constructor(private readonly deps: RouterDeps) {}
+  /** Every subscription of every session, by filter level; change it only through this class. */
+  private readonly index = new SubscriptionIndex();
+  private subscriptionCount = 0;
 
-  /** Sends a message to every matching session; returns how many sessions got it. */
+  constructor(private readonly deps: RouterDeps) {
+    // A store handed in with sessions already in it (a durable one) gets indexed once.
+    for (const session of deps.sessions.all()) for (const sub of session.subscriptions.values()) this.index.add(session, sub);
+  }
+
+  /** Number of subscriptions over all sessions. */
+  get subscriptions(): number {
+    return this.subscriptionCount;
+  }
+
+  /** Adds or replaces a session's subscription [MQTT-3.8.4-3]; returns whether one existed for the filter. */
+  subscribe(session: Session, sub: Subscription): boolean {
+    const old = session.subscriptions.get(sub.filter);
+    if (old) this.index.remove(session, old);
+    else this.subscriptionCount++;
+    session.subscriptions.set(sub.filter, sub);
+    this.index.add(session, sub);
+    return old !== undefined;
+  }
+
+  /** Removes a subscription; returns whether it existed. */
+  unsubscribe(session: Session, filter: string): boolean {
+    const old = session.subscriptions.get(filter);
+    if (!old) return false;
+    session.subscriptions.delete(filter);
+    this.index.remove(session, old);
+    this.subscriptionCount--;
+    return true;
+  }
+
+  /** Takes an ending session's subscriptions out of the index. */
+  forget(session: Session): void {
+    for (const sub of session.subscriptions.values()) {
+      this.index.remove(session, sub);
+      this.subscriptionCount--;
+    }
+  }
+
+  /** Sends a message to every matching session; returns how many deliveries were made. */
   route(message: Message): number {
+    const { direct, groups } = this.index.match(message.topic); // also keeps '$' topics from leading wildcards [MQTT-4.7.2-1]
     let count = 0;
-    for (const session of this.deps.sessions.all()) {
-      const delivery = matchSession(session.subscriptions.values(), session.clientId, message);
+    for (const { session, subs } of direct.values()) {
+      // Several matches: list them in subscription order, so Subscription Identifiers come out as subscribed.
+      const ordered = subs.length > 1 ? [...session.subscriptions.values()].filter((s) => subs.includes(s)) : subs;
+      const delivery = combineMatches(ordered, session.clientId, message);
       if (!delivery) continue;
       count++;
       this.deliver(session, delivery);
     }
+    for (const group of groups) {
+      const entry = this.pickMember(group);
+      if (!entry) continue;
+      count++;
+      const { sub } = entry;
+      // Each message to one session of the group (5.0 §4.8.2), at that subscription's granted QoS [MQTT-4.8.2-3].
+      this.deliver(entry.session, {
+        message,
+        qos: Math.min(sub.qos, message.qos) as QoS,
+        retain: sub.retainAsPublished && message.retain,
+        subscriptionIds: sub.identifier === undefined ? [] : [sub.identifier],
+      });
+    }
     return count;
   }
 
-  /** Sends, or queues when offline / out of packet IDs / behind earlier queued messages. */
+  /** Sends, or queues when offline / at the client's Receive Maximum / behind earlier queued messages. */
   deliver(session: Session, delivery: Delivery): void {
     if (isExpired(delivery.message)) return;
     const outlet = this.deps.outlet(session.clientId);
     if (delivery.qos === 0) {
       // QoS 0 is not kept for offline sessions: at most once means it may be lost.
-      if (outlet) outlet.send(buildPublish(delivery, undefined, outlet.protocolVersion, false));
+      if (outlet) outlet.send(buildPublish(delivery, undefined, outlet.protocolVersion, false), delivery.message.userPropertyBytes);
       return;
     }
     if (outlet && session.queue.length === 0 && this.sendInflight(session, outlet, delivery)) return;
@@ -109,9 +175,10 @@ export class Router {
    * original order [MQTT-4.4.0-1], then flush the queue.
    */
   resume(session: Session, outlet: Outlet): void {
-    for (const entry of session.inflight.values()) {
+    for (const entry of [...session.inflight.values()]) {
       if (entry.phase === 'awaiting-ack') {
-        outlet.send(buildPublish(entry.delivery, entry.packetId, outlet.protocolVersion, true)); // DUP=1 [MQTT-3.3.1-1]
+        const sent = outlet.send(buildPublish(entry.delivery, entry.packetId, outlet.protocolVersion, true), entry.delivery.message.userPropertyBytes); // DUP=1 [MQTT-3.3.1-1]
+        if (!sent) session.inflight.delete(entry.packetId); // too large for the new connection: as if delivered [MQTT-3.1.2-25]
       } else {
         outlet.send({ cmd: 'pubrel', messageId: entry.packetId });
       }
@@ -119,7 +186,7 @@ export class Router {
     this.drain(session);
   }
 
-  /** Sends queued deliveries while the client is online and packet IDs are free. */
+  /** Sends queued deliveries while the client is online and below its Receive Maximum. */
   drain(session: Session): void {
     const outlet = this.deps.outlet(session.clientId);
     if (!outlet) return;
@@ -134,11 +201,32 @@ export class Router {
     }
   }
 
+  /** Round-robin over the group, preferring members that are online; undefined for an empty group. */
+  private pickMember(group: SharedGroup): IndexEntry | undefined {
+    const members = [...group.members.values()];
+    if (members.length === 0) return undefined;
+    for (let i = 0; i < members.length; i++) {
+      const at = (group.cursor + i) % members.length;
+      const entry = members[at]!;
+      if (this.deps.outlet(entry.session.clientId)) {
+        group.cursor = at + 1;
+        return entry;
+      }
+    }
+    // Nobody online: queue for one of them, delivered when it reconnects [MQTT-4.8.2-4] (5.0).
+    const entry = members[group.cursor % members.length]!;
+    group.cursor++;
+    return entry;
+  }
+
   private sendInflight(session: Session, outlet: Outlet, delivery: Delivery): boolean {
+    // Never more unacknowledged QoS 1/2 PUBLISHes than the client's Receive Maximum [MQTT-3.3.4-9].
+    if (session.inflight.size >= outlet.receiveMaximum) return false;
     const packetId = session.allocatePacketId();
     if (packetId === undefined) return false;
     session.inflight.set(packetId, { packetId, delivery, phase: 'awaiting-ack' });
-    outlet.send(buildPublish(delivery, packetId, outlet.protocolVersion, false));
+    const sent = outlet.send(buildPublish(delivery, packetId, outlet.protocolVersion, false), delivery.message.userPropertyBytes);
+    if (!sent) session.inflight.delete(packetId); // discarded as too large: behave as if delivered [MQTT-3.1.2-25]
     return true;
   }
 

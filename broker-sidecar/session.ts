@@ -5,7 +5,17 @@
  */
 
 import type { QoS } from 'mqtt-packet';
-import type { Message, Subscription } from './types';
+import type { Message, ProtocolVersion, Subscription } from './types';
+
+/** The session's (last) connection, as the broker panel lists it. */
+export interface ClientDetails {
+  protocolVersion: ProtocolVersion;
+  remoteAddress: string;
+  /** Epoch ms of the accepted CONNECT. */
+  connectedAt: number;
+  keepalive: number;
+  cleanStart: boolean;
+}
 
 /** One message on its way to one session, before it has a packet ID. */
 export interface Delivery {
@@ -36,6 +46,8 @@ export class Session {
   readonly queue: Delivery[] = [];
   /** Deliveries dropped because the queue was full. */
   dropped = 0;
+  /** Set at every accepted CONNECT; kept while the session is offline. */
+  client: ClientDetails | undefined;
   private lastPacketId = 0;
 
   /**

@@ -26,11 +26,22 @@ export interface Message {
   senderId: string | undefined;
   /** Epoch ms after which the message must not be delivered (5.0 Message Expiry). */
   expiresAt: number | undefined;
+  /**
+   * The User Property entries exactly as they arrived (identifier byte included, in wire
+   * order), because `properties.userProperties` is an object that loses the interleaving
+   * of repeated keys. Undefined when there were none or the source was not a PUBLISH.
+   */
+  userPropertyBytes: Buffer | undefined;
 }
 
 /** One subscription of one session. 3.x subscriptions use the 5.0 defaults for the options. */
 export interface Subscription {
+  /** The filter as subscribed, `$share/{group}/` prefix included. */
   filter: string;
+  /** The Share Name of a shared subscription (`$share/{group}/{topicFilter}`), else undefined. */
+  group: string | undefined;
+  /** The filter topics are matched against: `filter` without any `$share/{group}/` prefix. */
+  topicFilter: string;
   qos: QoS;
   noLocal: boolean;
   retainAsPublished: boolean;

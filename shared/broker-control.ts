@@ -14,7 +14,7 @@ export interface BrokerLogLine {
 }
 
 /** Questions the backend may ask the sidecar. */
-export type BrokerQuery = 'stats' | 'clients';
+export type BrokerQuery = 'stats' | 'clients' | 'retained';
 
 /** Sidecar → backend. */
 export type SidecarMessage =
@@ -45,6 +45,9 @@ export interface BrokerStats {
   messagesSent: number;
   bytesReceived: number;
   bytesSent: number;
+  /** PUBLISHes not sent because they exceeded the receiver's Maximum Packet Size. */
+  droppedTooLarge: number;
+  /** Epoch ms when the broker started. */
   startedAt: number;
 }
 
@@ -52,10 +55,26 @@ export interface BrokerStats {
 export interface BrokerClientInfo {
   clientId: string;
   connected: boolean;
-  protocolVersion?: number;
-  remoteAddress?: string;
-  connectedAt?: number;
-  keepalive?: number;
-  cleanStart?: boolean;
+  protocolVersion: number | undefined;
+  remoteAddress: string | undefined;
+  /** Epoch ms of the (last) accepted CONNECT. */
+  connectedAt: number | undefined;
+  keepalive: number | undefined;
+  cleanStart: boolean | undefined;
   subscriptions: Array<{ filter: string; qos: number }>;
+  /** Outgoing QoS 1/2 messages waiting for an acknowledgement. */
+  inflight: number;
+  /** QoS 1/2 messages waiting to be sent (offline, or held by the client's Receive Maximum). */
+  queued: number;
+}
+
+/** One retained message the broker holds. */
+export interface BrokerRetainedInfo {
+  topic: string;
+  qos: number;
+  payloadSize: number;
+  senderId: string | undefined;
+  /** Epoch ms when the message expires (5.0 Message Expiry), if it does. */
+  expiresAt: number | undefined;
+  contentType: string | undefined;
 }

@@ -1,12 +1,50 @@
-/** AUTH: enhanced authentication is not offered yet, so any AUTH is unexpected. */
+/**
+ * AUTH: the client's side of a 5.0 enhanced authentication, during CONNECT (answering
+ * our AUTH 0x18) or later as re-authentication (AUTH 0x19). Decisions are the
+ * authenticator's `auth` hook; without a method agreed at CONNECT any AUTH is an error.
+ */
 
 import type { IAuthPacket } from 'mqtt-packet';
+import { enhancedAuthStep } from '../connect-plan';
 import type { Connection } from '../connection';
+import type { AuthExchangeState, ConnectedState } from '../connection-state';
+import { Reason } from '../reason-codes';
 
-/**
- * A client may send AUTH only inside an exchange that CONNECT's Authentication Method
- * started (5.0 §4.12); we refuse such CONNECTs, so AUTH is always a protocol error.
- */
-export function handleAuth(conn: Connection, _packet: IAuthPacket): void {
-  conn.protocolError('AUTH without enhanced authentication');
+/** Handles AUTH in the exchange before CONNACK or on a connected client. */
+export async function handleAuth(conn: Connection, state: AuthExchangeState | ConnectedState, packet: IAuthPacket): Promise<void> {
+  const method = state.kind === 'auth-exchange' ? state.plan.authMethod : state.authMethod;
+  // No Authentication Method in CONNECT: the client must not send AUTH [MQTT-4.12.0-7].
+  if (method === undefined) return conn.protocolError('AUTH without enhanced authentication');
+  const properties = packet.properties;
+  if (properties?.authenticationMethod !== method) {
+    return conn.protocolError(`AUTH method '${properties?.authenticationMethod ?? ''}' differs from '${method}'`, Reason.protocolError, true); // [MQTT-4.12.0-5]
+  }
+  const data = properties.authenticationData;
+
+  if (state.kind === 'auth-exchange') {
+    // An answer to our challenge carries 0x18 [MQTT-4.12.0-3].
+    if (packet.reasonCode !== Reason.continueAuthentication) return conn.protocolError(`AUTH reason ${packet.reasonCode} during authentication`, Reason.protocolError, true);
+    return enhancedAuthStep(conn, state.plan, 'continue', data);
+  }
+
+  // Re-authentication starts with 0x19 and continues with 0x18 [MQTT-4.12.1-1].
+  if (packet.reasonCode !== Reason.reAuthenticate && packet.reasonCode !== Reason.continueAuthentication) {
+    return conn.protocolError(`AUTH reason ${packet.reasonCode} from a client`, Reason.protocolError, true);
+  }
+  const step = packet.reasonCode === Reason.reAuthenticate ? 'reauthenticate' : 'continue';
+  const hook = conn.broker.options.authenticator.auth!;
+  const result = await hook({ clientId: state.clientId, username: undefined, method, data, step, remoteAddress: conn.remoteAddress });
+  if (conn.state.kind !== 'connected') return;
+  switch (result.kind) {
+    case 'success':
+      conn.send({ cmd: 'auth', reasonCode: Reason.success, properties: { authenticationMethod: method, authenticationData: result.data } });
+      return;
+    case 'continue':
+      conn.send({ cmd: 'auth', reasonCode: Reason.continueAuthentication, properties: { authenticationMethod: method, authenticationData: result.data } });
+      return;
+    case 'fail':
+      // A failed re-authentication ends the connection [MQTT-4.12.1-2].
+      conn.protocolError(result.reason ?? 're-authentication failed', result.reasonCode ?? Reason.notAuthorized, true);
+      return;
+  }
 }

@@ -1,24 +1,27 @@
 /**
- * CONNECT: protocol checks, client identifier rules, authentication, keepalive
- * negotiation, takeover of an existing connection, session start/resume, CONNACK.
+ * CONNECT: protocol checks, client identifier rules, the client's 5.0 limits, keepalive
+ * negotiation, then authentication (plain, or a 5.0 enhanced exchange) before the
+ * connection is accepted in connect-plan.ts.
  */
 
-import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
+import type { IConnectPacket } from 'mqtt-packet';
 import { checkTopicName } from '../../shared/topic';
+import { acceptConnection, enhancedAuthStep, type ConnectPlan } from '../connect-plan';
 import type { Connection } from '../connection';
 import type { Will } from '../connection-state';
-import { makeMessage } from '../messages';
+import { makeMessage, propertiesComplete } from '../messages';
 import { ConnackV3, Reason } from '../reason-codes';
-import { SESSION_NEVER_EXPIRES, type ProtocolVersion } from '../types';
-
-const PROTOCOL_TAG: Record<ProtocolVersion, string> = { 3: 'p1', 4: 'p2', 5: 'p5' };
+import { SESSION_NEVER_EXPIRES } from '../types';
+import { extractWillUserProperties } from '../user-properties';
 
 /** Handles the first packet of a connection. Async because authentication may be. */
 export async function handleConnect(conn: Connection, packet: IConnectPacket): Promise<void> {
   const version = conn.protocolVersion;
   const { broker } = conn;
+  const { options } = broker;
   const clean = packet.clean ?? true;
   const will = packet.will;
+  const properties = version === 5 ? packet.properties : undefined;
 
   let clientId = packet.clientId;
   let assigned: string | undefined;
@@ -30,28 +33,60 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   }
   conn.apply({ type: 'connect-received', clientId });
 
+  if (properties?.receiveMaximum === 0) return conn.protocolError('Receive Maximum 0', Reason.protocolError, true); // 5.0 §3.1.2.11.3
+  if (properties?.maximumPacketSize === 0) return conn.protocolError('Maximum Packet Size 0', Reason.protocolError, true); // 5.0 §3.1.2.11.4
+  conn.configurePeer({
+    receiveMaximum: properties?.receiveMaximum ?? 65535,
+    maximumPacketSize: properties?.maximumPacketSize ?? Infinity, // applies from the CONNACK on [MQTT-3.1.2-24]
+    topicAliasMaximum: properties?.topicAliasMaximum ?? 0, // absent: no aliases to this client [MQTT-3.1.2-27]
+    requestProblemInformation: properties?.requestProblemInformation ?? true,
+  });
+
+  if (!propertiesComplete(packet.properties) || !propertiesComplete(will?.properties)) return conn.malformed('CONNECT with a truncated property');
   // mqtt-packet accepts both QoS bits set in the will flags; the spec does not [MQTT-3.1.2-14].
   if (will && (will.qos ?? 0) > 2) return conn.malformed('will QoS 3');
   if (will && !checkTopicName(will.topic).ok) {
     return conn.refuse(undefined, Reason.topicNameInvalid, `invalid will topic '${will.topic}'`); // will topics follow the topic-name rules [MQTT-3.3.2-2]
   }
-  if (idRejected) return conn.refuse(ConnackV3.identifierRejected, Reason.clientIdentifierNotValid, 'empty client identifier');
-
-  if (version === 5 && packet.properties?.authenticationMethod !== undefined) {
-    // Enhanced authentication is not offered; refusing is the spec's answer [MQTT-4.12.0-1].
-    return conn.refuse(undefined, Reason.badAuthenticationMethod, 'enhanced authentication is not supported');
+  if (will && (will.qos ?? 0) > options.maximumQos) {
+    return conn.refuse(undefined, Reason.qosNotSupported, `will QoS ${will.qos} above the maximum`, `Maximum QoS is ${options.maximumQos}`); // [MQTT-3.2.2-12]
   }
+  if (will?.retain && !options.retainAvailable) {
+    return conn.refuse(undefined, Reason.retainNotSupported, 'retained will but retain is not available', 'Retain is not available'); // [MQTT-3.2.2-13]
+  }
+  if (idRejected) return conn.refuse(ConnackV3.identifierRejected, Reason.clientIdentifierNotValid, 'empty client identifier');
 
   let keepalive = packet.keepalive ?? 0;
   let serverKeepAlive: number | undefined;
-  const max = broker.options.maxKeepalive;
+  const max = options.maxKeepalive;
   if (max < 65535 && (keepalive === 0 || keepalive > max)) {
     if (version !== 5) return conn.refuse(ConnackV3.identifierRejected, Reason.unspecifiedError, `keepalive ${keepalive} outside 1..${max}`);
     keepalive = max;
     serverKeepAlive = max; // the client must use it [MQTT-3.2.2-21]
   }
 
-  const decision = await broker.options.authenticator.authenticate({
+  const plan: ConnectPlan = {
+    clientId,
+    assigned,
+    clean,
+    keepalive,
+    serverKeepAlive,
+    expiry: version === 5 ? (properties?.sessionExpiryInterval ?? 0) : clean ? 0 : SESSION_NEVER_EXPIRES,
+    will: will ? storedWill(will, clientId, version, will.properties?.userProperties ? extractWillUserProperties(conn.currentFrame) : undefined) : undefined,
+    username: packet.username,
+    authMethod: properties?.authenticationMethod,
+  };
+
+  if (plan.authMethod !== undefined) {
+    if (!options.authenticator.auth) {
+      // No enhanced authentication configured: refusing is the spec's answer [MQTT-4.12.0-1].
+      const why = `Authentication method '${plan.authMethod}' is not supported`;
+      return conn.refuse(undefined, Reason.badAuthenticationMethod, 'enhanced authentication is not supported', why);
+    }
+    return enhancedAuthStep(conn, plan, 'connect', properties?.authenticationData);
+  }
+
+  const decision = await options.authenticator.authenticate({
     clientId,
     username: packet.username,
     password: packet.password,
@@ -64,39 +99,13 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
       ? conn.refuse(ConnackV3.badUsernameOrPassword, Reason.badUsernameOrPassword, 'bad user name or password')
       : conn.refuse(ConnackV3.notAuthorized, Reason.notAuthorized, 'not authorized');
   }
+  acceptConnection(conn, plan, undefined);
+}
 
-  broker.online(clientId)?.takeOver(); // [MQTT-3.1.4-2] (3.1.1; 5.0: [MQTT-3.1.4-3])
-  const expiry = version === 5 ? (packet.properties?.sessionExpiryInterval ?? 0) : clean ? 0 : SESSION_NEVER_EXPIRES;
-  // Clean Session / Clean Start discards any old session [MQTT-3.1.2-6]; otherwise it resumes [MQTT-3.1.2-4].
-  const { session, present } = broker.openSession(clientId, clean, expiry);
-
-  let storedWill: Will | undefined;
-  if (will) {
-    const { willDelayInterval, ...messageProperties } = will.properties ?? {};
-    const message = makeMessage(will.topic, will.payload, will.qos ?? 0, will.retain ?? false, messageProperties, clientId, version);
-    const expirySeconds = message.properties?.messageExpiryInterval;
-    storedWill = { message: { ...message, expiresAt: undefined }, expirySeconds, delaySeconds: version === 5 ? (willDelayInterval ?? 0) : 0 };
-  }
-
-  conn.apply({ type: 'accepted', clientId, session, will: storedWill, connectExpiry: expiry });
-  broker.attach(conn, clientId);
-  conn.startKeepalive(keepalive);
-
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: present }; // [MQTT-3.2.2-2] [MQTT-3.2.2-3]
-  if (version === 5) {
-    connack.reasonCode = Reason.success;
-    const properties: NonNullable<IConnackPacket['properties']> = { sharedSubscriptionAvailable: false };
-    if (assigned !== undefined) properties.assignedClientIdentifier = assigned;
-    if (serverKeepAlive !== undefined) properties.serverKeepAlive = serverKeepAlive;
-    connack.properties = properties;
-  } else {
-    connack.returnCode = ConnackV3.accepted;
-  }
-  conn.send(connack);
-  broker.log({
-    level: 'notice',
-    clientId,
-    message: `New client connected from ${conn.remoteAddress} as ${clientId} (${PROTOCOL_TAG[version]}, c${clean ? 1 : 0}, k${keepalive}${packet.username ? `, u'${packet.username}'` : ''}).`,
-  });
-  broker.router.resume(session, conn); // resend unacknowledged messages first [MQTT-4.4.0-1]
+/** The will as kept until it is due; its Message Expiry starts when it is published. */
+function storedWill(will: NonNullable<IConnectPacket['will']>, clientId: string, version: Connection['protocolVersion'], userPropertyBytes: Buffer | undefined): Will {
+  const { willDelayInterval, ...messageProperties } = will.properties ?? {};
+  const message = makeMessage(will.topic, will.payload, will.qos ?? 0, will.retain ?? false, messageProperties, clientId, version, userPropertyBytes);
+  const expirySeconds = message.properties?.messageExpiryInterval;
+  return { message: { ...message, expiresAt: undefined }, expirySeconds, delaySeconds: version === 5 ? (willDelayInterval ?? 0) : 0 };
 }

@@ -1,35 +1,74 @@
 /**
- * PUBLISH from a client: validate, then QoS 0 route; QoS 1 route + PUBACK; QoS 2 route
- * once per packet ID + PUBREC, remembering the ID until PUBREL.
+ * PUBLISH from a client: enforce the limits we announced, resolve the Topic Alias,
+ * validate, then QoS 0 route; QoS 1 route + PUBACK; QoS 2 route once per packet ID +
+ * PUBREC, remembering the ID until PUBREL.
  */
 
 import type { IPublishPacket } from 'mqtt-packet';
 import { checkTopicName } from '../../shared/topic';
+import { utf8DecodeStrict } from '../../shared/utf8';
 import type { Connection } from '../connection';
 import type { ConnectedState } from '../connection-state';
-import { makeMessage } from '../messages';
+import { makeMessage, propertiesComplete } from '../messages';
 import { Reason } from '../reason-codes';
+import { extractUserProperties } from '../user-properties';
 
 /** Handles PUBLISH on a connected client. */
 export function handlePublish(conn: Connection, state: ConnectedState, packet: IPublishPacket): void {
   const { broker } = conn;
+  const { options } = broker;
+  const v5 = conn.protocolVersion === 5;
   const properties = packet.properties;
-  // We announce no Topic Alias Maximum (0), so any alias is out of range (5.0 §3.3.2.3.4).
-  if (properties?.topicAlias !== undefined) return conn.protocolError('topic alias used but none allowed', Reason.topicAliasInvalid);
+  if (typeof packet.topic !== 'string' || packet.payload === null || !propertiesComplete(properties)) return conn.malformed('PUBLISH with a truncated field');
+  if (properties && !stringTyped(properties.responseTopic)) return conn.malformed('PUBLISH with a Response Topic that is not a string');
   if (properties?.subscriptionIdentifier !== undefined) {
     return conn.protocolError('PUBLISH from a client carries a Subscription Identifier'); // [MQTT-3.3.4-6]
   }
-  const topicCheck = checkTopicName(packet.topic); // no wildcards [MQTT-3.3.2-2], not empty [MQTT-4.7.3-1]
-  if (!topicCheck.ok) return conn.protocolError(`invalid topic '${packet.topic}': ${topicCheck.reason}`);
-  if (packet.qos > 0 && !packet.messageId) return conn.protocolError('QoS > 0 PUBLISH without packet identifier'); // [MQTT-2.2.1-3] (5.0)
+  // What CONNACK ruled out: QoS above Maximum QoS [MQTT-3.2.2-11], RETAIN without Retain Available [MQTT-3.2.2-14].
+  if (packet.qos > options.maximumQos) return conn.protocolError(`QoS ${packet.qos} above the Maximum QoS ${options.maximumQos}`, Reason.qosNotSupported, true);
+  if (packet.retain && !options.retainAvailable) return conn.protocolError('RETAIN set but retain is not available', Reason.retainNotSupported, true);
 
-  const allowed = broker.options.authenticator.authorizePublish?.(state.clientId, packet.topic) ?? true;
-  const reasonCode = allowed ? Reason.success : Reason.notAuthorized;
+  let topic = packet.topic;
+  if (v5) {
+    const resolved = conn.inboundAliases.resolve(packet.topic, properties?.topicAlias);
+    if (!resolved.ok) return conn.protocolError(resolved.reason, resolved.code === 'alias-invalid' ? Reason.topicAliasInvalid : Reason.protocolError, true);
+    topic = resolved.topic;
+  }
+  const topicCheck = checkTopicName(topic); // no wildcards [MQTT-3.3.2-2], not empty [MQTT-4.7.3-1]
+  if (!topicCheck.ok) return conn.protocolError(`invalid topic '${topic}': ${topicCheck.reason}`);
+  if (packet.qos > 0 && !packet.messageId) return conn.protocolError('QoS > 0 PUBLISH without packet identifier'); // [MQTT-2.2.1-3] (5.0)
+  const responseTopic = properties?.responseTopic;
+  if (v5 && responseTopic !== undefined && !checkTopicName(responseTopic).ok) {
+    return conn.protocolError(`invalid Response Topic '${responseTopic}'`, Reason.protocolError, true); // [MQTT-3.3.2-14]
+  }
+
+  const id = packet.messageId ?? 0;
+  const { session } = state;
+  const fresh = packet.qos === 2 && !session.awaitingRelease.has(id);
+  // Incoming QoS 2 held open count against the Receive Maximum we announced [MQTT-3.3.4-7]; QoS 1 is acked at once.
+  if (v5 && fresh && session.awaitingRelease.size >= options.receiveMaximum) {
+    return conn.protocolError(`more than ${options.receiveMaximum} unacknowledged QoS 2 PUBLISHes`, Reason.receiveMaximumExceeded, true);
+  }
+
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  let reasonCode: number = Reason.success;
+  let why: string | undefined;
+  if (v5 && properties?.payloadFormatIndicator && utf8DecodeStrict(payload) === undefined) {
+    // Payload Format Indicator 1 promises UTF-8 (5.0 §3.3.2.3.2): refuse with 0x99, QoS 0 by DISCONNECT.
+    why = 'payload is not valid UTF-8 but its Payload Format Indicator is 1';
+    if (packet.qos === 0) return conn.protocolError(why, Reason.payloadFormatInvalid, true);
+    reasonCode = Reason.payloadFormatInvalid;
+  } else if (!(options.authenticator.authorizePublish?.(state.clientId, topic) ?? true)) {
+    reasonCode = Reason.notAuthorized;
+    why = `not authorized to publish to '${topic}'`;
+  }
+  const accepted = reasonCode === Reason.success;
   const publishIt = (): void => {
-    if (!allowed) return; // 3.x has no way to say no: acknowledge and drop, as 3.1.1 permits
-    broker.publish(makeMessage(packet.topic, payload, packet.qos, packet.retain, properties, state.clientId, conn.protocolVersion));
+    if (!accepted) return; // 3.x has no way to say no: acknowledge and drop, as 3.1.1 permits
+    const userPropertyBytes = v5 && properties?.userProperties ? extractUserProperties(conn.currentFrame) : undefined;
+    broker.publish(makeMessage(topic, payload, packet.qos, packet.retain, properties, state.clientId, conn.protocolVersion, userPropertyBytes));
   };
+  const properties5 = why === undefined ? undefined : conn.explain(why);
 
   switch (packet.qos) {
     case 0:
@@ -37,17 +76,20 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
       return;
     case 1:
       publishIt();
-      conn.send({ cmd: 'puback', messageId: packet.messageId!, reasonCode }); // [MQTT-4.3.2-4]
+      conn.send({ cmd: 'puback', messageId: id, reasonCode, properties: properties5 }); // [MQTT-4.3.2-4]
       return;
-    case 2: {
-      const id = packet.messageId!;
+    case 2:
       // A resent PUBLISH with an ID we already hold must not be routed twice [MQTT-4.3.3-8] (3.1.1).
-      if (!state.session.awaitingRelease.has(id)) {
+      if (fresh) {
         publishIt();
-        if (allowed) state.session.awaitingRelease.add(id);
+        if (accepted) session.awaitingRelease.add(id);
       }
-      conn.send({ cmd: 'pubrec', messageId: id, reasonCode }); // PUBREC even for a duplicate [MQTT-4.3.3-8] (3.1.1)
+      conn.send({ cmd: 'pubrec', messageId: id, reasonCode, properties: properties5 }); // PUBREC even for a duplicate [MQTT-4.3.3-8] (3.1.1)
       return;
-    }
   }
+}
+
+/** mqtt-packet can hand back a Buffer for a string property of a damaged packet. */
+function stringTyped(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
 }

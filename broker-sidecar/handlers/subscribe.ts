@@ -1,6 +1,7 @@
 /**
- * SUBSCRIBE: validate each filter, store or replace the subscription, answer SUBACK with
- * one code per filter in order, then send matching retained messages per Retain Handling.
+ * SUBSCRIBE: validate each filter against the rules and the capabilities we announced,
+ * store or replace the subscription, answer SUBACK with one code per filter in order,
+ * then send matching retained messages per Retain Handling (never to shared ones).
  */
 
 import type { ISubscribePacket, ISubscription, QoS } from 'mqtt-packet';
@@ -14,6 +15,7 @@ import type { Subscription } from '../types';
 /** Handles SUBSCRIBE on a connected client. */
 export function handleSubscribe(conn: Connection, state: ConnectedState, packet: ISubscribePacket): void {
   const v5 = conn.protocolVersion === 5;
+  const { options, router, events } = conn.broker;
   if (!packet.messageId) return conn.protocolError('SUBSCRIBE without packet identifier'); // [MQTT-2.2.1-3] (5.0)
   if (packet.subscriptions.length === 0) return conn.protocolError('SUBSCRIBE without topic filters'); // [MQTT-3.8.3-3] (3.1.1)
   const idProperty: unknown = packet.properties?.subscriptionIdentifier;
@@ -21,49 +23,69 @@ export function handleSubscribe(conn: Connection, state: ConnectedState, packet:
     return conn.protocolError('SUBSCRIBE needs at most one non-zero Subscription Identifier'); // 5.0 §3.8.2.1.2
   }
   const identifier = typeof idProperty === 'number' ? idProperty : undefined;
+  if (identifier !== undefined && !options.subscriptionIdentifiersAvailable) {
+    return conn.protocolError('Subscription Identifiers are not available', Reason.subscriptionIdentifiersNotSupported, true); // 5.0 §3.2.2.3.12
+  }
+  if (packet.subscriptions.some((s) => s.nl && parseSharedFilter(s.topic))) {
+    return conn.protocolError('No Local on a shared subscription', Reason.protocolError, true); // [MQTT-3.8.3-4]
+  }
 
   const codes: number[] = [];
+  const refused: string[] = [];
   const accepted: Array<{ sub: Subscription; existed: boolean }> = [];
   for (const request of packet.subscriptions) {
-    const code = refusal(conn, state, request, v5);
-    if (code !== undefined) {
-      codes.push(code);
+    const failure = refusal(conn, state, request);
+    if (failure !== undefined) {
+      codes.push(v5 ? failure.code : SUBACK_FAILURE_V3);
+      refused.push(`${request.topic}: ${failure.why}`);
       continue;
     }
+    const shared = parseSharedFilter(request.topic);
     const sub: Subscription = {
       filter: request.topic,
-      qos: request.qos, // we support QoS 2, so every request is granted as asked
+      group: shared?.group,
+      topicFilter: shared ? shared.filter : request.topic,
+      // Any requested QoS is accepted, granted at most the Maximum QoS [MQTT-3.2.2-10].
+      qos: Math.min(request.qos, options.maximumQos) as QoS,
       noLocal: request.nl ?? false,
       retainAsPublished: request.rap ?? false,
       retainHandling: (request.rh ?? 0) as 0 | 1 | 2,
       identifier,
     };
-    const existed = state.session.subscriptions.has(sub.filter);
-    state.session.subscriptions.set(sub.filter, sub); // replaces an existing one [MQTT-3.8.4-3]
+    const existed = router.subscribe(state.session, sub); // replaces an existing one [MQTT-3.8.4-3]
     accepted.push({ sub, existed });
     codes.push(sub.qos);
+    if (events.has('subscribed')) events.emit('subscribed', { time: Date.now(), clientId: state.clientId, filter: sub.filter, qos: sub.qos });
   }
   // Same packet ID [MQTT-3.8.4-2], one code per filter, in order [MQTT-3.8.4-5].
-  conn.send({ cmd: 'suback', messageId: packet.messageId, granted: codes });
+  const properties = refused.length > 0 ? conn.explain(refused.join('; ')) : undefined;
+  conn.send({ cmd: 'suback', messageId: packet.messageId, granted: codes, properties });
 
   for (const { sub, existed } of accepted) sendRetained(conn, state, sub, existed);
 }
 
-/** The failure code for a filter, or undefined when it may be subscribed. */
-function refusal(conn: Connection, state: ConnectedState, request: ISubscription, v5: boolean): number | undefined {
-  if (!checkTopicFilter(request.topic).ok) return v5 ? Reason.topicFilterInvalid : SUBACK_FAILURE_V3; // [MQTT-4.7.1-1] [MQTT-4.7.1-2]
-  if (parseSharedFilter(request.topic)) return v5 ? Reason.sharedSubscriptionsNotSupported : SUBACK_FAILURE_V3; // not built yet
-  const allowed = conn.broker.options.authenticator.authorizeSubscribe?.(state.clientId, request.topic) ?? true;
-  if (!allowed) return v5 ? Reason.notAuthorized : SUBACK_FAILURE_V3;
+/** The 5.0 failure code and its explanation for a filter, or undefined when it may be subscribed. */
+function refusal(conn: Connection, state: ConnectedState, request: ISubscription): { code: number; why: string } | undefined {
+  const { options } = conn.broker;
+  const check = checkTopicFilter(request.topic);
+  if (!check.ok) return { code: Reason.topicFilterInvalid, why: check.reason }; // [MQTT-4.7.1-1] [MQTT-4.7.1-2]
+  const shared = parseSharedFilter(request.topic);
+  if (shared && !options.sharedSubscriptionAvailable) return { code: Reason.sharedSubscriptionsNotSupported, why: 'shared subscriptions are not available' };
+  if (!options.wildcardSubscriptionAvailable && /[+#]/.test(shared ? shared.filter : request.topic)) {
+    return { code: Reason.wildcardSubscriptionsNotSupported, why: 'wildcard subscriptions are not available' };
+  }
+  const allowed = options.authenticator.authorizeSubscribe?.(state.clientId, request.topic) ?? true;
+  if (!allowed) return { code: Reason.notAuthorized, why: 'not authorized' };
   return undefined;
 }
 
 function sendRetained(conn: Connection, state: ConnectedState, sub: Subscription, existed: boolean): void {
+  if (sub.group !== undefined) return; // shared subscriptions get no retained messages (5.0 §4.8.2)
   if (sub.retainHandling === 2) return; // [MQTT-3.3.1-11] (5.0)
   if (sub.retainHandling === 1 && existed) return; // only for a new subscription [MQTT-3.3.1-10] (5.0)
   const { router } = conn.broker;
   const { retained } = conn.broker.options;
-  for (const message of retained.match(sub.filter)) {
+  for (const message of retained.match(sub.topicFilter)) {
     if (isExpired(message)) continue;
     router.deliver(state.session, {
       message,

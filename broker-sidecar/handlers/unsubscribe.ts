@@ -10,9 +10,12 @@ import { Reason } from '../reason-codes';
 export function handleUnsubscribe(conn: Connection, state: ConnectedState, packet: IUnsubscribePacket): void {
   if (!packet.messageId) return conn.protocolError('UNSUBSCRIBE without packet identifier'); // [MQTT-2.2.1-3] (5.0)
   if (packet.unsubscriptions.length === 0) return conn.protocolError('UNSUBSCRIBE without topic filters'); // [MQTT-3.10.3-2]
+  const { router, events } = conn.broker;
   const codes = packet.unsubscriptions.map((filter) => {
     if (!checkTopicFilter(filter).ok) return Reason.topicFilterInvalid;
-    return state.session.subscriptions.delete(filter) ? Reason.success : Reason.noSubscriptionExisted;
+    if (!router.unsubscribe(state.session, filter)) return Reason.noSubscriptionExisted;
+    if (events.has('unsubscribed')) events.emit('unsubscribed', { time: Date.now(), clientId: state.clientId, filter });
+    return Reason.success;
   });
   // UNSUBACK even when nothing matched [MQTT-3.10.4-5], with the same packet ID [MQTT-3.10.4-4].
   // 3.x UNSUBACK has no payload; mqtt-packet leaves `granted` out for those versions.

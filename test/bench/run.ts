@@ -1,8 +1,7 @@
 /**
- * `npm run bench`: throughput figures, measured on this machine, printed side by side.
- * For now: the app's ingest path (mosquitto → MQTT.js → batcher → wire encoding) against
- * a bare MQTT.js subscriber on the same broker. Broker-vs-broker figures join when the
- * sidecar broker lands.
+ * `npm run bench`: throughput figures, measured on this machine, printed side by side:
+ * the sidecar broker against Debian's mosquitto and aedes, then the app's ingest path
+ * (mosquitto → MQTT.js → batcher → wire encoding) against a bare MQTT.js subscriber.
  */
 
 import os from 'node:os';
@@ -12,6 +11,7 @@ import { EventHub } from '../../backend/event-hub';
 import type { MessageBatch } from '../../shared/contract';
 import { encodeWire } from '../../shared/rpc';
 import { startMosquitto } from '../helpers/mosquitto';
+import { runBrokerBench } from './broker-bench';
 import { testProfile } from '../helpers/profiles';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -75,6 +75,8 @@ async function appIngest(port: number): Promise<{ seconds: number; received: num
 }
 
 async function main(): Promise<void> {
+  console.log(await runBrokerBench());
+  console.log('');
   const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
   try {
     console.log(`MQTT Desk bench — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);

@@ -56,9 +56,9 @@ const cases: Array<[4 | 5, string, Buffer, number]> = [
   [4, 'SUBSCRIBE with reserved header flags 0000', Buffer.from([0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00]), 0x81],
   [5, 'PUBREL with reserved header flags 0000', Buffer.from([0x60, 0x02, 0x00, 0x01]), 0x81],
   [4, 'a packet of reserved type 0', Buffer.from([0x00, 0x00]), 0x81],
-  [5, 'a packet above the size limit', Buffer.concat([Buffer.from([0x30, 0x80, 0x10]), Buffer.alloc(16)]), 0x81],
   [5, 'a PUBLISH with an empty topic and no alias', publishBytes(Buffer.alloc(0), 0x30, 5), 0x82],
   [5, 'a client-to-server PUBLISH with a Subscription Identifier', Buffer.from([0x30, 0x07, 0x00, 0x01, 0x61, 0x02, 0x0b, 0x01, 0x78]), 0x82],
+  [5, 'a PUBLISH whose Content Type runs past the packet (found by the fuzzer)', Buffer.from([0x30, 0x07, 0x00, 0x01, 0x61, 0x03, 0x03, 0x00, 0x05]), 0x81],
   [5, 'a SUBACK sent to the server', Buffer.from([0x90, 0x04, 0x00, 0x01, 0x00, 0x00]), 0x82],
 ];
 
@@ -73,6 +73,16 @@ describe('malformed input closes only that connection', () => {
     } else {
       expect(c.packets).toEqual([]); // 3.x has no DISCONNECT from the server: just the close
     }
+  });
+
+  it('v5: answers a packet above the Maximum Packet Size with DISCONNECT 0x95 and a Reason String', async () => {
+    const c = await raw('bad-5-too-large', 5);
+    c.write(Buffer.concat([Buffer.from([0x30, 0x80, 0x10]), Buffer.alloc(16)])); // 2051 bytes announced, limit 1024
+    await c.waitClosed();
+    expect(c.packets).toEqual([expect.objectContaining({ cmd: 'disconnect', reasonCode: 0x95, properties: { reasonString: expect.stringMatching(/Maximum Packet Size/) } })]);
+    const bytes = c.bytes();
+    const disconnect = bytes.subarray(bytes[1]! + 2); // after the CONNACK
+    expect([disconnect[0], disconnect[2], disconnect[4]]).toEqual([0xe0, 0x95, 0x1f]); // type, reason code, Reason String property
   });
 
   it('publishes the will of a client closed for a protocol error', async () => {

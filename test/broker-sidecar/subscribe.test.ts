@@ -33,16 +33,18 @@ describe('SUBACK', () => {
     expect(c.bytes().subarray(-7)).toEqual(Buffer.from([0x90, 0x05, 0x01, 0x02, 0x00, 0x01, 0x02]));
   });
 
-  it('fails invalid, shared and unauthorized filters with 0x80 in 3.1.1', async () => {
+  it('fails invalid, malformed shared and unauthorized filters with 0x80 in 3.1.1', async () => {
     const c = await raw('suback-fail-4');
-    c.send({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'a/#/b', qos: 1 }, { topic: '$share/g/a', qos: 1 }, { topic: 'secret/x', qos: 1 }, { topic: 'ok', qos: 1 }] });
+    c.send({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'a/#/b', qos: 1 }, { topic: '$share/g', qos: 1 }, { topic: 'secret/x', qos: 1 }, { topic: 'ok', qos: 1 }] });
     expect(await c.next()).toMatchObject({ cmd: 'suback', messageId: 3, granted: [0x80, 0x80, 0x80, 1] });
   });
 
-  it('uses 5.0 reason codes 0x8F, 0x9E and 0x87 for the same failures', async () => {
+  it('uses 5.0 reason codes 0x8F and 0x87 for the same failures, explained in a Reason String', async () => {
     const c = await raw('suback-fail-5', 5);
-    c.send({ cmd: 'subscribe', messageId: 4, subscriptions: [{ topic: 'a+', qos: 1 }, { topic: '$share/g/a', qos: 1 }, { topic: 'secret/x', qos: 1 }, { topic: 'ok', qos: 2 }] });
-    expect(await c.next()).toMatchObject({ cmd: 'suback', messageId: 4, granted: [0x8f, 0x9e, 0x87, 2] });
+    c.send({ cmd: 'subscribe', messageId: 4, subscriptions: [{ topic: 'a+', qos: 1 }, { topic: '$share/g', qos: 1 }, { topic: 'secret/x', qos: 1 }, { topic: 'ok', qos: 2 }] });
+    const suback = await c.next();
+    expect(suback).toMatchObject({ cmd: 'suback', messageId: 4, granted: [0x8f, 0x8f, 0x87, 2] });
+    expect(suback.cmd === 'suback' && suback.properties?.reasonString).toMatch(/^a\+: .*; \$share\/g: .*; secret\/x: not authorized$/);
   });
 
   it('replaces an existing subscription to the same filter instead of adding one', async () => {

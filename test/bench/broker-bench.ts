@@ -1,0 +1,243 @@
+/**
+ * Broker benchmark: the sidecar broker, Debian's mosquitto and aedes side by side.
+ *
+ * Every broker runs in its own child process on a free 127.0.0.1 port, one after the
+ * other: ours as the built CLI (dist/broker-sidecar/main.js, which `npm run bench` builds;
+ * in-process as a fallback when it is missing, and the table says so), mosquitto from
+ * Debian without -v, aedes 1.x over plain TCP (`net.createServer(broker.handle)`). The
+ * MQTT.js clients all run in this process, so each broker gets the same client load.
+ *
+ * Per broker, protocol (3.1.1, 5.0), QoS (0, 1, 2) and fan-out (1→1, 1→10): one
+ * publisher sends BENCH_BROKER_MESSAGES (default 5000) 64-byte messages, each stamped
+ * with its send time, keeping at most WINDOW unacknowledged (QoS 1/2) or yielding every
+ * WINDOW (QoS 0). Throughput is deliveries per second from first send to last receipt;
+ * latency is send→receive per delivery, so under this saturating load it includes queueing.
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { createBroker } from '../../broker-sidecar/broker';
+import { freePort, waitForPort } from '../helpers/mosquitto';
+
+const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 5000);
+const PAYLOAD_BYTES = 64;
+const WINDOW = 100;
+/** A case gives up after this long without finishing (lost QoS 0 messages, a stuck broker). */
+const CASE_TIMEOUT_MS = Number(process.env.BENCH_BROKER_CASE_TIMEOUT_MS ?? 15_000);
+
+type Qos = 0 | 1 | 2;
+type Version = 4 | 5;
+
+/** One broker under test. */
+interface BrokerUnderTest {
+  name: string;
+  port: number;
+  note: string;
+  stop(): Promise<void>;
+}
+
+/** Figures of one case on one broker; undefined fields mean "not supported". */
+interface CaseResult {
+  rate: number;
+  p50: number;
+  p99: number;
+  delivered: number;
+  expected: number;
+}
+
+/** Starts a child process and waits for the port; kills it by its own PID on stop. */
+async function spawnBroker(name: string, command: string, args: string[], port: number, note: string, cwd?: string): Promise<BrokerUnderTest> {
+  let output = '';
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await Promise.race([
+      waitForPort(port, 10_000),
+      exited.then(() => {
+        throw new Error(`${name} exited at start:\n${output}`);
+      }),
+    ]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    name,
+    port,
+    note,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function startOurs(): Promise<BrokerUnderTest> {
+  const cli = process.env.BENCH_BROKER_CLI ?? path.resolve('dist/broker-sidecar/main.js');
+  const port = await freePort();
+  if (existsSync(cli)) return spawnBroker('mqtt-desk', process.execPath, [cli, '-p', String(port)], port, `child process: ${path.relative(process.cwd(), cli)}`);
+  // No build: run it here. It then shares this process (and its CPU) with the clients.
+  const broker = createBroker();
+  const bound = await broker.listen({ port: 0 });
+  return { name: 'mqtt-desk', port: bound, note: 'in-process (dist/broker-sidecar/main.js not built)', stop: () => broker.close() };
+}
+
+async function startMosquitto(): Promise<BrokerUnderTest> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-bench-mosquitto-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  // No per-client limits, like our broker's defaults; no -v, which would log every packet.
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'log_type error', ''].join('\n'));
+  const binary = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
+  return spawnBroker('mosquitto', binary, ['-c', conf], port, 'child process: Debian mosquitto');
+}
+
+async function startAedes(): Promise<BrokerUnderTest> {
+  const port = await freePort();
+  const script = [
+    "import net from 'node:net';",
+    "import { Aedes } from 'aedes';",
+    'const broker = await Aedes.createBroker();',
+    `net.createServer(broker.handle).listen(${port}, '127.0.0.1');`,
+  ].join('\n');
+  // cwd = the project, so 'aedes' resolves from its node_modules.
+  return spawnBroker('aedes', process.execPath, ['--input-type=module', '-e', script], port, 'child process: aedes 1.x, net.createServer(broker.handle)', process.cwd());
+}
+
+function client(port: number, clientId: string, protocolVersion: Version): Promise<MqttClient> {
+  const connecting = connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, protocolVersion, clean: true, reconnectPeriod: 0, connectTimeout: 3000 });
+  return Promise.race([connecting, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('connect timeout')), 4000))]);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** One publisher, `fanout` subscribers on the same topic; returns throughput and latency. */
+async function runCase(port: number, version: Version, qos: Qos, fanout: number, tag: string): Promise<CaseResult> {
+  const topic = `bench/${tag}`;
+  const subs: MqttClient[] = [];
+  const latencies: number[] = [];
+  let delivered = 0;
+  const expected = MESSAGES * fanout;
+  let finish: () => void = () => undefined;
+  const allIn = new Promise<void>((resolve) => (finish = resolve));
+  let publisher: MqttClient | undefined;
+  try {
+    for (let i = 0; i < fanout; i++) {
+      const sub = await client(port, `${tag}-s${i}`, version);
+      subs.push(sub);
+      await sub.subscribeAsync(topic, { qos });
+      sub.on('message', (_t, payload) => {
+        latencies.push(Number(process.hrtime.bigint() - payload.readBigUInt64BE(0)) / 1e6);
+        if (++delivered >= expected) finish();
+      });
+    }
+    const pub = await client(port, `${tag}-p`, version);
+    publisher = pub;
+    const started = process.hrtime.bigint();
+    let outstanding = 0;
+    let wake: () => void = () => undefined;
+    for (let i = 0; i < MESSAGES; i++) {
+      const payload = Buffer.alloc(PAYLOAD_BYTES, 0x61);
+      payload.writeBigUInt64BE(process.hrtime.bigint(), 0);
+      if (qos === 0) {
+        pub.publish(topic, payload, { qos });
+        if (i % WINDOW === WINDOW - 1) await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      while (outstanding >= WINDOW) await new Promise<void>((r) => (wake = r));
+      outstanding++;
+      pub.publish(topic, payload, { qos }, () => {
+        outstanding--;
+        wake();
+      });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([allIn, new Promise<void>((r) => (timer = setTimeout(r, CASE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    latencies.sort((a, b) => a - b);
+    return { rate: delivered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), delivered, expected };
+  } finally {
+    await Promise.all([publisher, ...subs].map((c) => c?.endAsync(true).catch(() => undefined)));
+  }
+}
+
+const CASES: Array<{ version: Version; qos: Qos; fanout: number }> = [];
+for (const version of [4, 5] as const) for (const fanout of [1, 10]) for (const qos of [0, 1, 2] as const) CASES.push({ version, qos, fanout });
+
+function caseLabel(c: { version: Version; qos: Qos; fanout: number }): string {
+  return `${c.version === 5 ? 'v5.0 ' : 'v3.1.1'} QoS ${c.qos} 1→${c.fanout}`;
+}
+
+function cell(result: CaseResult | string): string {
+  if (typeof result === 'string') return result;
+  const rate = `${Math.round(result.rate).toLocaleString('en-US')}/s`;
+  const lost = result.delivered < result.expected ? ` (${result.expected - result.delivered} lost)` : '';
+  return `${rate} ${result.p50.toFixed(1)}/${result.p99.toFixed(1)} ms${lost}`;
+}
+
+/** Runs every case on every broker and returns the side-by-side table. */
+export async function runBrokerBench(): Promise<string> {
+  const starters: Array<[string, () => Promise<BrokerUnderTest>]> = [
+    ['mqtt-desk', startOurs],
+    ['mosquitto', startMosquitto],
+    ['aedes', startAedes],
+  ];
+  const results = new Map<string, Array<CaseResult | string>>();
+  const notes: string[] = [];
+  const startedAt = Date.now();
+  for (const [name, start] of starters) {
+    const column: Array<CaseResult | string> = [];
+    results.set(name, column);
+    let broker: BrokerUnderTest;
+    try {
+      broker = await start();
+    } catch (error) {
+      notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
+      for (let i = 0; i < CASES.length; i++) column.push('n/a');
+      continue;
+    }
+    notes.push(`${name}: ${broker.note}`);
+    try {
+      // An untimed round first, so neither process is measured while still warming up its JIT.
+      await runCase(broker.port, 4, 1, 1, `${name}-warmup`).catch(() => undefined);
+      for (const [i, c] of CASES.entries()) {
+        try {
+          column.push(await runCase(broker.port, c.version, c.qos, c.fanout, `${name}-${i}`));
+        } catch (error) {
+          const message = (error as Error).message;
+          column.push(/Unacceptable protocol/i.test(message) ? 'n/a (refuses this protocol version)' : `n/a (${message.slice(0, 40)})`);
+        }
+      }
+    } finally {
+      await broker.stop();
+    }
+  }
+  const names = starters.map(([name]) => name);
+  const header = ['case', ...names];
+  const rows = CASES.map((c, i) => [caseLabel(c), ...names.map((n) => cell(results.get(n)![i]!))]);
+  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
+  const line = (cells: string[]): string => cells.map((text, col) => text.padEnd(widths[col]!)).join('  ');
+  return [
+    `Broker bench: ${MESSAGES} × ${PAYLOAD_BYTES} B messages per case, window ${WINDOW}, MQTT.js clients in the bench process`,
+    `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; cells: deliveries/s p50/p99 latency`,
+    ...notes.map((n) => `  ${n}`),
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+    `total ${((Date.now() - startedAt) / 1000).toFixed(0)} s`,
+  ].join('\n');
+}

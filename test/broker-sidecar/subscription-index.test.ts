@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicMatches } from '../../shared/topic';
+import { Session } from '../../broker-sidecar/session';
+import { SubscriptionIndex } from '../../broker-sidecar/subscription-index';
+import type { Subscription } from '../../broker-sidecar/types';
+import { RawClient, sleep, startBroker, type RunningBroker } from '../helpers/broker-harness';
+
+function sub(filter: string): Subscription {
+  return { filter, group: undefined, topicFilter: filter, qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0, identifier: undefined };
+}
+
+/** A small deterministic PRNG, so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const LEVELS = ['a', 'b', 'c', '', '$sys', 'x'];
+
+function randomTopic(rand: () => number): string {
+  const n = 1 + Math.floor(rand() * 4);
+  return Array.from({ length: n }, (_, i) => {
+    const level = LEVELS[Math.floor(rand() * LEVELS.length)]!;
+    return i > 0 && level === '$sys' ? 'sys' : level;
+  }).join('/');
+}
+
+function randomFilter(rand: () => number): string {
+  const levels = randomTopic(rand)
+    .split('/')
+    .map((level) => (rand() < 0.3 ? '+' : level));
+  if (rand() < 0.3) levels.push('#');
+  return levels.join('/');
+}
+
+describe('subscription index (trie)', () => {
+  it('matches exactly what topicMatches matches, for 400 random filters and 2000 random topics', () => {
+    const rand = prng(42);
+    const index = new SubscriptionIndex();
+    const entries = Array.from({ length: 400 }, (_, i) => {
+      const session = new Session(`s${i}`, 0, 10);
+      const s = sub(randomFilter(rand));
+      index.add(session, s);
+      return { session, s };
+    });
+    let matched = 0;
+    for (let t = 0; t < 2000; t++) {
+      const topic = randomTopic(rand);
+      const expected = entries.filter((e) => topicMatches(e.s.topicFilter, topic)).map((e) => e.session.clientId).sort();
+      const got = [...index.match(topic).direct.keys()].sort();
+      expect(got, `topic '${topic}'`).toEqual(expected);
+      matched += got.length;
+    }
+    expect(matched).toBeGreaterThan(1000); // the generator does produce matches
+  });
+
+  it('removes entries and prunes, so a removed filter no longer matches', () => {
+    const index = new SubscriptionIndex();
+    const session = new Session('one', 0, 10);
+    const filters = ['a/+/c', 'a/#', '#', '+', 'a/b/c'];
+    for (const f of filters) index.add(session, sub(f));
+    expect(index.match('a/b/c').direct.get('one')!.subs.map((s) => s.filter).sort()).toEqual(['#', 'a/#', 'a/+/c', 'a/b/c']);
+    for (const f of filters) index.remove(session, sub(f));
+    expect(index.match('a/b/c').direct.size).toBe(0);
+    expect(index.match('a').direct.size).toBe(0);
+  });
+
+  it("keeps '$' topics from filters starting with a wildcard", () => {
+    const index = new SubscriptionIndex();
+    index.add(new Session('hash', 0, 10), sub('#'));
+    index.add(new Session('plus', 0, 10), sub('+/x'));
+    index.add(new Session('explicit', 0, 10), sub('$sys/#'));
+    expect([...index.match('$sys/x').direct.keys()]).toEqual(['explicit']);
+  });
+});
+
+describe('routing through the index', () => {
+  let running: RunningBroker;
+  beforeAll(async () => {
+    running = await startBroker();
+  });
+  afterAll(async () => {
+    await running.stop();
+  });
+
+  it('delivers to the one matching session among 2000 with unrelated subscriptions, and stops after the session ends', async () => {
+    const sessions = running.broker.options.sessions;
+    for (let i = 0; i < 2000; i++) {
+      const session = new Session(`bulk-${i}`, 60, 10);
+      sessions.set(session);
+      running.broker.router.subscribe(session, sub(`bulk/${i}/+`));
+    }
+    const target = await RawClient.connected(running.port, 'idx-target', 4);
+    target.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'bulk/+/hit', qos: 0 }] });
+    await target.next();
+    const pub = await RawClient.connected(running.port, 'idx-pub', 4);
+    const started = process.hrtime.bigint();
+    const routed = running.broker.router.route({ topic: 'bulk/1999/hit', payload: Buffer.from('x'), qos: 0, retain: false, properties: undefined, senderId: undefined, expiresAt: undefined, userPropertyBytes: undefined });
+    const micros = Number(process.hrtime.bigint() - started) / 1000;
+    expect(routed).toBe(2); // bulk-1999's 'bulk/1999/+' and the target's 'bulk/+/hit'
+    expect(micros).toBeLessThan(20_000);
+    expect(await target.next()).toMatchObject({ cmd: 'publish', topic: 'bulk/1999/hit' });
+    expect(running.broker.stats().subscriptions).toBe(2001);
+    target.write([0xe0, 0x00]);
+    await target.waitClosed();
+    await sleep(20);
+    expect(running.broker.stats().subscriptions).toBe(2000); // the clean session's subscription left the index
+    pub.destroy();
+  });
+});
