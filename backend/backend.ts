@@ -5,7 +5,7 @@
  */
 
 import type { CommandHandlers } from '../shared/contract';
-import type { BrokerClientInfo, BrokerStats } from '../shared/broker-control';
+import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
@@ -99,6 +99,7 @@ export function createBackend(options: BackendOptions): Backend {
     'broker.start': ({ port }) => needSidecar().start(port),
     'broker.stop': () => needSidecar().stop(),
     'broker.clients': async () => (await needSidecar().query('clients')) as BrokerClientInfo[],
+    'broker.retained': async () => (await needSidecar().query('retained')) as BrokerRetainedInfo[],
     'broker.connectLocal': async () => {
       const state = await needSidecar().start();
       if (state.status !== 'running') throw new DeskError('INTERNAL', 'The local broker is not running');

@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import type { BrokerClientInfo, BrokerLogLine, BrokerStats, SidecarState } from './broker-control';
+import type { BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, SidecarState } from './broker-control';
 import type { ConnectionState } from './connection-state';
 import type { Profile } from './profile';
 
@@ -53,6 +53,7 @@ export const commandArgs = {
   'broker.start': z.object({ port: z.number().int().min(0).max(65535).optional() }).strict(),
   'broker.stop': z.object({}).strict(),
   'broker.clients': z.object({}).strict(),
+  'broker.retained': z.object({}).strict(),
   'broker.connectLocal': z.object({}).strict(),
   'messages.get': z.object({ connectionId: id, seq: z.number().int().min(1) }).strict(),
   'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
@@ -117,6 +118,7 @@ export interface CommandResults {
   'broker.start': SidecarState;
   'broker.stop': SidecarState;
   'broker.clients': BrokerClientInfo[];
+  'broker.retained': BrokerRetainedInfo[];
   /** Starts the sidecar if needed, keeps a "Local broker" profile pointing at it, connects. */
   'broker.connectLocal': ConnectionSnapshot;
   /** The whole message, payload in full. */

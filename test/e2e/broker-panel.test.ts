@@ -46,7 +46,14 @@ describe('local broker panel', () => {
     await publish.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ has: page.getByLabel('received') }).filter({ hasText: 'through our own broker' }).waitFor();
 
+    await publish.getByLabel('Retain').check();
+    await publish.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.getByRole('button', { name: 'Local broker', exact: true }).click();
+    // The panel polls the sidecar: our connection, its subscription, and the retained message.
+    const clients = panel.getByRole('table', { name: 'Broker clients' });
+    await clients.getByRole('row').filter({ hasText: 'sidecar/# (QoS 0)' }).waitFor();
+    await expect(clients.getByRole('row').filter({ hasText: 'sidecar/#' }).textContent()).resolves.toMatch(/mqttdesk_[0-9a-f]{8}connected127\.0\.0\.1/);
+    await panel.getByRole('table', { name: 'Retained messages' }).getByRole('row').filter({ hasText: 'sidecar/hello' }).waitFor();
     const log = panel.getByRole('list', { name: 'Broker log lines' });
     await log.getByText(/New connection from 127\.0\.0\.1/).first().waitFor();
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'broker-panel.png') });

@@ -20,6 +20,7 @@ const handlers: CommandHandlers = {
   'broker.start': notUsed,
   'broker.stop': notUsed,
   'broker.clients': notUsed,
+  'broker.retained': notUsed,
   'broker.connectLocal': notUsed,
   'packets.list': notUsed,
   'packets.export': notUsed,

@@ -8,7 +8,7 @@ const CLIENTS_REFRESH_MS = 2000;
 
 /** The local (sidecar) broker: start/stop, its address, clients, counters and live log. */
 export function BrokerPanel() {
-  const { state, clients, stats } = useAppStore((s) => s.broker);
+  const { state, clients, retained, stats } = useAppStore((s) => s.broker);
   useAppStore((s) => s.broker.logRevision);
   const running = state.status === 'running';
 
@@ -62,13 +62,14 @@ export function BrokerPanel() {
           {clients.length === 0 ? (
             <p className="empty">{running ? 'No clients yet. Connect to it with “Connect to local broker” or any MQTT client.' : 'Start the broker to see its clients.'}</p>
           ) : (
-            <table className="clients-table">
+            <table className="clients-table" aria-label="Broker clients">
               <thead>
                 <tr>
                   <th>Client ID</th>
                   <th>State</th>
                   <th>Address</th>
                   <th>Subscriptions</th>
+                  <th>In flight / queued</th>
                 </tr>
               </thead>
               <tbody>
@@ -78,6 +79,34 @@ export function BrokerPanel() {
                     <td>{c.connected ? 'connected' : 'offline session'}</td>
                     <td>{c.remoteAddress ?? ''}</td>
                     <td>{c.subscriptions.map((s) => `${s.filter} (QoS ${s.qos})`).join(', ')}</td>
+                    <td>
+                      {c.inflight} / {c.queued}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h3>Retained messages</h3>
+          {retained.length === 0 ? (
+            <p className="empty">{running ? 'No retained messages.' : ''}</p>
+          ) : (
+            <table className="clients-table" aria-label="Retained messages">
+              <thead>
+                <tr>
+                  <th>Topic</th>
+                  <th>QoS</th>
+                  <th>Size</th>
+                  <th>From</th>
+                </tr>
+              </thead>
+              <tbody>
+                {retained.map((r) => (
+                  <tr key={r.topic}>
+                    <td>{r.topic}</td>
+                    <td>{r.qos}</td>
+                    <td>{r.payloadSize} B</td>
+                    <td>{r.senderId ?? ''}</td>
                   </tr>
                 ))}
               </tbody>

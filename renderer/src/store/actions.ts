@@ -52,7 +52,7 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
     }
   });
   deskApi.on('broker.state', (state) => {
-    useAppStore.setState((s) => ({ broker: { ...s.broker, state, ...(state.status === 'running' ? {} : { clients: [], stats: null }) } }));
+    useAppStore.setState((s) => ({ broker: { ...s.broker, state, ...(state.status === 'running' ? {} : { clients: [], retained: [], stats: null }) } }));
   });
   deskApi.on('broker.log', ({ lines }) => {
     for (const line of lines) brokerLog.push(line);

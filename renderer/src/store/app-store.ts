@@ -4,7 +4,7 @@
  */
 
 import { create } from 'zustand';
-import type { BrokerClientInfo, BrokerStats, SidecarState } from '../../../shared/broker-control';
+import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats, SidecarState } from '../../../shared/broker-control';
 import type { ConnectionSnapshot } from '../../../shared/contract';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Profile, ProfileValue } from '../../../shared/profile';
@@ -39,7 +39,7 @@ export interface AppState {
   toasts: Toast[];
   /** The local broker panel is shown instead of a connection. */
   brokerOpen: boolean;
-  broker: { state: SidecarState; logRevision: number; clients: BrokerClientInfo[]; stats: BrokerStats | null };
+  broker: { state: SidecarState; logRevision: number; clients: BrokerClientInfo[]; retained: BrokerRetainedInfo[]; stats: BrokerStats | null };
 }
 
 /** The store; actions live in actions.ts and call `useAppStore.setState`. */
@@ -54,7 +54,7 @@ export const useAppStore = create<AppState>(() => ({
   mutedFilters: {},
   toasts: [],
   brokerOpen: false,
-  broker: { state: { status: 'stopped' }, logRevision: 0, clients: [], stats: null },
+  broker: { state: { status: 'stopped' }, logRevision: 0, clients: [], retained: [], stats: null },
 }));
 
 let nextToast = 1;

@@ -16,12 +16,13 @@ export async function openBrokerPanel(): Promise<void> {
 export async function refreshBroker(withLog = false): Promise<void> {
   try {
     const status = await backend().call('broker.status', {});
-    const clients = status.state.status === 'running' ? await backend().call('broker.clients', {}) : [];
+    const running = status.state.status === 'running';
+    const [clients, retained] = running ? await Promise.all([backend().call('broker.clients', {}), backend().call('broker.retained', {})]) : [[], []];
     if (withLog) {
       brokerLog.clear();
       for (const line of status.log) brokerLog.push(line);
     }
-    useAppStore.setState((s) => ({ broker: { state: status.state, stats: status.stats, clients, logRevision: s.broker.logRevision + 1 } }));
+    useAppStore.setState((s) => ({ broker: { state: status.state, stats: status.stats, clients, retained, logRevision: s.broker.logRevision + 1 } }));
   } catch (error) {
     showToast(describeError(error));
   }
