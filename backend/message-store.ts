@@ -12,6 +12,27 @@ import { utf8DecodeStrict } from '../shared/utf8';
 /** Default caps per connection. */
 export const DEFAULT_MESSAGE_LIMITS: RingBufferLimits = { maxItems: 100_000, maxBytes: 256 * 1024 * 1024 };
 
+/** Environment variables that change the caps (count, and megabytes). */
+export const MESSAGE_LIMIT_ENV = { items: 'MQTT_DESK_MAX_MESSAGES', megabytes: 'MQTT_DESK_MAX_MESSAGE_MB' } as const;
+
+/**
+ * The caps in force: the defaults, or whole numbers from the environment.
+ * @throws Error naming the variable when its value is not a positive whole number.
+ */
+export function messageLimitsFrom(env: Record<string, string | undefined>): RingBufferLimits {
+  const read = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+    return value;
+  };
+  return {
+    maxItems: read(MESSAGE_LIMIT_ENV.items, DEFAULT_MESSAGE_LIMITS.maxItems),
+    maxBytes: read(MESSAGE_LIMIT_ENV.megabytes, DEFAULT_MESSAGE_LIMITS.maxBytes / 1024 / 1024) * 1024 * 1024,
+  };
+}
+
 /** Payload bytes sent to the UI with each message; the rest is fetched on request. */
 export const PREVIEW_BYTES = 4096;
 

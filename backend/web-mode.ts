@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBackend } from './backend';
 import { resolveConfigDir } from './config-dir';
+import { messageLimitsFrom } from './message-store';
 import { startWebServer } from './web-server';
 
 /** Parses `--host` and `--port`; exits with a message on anything else. */
@@ -33,7 +34,11 @@ export function parseWebArgs(argv: string[]): { host: string; port: number } {
 export async function runWebMode(argv: string[], reason?: string): Promise<void> {
   const { host, port } = parseWebArgs(argv);
   const configDir = resolveConfigDir();
-  const backend = createBackend({ configDir, sidecarScript: fileURLToPath(new URL('../broker-sidecar/main.js', import.meta.url)) });
+  const backend = createBackend({
+    configDir,
+    sidecarScript: fileURLToPath(new URL('../broker-sidecar/main.js', import.meta.url)),
+    messageLimits: messageLimitsFrom(process.env),
+  });
   const staticDir = fileURLToPath(new URL('../renderer/', import.meta.url));
   const server = await startWebServer({ backend, staticDir, host, port });
   if (reason) console.log(`MQTT Desk: ${reason}`);

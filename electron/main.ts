@@ -10,6 +10,7 @@ import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Menu
 import type { SecretCipher } from '../backend/secret-store';
 import { createBackend } from '../backend/backend';
 import { resolveConfigDir } from '../backend/config-dir';
+import { messageLimitsFrom } from '../backend/message-store';
 import { forwardEvents, registerIpc, trustedSender } from './ipc';
 import { aboutText, menuTemplate } from './menu';
 import { DEFAULT_WINDOW, loadWindowState, saveWindowState, type WindowState } from './window-state';
@@ -85,7 +86,12 @@ export async function startDesktop(electron: ElectronBoundary, paths: ShellPaths
   // safeStorage can only be asked once the app is ready.
   await electron.app.whenReady();
   const secretCipher = safeStorageCipher(electron.safeStorage, process.platform, (message) => console.warn(`MQTT Desk: ${message}`));
-  const backend = createBackend({ configDir: resolveConfigDir(), sidecarScript: paths.sidecar, ...(secretCipher ? { secretCipher } : {}) });
+  const backend = createBackend({
+    configDir: resolveConfigDir(),
+    sidecarScript: paths.sidecar,
+    messageLimits: messageLimitsFrom(process.env),
+    ...(secretCipher ? { secretCipher } : {}),
+  });
   let window: BrowserWindow | undefined;
   const appUrl = pathToFileURL(paths.indexHtml).href;
   registerIpc(electron.ipcMain, backend, trustedSender(() => window?.webContents, appUrl));

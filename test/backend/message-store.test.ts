@@ -7,7 +7,7 @@
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/backend';
-import { MessageStore, messagesToCsv, messagesToJson, PREVIEW_BYTES } from '../../backend/message-store';
+import { MessageStore, messageLimitsFrom, messagesToCsv, messagesToJson, PREVIEW_BYTES } from '../../backend/message-store';
 import type { MessageBatch, MessageRecord } from '../../shared/contract';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,6 +59,20 @@ describe('MessageStore', () => {
       'seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties\r\n' +
         '1,2026-11-23T09:00:00.001Z,in,x/y,0,false,false,7,utf8,"a,""b""\nc",\r\n',
     );
+  });
+});
+
+describe('message limits from the environment', () => {
+  it.each([
+    [{}, { maxItems: 100_000, maxBytes: 256 * 1024 * 1024 }],
+    [{ MQTT_DESK_MAX_MESSAGES: '5000' }, { maxItems: 5000, maxBytes: 256 * 1024 * 1024 }],
+    [{ MQTT_DESK_MAX_MESSAGE_MB: '16', MQTT_DESK_MAX_MESSAGES: '' }, { maxItems: 100_000, maxBytes: 16 * 1024 * 1024 }],
+  ])('%j → %j', (env, limits) => {
+    expect(messageLimitsFrom(env)).toEqual(limits);
+  });
+
+  it.each([[{ MQTT_DESK_MAX_MESSAGES: '0' }], [{ MQTT_DESK_MAX_MESSAGE_MB: 'lots' }], [{ MQTT_DESK_MAX_MESSAGES: '1.5' }]])('refuses %j naming the variable', (env) => {
+    expect(() => messageLimitsFrom(env)).toThrow(/MQTT_DESK_MAX_MESSAGE(S|_MB) must be a positive whole number/);
   });
 });
 
