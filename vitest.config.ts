@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/{shared,backend,broker-sidecar,electron,renderer,lint}/**/*.test.{ts,tsx}'],
+          include: ['test/{shared,backend,broker-sidecar,electron,renderer,lint,build}/**/*.test.{ts,tsx}'],
           environment: 'node',
           testTimeout: 20_000,
         },
