@@ -1,0 +1,69 @@
+/**
+ * Panels as components in Chromium: live filter validation in the subscribe panel, payload
+ * views in the message detail, and field ↔ byte highlighting in the packet detail.
+ */
+
+import { encode as msgpackEncode } from '@msgpack/msgpack';
+import { describe, expect, it } from 'vitest';
+import { render } from 'vitest-browser-react';
+import { MessageDetail } from '../../renderer/src/components/message-detail';
+import { PacketDetail } from '../../renderer/src/components/packet-detail';
+import { SubscribePanel } from '../../renderer/src/components/subscribe-panel';
+import type { MessageRecord } from '../../shared/contract';
+
+const record = (payload: Uint8Array, patch: Partial<MessageRecord> = {}): MessageRecord => ({
+  seq: 1,
+  direction: 'in',
+  topic: 'room/1',
+  payload,
+  payloadSize: payload.byteLength,
+  qos: 1,
+  retain: false,
+  dup: false,
+  time: Date.UTC(2026, 10, 23, 10, 0, 0),
+  ...patch,
+});
+
+describe('SubscribePanel', () => {
+  it('validates the filter while typing', async () => {
+    const screen = await render(<SubscribePanel connectionId="c1" connected subscriptions={[]} mqtt5={false} />);
+    const filter = screen.getByLabelText('Filter', { exact: true });
+    await filter.fill('sensors/#/temp');
+    await expect.element(screen.getByText("'#' must be the last level")).toBeVisible();
+    await filter.fill('sensors/+/temp');
+    await expect.element(screen.getByText("'#' must be the last level")).not.toBeInTheDocument();
+    await expect.element(screen.getByRole('group', { name: 'MQTT 5 options' })).not.toBeInTheDocument();
+  });
+});
+
+describe('MessageDetail', () => {
+  it('shows MessagePack decoded by default and hex on request', async () => {
+    const screen = await render(<MessageDetail connectionId="c1" message={record(msgpackEncode({ t: 21.5 }))} previous={undefined} />);
+    await expect.element(screen.getByLabelText('Payload')).toHaveTextContent('"t": 21.5');
+    await screen.getByLabelText('View as').selectOptions('hex');
+    await expect.element(screen.getByLabelText('Payload')).toHaveTextContent('81 a1 74 cb 40 35 80 00 00 00 00 00');
+  });
+
+  it('diffs against the previous message on the topic', async () => {
+    const text = (s: string) => new TextEncoder().encode(s);
+    const screen = await render(<MessageDetail connectionId="c1" message={record(text('{"a":2}'))} previous={record(text('{"a":1}'))} />);
+    await screen.getByRole('button', { name: 'Diff with previous' }).click();
+    // toHaveTextContent folds runs of spaces.
+    await expect.element(screen.getByLabelText('Payload diff')).toHaveTextContent('- "a": 1');
+    await expect.element(screen.getByLabelText('Payload diff')).toHaveTextContent('+ "a": 2');
+  });
+});
+
+describe('PacketDetail', () => {
+  it('highlights a field’s bytes and selects the field of a clicked byte', async () => {
+    // PUBLISH QoS 0, topic "a/b", payload "hi" (the bytes mqtt-packet generates for it).
+    const bytes = new Uint8Array([0x30, 0x07, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x68, 0x69]);
+    const screen = await render(<PacketDetail packet={{ seq: 1, time: 0, direction: 'out', bytes }} version={4} />);
+    await screen.getByRole('button', { name: /Topic name: a\/b/ }).click();
+    const cells = screen.getByRole('gridcell');
+    const selected = cells.elements().filter((cell) => cell.getAttribute('aria-selected') === 'true');
+    expect(selected.map((cell) => cell.textContent)).toEqual(['00', '03', '61', '2f', '62']);
+    await cells.nth(bytes.length - 1).click();
+    await expect.element(screen.getByRole('treeitem', { selected: true }).first()).toHaveTextContent(/Payload/);
+  });
+});
