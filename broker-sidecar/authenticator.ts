@@ -12,6 +12,11 @@ export interface ConnectRequest {
   password: Buffer | undefined;
   protocolVersion: ProtocolVersion;
   remoteAddress: string;
+  /**
+   * The subject CN of the client certificate, on TLS listeners that asked for one; what
+   * mosquitto's use_identity_as_username turns into the username.
+   */
+  tlsIdentity?: string;
 }
 
 /** One step of a 5.0 enhanced authentication (§4.12). */
@@ -57,6 +62,25 @@ export interface Authenticator {
   auth?(request: AuthRequest): AuthStepResult | Promise<AuthStepResult>;
   authorizePublish?(clientId: string, topic: string): boolean;
   authorizeSubscribe?(clientId: string, filter: string): boolean;
+  /**
+   * Whether a message on `topic` may be delivered to the client: asked once per delivery,
+   * retained ones included, as mosquitto checks read access per message.
+   */
+  authorizeRead?(clientId: string, topic: string): boolean;
+  /**
+   * The client is gone for good (its session ended, or it disconnected without one), so
+   * whatever was remembered about it may be dropped. Not called for a take-over: the new
+   * connection already owns the client ID.
+   */
+  disconnected?(clientId: string): void;
+}
+
+/** What a listener contributes to a connection accepted on it. */
+export interface ListenerAccess {
+  /** This listener's authenticator (per_listener_settings); default: the broker's. */
+  authenticator?: Authenticator;
+  /** Client certificate CN, on TLS listeners that requested a certificate. */
+  tlsIdentity?: string;
 }
 
 /** The default: anonymous access, everything allowed, as a local debugging broker expects. */

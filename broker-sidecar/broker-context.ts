@@ -3,6 +3,7 @@
  * than the Broker class so that handlers stay testable and the import graph has no cycle.
  */
 
+import type { Authenticator } from './authenticator';
 import type { BrokerEvents } from './broker-events';
 import type { Connection } from './connection';
 import type { Will } from './connection-state';
@@ -26,6 +27,10 @@ export interface BrokerContext {
   readonly counters: TrafficCounters;
   /** The live, accepted connection of a client ID. */
   online(clientId: string): Connection | undefined;
+  /** The authenticator for this connection: its listener's (per_listener_settings) or the broker's. */
+  authenticatorFor(connection: Connection): Authenticator;
+  /** The client certificate CN of a TLS connection whose listener uses identities. */
+  tlsIdentityOf(connection: Connection): string | undefined;
   /** A fresh client identifier for clients that sent an empty one. */
   assignClientId(): string;
   /**

@@ -1,21 +1,22 @@
 /**
  * The broker: listeners, the registry of live connections, session lifetimes (expiry,
- * delayed wills) and retained storage around the router. `createBroker().listen()` is
- * all the CLI and the tests need.
+ * delayed wills) and retained storage around the router. `createBroker().listen()` (TCP)
+ * or `listenOn()` (TCP, TLS, WebSocket, secure WebSocket) is all the CLI and tests need.
  *
  * Spec references: an ID without a version tag has the same number in 3.1.1 and 5.0 (as
  * far as we checked); where they differ the comment says "(3.1.1)" or "(5.0)".
  */
 
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Authenticator, ListenerAccess } from './authenticator';
 import type { BrokerContext } from './broker-context';
 import { BrokerEvents } from './broker-events';
 import { Connection } from './connection';
 import type { Will } from './connection-state';
 import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
 import { clientsOf, retainedOf, statsOf, TrafficCounters } from './introspection';
+import { startListener, type ListenerSpec, type RunningListener } from './listeners';
 import type { LogEntry, Logger } from './logger';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options';
 import { Router } from './router';
@@ -47,8 +48,12 @@ export class Broker implements BrokerContext {
   readonly counters = new TrafficCounters();
   /** Epoch ms of construction. */
   readonly startedAt = Date.now();
-  private readonly servers = new Set<net.Server>();
+  private readonly listeners = new Set<RunningListener>();
   private readonly connections = new Set<Connection>();
+  /** What each connection's listener gave it (authenticator, TLS identity). */
+  private readonly access = new WeakMap<Connection, ListenerAccess>();
+  /** The authenticator each known client was admitted by, for read checks while it is offline too. */
+  private readonly admittedBy = new Map<string, Authenticator>();
   private readonly live = new Map<string, Connection>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly pendingWills = new Map<string, { will: Will; timer: NodeJS.Timeout }>();
@@ -63,43 +68,66 @@ export class Broker implements BrokerContext {
       logger(entry);
       if (this.events.has('log')) this.events.emit('log', { time: Date.now(), level: entry.level, clientId: entry.clientId, message: entry.message });
     };
-    this.router = new Router({ sessions: this.options.sessions, outlet: (id) => this.live.get(id), log: this.log });
+    this.router = new Router({
+      sessions: this.options.sessions,
+      outlet: (id) => this.live.get(id),
+      log: this.log,
+      mayRead: (id, topic) => (this.admittedBy.get(id) ?? this.options.authenticator).authorizeRead?.(id, topic) ?? true,
+    });
   }
 
   /** Starts a TCP listener; resolves with the bound port. */
   listen({ port = 1883, host = '127.0.0.1' }: ListenOptions = {}): Promise<number> {
-    const server = net.createServer((socket) => {
-      socket.setNoDelay(true); // MQTT packets are small and latency is what a debugger shows
-      this.handle(socket, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
-    });
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        server.on('error', (error) => this.log({ level: 'error', clientId: undefined, message: `Listener error: ${error.message}` }));
-        this.servers.add(server);
-        const bound = (server.address() as net.AddressInfo).port;
-        this.log({ level: 'notice', clientId: undefined, message: `Opening ipv4 listen socket on ${host}:${bound}.` });
-        resolve(bound);
-      });
-    });
+    return this.listenOn({ kind: 'tcp', port, host });
+  }
+
+  /** Starts a TCP, TLS, WebSocket or secure WebSocket listener; resolves with the bound port. */
+  async listenOn(spec: ListenerSpec): Promise<number> {
+    if (this.closing) throw new Error('the broker is closing');
+    const listener = await startListener(this, spec);
+    if (this.closing) {
+      // close() ran while this one was binding and could not see it.
+      await listener.close();
+      throw new Error('the broker is closing');
+    }
+    this.listeners.add(listener);
+    return listener.port;
   }
 
   /** Serves one client over any duplex byte stream (TCP, TLS, a WebSocket stream, a test pipe). */
-  handle(stream: Duplex, remoteAddress = 'unknown'): void {
+  handle(stream: Duplex, remoteAddress = 'unknown', access: ListenerAccess = {}): void {
     if (this.closing) {
       stream.destroy();
       return;
     }
+    const max = this.options.maxConnections;
+    if (max >= 0 && this.connections.size >= max) {
+      // mosquitto's max_connections: the socket is closed before any MQTT is read.
+      this.log({ level: 'notice', clientId: undefined, message: `Connection from ${remoteAddress} refused: max_connections (${max}) reached.` });
+      stream.destroy();
+      return;
+    }
     this.log({ level: 'info', clientId: undefined, message: `New connection from ${remoteAddress}.` });
-    this.connections.add(new Connection(this, stream, remoteAddress));
+    const connection = new Connection(this, stream, remoteAddress);
+    this.access.set(connection, access);
+    this.connections.add(connection);
+  }
+
+  /** The authenticator deciding for a connection: its listener's, else the broker's. */
+  authenticatorFor(connection: Connection): Authenticator {
+    return this.access.get(connection)?.authenticator ?? this.options.authenticator;
+  }
+
+  /** The verified client certificate CN of a TLS connection whose listener uses identities. */
+  tlsIdentityOf(connection: Connection): string | undefined {
+    return this.access.get(connection)?.tlsIdentity;
   }
 
   /** Stops listening, tells 5.0 clients 0x8B, closes every connection and clears timers. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const serversClosed = [...this.servers].map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    const serversClosed = [...this.listeners].map((listener) => listener.close());
     for (const connection of [...this.connections]) connection.shutdown();
     // Give the final DISCONNECTs a moment to leave, then cut whatever is left.
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -109,7 +137,7 @@ export class Broker implements BrokerContext {
     this.expiryTimers.clear();
     this.pendingWills.clear();
     await Promise.all(serversClosed);
-    this.servers.clear();
+    this.listeners.clear();
     this.log({ level: 'notice', clientId: undefined, message: 'Broker stopped.' });
   }
 
@@ -173,6 +201,7 @@ export class Broker implements BrokerContext {
   /** Registers an accepted connection as the live one for its client ID. */
   attach(connection: Connection, clientId: string): void {
     this.live.set(clientId, connection);
+    this.admittedBy.set(clientId, this.authenticatorFor(connection));
   }
 
   /** Updates retained storage when flagged, then routes to every matching session. */
@@ -190,7 +219,8 @@ export class Broker implements BrokerContext {
   connectionClosed(connection: Connection, will: Will | undefined, session: Session | undefined, clientId: string | undefined): void {
     this.connections.delete(connection);
     if (clientId === undefined || session === undefined) return;
-    if (this.live.get(clientId) === connection) this.live.delete(clientId);
+    const current = this.live.get(clientId) === connection; // false after a take-over
+    if (current) this.live.delete(clientId);
     if (this.events.has('client-disconnected')) {
       const state = connection.state;
       this.events.emit('client-disconnected', { time: Date.now(), clientId, reason: state.kind === 'closed' ? state.reason : 'closed' });
@@ -199,6 +229,7 @@ export class Broker implements BrokerContext {
     if (will) this.scheduleWill(clientId, will, expiry);
     if (expiry === 0) {
       this.endSession(session);
+      if (current) this.forgetClient(clientId);
       return;
     }
     if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS || this.closing) return;
@@ -210,6 +241,7 @@ export class Broker implements BrokerContext {
   private expireSession(clientId: string, session: Session): void {
     this.expiryTimers.delete(clientId);
     this.endSession(session);
+    if (!this.live.has(clientId)) this.forgetClient(clientId);
     const pending = this.pendingWills.get(clientId);
     if (pending) {
       clearTimeout(pending.timer);
@@ -225,6 +257,13 @@ export class Broker implements BrokerContext {
     if (sessions.get(session.clientId) !== session) return;
     sessions.delete(session.clientId);
     this.router.forget(session);
+  }
+
+  /** Tells the client's authenticator it is gone for good (see Authenticator.disconnected). */
+  private forgetClient(clientId: string): void {
+    const authenticator = this.admittedBy.get(clientId);
+    this.admittedBy.delete(clientId);
+    authenticator?.disconnected?.(clientId);
   }
 
   private scheduleWill(clientId: string, will: Will, sessionExpiry: number): void {

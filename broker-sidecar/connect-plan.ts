@@ -36,7 +36,7 @@ export interface ConnectPlan {
  * answer: accept, challenge with AUTH 0x18, or refuse with CONNACK.
  */
 export async function enhancedAuthStep(conn: Connection, plan: ConnectPlan, step: AuthRequest['step'], data: Buffer | undefined): Promise<void> {
-  const hook = conn.broker.options.authenticator.auth!;
+  const hook = conn.broker.authenticatorFor(conn).auth!;
   const method = plan.authMethod!;
   const result = await hook({ clientId: plan.clientId, username: plan.username, method, data, step, remoteAddress: conn.remoteAddress });
   const kind = conn.state.kind;

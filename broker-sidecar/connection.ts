@@ -1,7 +1,7 @@
 /**
- * One client connection over any duplex byte stream (TCP today; TLS and WebSocket streams
- * later). Owns framing, decoding, the single write path with backpressure, the CONNECT
- * and keepalive timers, and the close path. Protocol decisions live in the handlers.
+ * One client connection over any duplex byte stream (TCP, TLS, WebSocket: listeners.ts).
+ * Owns framing, decoding, the single write path with backpressure, the CONNECT and
+ * keepalive timers, and the close path. Protocol decisions live in the handlers.
  */
 
 import type { Duplex } from 'node:stream';

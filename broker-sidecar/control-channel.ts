@@ -37,9 +37,11 @@ export class ControlChannel {
     });
   }
 
-  /** Reports the bound port. */
-  ready(host: string, port: number, requestedPort: number): void {
-    this.send({ type: 'ready', host, port, requestedPort });
+  /** Reports the bound port, and the WebSocket listener's port when there is one. */
+  ready(host: string, port: number, requestedPort: number, wsPort?: number): void {
+    const message: SidecarMessage = { type: 'ready', host, port, requestedPort };
+    if (wsPort !== undefined) message.wsPort = wsPort;
+    this.send(message);
   }
 
   /** Queues one log entry for the next flush. */

@@ -3,70 +3,49 @@
  * lines, so people who know `mosquitto -p 1883 -v` know this too.
  */
 
-import { createBroker } from './broker';
-import { formatLogLine, type LogEntry, type LogLevel } from './logger';
+import { passwdCommand } from './auth/password-file';
+import { createBroker, type Broker } from './broker';
+import { parseCommand, USAGE, type RunCommand } from './cli';
+import { brokerSetup, type BrokerSetup } from './config/broker-setup';
+import { ConfigError } from './config/config-error';
+import { loadMosquittoConf } from './config/mosquitto-conf';
+import { formatLogLine, type LogEntry, type LogLevel, type Logger } from './logger';
 import { answerQuery } from './control-queries';
 import { ControlChannel } from './control-channel';
+import type { ListenerSpec } from './listeners';
 import { describePacket } from './packet-log';
-
-const USAGE = `Usage: mqtt-desk-broker [-p PORT] [--host HOST] [--port-fallback] [-v] [-h]
-
-  -p, --port PORT     TCP port to listen on (default 1883; 0 picks a free one)
-      --host HOST     address to bind (default 127.0.0.1)
-      --port-fallback when PORT is taken, listen on a free port instead of failing
-  -v, --verbose       log every connection event and every packet
-  -h, --help          show this help
-`;
-
-/** Parsed command line. */
-interface Cli {
-  port: number;
-  host: string;
-  portFallback: boolean;
-  verbose: boolean;
-  help: boolean;
-}
-
-function parseArgs(argv: string[]): Cli | string {
-  const cli: Cli = { port: 1883, host: '127.0.0.1', portFallback: false, verbose: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h' || arg === '--help') cli.help = true;
-    else if (arg === '-v' || arg === '--verbose') cli.verbose = true;
-    else if (arg === '--port-fallback') cli.portFallback = true;
-    else if (arg === '-p' || arg === '--port') {
-      const value = argv[++i];
-      const port = Number(value);
-      if (value === undefined || !Number.isInteger(port) || port < 0 || port > 65535) return `Invalid port: ${value ?? '(missing)'}`;
-      cli.port = port;
-    } else if (arg === '--host') {
-      const value = argv[++i];
-      if (!value) return 'Missing value for --host';
-      cli.host = value;
-    } else return `Unknown option: ${arg}`;
-  }
-  return cli;
-}
 
 const QUIET_LEVELS: ReadonlySet<LogLevel> = new Set(['notice', 'warning', 'error']);
 
 async function main(): Promise<void> {
-  const cli = parseArgs(process.argv.slice(2));
-  if (typeof cli === 'string') {
-    process.stderr.write(`${cli}\n\n${USAGE}`);
+  const command = parseCommand(process.argv.slice(2));
+  if (typeof command === 'string') {
+    process.stderr.write(`${command}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (cli.help) {
+  if (command.kind === 'help') {
     process.stdout.write(USAGE);
     return;
   }
+  if (command.kind === 'passwd') {
+    try {
+      const result = await passwdCommand(command.file, command.user, command.password);
+      process.stdout.write(`${command.user}: ${result}\n`);
+      return;
+    } catch (error) {
+      process.stderr.write(`mqtt-desk-broker: ${(error as Error).message}\n`);
+      process.exit(error instanceof ConfigError ? 3 : 1);
+    }
+  }
+  const cli = command;
   // Run by the app (forked with an IPC channel): port, log and answers go over IPC too.
   let control: ControlChannel | undefined;
   const write = (entry: LogEntry): void => {
     if (cli.verbose || QUIET_LEVELS.has(entry.level)) process.stdout.write(`${formatLogLine(entry)}\n`);
     control?.log(entry);
   };
-  const broker = createBroker({ logger: write });
+  const setup = await readSetup(cli, (entry) => write(entry));
+  const broker = createBroker({ ...setup.options, logger: write });
   if (process.send) {
     const send = process.send.bind(process);
     control = new ControlChannel(
@@ -79,16 +58,14 @@ async function main(): Promise<void> {
   }
   if (cli.verbose) broker.tap.on((event) => write({ level: 'debug', clientId: event.clientId || undefined, message: describePacket(event) }));
 
-  let port: number;
+  let ready: { host: string; port: number; requestedPort: number; wsPort: number | undefined };
   try {
-    port = await listenWithFallback(broker, cli);
+    ready = await startListeners(broker, cli, setup.listeners);
   } catch (error) {
-    process.stderr.write(`mqtt-desk-broker: cannot listen on ${cli.host}:${cli.port}: ${(error as Error).message}\n`);
+    process.stderr.write(`mqtt-desk-broker: cannot listen: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  // The first line a launcher can parse to learn the port when it asked for port 0.
-  process.stdout.write(`mqtt-desk-broker listening on ${cli.host}:${port}\n`);
-  control?.ready(cli.host, port, cli.port);
+  control?.ready(ready.host, ready.port, ready.requestedPort, ready.wsPort);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -104,8 +81,41 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/** The listeners and limits to run: from the -c file, or the single TCP listener of -p/--host. Exits 3 on a bad file. */
+async function readSetup(cli: RunCommand, log: Logger): Promise<BrokerSetup> {
+  if (cli.config === undefined) return { options: {}, listeners: [] };
+  try {
+    return await brokerSetup(await loadMosquittoConf(cli.config), log);
+  } catch (error) {
+    // mosquitto's "Error found at FILE:LINE", one line per problem, so editors can jump to them.
+    const text = error instanceof ConfigError ? error.message : `${cli.config}: ${(error as Error).message}`;
+    process.stderr.write(`${text}\n`);
+    process.exit(3);
+  }
+}
+
+/**
+ * Starts every listener and prints where; the first TCP one is what the app's control
+ * channel reports (the first listener of any kind when there is no TCP one).
+ */
+async function startListeners(broker: Broker, cli: RunCommand, specs: ListenerSpec[]): Promise<{ host: string; port: number; requestedPort: number; wsPort: number | undefined }> {
+  const started: Array<{ spec: ListenerSpec; host: string; port: number }> = [];
+  if (specs.length === 0) started.push({ spec: { kind: 'tcp', port: cli.port, host: cli.host }, host: cli.host, port: await listenWithFallback(broker, cli) });
+  for (const spec of specs) started.push({ spec, host: spec.host ?? '127.0.0.1', port: await broker.listenOn(spec) });
+  if (cli.wsPort !== undefined) {
+    const spec: ListenerSpec = { kind: 'ws', port: cli.wsPort, host: cli.host };
+    started.push({ spec, host: cli.host, port: await broker.listenOn(spec) });
+  }
+  const first = started.find((s) => s.spec.kind === 'tcp') ?? started[0]!;
+  const ws = started.find((s) => s.spec.kind === 'ws');
+  // The first line a launcher can parse to learn the port when it asked for port 0.
+  process.stdout.write(`mqtt-desk-broker listening on ${first.host}:${first.port}\n`);
+  for (const s of started) if (s !== first) process.stdout.write(`mqtt-desk-broker listening on ${s.host}:${s.port} (${s.spec.kind})\n`);
+  return { host: first.host, port: first.port, requestedPort: first.spec.port, wsPort: ws?.port };
+}
+
 /** Listens on the asked port, or with --port-fallback on a free one when it is taken. */
-async function listenWithFallback(broker: ReturnType<typeof createBroker>, cli: Cli): Promise<number> {
+async function listenWithFallback(broker: Broker, cli: RunCommand): Promise<number> {
   try {
     return await broker.listen({ port: cli.port, host: cli.host });
   } catch (error) {

@@ -24,6 +24,14 @@ export interface BrokerOptions {
   maxKeepalive?: number;
   /** Bound on QoS 1/2 messages queued per session while offline or out of packet IDs. Default 1000. */
   maxQueuedMessages?: number;
+  /** Open sockets beyond which new ones are closed at once (mosquitto's max_connections). -1 (default): no limit. */
+  maxConnections?: number;
+  /**
+   * Largest PUBLISH payload accepted (mosquitto's message_size_limit). A larger one is
+   * dropped: 3.x clients get their normal acknowledgement, 5.0 clients PUBACK/PUBREC 0x95.
+   * 0 (default): no limit beyond the packet size.
+   */
+  maxPayloadBytes?: number;
   /** Largest packet accepted, header included. Default: the protocol maximum. */
   maxPacketBytes?: number;
   /** Bytes queued behind a slow socket after which QoS 0 messages to it are dropped. Default 8 MiB. */
@@ -63,6 +71,8 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     maxKeepalive: options.maxKeepalive ?? 65535,
     maxQueuedMessages: options.maxQueuedMessages ?? 1000,
+    maxConnections: options.maxConnections ?? -1,
+    maxPayloadBytes: options.maxPayloadBytes ?? 0,
     maxPacketBytes: options.maxPacketBytes ?? PROTOCOL_MAX_PACKET_BYTES,
     maxWriteBufferBytes: options.maxWriteBufferBytes ?? 8 * 1024 * 1024,
     receiveMaximum: options.receiveMaximum ?? 65535,

@@ -30,6 +30,8 @@ export interface RouterDeps {
   /** The live connection of a client, if it is online. */
   outlet(clientId: string): Outlet | undefined;
   log: Logger;
+  /** Read access of a client to a topic (ACL), asked per delivery; absent: everything readable. */
+  mayRead?(clientId: string, topic: string): boolean;
 }
 
 /** Whether a message's 5.0 Message Expiry has passed. */
@@ -160,6 +162,8 @@ export class Router {
   /** Sends, or queues when offline / at the client's Receive Maximum / behind earlier queued messages. */
   deliver(session: Session, delivery: Delivery): void {
     if (isExpired(delivery.message)) return;
+    // Checked per message like mosquitto, so retained and shared deliveries are covered too.
+    if (this.deps.mayRead && !this.deps.mayRead(session.clientId, delivery.message.topic)) return;
     const outlet = this.deps.outlet(session.clientId);
     if (delivery.qos === 0) {
       // QoS 0 is not kept for offline sessions: at most once means it may be lost.

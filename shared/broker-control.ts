@@ -18,7 +18,8 @@ export type BrokerQuery = 'stats' | 'clients' | 'retained';
 
 /** Sidecar → backend. */
 export type SidecarMessage =
-  | { type: 'ready'; host: string; port: number; requestedPort: number }
+  /** `wsPort` when the sidecar also listens for MQTT over WebSocket. */
+  | { type: 'ready'; host: string; port: number; requestedPort: number; wsPort?: number }
   | { type: 'log'; lines: BrokerLogLine[] }
   | { type: 'answer'; id: number; ok: true; result: unknown }
   | { type: 'answer'; id: number; ok: false; error: string };

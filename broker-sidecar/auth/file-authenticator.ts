@@ -4,10 +4,9 @@
  *
  * The Authenticator interface hands the authorize hooks only a client id, so the username a
  * client connected with is remembered here from `authenticate`. A newer connection with the
- * same id replaces the entry (as the broker's take-over does); `forget` drops it when the
- * broker reports a disconnect (the interface has no such hook yet: a thin adapter can call it).
- * Likewise the TLS identity is read from an optional `tlsIdentity` on the request, and
- * `authorizeRead` (the per-delivery read check mosquitto makes) waits for a broker hook.
+ * same id replaces the entry (as the broker's take-over does); the broker's `disconnected`
+ * hook (= `forget`) drops it once the client is gone for good. The TLS identity comes as
+ * `tlsIdentity` on the request, and the broker asks `authorizeRead` per delivered message.
  */
 
 import type { AuthDecision, Authenticator, ConnectRequest } from '../authenticator';
@@ -97,6 +96,11 @@ export class FileAuthenticator implements Authenticator {
   /** Drops what was remembered about a client once it has gone. */
   forget(clientId: string): void {
     this.usernames.delete(clientId);
+  }
+
+  /** The broker's hook for a client gone for good: same as `forget`. */
+  disconnected(clientId: string): void {
+    this.forget(clientId);
   }
 
   authorizePublish(clientId: string, topic: string): boolean {

@@ -32,7 +32,7 @@ export async function handleAuth(conn: Connection, state: AuthExchangeState | Co
     return conn.protocolError(`AUTH reason ${packet.reasonCode} from a client`, Reason.protocolError, true);
   }
   const step = packet.reasonCode === Reason.reAuthenticate ? 'reauthenticate' : 'continue';
-  const hook = conn.broker.options.authenticator.auth!;
+  const hook = conn.broker.authenticatorFor(conn).auth!;
   const result = await hook({ clientId: state.clientId, username: undefined, method, data, step, remoteAddress: conn.remoteAddress });
   if (conn.state.kind !== 'connected') return;
   switch (result.kind) {

@@ -19,6 +19,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   const version = conn.protocolVersion;
   const { broker } = conn;
   const { options } = broker;
+  const authenticator = broker.authenticatorFor(conn);
   const clean = packet.clean ?? true;
   const will = packet.will;
   const properties = version === 5 ? packet.properties : undefined;
@@ -78,7 +79,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   };
 
   if (plan.authMethod !== undefined) {
-    if (!options.authenticator.auth) {
+    if (!authenticator.auth) {
       // No enhanced authentication configured: refusing is the spec's answer [MQTT-4.12.0-1].
       const why = `Authentication method '${plan.authMethod}' is not supported`;
       return conn.refuse(undefined, Reason.badAuthenticationMethod, 'enhanced authentication is not supported', why);
@@ -86,12 +87,14 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     return enhancedAuthStep(conn, plan, 'connect', properties?.authenticationData);
   }
 
-  const decision = await options.authenticator.authenticate({
+  const tlsIdentity = broker.tlsIdentityOf(conn);
+  const decision = await authenticator.authenticate({
     clientId,
     username: packet.username,
     password: packet.password,
     protocolVersion: version,
     remoteAddress: conn.remoteAddress,
+    ...(tlsIdentity === undefined ? {} : { tlsIdentity }),
   });
   if (conn.state.kind !== 'authenticating') return; // the socket went away meanwhile
   if (!decision.ok) {

@@ -58,9 +58,17 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
     why = 'payload is not valid UTF-8 but its Payload Format Indicator is 1';
     if (packet.qos === 0) return conn.protocolError(why, Reason.payloadFormatInvalid, true);
     reasonCode = Reason.payloadFormatInvalid;
-  } else if (!(options.authenticator.authorizePublish?.(state.clientId, topic) ?? true)) {
+  } else if (options.maxPayloadBytes > 0 && payload.length > options.maxPayloadBytes) {
+    // mosquitto's message_size_limit: dropped, acknowledged as usual (3.x). mosquitto answers
+    // 5.0 with 0x95, which is not a PUBACK/PUBREC code (5.0 §3.4.2.1) and hangs MQTT.js;
+    // 0x97 Quota exceeded is a valid code for "not accepted because of a server limit".
+    reasonCode = Reason.quotaExceeded;
+    why = `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes}`;
+    broker.log({ level: 'notice', clientId: state.clientId, message: `Dropped too large PUBLISH on '${topic}' from ${state.clientId} (${payload.length} bytes).` });
+  } else if (!(broker.authenticatorFor(conn).authorizePublish?.(state.clientId, topic) ?? true)) {
     reasonCode = Reason.notAuthorized;
     why = `not authorized to publish to '${topic}'`;
+    broker.log({ level: 'notice', clientId: state.clientId, message: `Denied PUBLISH from ${state.clientId} to '${topic}' (ACL).` });
   }
   const accepted = reasonCode === Reason.success;
   const publishIt = (): void => {

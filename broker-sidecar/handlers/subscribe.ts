@@ -74,7 +74,7 @@ function refusal(conn: Connection, state: ConnectedState, request: ISubscription
   if (!options.wildcardSubscriptionAvailable && /[+#]/.test(shared ? shared.filter : request.topic)) {
     return { code: Reason.wildcardSubscriptionsNotSupported, why: 'wildcard subscriptions are not available' };
   }
-  const allowed = options.authenticator.authorizeSubscribe?.(state.clientId, request.topic) ?? true;
+  const allowed = conn.broker.authenticatorFor(conn).authorizeSubscribe?.(state.clientId, request.topic) ?? true;
   if (!allowed) return { code: Reason.notAuthorized, why: 'not authorized' };
   return undefined;
 }

@@ -1,0 +1,127 @@
+import { execFile, fork } from 'node:child_process';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { connectAsync } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, endAll, withTimeout } from '../helpers/broker-harness';
+import { runClient, tempDir, writeIn } from '../helpers/broker-config';
+import { freePort, startMosquitto } from '../helpers/mosquitto';
+
+// `mqtt-desk-broker -c FILE`, `--ws-port` and `passwd`, as users run them: the bundled CLI
+// in its own process, checked against Debian's mosquitto tools.
+
+let dir: string;
+let entry: string;
+
+beforeAll(async () => {
+  dir = tempDir('mqtt-desk-broker-config-cli-');
+  chmodSync(dir, 0o755); // Debian's mosquitto drops to its own user and must read the password file
+  entry = path.join(dir, 'main.cjs');
+  await build({ entryPoints: ['broker-sidecar/main.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: entry, logLevel: 'error' });
+}, 30_000);
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [entry, ...args], { timeout: 5000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('mqtt-desk-broker -c', () => {
+  it('reports every bad line as FILE:LINE and exits 3 without listening', async () => {
+    const port = await freePort();
+    const conf = writeIn(dir, 'bad.conf', [`listener ${port} 127.0.0.1`, 'max_connections lots', 'frobnicate yes', ''].join('\n'));
+    const { code, stderr, stdout } = await run(['-c', conf]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(new RegExp(`^${conf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: `, 'm'));
+    expect(stderr).toContain(`${conf}:3: `);
+    expect(stdout).not.toContain('listening on');
+  });
+
+  it('exits 3 with FILE:LINE for a bad line in the password file the config names', async () => {
+    const passwords = writeIn(dir, 'broken-passwd', 'no-colon-here\n');
+    const conf = writeIn(dir, 'uses-broken.conf', ['allow_anonymous false', `password_file ${passwords}`, `listener ${await freePort()} 127.0.0.1`, ''].join('\n'));
+    const { code, stderr } = await run(['-c', conf]);
+    expect(code).toBe(3);
+    expect(stderr).toContain(`${passwords}:1: `);
+  });
+
+  it('exits 3 naming the file when it does not exist', async () => {
+    const { code, stderr } = await run(['-c', path.join(dir, 'missing.conf')]);
+    expect(code).toBe(3);
+    expect(stderr).toContain('missing.conf');
+  });
+
+  it('refuses -p together with -c (exit 2)', async () => {
+    const { code, stderr } = await run(['-c', 'x.conf', '-p', '1']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot be combined');
+  });
+
+  it('starts every listener of the file plus --ws-port, and reports port and wsPort over IPC', async () => {
+    const [tcp, ws] = [await freePort(), await freePort()];
+    const conf = writeIn(dir, 'good.conf', ['allow_anonymous true', `listener ${tcp} 127.0.0.1`, `listener ${ws} 127.0.0.1`, 'protocol websockets', ''].join('\n'));
+    const child = fork(entry, ['-c', conf, '--ws-port', '0'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const ready = await withTimeout(
+        new Promise<Record<string, unknown>>((resolve) => child.on('message', (m: Record<string, unknown>) => m.type === 'ready' && resolve(m))),
+        5000,
+        'the ready message',
+      );
+      expect(ready).toEqual({ type: 'ready', host: '127.0.0.1', port: tcp, requestedPort: tcp, wsPort: ws });
+      const extra = Number(/listening on 127\.0\.0\.1:(\d+) \(ws\)\n(?![\s\S]*\(ws\))/.exec(output)?.[1]);
+      expect(extra).toBeGreaterThan(0);
+      expect(extra).not.toBe(ws);
+      // Both WebSocket listeners and the TCP one are one broker.
+      const sub = await withTimeout(connectAsync(`ws://127.0.0.1:${extra}/mqtt`, { reconnectPeriod: 0, clientId: 'cli-ws' }), 4000, 'ws connect');
+      try {
+        const got = collect(sub);
+        await sub.subscribeAsync('cli/ws', { qos: 1 });
+        const pub = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(tcp), '-t', 'cli/ws', '-m', 'via tcp', '-q', '1']);
+        expect(pub.code, pub.stderr).toBe(0);
+        expect((await got.waitFor(1))[0]).toMatchObject({ payload: 'via tcp' });
+      } finally {
+        await endAll(sub);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      expect(await withTimeout(exited, 5000, 'the CLI to exit')).toBe(0);
+    }
+  });
+});
+
+describe('mqtt-desk-broker passwd', () => {
+  it('writes a password file that Debian mosquitto accepts, and updates entries in place', async () => {
+    const file = path.join(dir, 'passwd');
+    expect(await run(['passwd', file, 'carol', 'first'])).toMatchObject({ code: 0, stdout: 'carol: created\n' });
+    expect(await run(['passwd', file, 'dave', 'dave-pw'])).toMatchObject({ code: 0, stdout: 'dave: created\n' });
+    expect(await run(['passwd', file, 'carol', 'carol-pw'])).toMatchObject({ code: 0, stdout: 'carol: updated\n' });
+    expect(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split(':')[0])).toEqual(['carol', 'dave']);
+    chmodSync(file, 0o644);
+    const mosquitto = await startMosquitto([`password_file ${file}`]);
+    try {
+      const base = ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', 'pw/t', '-m', 'x'];
+      expect((await runClient('mosquitto_pub', [...base, '-u', 'carol', '-P', 'carol-pw'])).code).toBe(0);
+      expect((await runClient('mosquitto_pub', [...base, '-u', 'dave', '-P', 'dave-pw'])).code).toBe(0);
+      const wrong = await runClient('mosquitto_pub', [...base, '-u', 'carol', '-P', 'first']);
+      expect(wrong.code).not.toBe(0);
+    } finally {
+      await mosquitto.stop();
+    }
+  });
+
+  it('needs FILE and USER (exit 2)', async () => {
+    const { code, stderr } = await run(['passwd', 'only-a-file']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('passwd FILE USER PASSWORD');
+  });
+});

@@ -1,0 +1,116 @@
+import { rmSync } from 'node:fs';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, endAll, withTimeout } from '../helpers/broker-harness';
+import { runClient, startConfigured, tempDir, writeIn, type ConfiguredBroker } from '../helpers/broker-config';
+import { freePort } from '../helpers/mosquitto';
+import { makeTestPki, type TestPki } from '../helpers/tls';
+
+// Every transport of one broker, started from a mosquitto.conf, with real peers on each.
+
+let pki: TestPki;
+let dir: string;
+let running: ConfiguredBroker;
+let tcp: number, tls: number, ws: number, wss: number, mtls: number;
+
+beforeAll(async () => {
+  pki = makeTestPki();
+  dir = tempDir('mqtt-desk-listeners-');
+  const acl = writeIn(dir, 'acl', ['user desk-client', 'topic readwrite cert/#', 'pattern readwrite open/#', 'topic readwrite open/#', ''].join('\n'));
+  [tcp, tls, ws, wss, mtls] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const tlsFiles = [`cafile ${pki.caCert}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`];
+  running = await startConfigured(dir, [
+    'allow_anonymous true',
+    `acl_file ${acl}`,
+    `listener ${tcp} 127.0.0.1`,
+    `listener ${tls} 127.0.0.1`,
+    ...tlsFiles,
+    `listener ${ws} 127.0.0.1`,
+    'protocol websockets',
+    `listener ${wss} 127.0.0.1`,
+    'protocol websockets',
+    ...tlsFiles,
+    `listener ${mtls} 127.0.0.1`,
+    ...tlsFiles,
+    'require_certificate true',
+    'use_identity_as_username true',
+  ]);
+}, 20_000);
+
+afterAll(async () => {
+  await running?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(pki.dir, { recursive: true, force: true });
+});
+
+async function wsClient(url: string, options: Parameters<typeof connectAsync>[1] = {}): Promise<MqttClient> {
+  return withTimeout(connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...options }), 4000, `MQTT.js connect to ${url}`);
+}
+
+describe('listeners from mosquitto.conf', () => {
+  it('binds every listener on its configured port', () => {
+    expect(running.ports).toEqual([tcp, tls, ws, wss, mtls]);
+  });
+
+  it('carries mosquitto_pub over TLS (--cafile) to an MQTT.js subscriber over WebSocket (/mqtt, subprotocol mqtt)', async () => {
+    const sub = await wsClient(`ws://127.0.0.1:${ws}/mqtt`, { clientId: 'ws-sub', protocolVersion: 4 });
+    try {
+      const got = collect(sub);
+      await sub.subscribeAsync('open/tls', { qos: 1 });
+      const pub = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(tls), '--cafile', pki.caCert, '-i', 'tls-pub', '-t', 'open/tls', '-m', 'over tls', '-q', '1']);
+      expect(pub.code, pub.stderr).toBe(0);
+      const [message] = await got.waitFor(1);
+      expect(message).toMatchObject({ topic: 'open/tls', payload: 'over tls' });
+    } finally {
+      await endAll(sub);
+    }
+  });
+
+  it('serves MQTT 5 over secure WebSocket with the test CA, and plain TCP peers see it', async () => {
+    const sub = await wsClient(`wss://127.0.0.1:${wss}/mqtt`, { clientId: 'wss-sub', protocolVersion: 5, ca: pki.read(pki.caCert) });
+    try {
+      const got = collect(sub);
+      await sub.subscribeAsync('open/wss', { qos: 1 });
+      const pub = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(tcp), '-V', 'mqttv5', '-t', 'open/wss', '-m', 'to wss', '-q', '1']);
+      expect(pub.code, pub.stderr).toBe(0);
+      const [message] = await got.waitFor(1);
+      expect(message).toMatchObject({ topic: 'open/wss', payload: 'to wss' });
+    } finally {
+      await endAll(sub);
+    }
+  });
+
+  it('speaks MQTT 3.1 over WebSocket (subprotocol mqttv3.1)', async () => {
+    const client = await wsClient(`ws://127.0.0.1:${ws}/mqtt`, { clientId: 'ws-31', protocolVersion: 3, protocolId: 'MQIsdp' });
+    try {
+      const got = collect(client);
+      await client.subscribeAsync('open/31', { qos: 1 });
+      await client.publishAsync('open/31', 'old school', { qos: 1 });
+      expect((await got.waitFor(1))[0]).toMatchObject({ payload: 'old school' });
+    } finally {
+      await endAll(client);
+    }
+  });
+
+  it('refuses a TLS client that does not trust the server (wrong --cafile)', async () => {
+    const pub = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(tls), '--cafile', pki.otherCaCert, '-t', 'open/x', '-m', 'x']);
+    expect(pub.code).not.toBe(0);
+  });
+
+  it('require_certificate: a client without a certificate fails the handshake', async () => {
+    const pub = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mtls), '--cafile', pki.caCert, '-t', 'cert/x', '-m', 'x']);
+    expect(pub.code).not.toBe(0);
+  });
+
+  it('use_identity_as_username: the certificate CN (desk-client) is the username the ACL sees', async () => {
+    const tlsArgs = ['-h', '127.0.0.1', '-p', String(mtls), '--cafile', pki.caCert, '--cert', pki.clientCert, '--key', pki.clientKey];
+    // Only user desk-client may use cert/# (the ACL), so getting the message proves the CN became the username.
+    const sub = runClient('mosquitto_sub', [...tlsArgs, '-i', 'cert-sub', '-t', 'cert/#', '-C', '1', '-W', '5', '-V', 'mqttv5']);
+    await new Promise((r) => setTimeout(r, 400));
+    const pub = await runClient('mosquitto_pub', [...tlsArgs, '-i', 'cert-pub', '-t', 'cert/hello', '-m', 'from cert', '-q', '1']);
+    expect(pub.code, pub.stderr).toBe(0);
+    const received = await sub;
+    expect(received.code, received.stderr).toBe(0);
+    expect(received.stdout.trim()).toBe('from cert');
+  });
+});
