@@ -38,6 +38,8 @@ export interface BackendOptions {
   sidecarScript?: string;
   /** Port the local broker asks for first. Default 1883. */
   sidecarPort?: number;
+  /** WebSocket port the local broker asks for first. Default 8083. */
+  sidecarWsPort?: number;
 }
 
 /** Name of the profile "Connect to local broker" keeps up to date. */
@@ -62,6 +64,7 @@ export function createBackend(options: BackendOptions): Backend {
     ? new SidecarSupervisor({
         script: options.sidecarScript,
         ...(options.sidecarPort !== undefined ? { port: options.sidecarPort } : {}),
+        ...(options.sidecarWsPort !== undefined ? { wsPort: options.sidecarWsPort } : {}),
         onState: (state) => events.emit('broker.state', state),
         onLog: (lines) => events.emit('broker.log', { lines }),
       })

@@ -15,6 +15,8 @@ export interface SidecarOptions {
   script: string;
   /** Port to ask for first; a free one is used when it is taken. Default 1883. */
   port?: number;
+  /** MQTT over WebSocket port to ask for first (path /mqtt); a free one when taken. Default 8083. */
+  wsPort?: number;
   /** How long the sidecar may take to report its port. Default 10 s. */
   startTimeoutMs?: number;
   /** Called on every state change. */
@@ -57,7 +59,8 @@ export class SidecarSupervisor {
     }
     this.setState({ status: 'starting', since: Date.now() });
     let stderr = '';
-    const child = fork(this.options.script, ['-p', String(port), '--port-fallback'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const args = ['-p', String(port), '--ws-port', String(this.options.wsPort ?? 8083), '--port-fallback'];
+    const child = fork(this.options.script, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.child = child;
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
@@ -74,7 +77,15 @@ export class SidecarSupervisor {
         const message = raw as SidecarMessage;
         if (message.type === 'ready') {
           clearTimeout(timer);
-          const running: SidecarState = { status: 'running', since: Date.now(), pid: child.pid!, host: message.host, port: message.port, requestedPort: message.requestedPort };
+          const running: SidecarState = {
+            status: 'running',
+            since: Date.now(),
+            pid: child.pid!,
+            host: message.host,
+            port: message.port,
+            requestedPort: message.requestedPort,
+            ...(message.wsPort !== undefined ? { wsPort: message.wsPort } : {}),
+          };
           this.setState(running);
           resolve(running);
         } else if (message.type === 'log') {

@@ -100,11 +100,14 @@ async function readSetup(cli: RunCommand, log: Logger): Promise<BrokerSetup> {
  */
 async function startListeners(broker: Broker, cli: RunCommand, specs: ListenerSpec[]): Promise<{ host: string; port: number; requestedPort: number; wsPort: number | undefined }> {
   const started: Array<{ spec: ListenerSpec; host: string; port: number }> = [];
-  if (specs.length === 0) started.push({ spec: { kind: 'tcp', port: cli.port, host: cli.host }, host: cli.host, port: await listenWithFallback(broker, cli) });
+  if (specs.length === 0) {
+    const spec: ListenerSpec = { kind: 'tcp', port: cli.port, host: cli.host };
+    started.push({ spec, host: cli.host, port: await listenWithFallback(broker, spec, cli.portFallback) });
+  }
   for (const spec of specs) started.push({ spec, host: spec.host ?? '127.0.0.1', port: await broker.listenOn(spec) });
   if (cli.wsPort !== undefined) {
     const spec: ListenerSpec = { kind: 'ws', port: cli.wsPort, host: cli.host };
-    started.push({ spec, host: cli.host, port: await broker.listenOn(spec) });
+    started.push({ spec, host: cli.host, port: await listenWithFallback(broker, spec, cli.portFallback) });
   }
   const first = started.find((s) => s.spec.kind === 'tcp') ?? started[0]!;
   const ws = started.find((s) => s.spec.kind === 'ws');
@@ -115,13 +118,13 @@ async function startListeners(broker: Broker, cli: RunCommand, specs: ListenerSp
 }
 
 /** Listens on the asked port, or with --port-fallback on a free one when it is taken. */
-async function listenWithFallback(broker: Broker, cli: RunCommand): Promise<number> {
+async function listenWithFallback(broker: Broker, spec: ListenerSpec, fallback: boolean): Promise<number> {
   try {
-    return await broker.listen({ port: cli.port, host: cli.host });
+    return await broker.listenOn(spec);
   } catch (error) {
-    if (!cli.portFallback || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    const port = await broker.listen({ port: 0, host: cli.host });
-    process.stdout.write(`mqtt-desk-broker: port ${cli.port} is in use, using ${port} instead\n`);
+    if (!fallback || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const port = await broker.listenOn({ ...spec, port: 0 });
+    process.stdout.write(`mqtt-desk-broker: port ${spec.port} is in use, using ${port} instead (${spec.kind})\n`);
     return port;
   }
 }

@@ -31,7 +31,7 @@ export type SupervisorMessage = { type: 'ask'; id: number; query: BrokerQuery };
 export type SidecarState =
   | { status: 'stopped' }
   | { status: 'starting'; since: number }
-  | { status: 'running'; since: number; pid: number; host: string; port: number; requestedPort: number }
+  | { status: 'running'; since: number; pid: number; host: string; port: number; requestedPort: number; wsPort?: number }
   | { status: 'stopping'; since: number }
   | { status: 'crashed'; at: number; exitCode: number | null; signal: string | null; reason: string };
 

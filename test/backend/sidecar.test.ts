@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../backend/backend';
 import { SidecarSupervisor } from '../../backend/sidecar-supervisor';
@@ -25,15 +26,17 @@ beforeAll(() => {
 
 
 describe('SidecarSupervisor', () => {
-  it('starts the broker in its own process on the asked port, streams its log, and stops it', async () => {
-    const port = await freePort();
+  it('starts the broker in its own process on the asked ports (TCP and WebSocket), streams its log, and stops it', async () => {
+    const [port, wsPort] = [await freePort(), await freePort()];
     const states: SidecarState[] = [];
     const lines: BrokerLogLine[] = [];
-    const supervisor = new SidecarSupervisor({ script: SCRIPT, port, onState: (s) => states.push(s), onLog: (l) => lines.push(...l) });
+    const supervisor = new SidecarSupervisor({ script: SCRIPT, port, wsPort, onState: (s) => states.push(s), onLog: (l) => lines.push(...l) });
     const running = await supervisor.start();
-    expect(running).toMatchObject({ status: 'running', host: '127.0.0.1', port, requestedPort: port });
+    expect(running).toMatchObject({ status: 'running', host: '127.0.0.1', port, requestedPort: port, wsPort });
     if (running.status !== 'running') throw new Error('not running');
     expect(running.pid).not.toBe(process.pid);
+    const overWs = await connectAsync(`ws://127.0.0.1:${wsPort}/mqtt`, { protocolVersion: 5 });
+    await overWs.endAsync();
 
     // A real outside client talks to it.
     execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-i', 'sidecar-probe', '-t', 'probe', '-m', 'hi'], { timeout: 5000 });
@@ -49,12 +52,15 @@ describe('SidecarSupervisor', () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const taken = (blocker.address() as net.AddressInfo).port;
-    const supervisor = new SidecarSupervisor({ script: SCRIPT, port: taken });
+    // Both the TCP and the WebSocket port are taken: both move.
+    const supervisor = new SidecarSupervisor({ script: SCRIPT, port: taken, wsPort: taken });
     try {
       const running = await supervisor.start();
       expect(running).toMatchObject({ status: 'running', requestedPort: taken });
       if (running.status !== 'running') throw new Error('not running');
       expect(running.port).not.toBe(taken);
+      expect(running.wsPort).toBeGreaterThan(0);
+      expect(running.wsPort).not.toBe(taken);
       execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(running.port), '-t', 'probe', '-m', 'hi'], { timeout: 5000 });
     } finally {
       await supervisor.stop();
@@ -64,7 +70,7 @@ describe('SidecarSupervisor', () => {
 
   it('reports a crash with its cause, and starts again on request', async () => {
     const states: SidecarState[] = [];
-    const supervisor = new SidecarSupervisor({ script: SCRIPT, port: 0, onState: (s) => states.push(s) });
+    const supervisor = new SidecarSupervisor({ script: SCRIPT, port: 0, wsPort: 0, onState: (s) => states.push(s) });
     const running = await supervisor.start();
     if (running.status !== 'running') throw new Error('not running');
     process.kill(running.pid, 'SIGKILL');
@@ -88,7 +94,7 @@ describe('local broker through the backend', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-sidecar-'));
-    backend = createBackend({ configDir: dir, sidecarScript: SCRIPT, sidecarPort: await freePort() });
+    backend = createBackend({ configDir: dir, sidecarScript: SCRIPT, sidecarPort: await freePort(), sidecarWsPort: 0 });
     backend.events.subscribe((stream, data) => stream === 'broker.state' && states.push(data as SidecarState));
   });
   afterAll(async () => {
@@ -114,9 +120,14 @@ describe('local broker through the backend', () => {
     const again = await call('broker.connectLocal');
     expect(again.connectionId).toBe(snapshot.connectionId);
     expect(await call('profiles.list')).toHaveLength(1);
-    const status = await call('broker.status');
+    // The sidecar sends its log every 100 ms: wait for the lines about our client.
+    let status = await call('broker.status');
+    for (let i = 0; i < 50 && !status.log.some((l) => l.message.includes('New client connected')); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await call('broker.status');
+    }
     expect(status.state.status).toBe('running');
-    expect(status.log.length).toBeGreaterThan(0);
+    expect(status.log.some((l) => l.message.includes('New client connected'))).toBe(true);
     expect(states.map((s) => s.status)).toContain('running');
   });
 

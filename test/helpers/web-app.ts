@@ -29,7 +29,13 @@ export async function startWebApp(options: { sidecarPort?: number } = {}): Promi
     throw new Error(`${STATIC_DIR}/index.html is missing: run "npm run build" first (npm test does).`);
   }
   const configDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-config-'));
-  const backend = createBackend({ configDir, sidecarScript: SIDECAR_SCRIPT, ...(options.sidecarPort !== undefined ? { sidecarPort: options.sidecarPort } : {}) });
+  const backend = createBackend({
+    configDir,
+    sidecarScript: SIDECAR_SCRIPT,
+    // Any free WebSocket port: 8083 may be taken on a developer's machine.
+    sidecarWsPort: 0,
+    ...(options.sidecarPort !== undefined ? { sidecarPort: options.sidecarPort } : {}),
+  });
   const server = await startWebServer({ backend, staticDir: STATIC_DIR });
   return {
     backend,

@@ -28,7 +28,7 @@ export function BrokerPanel() {
         </div>
         <div className="connection-status" role="status" aria-label="Broker status">
           <span className={`status-dot status-${running ? 'connected' : state.status === 'crashed' ? 'closed' : state.status === 'starting' ? 'connecting' : 'idle'}`} aria-hidden="true" />
-          {running ? `running on mqtt://${state.host}:${state.port}` : state.status}
+          {running ? `running on mqtt://${state.host}:${state.port}${state.wsPort ? ` and ws://${state.host}:${state.wsPort}/mqtt` : ''}` : state.status}
           {state.status === 'crashed' ? <span className="status-error">: {state.reason}</span> : null}
         </div>
         <div className="header-actions">
