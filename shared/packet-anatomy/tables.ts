@@ -44,19 +44,8 @@ export interface PropertyInfo {
 }
 
 const ALL_WITH_PROPERTIES: ReadonlyArray<PropertyContext> = [
-  'CONNECT',
-  'CONNACK',
-  'PUBLISH',
-  'PUBACK',
-  'PUBREC',
-  'PUBREL',
-  'PUBCOMP',
-  'SUBSCRIBE',
-  'SUBACK',
-  'UNSUBSCRIBE',
-  'UNSUBACK',
-  'DISCONNECT',
-  'AUTH',
+  // Every packet with a property list: all but PINGREQ and PINGRESP, plus the will.
+  ...PACKET_TYPES.filter((t): t is PacketTypeName => t !== undefined && t !== 'PINGREQ' && t !== 'PINGRESP'),
   'WILL',
 ];
 

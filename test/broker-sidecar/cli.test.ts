@@ -2,9 +2,9 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTimeout } from '../helpers/broker-harness';
+import { bundleBrokerCli, runBrokerCli } from '../helpers/broker-cli';
 
 // The CLI as users run it: bundled, in its own process, stopped by signals.
 
@@ -13,21 +13,13 @@ let entry: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-broker-cli-'));
-  entry = path.join(dir, 'main.cjs');
-  // A self-contained CJS bundle runs from a temp dir without node_modules next to it.
-  await build({ entryPoints: ['broker-sidecar/main.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: entry, logLevel: 'error' });
+  entry = await bundleBrokerCli(dir);
 }, 30_000);
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [entry, ...args], { timeout: 5000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runBrokerCli(entry, args);
 
 /** Starts the CLI and resolves with the port it prints. */
 async function start(args: string[]): Promise<{ child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> }> {

@@ -1,12 +1,12 @@
-import { execFile, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, endAll, withTimeout } from '../helpers/broker-harness';
 import { runClient, tempDir, writeIn } from '../helpers/broker-config';
 import { freePort, startMosquitto } from '../helpers/mosquitto';
+import { bundleBrokerCli, runBrokerCli } from '../helpers/broker-cli';
 
 // `mqtt-desk-broker -c FILE`, `--ws-port` and `passwd`, as users run them: the bundled CLI
 // in its own process, checked against Debian's mosquitto tools.
@@ -17,20 +17,13 @@ let entry: string;
 beforeAll(async () => {
   dir = tempDir('mqtt-desk-broker-config-cli-');
   chmodSync(dir, 0o755); // Debian's mosquitto drops to its own user and must read the password file
-  entry = path.join(dir, 'main.cjs');
-  await build({ entryPoints: ['broker-sidecar/main.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: entry, logLevel: 'error' });
+  entry = await bundleBrokerCli(dir);
 }, 30_000);
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [entry, ...args], { timeout: 5000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runBrokerCli(entry, args);
 
 describe('mqtt-desk-broker -c', () => {
   it('reports every bad line as FILE:LINE and exits 3 without listening', async () => {
