@@ -1,9 +1,11 @@
 /**
  * The local broker panel in Chromium: start the sidecar broker (a real separate process),
- * connect to it in one click, exchange a message through it, see the client and the log.
+ * connect to it in one click, exchange a message through it, see the client, the log and
+ * the $SYS figures charted.
  */
 
 import path from 'node:path';
+import { connectAsync } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_DIR, launchChromium } from '../helpers/browser';
@@ -56,6 +58,19 @@ describe('local broker panel', () => {
     await panel.getByRole('table', { name: 'Retained messages' }).getByRole('row').filter({ hasText: 'sidecar/hello' }).waitFor();
     const log = panel.getByRole('list', { name: 'Broker log lines' });
     await log.getByText(/New connection from 127\.0\.0\.1/).first().waitFor();
+
+    // $SYS figures as charts: real traffic from another client shows up as a rate.
+    await panel.getByRole('img', { name: /^Clients connected: 1 connected clients$/ }).waitFor();
+    const publisher = await connectAsync(`mqtt://127.0.0.1:${port}`);
+    const timer = setInterval(() => void publisher.publishAsync('sidecar/load', 'x'), 20);
+    try {
+      await panel.getByRole('img', { name: /^Messages per second: [1-9][\d.]* received, [\d.]+ sent msg\/s$/ }).waitFor({ timeout: 15_000 });
+      await panel.getByRole('img', { name: /^Bytes per second: [1-9][\d.]* received/ }).waitFor();
+      await panel.getByRole('img', { name: /^Clients connected: 2 connected/ }).waitFor();
+    } finally {
+      clearInterval(timer);
+      await publisher.endAsync();
+    }
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'broker-panel.png') });
   });
 

@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { connectLocalBroker, refreshBroker, setBrokerRunning } from '../store/broker-actions';
 import { useAppStore } from '../store/app-store';
 import { brokerLog } from '../store/broker-log';
+import { brokerStatsSeries } from '../store/broker-stats-series';
+import { BrokerCharts } from './broker-charts';
 
 /** How often the clients table refreshes while the panel is open. */
 const CLIENTS_REFRESH_MS = 2000;
@@ -50,6 +52,11 @@ export function BrokerPanel() {
         <p className="notice" role="note">
           Port {state.requestedPort} was taken, so the broker listens on {state.port}.
         </p>
+      ) : null}
+      {running ? (
+        <section className="panel broker-figures" aria-label="Broker figures">
+          <BrokerCharts revision={brokerStatsSeries.get().times.at(-1) ?? 0} />
+        </section>
       ) : null}
       <div className="broker-grid">
         <section className="panel" aria-label="Broker clients">

@@ -1,44 +1,21 @@
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import { subscriptionColor } from '../store/message-filter';
 import type { TopicNode } from '../store/topic-tree';
+import { TimeChart } from './time-chart';
 
 /** A time chart of a topic's numeric values (uPlot), one line per series. */
 export function TopicChart({ node, revision }: { node: TopicNode; revision: number }) {
-  const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot>(undefined);
   const names = [...node.series.keys()];
-  const key = `${node.topic}|${names.join(',')}`;
-
-  const byTime = distinctTimes(node, names);
-  useEffect(() => {
-    if (!host.current || names.length === 0) return;
-    const width = host.current.clientWidth || 600;
-    plot.current = new uPlot(
-      {
-        width,
-        height: 220,
-        series: [{ label: byTime ? 'Time' : 'Message' }, ...names.map((name) => ({ label: name, stroke: subscriptionColor(name), width: 1.5 }))],
-        axes: [{}, {}],
-        scales: { x: { time: byTime } },
-      },
-      data(node, names),
-      host.current,
-    );
-    return () => {
-      plot.current?.destroy();
-      plot.current = undefined;
-    };
-    // Rebuilt when the topic, its series or its x axis change; new points go through setData.
-  }, [key, byTime]);
-
-  useEffect(() => {
-    plot.current?.setData(data(node, names));
-  }, [revision, key]);
-
   if (names.length === 0) return <p className="empty">No numeric values on this topic to chart.</p>;
-  return <div ref={host} className="topic-chart" role="img" aria-label={`Chart of ${names.join(', ')} on ${node.topic}`} />;
+  return (
+    <TimeChart
+      label={`Chart of ${names.join(', ')} on ${node.topic}`}
+      lines={names.map((name) => ({ label: name, color: subscriptionColor(name) }))}
+      data={data(node, names)}
+      time={distinctTimes(node, names)}
+      revision={revision}
+    />
+  );
 }
 
 /**

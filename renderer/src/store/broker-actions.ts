@@ -3,6 +3,7 @@
 import { describeError, showToast, useAppStore } from './app-store';
 import { backend, refresh } from './backend-api';
 import { brokerLog } from './broker-log';
+import { brokerStatsSeries } from './broker-stats-series';
 import { mayLeaveEditor } from './profile-actions';
 
 /** Shows the local broker panel with its current state and log. */
@@ -22,6 +23,7 @@ export async function refreshBroker(withLog = false): Promise<void> {
       brokerLog.clear();
       for (const line of status.log) brokerLog.push(line);
     }
+    if (status.stats) brokerStatsSeries.record(status.stats, Date.now());
     useAppStore.setState((s) => ({ broker: { state: status.state, stats: status.stats, clients, retained, logRevision: s.broker.logRevision + 1 } }));
   } catch (error) {
     showToast(describeError(error));
