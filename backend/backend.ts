@@ -124,9 +124,9 @@ export function createBackend(options: BackendOptions): Backend {
         : { text: messagesToJson(all), count: all.length, mimeType: 'application/json' };
     },
     'messages.clear': async ({ connectionId }) => connections.clearMessages(connectionId),
-    'packets.list': async ({ connectionId }) => connections.packets(connectionId),
+    'packets.list': async ({ connectionId, afterSeq, limit }) => connections.packets(connectionId, afterSeq, limit),
     'packets.export': async ({ connectionId }) => {
-      const { packets } = connections.packets(connectionId);
+      const packets = connections.allPackets(connectionId);
       const data = encodePcapng(packets, { comment: `MQTT Desk capture of ${connectionId}` });
       return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), count: packets.length, fileName: `mqtt-desk-${connectionId.slice(0, 8)}.pcapng` };
     },

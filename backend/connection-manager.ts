@@ -4,7 +4,7 @@
  */
 
 import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient, type StreamBuilder } from 'mqtt';
-import type { ConnectionSnapshot, MessageProperties, MessageRecord, PacketBatch, PacketRecord, SubscribeOptions, SubscriptionInfo } from '../shared/contract';
+import { PACKET_PAGE_MAX, type ConnectionSnapshot, type MessageProperties, type MessageRecord, type PacketBatch, type PacketRecord, type SubscribeOptions, type SubscriptionInfo } from '../shared/contract';
 import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
 import { DeskError, type ErrorInfo } from '../shared/errors';
 import { reasonCodeName } from '../shared/packet-anatomy';
@@ -255,16 +255,22 @@ export class ConnectionManager {
     return this.get(connectionId).messages.all();
   }
 
-  /** Every captured packet still held, for an inspector opened late. */
-  packets(connectionId: string): PacketBatch {
+  /** Every captured packet still held, oldest first (for export). */
+  allPackets(connectionId: string): PacketRecord[] {
+    return this.get(connectionId).capture.all();
+  }
+
+  /** Captured packets still held after `afterSeq`, a page at a time, for an inspector opened late. */
+  packets(connectionId: string, afterSeq = 0, limit = PACKET_PAGE_MAX): PacketBatch & { more: boolean } {
     const live = this.get(connectionId);
-    return { connectionId, protocolVersion: PROTOCOL_LEVEL[live.profile.mqttVersion], packets: live.capture.all(), evicted: live.capture.evicted };
+    const { packets, more } = live.capture.page(afterSeq, limit);
+    return { connectionId, protocolVersion: PROTOCOL_LEVEL[live.profile.mqttVersion], packets, evicted: live.capture.evicted, more };
   }
 
   /** Forgets a connection's captured packets. */
   clearPackets(connectionId: string): { cleared: number } {
     const capture = this.get(connectionId).capture;
-    const cleared = capture.all().length;
+    const cleared = capture.length;
     capture.clear();
     return { cleared };
   }

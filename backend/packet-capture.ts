@@ -6,12 +6,12 @@
  */
 
 import type { Duplex } from 'node:stream';
-import type { PacketRecord } from '../shared/contract';
+import { PACKET_CAPTURE_LIMITS, packetFootprint, type PacketRecord } from '../shared/contract';
 import { PacketFramer, type FramingError } from '../shared/packet-frames';
 import { RingBuffer, type RingBufferLimits } from '../shared/ring-buffer';
 
-/** Default caps per connection. */
-export const DEFAULT_CAPTURE_LIMITS: RingBufferLimits = { maxItems: 200_000, maxBytes: 128 * 1024 * 1024 };
+/** Default caps per connection (shared with the page, which holds the same packets). */
+export const DEFAULT_CAPTURE_LIMITS: RingBufferLimits = PACKET_CAPTURE_LIMITS;
 
 /** Milliseconds since the epoch with sub-millisecond precision, for packet timing. */
 function preciseNow(): number {
@@ -29,7 +29,7 @@ export class PacketCapture {
     private readonly onPacket: (packet: PacketRecord) => void,
     limits: RingBufferLimits = DEFAULT_CAPTURE_LIMITS,
   ) {
-    this.ring = new RingBuffer(limits, (p) => p.bytes.byteLength + 64);
+    this.ring = new RingBuffer(limits, packetFootprint);
   }
 
   /** Packets evicted by the caps so far. */
@@ -59,6 +59,23 @@ export class PacketCapture {
   /** Every held packet, oldest first. */
   all(): PacketRecord[] {
     return this.ring.toArray();
+  }
+
+  /** Number of packets held. */
+  get length(): number {
+    return this.ring.length;
+  }
+
+  /** Up to `limit` held packets with a sequence number above `afterSeq`, oldest first; `more` if some were left. */
+  page(afterSeq: number, limit: number): { packets: PacketRecord[]; more: boolean } {
+    const first = this.ring.at(0)?.seq;
+    if (first === undefined) return { packets: [], more: false };
+    // Sequence numbers in the ring are contiguous, so the start is an index, not a search.
+    const start = Math.max(0, afterSeq + 1 - first);
+    const end = Math.min(this.ring.length, start + limit);
+    const packets: PacketRecord[] = [];
+    for (let i = start; i < end; i++) packets.push(this.ring.at(i)!);
+    return { packets, more: end < this.ring.length };
   }
 
   /** Forgets every packet. */

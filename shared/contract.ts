@@ -10,6 +10,9 @@ import type { ConnectionState } from './connection-state';
 import type { Profile } from './profile';
 
 const id = z.string().min(1, 'id must not be empty').max(200);
+
+/** Largest page of `packets.list`. */
+export const PACKET_PAGE_MAX = 50_000;
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'QoS must be 0, 1 or 2' });
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'must be bytes' });
 
@@ -58,7 +61,15 @@ export const commandArgs = {
   'messages.get': z.object({ connectionId: id, seq: z.number().int().min(1) }).strict(),
   'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
   'messages.clear': z.object({ connectionId: id }).strict(),
-  'packets.list': z.object({ connectionId: id }).strict(),
+  'packets.list': z
+    .object({
+      connectionId: id,
+      /** Only packets with a higher sequence number (0: from the oldest held). */
+      afterSeq: z.number().int().min(0).optional(),
+      /** At most this many, so a million-packet capture crosses in pages. */
+      limit: z.number().int().min(1).max(PACKET_PAGE_MAX).optional(),
+    })
+    .strict(),
   'packets.export': z.object({ connectionId: id, format: z.literal('pcapng', { error: 'Format must be pcapng' }) }).strict(),
   'packets.clear': z.object({ connectionId: id }).strict(),
   'connections.connect': z.object({ profileId: id }).strict(),
@@ -126,7 +137,8 @@ export interface CommandResults {
   'messages.export': { text: string; count: number; mimeType: string };
   'messages.clear': { cleared: number };
   /** Every captured packet still held, for an inspector opened late. */
-  'packets.list': PacketBatch;
+  /** The oldest held packets after `afterSeq`; `more` when the page was cut at `limit`. */
+  'packets.list': PacketBatch & { more: boolean };
   /** A pcapng file of the capture (tshark/Wireshark decode it as MQTT on port 1883). */
   'packets.export': { data: Uint8Array; count: number; fileName: string };
   'packets.clear': { cleared: number };
@@ -176,6 +188,20 @@ export interface PacketRecord {
   /** 'out' = sent by the app to the broker. */
   direction: 'in' | 'out';
   bytes: Uint8Array;
+}
+
+/**
+ * Caps of one connection's packet capture, the same in the backend and the page: a million
+ * packets, or 512 MB as counted by `packetFootprint`.
+ */
+export const PACKET_CAPTURE_LIMITS = { maxItems: 1_000_000, maxBytes: 512 * 1024 * 1024 } as const;
+
+/**
+ * What a captured packet costs in memory: its bytes plus about 320 bytes for the record and
+ * its own Uint8Array, as measured in V8 (Node 20: 1,000,000 records of 30 B took 356 MB RSS).
+ */
+export function packetFootprint(packet: PacketRecord): number {
+  return packet.bytes.byteLength + 320;
 }
 
 /** Packets captured over one batch interval for one connection. */

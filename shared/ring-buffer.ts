@@ -9,10 +9,18 @@ export interface RingBufferLimits {
   maxBytes: number;
 }
 
-/** Oldest-first storage that evicts from the front when either cap would be exceeded. */
+/** Slots a ring starts with; it doubles up to `maxItems` as it fills. */
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * Oldest-first storage that evicts from the front when either cap would be exceeded.
+ * Storage grows with use: a connection that captures 50 packets does not pay for a cap of
+ * a million.
+ */
 export class RingBuffer<T> {
   private items: (T | undefined)[];
   private sizes: Float64Array;
+  private capacity: number;
   private head = 0;
   private count = 0;
   private byteTotal = 0;
@@ -24,8 +32,9 @@ export class RingBuffer<T> {
     private readonly sizeOf: (item: T) => number,
   ) {
     if (!(limits.maxItems >= 1)) throw new Error('maxItems must be at least 1');
-    this.items = new Array<T | undefined>(limits.maxItems);
-    this.sizes = new Float64Array(limits.maxItems);
+    this.capacity = Math.min(limits.maxItems, INITIAL_CAPACITY);
+    this.items = new Array<T | undefined>(this.capacity);
+    this.sizes = new Float64Array(this.capacity);
   }
 
   /** Number of items held. */
@@ -44,7 +53,8 @@ export class RingBuffer<T> {
     while (this.count > 0 && (this.count >= this.limits.maxItems || this.byteTotal + size > this.limits.maxBytes)) {
       this.shift();
     }
-    const index = (this.head + this.count) % this.limits.maxItems;
+    if (this.count === this.capacity) this.grow();
+    const index = (this.head + this.count) % this.capacity;
     this.items[index] = item;
     this.sizes[index] = size;
     this.count++;
@@ -54,13 +64,14 @@ export class RingBuffer<T> {
   /** The item at a position, 0 being the oldest held. */
   at(position: number): T | undefined {
     if (position < 0 || position >= this.count) return undefined;
-    return this.items[(this.head + position) % this.limits.maxItems];
+    return this.items[(this.head + position) % this.capacity];
   }
 
   /** Removes everything and resets the eviction count. */
   clear(): void {
-    this.items = new Array<T | undefined>(this.limits.maxItems);
-    this.sizes.fill(0);
+    this.capacity = Math.min(this.limits.maxItems, INITIAL_CAPACITY);
+    this.items = new Array<T | undefined>(this.capacity);
+    this.sizes = new Float64Array(this.capacity);
     this.head = 0;
     this.count = 0;
     this.byteTotal = 0;
@@ -74,10 +85,26 @@ export class RingBuffer<T> {
     return out;
   }
 
+  /** Doubles the storage (up to maxItems), laying the items out from slot 0. */
+  private grow(): void {
+    const capacity = Math.min(this.limits.maxItems, this.capacity * 2);
+    const items = new Array<T | undefined>(capacity);
+    const sizes = new Float64Array(capacity);
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) % this.capacity;
+      items[i] = this.items[from];
+      sizes[i] = this.sizes[from]!;
+    }
+    this.items = items;
+    this.sizes = sizes;
+    this.capacity = capacity;
+    this.head = 0;
+  }
+
   private shift(): void {
     this.byteTotal -= this.sizes[this.head]!;
     this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.limits.maxItems;
+    this.head = (this.head + 1) % this.capacity;
     this.count--;
     this.evicted++;
   }

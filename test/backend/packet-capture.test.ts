@@ -116,3 +116,35 @@ describe('packet capture', () => {
     expect(exported.count).toBe(rows.reduce((n, r) => n + r[0]!.split(',').length, 0));
   });
 });
+
+describe('packets.list paging', () => {
+  it('hands a capture over in pages of `limit`, from a sequence number, ending with more=false', async () => {
+    const profile = await call('profiles.save', { profile: { name: 'paging', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, clientId: 'paging-client' } });
+    await call('connections.connect', { profileId: profile.id });
+    await call('subscriptions.subscribe', { connectionId: profile.id, filter: 'paging/#', qos: 0 });
+    for (let i = 0; i < 20; i++) await call('messages.publish', { connectionId: profile.id, topic: 'paging/t', payload: new TextEncoder().encode(String(i)), qos: 0, retain: false });
+    // CONNECT, CONNACK, SUBSCRIBE, SUBACK, then 20 PUBLISH out and 20 back.
+    for (let i = 0; i < 100 && (await call('packets.list', { connectionId: profile.id })).packets.length < 44; i++) await new Promise((r) => setTimeout(r, 20));
+    const whole = await call('packets.list', { connectionId: profile.id });
+    expect(whole.packets).toHaveLength(44);
+    expect(whole.more).toBe(false);
+
+    const pages: number[][] = [];
+    let afterSeq = 0;
+    for (let guard = 0; guard < 20; guard++) {
+      const page = await call('packets.list', { connectionId: profile.id, afterSeq, limit: 10 });
+      pages.push(page.packets.map((p) => p.seq));
+      if (!page.more) break;
+      afterSeq = page.packets.at(-1)!.seq;
+    }
+    expect(pages.map((p) => p.length)).toEqual([10, 10, 10, 10, 4]);
+    expect(pages.flat()).toEqual(whole.packets.map((p) => p.seq));
+    const tail = await call('packets.list', { connectionId: profile.id, afterSeq: whole.packets.at(-3)!.seq });
+    expect(tail.packets.map((p) => p.seq)).toEqual(whole.packets.slice(-2).map((p) => p.seq));
+    await call('connections.disconnect', { connectionId: profile.id });
+  });
+
+  it('refuses a page larger than the contract allows', async () => {
+    await expect(call('packets.list', { connectionId: 'x', limit: 1_000_000 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+  });
+});

@@ -68,4 +68,18 @@ describe('message detail', () => {
     expect(diff).toContain('    "mode": "auto",');
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'message-detail-diff.png') });
   });
+
+  it('moves between messages with the arrow keys, Home and End', async () => {
+    const heading = async () => (await detail().locator('strong.topic').textContent()) ?? '';
+    // The list holds json, msgpack, big, state, state (oldest first).
+    await row('detail/msgpack').click();
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(heading).toBe('detail/json');
+    await page.keyboard.press('End');
+    await expect.poll(async () => detail().getByLabel('Payload').textContent()).toBe('{\n  "mode": "auto",\n  "speed": 2\n}');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(async () => detail().getByLabel('Payload').textContent()).toBe('{\n  "mode": "auto",\n  "speed": 1\n}');
+    await page.keyboard.press('Home');
+    await expect.poll(heading).toBe('detail/json');
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { atSeq, RingBuffer } from '../../shared/ring-buffer';
 
-const sized = (maxItems: number, maxBytes: number) => new RingBuffer<number>({ maxItems, maxBytes }, (n) => n);
+const sized = (maxItems: number, maxBytes: number, sizeOf: (n: number) => number = (n) => n) => new RingBuffer<number>({ maxItems, maxBytes }, sizeOf);
 
 describe('RingBuffer', () => {
   it('keeps the newest items when the item cap is reached and counts evictions', () => {
@@ -34,6 +34,24 @@ describe('RingBuffer', () => {
     for (let i = 0; i < 1000; i++) ring.push(i);
     expect(ring.toArray()).toEqual([993, 994, 995, 996, 997, 998, 999]);
     expect(ring.length).toBe(7);
+  });
+
+  it('grows past its initial storage and keeps order when the byte cap wrapped it first', () => {
+    // 1,500 one-byte items fit the byte cap; the storage starts smaller and grows while wrapped.
+    const ring = sized(1_000_000, 1_500, () => 1);
+    for (let i = 0; i < 5_000; i++) ring.push(i);
+    expect(ring.length).toBe(1_500);
+    expect(ring.at(0)).toBe(3_500);
+    expect(ring.at(1_499)).toBe(4_999);
+    expect(ring.toArray()).toEqual(Array.from({ length: 1_500 }, (_, i) => 3_500 + i));
+  });
+
+  it('holds up to maxItems beyond the initial storage', () => {
+    const ring = sized(3_000, Infinity);
+    for (let i = 0; i < 10_000; i++) ring.push(i);
+    expect(ring.length).toBe(3_000);
+    expect(ring.toArray()).toEqual(Array.from({ length: 3_000 }, (_, i) => 7_000 + i));
+    expect(ring.evicted).toBe(7_000);
   });
 
   it('clear() empties and resets counters', () => {

@@ -9,6 +9,7 @@ import { compileMessageFilter, subscriptionColor } from '../store/message-filter
 import { logFor, sharedFilterTarget } from '../store/message-log';
 import { topicMatches } from '../../../shared/topic';
 import { Field } from './field';
+import { indexOfSeq, nextIndex } from './list-keys';
 
 const ROW_HEIGHT = 56;
 const PREVIEW_BYTES = 512;
@@ -103,6 +104,18 @@ export function MessageList({ connectionId }: { connectionId: string }) {
         className="message-scroll"
         role="list"
         aria-label="Messages"
+        tabIndex={0}
+        onKeyDown={(e) => {
+          const next = nextIndex(e.key, indexOfSeq(rows, selectedSeq), rows.length, Math.floor(e.currentTarget.clientHeight / ROW_HEIGHT) - 1);
+          const message = next === undefined ? undefined : rows.at(next);
+          if (next === undefined || !message) return;
+          e.preventDefault();
+          // Moving off the newest row stops following new messages, as scrolling up does.
+          followRef.current = next === rows.length - 1;
+          setSelectedSeq(message.seq);
+          virtualizer.scrollToIndex(next, { align: 'auto' });
+          e.currentTarget.focus({ preventScroll: true });
+        }}
         onScroll={(e) => {
           const el = e.currentTarget;
           followRef.current = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 2;
@@ -178,7 +191,7 @@ function MessageRow({ message, color, top, selected, onSelect }: { message: Mess
   return (
     <div
       role="listitem"
-      tabIndex={0}
+      tabIndex={-1}
       aria-current={selected ? 'true' : undefined}
       onClick={onSelect}
       onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect()}

@@ -3,14 +3,17 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
 import { clearCapturedPackets, exportPackets, loadPackets } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
-import { anatomyOf, findField, PACKET_TYPE_NAMES, packetsFor, packetTypeName } from '../store/packet-log';
+import { atSeq } from '../../../shared/ring-buffer';
+import { anatomyOf, FilteredPackets, findField, PACKET_TYPE_NAMES, packetsFor, packetTypeName, type PacketRows } from '../store/packet-log';
+import { indexOfSeq, nextIndex } from './list-keys';
 import { PacketDetail } from './packet-detail';
 
 const ROW_HEIGHT = 26;
 
 /** Every control packet of a connection: a filterable timeline, and the selected packet's fields and bytes. */
 export function PacketInspector({ connectionId }: { connectionId: string }) {
-  const revision = useAppStore((s) => s.packetRevision[connectionId] ?? 0);
+  // Re-render once per batch; the log itself is read directly.
+  useAppStore((s) => s.packetRevision[connectionId] ?? 0);
   const log = packetsFor(connectionId);
   const [direction, setDirection] = useState<'all' | 'in' | 'out'>('all');
   const [type, setType] = useState<string>('all');
@@ -21,25 +24,15 @@ export function PacketInspector({ connectionId }: { connectionId: string }) {
     void loadPackets(connectionId);
   }, [connectionId]);
 
-  // Indexes of the packets that pass the filters; recomputed once per batch, not per row.
-  const visible = useMemo(() => {
-    const out: number[] = [];
-    for (let i = 0; i < log.buffer.length; i++) {
-      const p = log.buffer.at(i)!;
-      if (direction !== 'all' && p.direction !== direction) continue;
-      if (type !== 'all' && packetTypeName(p) !== type) continue;
-      out.push(i);
-    }
-    return out;
-    // The log is mutated in place; `revision` is what says it changed.
-  }, [log, revision, direction, type]);
+  // Filtered incrementally: each batch looks at its new packets only, even with a million held.
+  const filtered = useMemo(
+    () => new FilteredPackets(log, (p) => (direction === 'all' || p.direction === direction) && (type === 'all' || packetTypeName(p) === type)),
+    [log, direction, type],
+  );
+  const rows: PacketRows = direction === 'all' && type === 'all' ? log.buffer : filtered.update();
 
-  const virtualizer = useVirtualizer({ count: visible.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
-  let selected: PacketRecord | undefined;
-  for (let i = 0; i < log.buffer.length && selectedSeq !== undefined; i++) {
-    const p = log.buffer.at(i)!;
-    if (p.seq === selectedSeq) selected = p;
-  }
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const selected = selectedSeq === undefined ? undefined : atSeq(log.buffer, selectedSeq);
 
   return (
     <section className="packet-inspector" aria-label="Packet inspector">
@@ -64,7 +57,7 @@ export function PacketInspector({ connectionId }: { connectionId: string }) {
           </select>
         </label>
         <span className="muted" aria-label="Packet count">
-          {visible.length} of {log.buffer.length} packets{log.buffer.evicted ? ` · ${log.buffer.evicted} dropped by cap` : ''}
+          {rows.length} of {log.buffer.length} packets{log.buffer.evicted ? ` · ${log.buffer.evicted} dropped by cap` : ''}
         </span>
         <button type="button" onClick={() => void exportPackets(connectionId)}>
           Export pcapng
@@ -74,14 +67,33 @@ export function PacketInspector({ connectionId }: { connectionId: string }) {
         </button>
       </div>
       <div className="packet-body">
-        <div ref={scrollRef} className="packet-timeline" role="listbox" aria-label="Packets">
-          {visible.length === 0 ? <p className="empty">No packets yet. Connect, and every packet in and out appears here.</p> : null}
+        <div
+          ref={scrollRef}
+          className="packet-timeline"
+          role="listbox"
+          aria-label="Packets"
+          tabIndex={0}
+          aria-activedescendant={selected ? `packet-${connectionId}-${selected.seq}` : undefined}
+          onKeyDown={(e) => {
+            const next = nextIndex(e.key, indexOfSeq(rows, selectedSeq), rows.length, Math.floor(e.currentTarget.clientHeight / ROW_HEIGHT) - 1);
+            const packet = next === undefined ? undefined : rows.at(next);
+            if (next === undefined || !packet) return;
+            e.preventDefault();
+            setSelectedSeq(packet.seq);
+            virtualizer.scrollToIndex(next, { align: 'auto' });
+            // The focused row may scroll out and unmount; the list keeps focus instead.
+            e.currentTarget.focus({ preventScroll: true });
+          }}
+        >
+          {rows.length === 0 ? <p className="empty">No packets yet. Connect, and every packet in and out appears here.</p> : null}
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualizer.getVirtualItems().map((item) => {
-              const packet = log.buffer.at(visible[item.index]!)!;
+              const packet = rows.at(item.index);
+              if (!packet) return null;
               return (
                 <PacketRow
                   key={packet.seq}
+                  domId={`packet-${connectionId}-${packet.seq}`}
                   packet={packet}
                   version={log.protocolVersion}
                   top={item.start}
@@ -98,7 +110,7 @@ export function PacketInspector({ connectionId }: { connectionId: string }) {
   );
 }
 
-function PacketRow({ packet, version, top, selected, onSelect }: { packet: PacketRecord; version: 3 | 4 | 5; top: number; selected: boolean; onSelect: () => void }) {
+function PacketRow({ domId, packet, version, top, selected, onSelect }: { domId: string; packet: PacketRecord; version: 3 | 4 | 5; top: number; selected: boolean; onSelect: () => void }) {
   const anatomy = anatomyOf(packet, version);
   const id = findField(anatomy.fields, ['Packet identifier'])?.value;
   const reason = findField(anatomy.fields, ['Reason code', 'Return code'])?.value;
@@ -106,9 +118,10 @@ function PacketRow({ packet, version, top, selected, onSelect }: { packet: Packe
   const clock = `${time.toLocaleTimeString([], { hour12: false })}.${String(time.getMilliseconds()).padStart(3, '0')}`;
   return (
     <div
+      id={domId}
       role="option"
       aria-selected={selected}
-      tabIndex={0}
+      tabIndex={-1}
       className={selected ? 'packet-row selected' : 'packet-row'}
       style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT }}
       onClick={onSelect}

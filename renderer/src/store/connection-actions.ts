@@ -1,12 +1,12 @@
 /** What the user does on a live connection: connect, subscribe, publish, messages, packets. */
 
-import type { MessageProperties, MessageRecord, SubscribeOptions } from '../../../shared/contract';
+import type { MessageProperties, MessageRecord, PacketRecord, SubscribeOptions } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { describeError, showToast, useAppStore } from './app-store';
 import { backend } from './backend-api';
 import { saveFile } from './files';
 import { clearLog } from './message-log';
-import { clearPackets, replacePackets } from './packet-log';
+import { clearPackets, oldestSeq, packetsFor, prependPackets } from './packet-log';
 import { clearTree } from './topic-tree';
 
 /** Connects a profile; the state stream drives the UI, errors become toasts. */
@@ -79,10 +79,29 @@ export function bumpPackets(connectionId: string): void {
   useAppStore.setState((s) => ({ packetRevision: { ...s.packetRevision, [connectionId]: (s.packetRevision[connectionId] ?? 0) + 1 } }));
 }
 
-/** Loads every packet the backend holds for a connection (the inspector may open late). */
+/**
+ * Fetches the packets the backend captured before the page began receiving them (the page
+ * was opened or reloaded after connecting), a page at a time so a million packets never
+ * cross in one message. Packets keep streaming in meanwhile.
+ */
 export async function loadPackets(connectionId: string): Promise<void> {
   try {
-    replacePackets(await backend().call('packets.list', { connectionId }));
+    // The page has held this capture from its first packet (or since its own cap evicted, as the backend's did).
+    const held = packetsFor(connectionId).buffer;
+    if (oldestSeq(connectionId) === 1 || held.evicted > 0) return;
+    const older: PacketRecord[] = [];
+    let afterSeq = 0;
+    for (;;) {
+      const page = await backend().call('packets.list', { connectionId, afterSeq });
+      const oldest = oldestSeq(connectionId) ?? Infinity;
+      for (const packet of page.packets) if (packet.seq < oldest) older.push(packet);
+      const last = page.packets.at(-1)?.seq;
+      if (!page.more || last === undefined || last + 1 >= oldest) {
+        prependPackets(connectionId, older, page.protocolVersion);
+        break;
+      }
+      afterSeq = last;
+    }
     bumpPackets(connectionId);
   } catch (error) {
     // A profile never connected has no capture yet: nothing to show, nothing to report.

@@ -3,12 +3,12 @@
  * store keeps a revision), and packet summaries decoded lazily for the rows on screen.
  */
 
-import type { PacketBatch, PacketRecord } from '../../../shared/contract';
+import { PACKET_CAPTURE_LIMITS, packetFootprint, type PacketBatch, type PacketRecord } from '../../../shared/contract';
 import { annotatePacket, type FieldNode, type MqttProtocolVersion, type PacketAnatomy } from '../../../shared/packet-anatomy';
-import { RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
+import { atSeq, RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
 
-/** Caps per connection in the page. */
-export const PACKET_LOG_LIMITS: RingBufferLimits = { maxItems: 200_000, maxBytes: 128 * 1024 * 1024 };
+/** Caps per connection in the page: the backend's, so the page can hold all it captured. */
+export const PACKET_LOG_LIMITS: RingBufferLimits = PACKET_CAPTURE_LIMITS;
 
 /** One connection's captured packets. */
 export interface ConnectionPackets {
@@ -22,7 +22,7 @@ const logs = new Map<string, ConnectionPackets>();
 export function packetsFor(connectionId: string): ConnectionPackets {
   let log = logs.get(connectionId);
   if (!log) {
-    log = { buffer: new RingBuffer(PACKET_LOG_LIMITS, (p) => p.bytes.byteLength + 64), protocolVersion: 4 };
+    log = { buffer: new RingBuffer(PACKET_LOG_LIMITS, packetFootprint), protocolVersion: 4 };
     logs.set(connectionId, log);
   }
   return log;
@@ -35,11 +35,26 @@ export function appendPackets(batch: PacketBatch): void {
   for (const packet of batch.packets) log.buffer.push(packet);
 }
 
-/** Replaces a connection's packets with what the backend holds (inspector opened late). */
-export function replacePackets(batch: PacketBatch): void {
-  const log = packetsFor(batch.connectionId);
+/** The sequence number of the oldest packet the page holds for a connection. */
+export function oldestSeq(connectionId: string): number | undefined {
+  return packetsFor(connectionId).buffer.at(0)?.seq;
+}
+
+/**
+ * Puts packets older than the page's oldest in front of it (fetched from the backend when
+ * the page opened after the capture began). Packets the page already holds are skipped, so
+ * batches that streamed in during the fetch are not doubled.
+ */
+export function prependPackets(connectionId: string, older: readonly PacketRecord[], protocolVersion: MqttProtocolVersion): void {
+  const log = packetsFor(connectionId);
+  log.protocolVersion = protocolVersion;
+  const oldest = log.buffer.at(0)?.seq ?? Infinity;
+  const missing = older.filter((p) => p.seq < oldest);
+  if (missing.length === 0) return;
+  const held = log.buffer.toArray();
   log.buffer.clear();
-  appendPackets(batch);
+  for (const packet of missing) log.buffer.push(packet);
+  for (const packet of held) log.buffer.push(packet);
 }
 
 /** Empties a connection's packet log. */
@@ -77,4 +92,70 @@ export function findField(fields: readonly FieldNode[], names: readonly string[]
     if (inner) return inner;
   }
   return undefined;
+}
+
+/** The packets a timeline shows, by position. */
+export interface PacketRows {
+  readonly length: number;
+  at(index: number): PacketRecord | undefined;
+}
+
+/**
+ * The packets of a log that pass a filter, kept up to date incrementally: each batch
+ * examines only the packets that arrived since the last update, so a filter over a million
+ * packets costs per new packet, not per packet held. Rows are sequence numbers, looked up
+ * by index in the ring (sequence numbers there are contiguous).
+ */
+export class FilteredPackets implements PacketRows {
+  private seqs: number[] = [];
+  /** Index of the first entry of `seqs` still held by the log. */
+  private start = 0;
+  /** Highest sequence number examined. */
+  private scannedTo = 0;
+  /** Oldest sequence number held at the last update: older ones appearing means a refill. */
+  private oldest = Infinity;
+
+  constructor(
+    private readonly log: ConnectionPackets,
+    private readonly test: (packet: PacketRecord) => boolean,
+  ) {}
+
+  /** Catches up with the log; call once per revision. */
+  update(): this {
+    const buffer = this.log.buffer;
+    const first = buffer.at(0)?.seq;
+    if (first === undefined || first < this.oldest || first > this.scannedTo + 1) this.reset();
+    if (first === undefined) return this;
+    this.oldest = first;
+    while (this.start < this.seqs.length && this.seqs[this.start]! < first) this.start++;
+    // Compact now and then rather than shifting on every eviction.
+    if (this.start > 4096 && this.start * 2 > this.seqs.length) {
+      this.seqs = this.seqs.slice(this.start);
+      this.start = 0;
+    }
+    for (let i = Math.max(0, this.scannedTo + 1 - first); i < buffer.length; i++) {
+      const packet = buffer.at(i)!;
+      if (this.test(packet)) this.seqs.push(packet.seq);
+      this.scannedTo = packet.seq;
+    }
+    return this;
+  }
+
+  /** Number of matching packets held. */
+  get length(): number {
+    return this.seqs.length - this.start;
+  }
+
+  /** The matching packet at a position, 0 being the oldest. */
+  at(index: number): PacketRecord | undefined {
+    const seq = this.seqs[this.start + index];
+    return seq === undefined ? undefined : atSeq(this.log.buffer, seq);
+  }
+
+  private reset(): void {
+    this.seqs = [];
+    this.start = 0;
+    this.scannedTo = 0;
+    this.oldest = Infinity;
+  }
 }
