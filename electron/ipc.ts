@@ -5,6 +5,7 @@
 
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { Backend } from '../backend/backend';
+import { isAppDocument } from './guards';
 
 /** Channel the preload invokes for every command. */
 export const CALL_CHANNEL = 'mqtt-desk:call';
@@ -34,8 +35,12 @@ export function forwardEvents(backend: Backend, webContents: Pick<WebContents, '
   });
 }
 
-/** A sender check that accepts only the main frame of one window showing the app's file. */
-export function trustedSender(getWebContents: () => WebContents | undefined, appUrlPrefix: string): SenderCheck {
+/**
+ * A sender check that accepts only the main frame of one window showing the app's file.
+ * Arguments are not checked here: the backend's dispatcher validates the command name and
+ * every argument against the contract's schemas before any handler runs.
+ */
+export function trustedSender(getWebContents: () => WebContents | undefined, appUrl: string): SenderCheck {
   return (event) => {
     const contents = getWebContents();
     return (
@@ -43,7 +48,7 @@ export function trustedSender(getWebContents: () => WebContents | undefined, app
       event.sender === contents &&
       event.senderFrame !== null &&
       event.senderFrame === contents.mainFrame &&
-      event.senderFrame.url.startsWith(appUrlPrefix)
+      isAppDocument(event.senderFrame.url, appUrl)
     );
   };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, MenuItemConstructorOptions } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../../electron/ipc';
-import { defaultPaths, safeStorageCipher, startDesktop, windowOptions, type ElectronBoundary } from '../../electron/main';
+import { createAppWindow, defaultPaths, safeStorageCipher, startDesktop, type ElectronBoundary } from '../../electron/main';
 import { commandArgs } from '../../shared/contract';
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>;
@@ -22,7 +22,10 @@ function fakeElectron() {
   const appEvents = new EventEmitter();
   const sent: unknown[][] = [];
   let windowOpenHandler: ((details: unknown) => unknown) | undefined;
-  let permissionHandler: ((contents: unknown, permission: string, callback: (ok: boolean) => void) => void) | undefined;
+  type Frame = { isMainFrame: boolean; requestingUrl?: string };
+  let permissionHandler: ((contents: unknown, permission: string, callback: (ok: boolean) => void, details: Frame) => void) | undefined;
+  let permissionCheck: ((contents: unknown, permission: string, origin: string, details: Frame) => boolean) | undefined;
+  let beforeRequest: ((details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void) | undefined;
   const mainFrame = { url: '' };
   const contentsEvents = new EventEmitter();
   let zoom = 0;
@@ -84,7 +87,11 @@ function fakeElectron() {
     },
     BrowserWindow: FakeWindow,
     ipcMain: { handle: (channel: string, handler: Handler) => handlers.set(channel, handler) },
-    defaultSession: () => ({ setPermissionRequestHandler: (h: typeof permissionHandler) => (permissionHandler = h) }),
+    defaultSession: () => ({
+      setPermissionRequestHandler: (h: typeof permissionHandler) => (permissionHandler = h),
+      setPermissionCheckHandler: (h: typeof permissionCheck) => (permissionCheck = h),
+      webRequest: { onBeforeRequest: (h: typeof beforeRequest) => (beforeRequest = h) },
+    }),
     // Stands in for the OS keyring: reversible, and visibly not plaintext.
     safeStorage: {
       isEncryptionAvailable: () => true,
@@ -108,20 +115,38 @@ function fakeElectron() {
     windows,
     zoom: () => zoom,
     devTools: () => devTools,
-    askPermission: (permission: string) => new Promise<boolean>((resolve) => permissionHandler?.({}, permission, resolve)),
+    /** Asks for a permission as the page's main frame would, unless another frame is given. */
+    askPermission: (permission: string, frame: Frame = { isMainFrame: true, requestingUrl: mainFrame.url }) =>
+      new Promise<boolean>((resolve) => permissionHandler?.({}, permission, resolve, frame)),
+    checkPermission: (permission: string, frame: Frame = { isMainFrame: true, requestingUrl: mainFrame.url }) => permissionCheck?.({}, permission, 'file://', frame),
+    /** What the session answers a request from the page: cancelled or let through. */
+    request: (url: string) => new Promise<{ cancel?: boolean }>((resolve) => beforeRequest?.({ url }, resolve)),
   };
 }
 
-describe('windowOptions', () => {
+describe('createAppWindow', () => {
   it('follows Electron security checklist', () => {
-    const prefs = windowOptions('/app/preload.cjs').webPreferences!;
-    expect(prefs).toMatchObject({
+    const created: BrowserWindowConstructorOptions[] = [];
+    class RecordingWindow {
+      constructor(options: BrowserWindowConstructorOptions) {
+        created.push(options);
+      }
+    }
+    createAppWindow(RecordingWindow as unknown as ElectronBoundary['BrowserWindow'], '/app/preload.cjs');
+    expect(created[0]!.webPreferences).toEqual({
       preload: '/app/preload.cjs',
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      disableBlinkFeatures: 'Auxclick',
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
     });
   });
 });
@@ -160,6 +185,13 @@ describe('startDesktop', () => {
       expect(result.error?.code, command).toBe('INVALID_ARGUMENTS');
     }
     await expect(handler(trustedEvent(), 'nope', {})).resolves.toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
+    // What a compromised page could send instead of a command name, or instead of arguments.
+    for (const command of [42, null, { toString: () => 'profiles.list' }, ['profiles.list'], '__proto__', 'constructor']) {
+      await expect(handler(trustedEvent(), command, {}), String(command)).resolves.toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
+    }
+    for (const args of ['id', 42, [], { id: 42 }, { id: 'p1', extra: true }]) {
+      await expect(handler(trustedEvent(), 'profiles.delete', args), JSON.stringify(args)).resolves.toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENTS' } });
+    }
   });
 
   it('refuses calls from another frame or another page', async () => {
@@ -168,6 +200,18 @@ describe('startDesktop', () => {
     const otherContents = { sender: {}, senderFrame: fake.webContents.mainFrame } as unknown as IpcMainInvokeEvent;
     for (const event of [otherFrame, otherContents]) {
       await expect(handler(event, 'profiles.list', {})).resolves.toMatchObject({ ok: false, error: { message: 'IPC call from an untrusted frame refused' } });
+    }
+    // The right window and frame, but showing something other than the app's page.
+    const appUrl = fake.webContents.mainFrame.url;
+    try {
+      for (const url of ['https://example.com/', 'file:///opt/mqtt-desk/dist/renderer/index.html.evil', 'file:///tmp/index.html']) {
+        fake.webContents.mainFrame.url = url;
+        await expect(handler(trustedEvent(), 'profiles.list', {}), url).resolves.toMatchObject({ ok: false, error: { message: 'IPC call from an untrusted frame refused' } });
+      }
+      fake.webContents.mainFrame.url = `${appUrl}?theme=dark#publish`;
+      await expect(handler(trustedEvent(), 'profiles.list', {})).resolves.toMatchObject({ ok: true });
+    } finally {
+      fake.webContents.mainFrame.url = appUrl;
     }
   });
 
@@ -238,14 +282,47 @@ describe('startDesktop', () => {
     expect(items.get('New connection')!.accelerator).toBe('CmdOrCtrl+N');
   });
 
-  it('denies new windows, foreign navigation and permission requests, opening web links outside', async () => {
-    expect(fake.windowOpen({ url: 'https://example.com/docs' })).toEqual({ action: 'deny' });
-    expect(fake.windowOpen({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(fake.opened).toEqual(['https://example.com/docs']);
-    let prevented = false;
-    fake.contentsEvents.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'https://example.com');
-    expect(prevented).toBe(true);
-    await expect(fake.askPermission('media')).resolves.toBe(false);
+  it('denies every new window, handing only web and mail links to the system', () => {
+    fake.opened.length = 0;
+    for (const url of ['https://example.com/docs', 'mailto:ops@example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@example.com/', 'not a url']) {
+      expect(fake.windowOpen({ url }), url).toEqual({ action: 'deny' });
+    }
+    expect(fake.opened).toEqual(['https://example.com/docs', 'mailto:ops@example.com']);
+  });
+
+  it("blocks navigation away from the app's page", () => {
+    const navigate = (url: string) => {
+      let prevented = false;
+      fake.contentsEvents.emit('will-navigate', { preventDefault: () => (prevented = true) }, url);
+      return prevented;
+    };
+    expect(navigate('https://example.com')).toBe(true);
+    expect(navigate('file:///etc/passwd')).toBe(true);
+    expect(navigate('file:///opt/mqtt-desk/dist/renderer/other.html')).toBe(true);
+    expect(navigate('file:///opt/mqtt-desk/dist/renderer/index.html')).toBe(false);
+  });
+
+  it('denies every permission, requested or only checked, but clipboard writes from the app page', async () => {
+    for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read', 'openExternal', 'fileSystem', 'unknown']) {
+      await expect(fake.askPermission(permission), permission).resolves.toBe(false);
+      expect(fake.checkPermission(permission), permission).toBe(false);
+    }
+    // The message detail's Copy button (navigator.clipboard.writeText).
+    await expect(fake.askPermission('clipboard-sanitized-write')).resolves.toBe(true);
+    expect(fake.checkPermission('clipboard-sanitized-write')).toBe(true);
+    for (const frame of [{ isMainFrame: false, requestingUrl: fake.webContents.mainFrame.url }, { isMainFrame: true, requestingUrl: 'https://example.com/' }, { isMainFrame: true }]) {
+      await expect(fake.askPermission('clipboard-sanitized-write', frame), JSON.stringify(frame)).resolves.toBe(false);
+      expect(fake.checkPermission('clipboard-sanitized-write', frame), JSON.stringify(frame)).toBe(false);
+    }
+  });
+
+  it("cancels the page's requests to the network and lets its own files through", async () => {
+    for (const url of ['https://cdn.example.com/x.js', 'http://127.0.0.1:8080/', 'ws://broker.example.com:8083/mqtt', 'wss://example.com/', 'ftp://example.com/f']) {
+      await expect(fake.request(url), url).resolves.toEqual({ cancel: true });
+    }
+    for (const url of ['file:///opt/mqtt-desk/dist/renderer/assets/index.js', 'data:image/png;base64,AA==', 'blob:file:///1234', 'devtools://devtools/bundled/inspector.html']) {
+      await expect(fake.request(url), url).resolves.toEqual({ cancel: false });
+    }
   });
 });
 
