@@ -1,5 +1,6 @@
 /** Entry: pick the carrier (Electron preload or browser-mode WebSocket), attach, render. */
 
+import './zod-config';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBridgeApi, findPreloadBridge } from './api/bridge-transport';

@@ -22,6 +22,12 @@ describe('browser mode slice against mosquitto', () => {
     app = await startWebApp();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Every refusal by the page's CSP, recorded from the first script on.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __csp: string[] };
+      w.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`));
+    });
   });
 
   afterAll(async () => {
@@ -76,5 +82,9 @@ describe('browser mode slice against mosquitto', () => {
     expect(mosquitto.log()).toMatch(/Sending PUBLISH to mqtt-desk-e2e \(d0, q0, r0, m0, 'demo\/room1'/);
 
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'slice.png') });
+  });
+
+  it('runs within its Content Security Policy: nothing the page does is refused', async () => {
+    await expect(page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).resolves.toEqual([]);
   });
 });
