@@ -12,6 +12,7 @@ import type { Logger } from './logger';
 import type { ResolvedOptions } from './options';
 import type { Router } from './router';
 import type { Session } from './session';
+import type { DurabilityGate } from './persistence/write-queue';
 import type { PacketTap } from './tap';
 import type { Message } from './types';
 
@@ -25,6 +26,11 @@ export interface BrokerContext {
   readonly events: BrokerEvents;
   /** Traffic totals, bumped on the read and write paths. */
   readonly counters: TrafficCounters;
+  /**
+   * With persistence on: output waits here until the changes it reflects are written
+   * (an acknowledgement promises durability). Undefined without persistence: no waiting.
+   */
+  readonly durability: DurabilityGate | undefined;
   /** The live, accepted connection of a client ID. */
   online(clientId: string): Connection | undefined;
   /** The authenticator for this connection: its listener's (per_listener_settings) or the broker's. */

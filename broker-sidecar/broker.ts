@@ -19,8 +19,10 @@ import { clientsOf, retainedOf, statsOf, TrafficCounters } from './introspection
 import { startListener, type ListenerSpec, type RunningListener } from './listeners';
 import type { LogEntry, Logger } from './logger';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options';
+import type { Persistence, Restored } from './persistence/store';
 import { Router } from './router';
 import { Session } from './session';
+import { isSysTopic, SysTree } from './sys-topics';
 import { PacketTap } from './tap';
 import { SESSION_NEVER_EXPIRES, type Message } from './types';
 
@@ -58,6 +60,10 @@ export class Broker implements BrokerContext {
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly pendingWills = new Map<string, { will: Will; timer: NodeJS.Timeout }>();
   private closing = false;
+  /** The durable store when persistence is on; also the gate that holds output until writes are done. */
+  readonly durability: Persistence | undefined;
+  /** The `$SYS` tree publisher; undefined when sysInterval is 0. */
+  private readonly sysTree: SysTree | undefined;
 
   /** @param options see BrokerOptions; all optional */
   constructor(options: BrokerOptions = {}) {
@@ -68,12 +74,21 @@ export class Broker implements BrokerContext {
       logger(entry);
       if (this.events.has('log')) this.events.emit('log', { time: Date.now(), level: entry.level, clientId: entry.clientId, message: entry.message });
     };
+    this.durability = options.persistence;
+    // Before the router exists: it indexes the subscriptions of the sessions it finds in the store.
+    const restored = this.durability?.restore(this.options);
     this.router = new Router({
       sessions: this.options.sessions,
       outlet: (id) => this.live.get(id),
       log: this.log,
       mayRead: (id, topic) => (this.admittedBy.get(id) ?? this.options.authenticator).authorizeRead?.(id, topic) ?? true,
+      queueFull: () => void this.counters.droppedQueueFull++,
     });
+    if (restored) this.resumeRestored(restored);
+    if (this.options.sysInterval > 0) {
+      this.sysTree = new SysTree(this, this.options.sysInterval, this.startedAt);
+      this.sysTree.start();
+    }
   }
 
   /** Starts a TCP listener; resolves with the bound port. */
@@ -100,6 +115,7 @@ export class Broker implements BrokerContext {
       stream.destroy();
       return;
     }
+    this.counters.socketsAccepted++;
     const max = this.options.maxConnections;
     if (max >= 0 && this.connections.size >= max) {
       // mosquitto's max_connections: the socket is closed before any MQTT is read.
@@ -127,6 +143,7 @@ export class Broker implements BrokerContext {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.sysTree?.stop();
     const serversClosed = [...this.listeners].map((listener) => listener.close());
     for (const connection of [...this.connections]) connection.shutdown();
     // Give the final DISCONNECTs a moment to leave, then cut whatever is left.
@@ -138,6 +155,7 @@ export class Broker implements BrokerContext {
     this.pendingWills.clear();
     await Promise.all(serversClosed);
     this.listeners.clear();
+    await this.durability?.close(); // after the connections: their ends are written too
     this.log({ level: 'notice', clientId: undefined, message: 'Broker stopped.' });
   }
 
@@ -179,6 +197,7 @@ export class Broker implements BrokerContext {
     if (pending) {
       clearTimeout(pending.timer);
       this.pendingWills.delete(clientId);
+      this.durability?.willSettled(clientId);
       // Reconnecting before the delay cancels the will [MQTT-3.1.3-9]; a clean start ends the old session, which releases it.
       if (cleanStart) this.publishWill(pending.will);
     }
@@ -202,6 +221,8 @@ export class Broker implements BrokerContext {
   attach(connection: Connection, clientId: string): void {
     this.live.set(clientId, connection);
     this.admittedBy.set(clientId, this.authenticatorFor(connection));
+    const state = connection.state;
+    if (this.durability && state.kind === 'connected') this.durability.sessionOnline(state.session);
   }
 
   /** Updates retained storage when flagged, then routes to every matching session. */
@@ -232,6 +253,7 @@ export class Broker implements BrokerContext {
       if (current) this.forgetClient(clientId);
       return;
     }
+    if (current) this.durability?.sessionOffline(session, Date.now());
     if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS || this.closing) return;
     const timer = setTimeout(() => this.expireSession(clientId, session), expiry * 1000);
     timer.unref();
@@ -240,12 +262,14 @@ export class Broker implements BrokerContext {
 
   private expireSession(clientId: string, session: Session): void {
     this.expiryTimers.delete(clientId);
+    this.counters.clientsExpired++;
     this.endSession(session);
     if (!this.live.has(clientId)) this.forgetClient(clientId);
     const pending = this.pendingWills.get(clientId);
     if (pending) {
       clearTimeout(pending.timer);
       this.pendingWills.delete(clientId);
+      this.durability?.willSettled(clientId);
       this.publishWill(pending.will); // the session ended first [MQTT-3.1.3-9]
     }
     this.log({ level: 'info', clientId, message: `Session of ${clientId} expired.` });
@@ -257,6 +281,7 @@ export class Broker implements BrokerContext {
     if (sessions.get(session.clientId) !== session) return;
     sessions.delete(session.clientId);
     this.router.forget(session);
+    this.durability?.sessionEnded(session);
   }
 
   /** Tells the client's authenticator it is gone for good (see Authenticator.disconnected). */
@@ -274,13 +299,54 @@ export class Broker implements BrokerContext {
     }
     const timer = setTimeout(() => {
       this.pendingWills.delete(clientId);
+      this.durability?.willSettled(clientId);
       this.publishWill(will);
     }, Math.min(delay, MAX_TIMER_SECONDS) * 1000);
     timer.unref();
     this.pendingWills.set(clientId, { will, timer });
+    this.durability?.willPending(clientId, will, Date.now() + delay * 1000);
+  }
+
+  /** After a restore: publishes wills that fell due, re-arms the others and the expiry of offline sessions. */
+  private resumeRestored(restored: Restored): void {
+    const now = Date.now();
+    for (const { clientId, will, dueAt } of restored.wills) {
+      if (dueAt <= now) {
+        this.durability?.willSettled(clientId);
+        this.publishWill(will); // its delay ran out while the broker was down [MQTT-3.1.3-9]
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.pendingWills.delete(clientId);
+        this.durability?.willSettled(clientId);
+        this.publishWill(will);
+      }, Math.min(dueAt - now, MAX_TIMER_SECONDS * 1000));
+      timer.unref();
+      this.pendingWills.set(clientId, { will, timer });
+    }
+    for (const { session, disconnectedAt } of restored.sessions) {
+      const expiry = session.expiryInterval;
+      if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS) continue;
+      // The Session Expiry Interval counts from the disconnect, not from the restart (5.0 §3.1.2.11.2).
+      const left = disconnectedAt + expiry * 1000 - now;
+      if (left <= 0) {
+        this.expireSession(session.clientId, session);
+        continue;
+      }
+      const timer = setTimeout(() => this.expireSession(session.clientId, session), left);
+      timer.unref();
+      this.expiryTimers.set(session.clientId, timer);
+    }
+    const { retained, sessions, wills } = restored;
+    this.log({ level: 'notice', clientId: undefined, message: `Restored ${retained} retained messages, ${sessions.length} sessions and ${wills.length} pending wills from ${this.durability!.dir}.` });
   }
 
   private publishWill(will: Will): void {
+    if (isSysTopic(will.message.topic)) {
+      // Only the broker writes $SYS; a will there is refused like a PUBLISH there (handlers/publish.ts).
+      this.log({ level: 'notice', clientId: will.message.senderId, message: `Denied will on '${will.message.topic}': $SYS is written by the broker only.` });
+      return;
+    }
     const expiresAt = will.expirySeconds === undefined ? undefined : Date.now() + will.expirySeconds * 1000;
     this.log({ level: 'info', clientId: will.message.senderId, message: `Publishing will on '${will.message.topic}'.` });
     this.publish({ ...will.message, expiresAt });

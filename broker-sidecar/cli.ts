@@ -4,15 +4,21 @@
  */
 
 /** Help text; printed for -h and after a usage error. */
-export const USAGE = `Usage: mqtt-desk-broker [-c FILE] [-p PORT] [--host HOST] [--port-fallback] [--ws-port PORT] [-v] [-h]
+export const USAGE = `Usage: mqtt-desk-broker [-c FILE] [-p PORT] [--host HOST] [--port-fallback] [--ws-port PORT] [--data-dir DIR] [-v] [-h]
        mqtt-desk-broker passwd FILE USER PASSWORD
 
-  -c, --config FILE   read a mosquitto.conf: listeners, security, limits
+  -c, --config FILE   read a mosquitto.conf: listeners, security, limits, sys_interval,
+                      log_type, log_dest
   -p, --port PORT     TCP port to listen on (default 1883; 0 picks a free one)
       --host HOST     address to bind (default 127.0.0.1)
       --port-fallback when PORT is taken, listen on a free port instead of failing
       --ws-port PORT  also listen for MQTT over WebSocket (path /mqtt) on HOST:PORT
-  -v, --verbose       log every connection event and every packet
+      --data-dir DIR  persistence: keep retained messages, durable sessions and
+                      delayed wills in DIR (created if missing), so they survive a
+                      restart or a crash. Wins over the file's persistence settings;
+                      without it, "persistence true" in the file stores them in
+                      persistence_location, or in ./mqtt-desk-broker.db when unset
+  -v, --verbose       log everything (log_type all): connection events, every packet
   -h, --help          show this help
 
   passwd FILE USER PASSWORD
@@ -29,6 +35,8 @@ export interface RunCommand {
   portFallback: boolean;
   /** Extra WebSocket listener on `host`. */
   wsPort: number | undefined;
+  /** Persistence directory (--data-dir); undefined: as the config file says, else in memory only. */
+  dataDir: string | undefined;
   verbose: boolean;
 }
 
@@ -50,7 +58,7 @@ export function parseCommand(argv: readonly string[]): Command | string {
     if (!file || !user || extra.length > 0) return 'Usage: mqtt-desk-broker passwd FILE USER PASSWORD';
     return { kind: 'passwd', file, user, password };
   }
-  const run: RunCommand = { kind: 'run', config: undefined, port: 1883, host: '127.0.0.1', portFallback: false, wsPort: undefined, verbose: false };
+  const run: RunCommand = { kind: 'run', config: undefined, port: 1883, host: '127.0.0.1', portFallback: false, wsPort: undefined, dataDir: undefined, verbose: false };
   let help = false;
   let addressGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -72,6 +80,10 @@ export function parseCommand(argv: readonly string[]): Command | string {
       if (!value) return 'Missing value for --host';
       run.host = value;
       addressGiven = true;
+    } else if (arg === '--data-dir') {
+      const value = argv[++i];
+      if (!value) return 'Missing value for --data-dir';
+      run.dataDir = value;
     } else if (arg === '-c' || arg === '--config') {
       const value = argv[++i];
       if (!value) return `Missing value for ${arg}`;

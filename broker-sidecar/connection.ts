@@ -48,6 +48,8 @@ export class Connection implements Outlet {
   private readonly pendingWrites: Buffer[] = [];
   private pendingBytes = 0;
   private writeBlocked = false;
+  /** Packets waiting for the persistence store (see `send`). */
+  private held = 0;
   private connectTimer: NodeJS.Timeout | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private keepaliveLimitMs = 0;
@@ -150,20 +152,37 @@ export class Connection implements Outlet {
     }
     if (this.writeBlocked && out.cmd === 'publish' && out.qos === 0 && this.pendingBytes >= this.broker.options.maxWriteBufferBytes) {
       this.droppedQos0++;
+      this.broker.counters.droppedQos0++;
       return false;
     }
     commitAlias();
     const { tap, counters } = this.broker;
     counters.bytesSent += bytes.length;
-    if (out.cmd === 'publish') counters.messagesSent++;
+    counters.packetOut(out);
     if (tap.active) tap.emit({ direction: 'out', clientId: this.clientId ?? '', bytes, packet: out, time: Date.now() });
+    const gate = this.broker.durability;
+    if (gate !== undefined && gate.pending) {
+      // Output commit: nothing leaves before the state it reflects is in the store, so a PUBACK,
+      // PUBREC, SUBACK or PUBCOMP promises what survives a restart. Held in order [MQTT-4.6.0-2].
+      this.held++;
+      gate.afterDurable(() => {
+        this.held--;
+        if (!this.stream.destroyed) this.write(bytes);
+      });
+      return true;
+    }
+    this.write(bytes);
+    return true;
+  }
+
+  /** Writes encoded bytes, or queues them behind a full socket. */
+  private write(bytes: Buffer): void {
     if (this.writeBlocked) {
       this.pendingWrites.push(bytes);
       this.pendingBytes += bytes.length;
-      return true;
+      return;
     }
     if (!this.stream.write(bytes)) this.block();
-    return true;
   }
 
   /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
@@ -229,11 +248,9 @@ export class Connection implements Outlet {
     this.stateValue = closed;
     clearTimeout(this.connectTimer);
     clearTimeout(this.keepaliveTimer);
-    for (const bytes of this.pendingWrites) this.stream.write(bytes);
-    this.pendingWrites.length = 0;
-    this.pendingBytes = 0;
-    this.stream.end();
-    setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS).unref();
+    // Packets still waiting for the store (a final DISCONNECT among them) go out before the end.
+    if (this.held > 0 && this.broker.durability) this.broker.durability.afterDurable(() => this.endStream());
+    else this.endStream();
     if (closed.kind !== 'closed') return; // cannot happen; narrows the type
     const level = publishWill && closed.session ? 'notice' : 'info';
     const line = !closed.session
@@ -243,6 +260,15 @@ export class Connection implements Outlet {
         : `Client ${closed.clientId} disconnected.`;
     this.log(level, line);
     this.broker.connectionClosed(this, closed.will, closed.session, closed.clientId);
+  }
+
+  /** Flushes what waits behind a full socket and ends it, destroying it if it will not flush in time. */
+  private endStream(): void {
+    for (const bytes of this.pendingWrites) this.stream.write(bytes);
+    this.pendingWrites.length = 0;
+    this.pendingBytes = 0;
+    this.stream.end();
+    setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   private fail(code: number, reason: string, reasonString?: string): void {
@@ -287,7 +313,7 @@ export class Connection implements Outlet {
     const packet = this.decoded as Packet | undefined;
     const error = this.decodeError as Error | undefined;
     if (error || !packet) return this.malformedConnectAware(error?.message ?? 'undecodable packet');
-    if (packet.cmd === 'publish') counters.messagesReceived++;
+    counters.packetIn(packet);
     const { tap } = this.broker;
     if (tap.active) {
       const clientId = this.clientId ?? (packet.cmd === 'connect' ? packet.clientId : '');

@@ -1,12 +1,14 @@
 /**
- * What the app's broker panel reads (shapes from shared/broker-control.ts): traffic counters, the clients (online and offline
- * sessions) and the retained messages. Plain data snapshots, built on request, so the
+ * What the app's broker panel and the $SYS tree read (shapes from shared/broker-control.ts): traffic counters, the clients
+ * (online and offline sessions) and the retained messages. Plain data snapshots, built on request, so the
  * panel can poll without holding references into broker state.
  */
 
+import type { Packet } from 'mqtt-packet';
 import type { RetainedStore } from './retained-store';
 import type { SessionStore } from './session-store';
 import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
+import type { Message } from './types';
 
 /** Running totals, bumped on the read and write paths (plain increments, always on). */
 export class TrafficCounters {
@@ -20,6 +22,47 @@ export class TrafficCounters {
   bytesSent = 0;
   /** PUBLISHes discarded because they exceeded a client's Maximum Packet Size [MQTT-3.1.2-25]. */
   droppedTooLarge = 0;
+  /** QoS 1/2 deliveries dropped because the session's queue was full (max_queued_messages). */
+  droppedQueueFull = 0;
+  /** QoS 0 PUBLISHes dropped because the receiver's socket stayed full. */
+  droppedQos0 = 0;
+  /** MQTT packets of any type read; mosquitto's `$SYS/broker/messages/received` counts these. */
+  packetsReceived = 0;
+  /** MQTT packets of any type written or queued. */
+  packetsSent = 0;
+  /** Payload bytes of the PUBLISHes received. */
+  publishBytesReceived = 0;
+  /** Payload bytes of the PUBLISHes written or queued. */
+  publishBytesSent = 0;
+  /** Sockets accepted, refused ones included (mosquitto's load/sockets). */
+  socketsAccepted = 0;
+  /** CONNECT packets received, accepted or not (mosquitto's load/connections). */
+  connectsReceived = 0;
+  /** Sessions ended by their expiry interval (mosquitto's clients/expired). */
+  clientsExpired = 0;
+
+  /** Counts one decoded packet read from a client (its bytes are counted as they arrive). */
+  packetIn(packet: Packet): void {
+    this.packetsReceived++;
+    if (packet.cmd === 'publish') {
+      this.messagesReceived++;
+      this.publishBytesReceived += Buffer.byteLength(packet.payload);
+    } else if (packet.cmd === 'connect') this.connectsReceived++;
+  }
+
+  /** Counts one packet written or queued to a client. */
+  packetOut(packet: Packet): void {
+    this.packetsSent++;
+    if (packet.cmd === 'publish') {
+      this.messagesSent++;
+      this.publishBytesSent += Buffer.byteLength(packet.payload);
+    }
+  }
+
+  /** Every PUBLISH that was meant for a client but not sent, whatever the reason. */
+  get publishDropped(): number {
+    return this.droppedTooLarge + this.droppedQueueFull + this.droppedQos0;
+  }
 }
 
 /** Builds the stats snapshot. */
@@ -34,6 +77,8 @@ export function statsOf(sessions: SessionStore, retained: RetainedStore, online:
     bytesReceived: counters.bytesReceived,
     bytesSent: counters.bytesSent,
     droppedTooLarge: counters.droppedTooLarge,
+    droppedQueueFull: counters.droppedQueueFull,
+    droppedQos0: counters.droppedQos0,
     startedAt,
   };
 }
@@ -73,4 +118,24 @@ export function retainedOf(retained: RetainedStore): BrokerRetainedInfo[] {
     });
   }
   return out;
+}
+
+/**
+ * Messages the broker holds: retained ones plus those queued or in flight for sessions,
+ * each counted once however many sessions hold it (mosquitto's message store).
+ */
+export function storedMessagesOf(sessions: SessionStore, retained: RetainedStore): { count: number; bytes: number } {
+  const seen = new Set<Message>();
+  let bytes = 0;
+  const add = (message: Message): void => {
+    if (seen.has(message)) return;
+    seen.add(message);
+    bytes += message.payload.length;
+  };
+  for (const message of retained.all()) add(message);
+  for (const session of sessions.all()) {
+    for (const entry of session.inflight.values()) add(entry.delivery.message);
+    for (const delivery of session.queue) add(delivery.message);
+  }
+  return { count: seen.size, bytes };
 }

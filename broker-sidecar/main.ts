@@ -3,19 +3,23 @@
  * lines, so people who know `mosquitto -p 1883 -v` know this too.
  */
 
+import path from 'node:path';
 import { passwdCommand } from './auth/password-file';
 import { createBroker, type Broker } from './broker';
 import { parseCommand, USAGE, type RunCommand } from './cli';
 import { brokerSetup, type BrokerSetup } from './config/broker-setup';
 import { ConfigError } from './config/config-error';
 import { loadMosquittoConf } from './config/mosquitto-conf';
-import { formatLogLine, type LogEntry, type LogLevel, type Logger } from './logger';
+import { CLI_DEFAULT_LOGGING, LogOutput } from './log-output';
+import type { LogEntry, Logger } from './logger';
 import { answerQuery } from './control-queries';
 import { ControlChannel } from './control-channel';
 import type { ListenerSpec } from './listeners';
 import { describePacket } from './packet-log';
+import { openPersistence, type Persistence } from './persistence/store';
 
-const QUIET_LEVELS: ReadonlySet<LogLevel> = new Set(['notice', 'warning', 'error']);
+/** mosquitto's default sys_interval: $SYS updates every 10 s unless the file says otherwise. */
+const DEFAULT_SYS_INTERVAL = 10;
 
 async function main(): Promise<void> {
   const command = parseCommand(process.argv.slice(2));
@@ -40,12 +44,25 @@ async function main(): Promise<void> {
   const cli = command;
   // Run by the app (forked with an IPC channel): port, log and answers go over IPC too.
   let control: ControlChannel | undefined;
+  // Lines written while the file is read use the defaults; its log_type/log_dest apply from then on.
+  const output = new LogOutput(CLI_DEFAULT_LOGGING, cli.verbose);
   const write = (entry: LogEntry): void => {
-    if (cli.verbose || QUIET_LEVELS.has(entry.level)) process.stdout.write(`${formatLogLine(entry)}\n`);
+    output.write(entry);
     control?.log(entry);
   };
   const setup = await readSetup(cli, (entry) => write(entry));
-  const broker = createBroker({ ...setup.options, logger: write });
+  if (setup.logging) {
+    try {
+      output.configure(setup.logging, cli.verbose);
+    } catch (error) {
+      process.stderr.write(`mqtt-desk-broker: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+  // Loaded whole before any listener opens, so no client sees a half-restored broker.
+  const persistence = await openStore(cli.dataDir ?? setup.dataDir, write);
+  const broker = createBroker({ sysInterval: DEFAULT_SYS_INTERVAL, ...setup.options, logger: write, persistence });
+  output.attach(broker);
   if (process.send) {
     const send = process.send.bind(process);
     control = new ControlChannel(
@@ -56,7 +73,7 @@ async function main(): Promise<void> {
     // The app going away closes the channel: a sidecar must not outlive it.
     process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   }
-  if (cli.verbose) broker.tap.on((event) => write({ level: 'debug', clientId: event.clientId || undefined, message: describePacket(event) }));
+  if (output.wants('debug')) broker.tap.on((event) => write({ level: 'debug', clientId: event.clientId || undefined, message: describePacket(event) }));
 
   let ready: { host: string; port: number; requestedPort: number; wsPort: number | undefined };
   try {
@@ -91,6 +108,18 @@ async function readSetup(cli: RunCommand, log: Logger): Promise<BrokerSetup> {
     const text = error instanceof ConfigError ? error.message : `${cli.config}: ${(error as Error).message}`;
     process.stderr.write(`${text}\n`);
     process.exit(3);
+  }
+}
+
+/** Opens the persistence store when one is asked for; exits 1 naming the directory when it cannot be used. */
+async function openStore(dir: string | undefined, log: Logger): Promise<Persistence | undefined> {
+  if (dir === undefined) return undefined;
+  try {
+    return await openPersistence(path.resolve(dir), log);
+  } catch (error) {
+    process.stderr.write(`mqtt-desk-broker: ${(error as Error).message}
+`);
+    process.exit(1);
   }
 }
 

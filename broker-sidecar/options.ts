@@ -6,6 +6,7 @@
 import { allowAll, type Authenticator } from './authenticator';
 import { silentLogger, type Logger } from './logger';
 import { MemoryRetainedStore, type RetainedStore } from './retained-store';
+import type { Persistence } from './persistence/store';
 import { MemorySessionStore, type SessionStore } from './session-store';
 
 /** Options of `createBroker`; every field is optional. */
@@ -53,13 +54,24 @@ export interface BrokerOptions {
   subscriptionIdentifiersAvailable?: boolean;
   /** Whether `$share/{group}/{filter}` subscriptions are supported. Default true. */
   sharedSubscriptionAvailable?: boolean;
+  /**
+   * Seconds between `$SYS/broker/...` updates (mosquitto's sys_interval); fractions allowed.
+   * Default 0 (none) for an embedded broker; the CLI and mosquitto.conf default to 10 as mosquitto does.
+   */
+  sysInterval?: number;
+  /**
+   * An opened durable store (`openPersistence(dir)`): the broker restores its sessions,
+   * retained messages and delayed wills, writes every change through, and closes it in
+   * `close()`. Absent (default): everything lives in memory only.
+   */
+  persistence?: Persistence;
 }
 
 /** The protocol's largest packet: 4-byte Remaining Length maximum plus a 5-byte header. */
 export const PROTOCOL_MAX_PACKET_BYTES = 268_435_460;
 
-/** Options with defaults filled in. */
-export type ResolvedOptions = Required<BrokerOptions>;
+/** Options with defaults filled in; the broker takes `persistence` as given. */
+export type ResolvedOptions = Required<Omit<BrokerOptions, 'persistence'>>;
 
 /** Fills in defaults. */
 export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
@@ -82,5 +94,6 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
     wildcardSubscriptionAvailable: options.wildcardSubscriptionAvailable ?? true,
     subscriptionIdentifiersAvailable: options.subscriptionIdentifiersAvailable ?? true,
     sharedSubscriptionAvailable: options.sharedSubscriptionAvailable ?? true,
+    sysInterval: options.sysInterval ?? 0,
   };
 }

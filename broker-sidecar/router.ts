@@ -32,6 +32,8 @@ export interface RouterDeps {
   log: Logger;
   /** Read access of a client to a topic (ACL), asked per delivery; absent: everything readable. */
   mayRead?(clientId: string, topic: string): boolean;
+  /** Told of every delivery dropped because a session's queue was full (the broker counts them). */
+  queueFull?(): void;
 }
 
 /** Whether a message's 5.0 Message Expiry has passed. */
@@ -95,7 +97,12 @@ export class Router {
 
   constructor(private readonly deps: RouterDeps) {
     // A store handed in with sessions already in it (a durable one) gets indexed once.
-    for (const session of deps.sessions.all()) for (const sub of session.subscriptions.values()) this.index.add(session, sub);
+    for (const session of deps.sessions.all()) {
+      for (const sub of session.subscriptions.values()) {
+        this.index.add(session, sub);
+        this.subscriptionCount++;
+      }
+    }
   }
 
   /** Number of subscriptions over all sessions. */
@@ -110,6 +117,7 @@ export class Router {
     else this.subscriptionCount++;
     session.subscriptions.set(sub.filter, sub);
     this.index.add(session, sub);
+    session.journal?.subscribed(sub);
     return old !== undefined;
   }
 
@@ -120,6 +128,7 @@ export class Router {
     session.subscriptions.delete(filter);
     this.index.remove(session, old);
     this.subscriptionCount--;
+    session.journal?.unsubscribed(filter);
     return true;
   }
 
@@ -182,7 +191,7 @@ export class Router {
     for (const entry of [...session.inflight.values()]) {
       if (entry.phase === 'awaiting-ack') {
         const sent = outlet.send(buildPublish(entry.delivery, entry.packetId, outlet.protocolVersion, true), entry.delivery.message.userPropertyBytes); // DUP=1 [MQTT-3.3.1-1]
-        if (!sent) session.inflight.delete(entry.packetId); // too large for the new connection: as if delivered [MQTT-3.1.2-25]
+        if (!sent) session.settle(entry.packetId); // too large for the new connection: as if delivered [MQTT-3.1.2-25]
       } else {
         outlet.send({ cmd: 'pubrel', messageId: entry.packetId });
       }
@@ -197,11 +206,11 @@ export class Router {
     while (session.queue.length > 0) {
       const next = session.queue[0]!;
       if (isExpired(next.message)) {
-        session.queue.shift();
+        session.dequeue(false);
         continue;
       }
       if (!this.sendInflight(session, outlet, next)) return;
-      session.queue.shift();
+      session.dequeue(true);
     }
   }
 
@@ -228,13 +237,14 @@ export class Router {
     if (session.inflight.size >= outlet.receiveMaximum) return false;
     const packetId = session.allocatePacketId();
     if (packetId === undefined) return false;
-    session.inflight.set(packetId, { packetId, delivery, phase: 'awaiting-ack' });
+    session.startInflight(packetId, delivery);
     const sent = outlet.send(buildPublish(delivery, packetId, outlet.protocolVersion, false), delivery.message.userPropertyBytes);
-    if (!sent) session.inflight.delete(packetId); // discarded as too large: behave as if delivered [MQTT-3.1.2-25]
+    if (!sent) session.settle(packetId); // discarded as too large: behave as if delivered [MQTT-3.1.2-25]
     return true;
   }
 
   private logDrop(session: Session, delivery: Delivery): void {
+    this.deps.queueFull?.();
     const n = session.dropped;
     // Log the 1st, 10th, 100th... drop: visible without flooding the log of a stuck client.
     if (Number.isInteger(Math.log10(n))) {

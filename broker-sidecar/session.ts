@@ -34,7 +34,26 @@ export interface Inflight {
   phase: 'awaiting-ack' | 'awaiting-comp';
 }
 
-/** Session state (§4.1): subscriptions, unacknowledged and queued QoS 1/2 messages. */
+/**
+ * Where a durable session writes its changes (persistence/session-records.ts). Absent for
+ * sessions that end with their connection and whenever persistence is off, so the
+ * in-memory path pays one property check per change.
+ */
+export interface SessionJournal {
+  subscribed(sub: Subscription): void;
+  unsubscribed(filter: string): void;
+  queued(delivery: Delivery): void;
+  inflightStarted(entry: Inflight): void;
+  inflightReleased(entry: Inflight): void;
+  settled(delivery: Delivery): void;
+  incomingHeld(packetId: number): void;
+  incomingReleased(packetId: number): void;
+}
+
+/**
+ * Session state (§4.1): subscriptions, unacknowledged and queued QoS 1/2 messages. Change
+ * `inflight`, `queue` and `awaitingRelease` through the methods, so a journal sees it.
+ */
 export class Session {
   /** Subscriptions by filter; a new SUBSCRIBE to the same filter replaces it [MQTT-3.8.4-3]. */
   readonly subscriptions = new Map<string, Subscription>();
@@ -48,6 +67,8 @@ export class Session {
   dropped = 0;
   /** Set at every accepted CONNECT; kept while the session is offline. */
   client: ClientDetails | undefined;
+  /** Set while the session is durable (persistence on, Session Expiry Interval > 0). */
+  journal: SessionJournal | undefined;
   private lastPacketId = 0;
 
   /**
@@ -77,6 +98,47 @@ export class Session {
       return false;
     }
     this.queue.push(delivery);
+    this.journal?.queued(delivery);
+    return true;
+  }
+
+  /** Takes the oldest queued delivery off the queue; `sent` tells the journal whether it became in-flight. */
+  dequeue(sent: boolean): void {
+    const delivery = this.queue.shift();
+    if (delivery && !sent) this.journal?.settled(delivery);
+  }
+
+  /** Records an outgoing QoS 1/2 PUBLISH under its packet ID, before it is written. */
+  startInflight(packetId: number, delivery: Delivery): void {
+    const entry: Inflight = { packetId, delivery, phase: 'awaiting-ack' };
+    this.inflight.set(packetId, entry);
+    this.journal?.inflightStarted(entry);
+  }
+
+  /** PUBREC arrived: from now on only the PUBREL is resent, never the PUBLISH [MQTT-4.3.3-6] (3.1.1). */
+  awaitCompletion(entry: Inflight): void {
+    entry.phase = 'awaiting-comp';
+    this.journal?.inflightReleased(entry);
+  }
+
+  /** Ends an outgoing exchange (PUBACK, PUBCOMP, refusing PUBREC, or discarded as too large); frees the packet ID. */
+  settle(packetId: number): void {
+    const entry = this.inflight.get(packetId);
+    if (!entry) return;
+    this.inflight.delete(packetId);
+    this.journal?.settled(entry.delivery);
+  }
+
+  /** An incoming QoS 2 PUBLISH was routed: its packet ID is held until PUBREL [MQTT-4.3.3-8] (3.1.1). */
+  holdIncoming(packetId: number): void {
+    this.awaitingRelease.add(packetId);
+    this.journal?.incomingHeld(packetId);
+  }
+
+  /** PUBREL arrived: forgets the packet ID; returns whether it was held. */
+  releaseIncoming(packetId: number): boolean {
+    if (!this.awaitingRelease.delete(packetId)) return false;
+    this.journal?.incomingReleased(packetId);
     return true;
   }
 }

@@ -48,6 +48,10 @@ export interface BrokerStats {
   bytesSent: number;
   /** PUBLISHes not sent because they exceeded the receiver's Maximum Packet Size. */
   droppedTooLarge: number;
+  /** QoS 1/2 messages dropped because a session's queue was full. */
+  droppedQueueFull: number;
+  /** QoS 0 messages dropped because a client's socket stayed full. */
+  droppedQos0: number;
   /** Epoch ms when the broker started. */
   startedAt: number;
 }

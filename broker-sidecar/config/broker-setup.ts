@@ -6,6 +6,7 @@
  * they are small).
  */
 
+import path from 'node:path';
 import { createFileAuthenticator } from '../auth/file-authenticator';
 import type { ListenerSpec } from '../listeners';
 import type { Logger } from '../logger';
@@ -16,7 +17,18 @@ import type { BrokerConfig, LimitsConfig, ListenerConfig } from './broker-config
 export interface BrokerSetup {
   options: BrokerOptions;
   listeners: ListenerSpec[];
+  /** The file's log_type and log_dest (the CLI applies them); undefined without a file. */
+  logging?: BrokerConfig['logging'];
+  /** The persistence store's directory when the file says `persistence true`; the caller opens it. */
+  dataDir?: string | undefined;
 }
+
+/**
+ * Where `persistence true` keeps the store without a `persistence_location`. mosquitto
+ * writes its mosquitto.db into the current directory; ours is a LevelDB directory, so it
+ * gets a name of its own there instead of filling the current directory with files.
+ */
+export const DEFAULT_PERSISTENCE_DIR = 'mqtt-desk-broker.db';
 
 /**
  * mosquitto binds every interface when a listener names no address. IPv4 only, because
@@ -27,7 +39,9 @@ const ALL_INTERFACES = '0.0.0.0';
 /** Builds broker options and listener specs; rejects when a password or ACL file cannot be read (ConfigError for bad lines). */
 export async function brokerSetup(config: BrokerConfig, log: Logger): Promise<BrokerSetup> {
   const listeners = await Promise.all(config.listeners.map((listener) => listenerSpec(listener, log)));
-  return { options: limitOptions(config.limits), listeners };
+  const { persistence } = config;
+  const dataDir = persistence.enabled ? (persistence.location ?? path.resolve(DEFAULT_PERSISTENCE_DIR)) : undefined;
+  return { options: { ...limitOptions(config.limits), sysInterval: config.sysInterval }, listeners, logging: config.logging, dataDir };
 }
 
 /** Maps mosquitto's limits onto the broker options that implement them. */

@@ -13,6 +13,6 @@ export function handlePuback(conn: Connection, state: ConnectedState, packet: IP
     conn.broker.log({ level: 'debug', clientId: state.clientId, message: `PUBACK for unknown packet ${id} ignored.` });
     return;
   }
-  state.session.inflight.delete(id);
+  state.session.settle(id);
   conn.broker.router.drain(state.session);
 }

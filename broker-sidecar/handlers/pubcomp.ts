@@ -12,6 +12,6 @@ export function handlePubcomp(conn: Connection, state: ConnectedState, packet: I
     conn.broker.log({ level: 'debug', clientId: state.clientId, message: `PUBCOMP for unknown packet ${id} ignored.` });
     return;
   }
-  state.session.inflight.delete(id);
+  state.session.settle(id);
   conn.broker.router.drain(state.session);
 }

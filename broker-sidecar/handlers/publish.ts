@@ -11,6 +11,7 @@ import type { Connection } from '../connection';
 import type { ConnectedState } from '../connection-state';
 import { makeMessage, propertiesComplete } from '../messages';
 import { Reason } from '../reason-codes';
+import { isSysTopic } from '../sys-topics';
 import { extractUserProperties } from '../user-properties';
 
 /** Handles PUBLISH on a connected client. */
@@ -65,6 +66,11 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
     reasonCode = Reason.quotaExceeded;
     why = `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes}`;
     broker.log({ level: 'notice', clientId: state.clientId, message: `Dropped too large PUBLISH on '${topic}' from ${state.clientId} (${payload.length} bytes).` });
+  } else if (isSysTopic(topic)) {
+    // Only the broker writes $SYS; mosquitto denies it whatever the ACL says, answered like an ACL denial.
+    reasonCode = Reason.notAuthorized;
+    why = `'${topic}' is written by the broker only`;
+    broker.log({ level: 'notice', clientId: state.clientId, message: `Denied PUBLISH from ${state.clientId} to '${topic}' ($SYS is read-only).` });
   } else if (!(broker.authenticatorFor(conn).authorizePublish?.(state.clientId, topic) ?? true)) {
     reasonCode = Reason.notAuthorized;
     why = `not authorized to publish to '${topic}'`;
@@ -90,7 +96,7 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
       // A resent PUBLISH with an ID we already hold must not be routed twice [MQTT-4.3.3-8] (3.1.1).
       if (fresh) {
         publishIt();
-        if (accepted) session.awaitingRelease.add(id);
+        if (accepted) session.holdIncoming(id);
       }
       conn.send({ cmd: 'pubrec', messageId: id, reasonCode, properties: properties5 }); // PUBREC even for a duplicate [MQTT-4.3.3-8] (3.1.1)
       return;

@@ -17,10 +17,10 @@ export function handlePubrec(conn: Connection, state: ConnectedState, packet: IP
   }
   if (v5 && (packet.reasonCode ?? 0) >= 0x80) {
     // The receiver refused the message: the exchange ends here, without PUBREL (5.0 §4.3.3).
-    state.session.inflight.delete(id);
+    state.session.settle(id);
     conn.broker.router.drain(state.session);
     return;
   }
-  entry.phase = 'awaiting-comp'; // from now on the message must not be resent, only the PUBREL [MQTT-4.3.3-6] (3.1.1)
+  state.session.awaitCompletion(entry); // from now on the message must not be resent, only the PUBREL [MQTT-4.3.3-6] (3.1.1)
   conn.send({ cmd: 'pubrel', messageId: id });
 }

@@ -8,7 +8,7 @@ import { Reason } from '../reason-codes';
 /** Forgets the packet ID, so a new PUBLISH with it is a new message, and sends PUBCOMP. */
 export function handlePubrel(conn: Connection, state: ConnectedState, packet: IPubrelPacket): void {
   const id = packet.messageId ?? 0;
-  const known = state.session.awaitingRelease.delete(id);
+  const known = state.session.releaseIncoming(id);
   if (conn.protocolVersion === 5 && !known) {
     conn.send({ cmd: 'pubcomp', messageId: id, reasonCode: Reason.packetIdentifierNotFound });
     return;

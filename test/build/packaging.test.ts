@@ -17,6 +17,7 @@ const config = JSON.parse(readFileSync(path.join(root, 'build/electron-builder.j
   win: { icon: string; target: string[] };
   mac: { icon: string; target: string[] };
   extraMetadata: { main: string };
+  asarUnpack: string[];
 };
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; scripts: Record<string, string> };
 
@@ -69,6 +70,18 @@ describe('electron-builder config', () => {
   });
 
   it('ships only Node-side runtime dependencies; the UI is bundled by Vite', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['mqtt', 'mqtt-packet', 'ws', 'zod']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['classic-level', 'mqtt', 'mqtt-packet', 'ws', 'zod']);
+  });
+
+  it("unpacks classic-level's prebuilt N-API binaries from the asar, where Node cannot load them", () => {
+    expect(config.asarUnpack).toContain('node_modules/classic-level/prebuilds/**');
+    const prebuilds = path.join(root, 'node_modules/classic-level/prebuilds');
+    expect(existsSync(path.join(prebuilds, `${process.platform}-${process.arch}`)), 'a prebuild for this platform').toBe(true);
+  });
+
+  it('keeps classic-level out of the sidecar bundle, so it loads its binary from node_modules', () => {
+    const bundle = readFileSync(path.join(root, 'dist/broker-sidecar/main.js'), 'utf8');
+    expect(bundle).toMatch(/import\(["']classic-level["']\)/);
+    expect(bundle).not.toContain('node-gyp-build');
   });
 });

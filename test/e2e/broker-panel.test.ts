@@ -64,7 +64,7 @@ describe('local broker panel', () => {
     const publisher = await connectAsync(`mqtt://127.0.0.1:${port}`);
     const timer = setInterval(() => void publisher.publishAsync('sidecar/load', 'x'), 20);
     try {
-      await panel.getByRole('img', { name: /^Messages per second: [1-9][\d.]* received, [\d.]+ sent msg\/s$/ }).waitFor({ timeout: 15_000 });
+      await panel.getByRole('img', { name: /^PUBLISH messages per second: [1-9][\d.]* received, [\d.]+ sent msg\/s$/ }).waitFor({ timeout: 15_000 });
       await panel.getByRole('img', { name: /^Bytes per second: [1-9][\d.]* received/ }).waitFor();
       await panel.getByRole('img', { name: /^Clients connected: 2 connected/ }).waitFor();
     } finally {

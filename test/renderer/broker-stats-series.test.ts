@@ -13,6 +13,8 @@ function stats(over: Partial<BrokerStats> = {}): BrokerStats {
     bytesReceived: 0,
     bytesSent: 0,
     droppedTooLarge: 0,
+    droppedQueueFull: 0,
+    droppedQos0: 0,
     startedAt: 1_000,
     ...over,
   };

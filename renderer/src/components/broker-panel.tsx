@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { BrokerStats } from '../../../shared/broker-control';
 import { connectLocalBroker, refreshBroker, setBrokerRunning } from '../store/broker-actions';
 import { useAppStore } from '../store/app-store';
 import { brokerLog } from '../store/broker-log';
@@ -64,6 +65,7 @@ export function BrokerPanel() {
           {stats ? (
             <p className="muted">
               {stats.clientsConnected} connected · {stats.subscriptions} subscriptions · {stats.retained} retained · {stats.messagesReceived} in / {stats.messagesSent} out
+              {droppedOf(stats) > 0 ? <span className="status-error"> · {droppedOf(stats)} dropped</span> : null}
             </p>
           ) : null}
           {clients.length === 0 ? (
@@ -134,4 +136,9 @@ export function BrokerPanel() {
       </div>
     </main>
   );
+}
+
+/** PUBLISHes the broker meant to deliver but dropped: too large for the receiver, a full session queue, a full socket (QoS 0). */
+function droppedOf(stats: BrokerStats): number {
+  return stats.droppedTooLarge + stats.droppedQueueFull + stats.droppedQos0;
 }

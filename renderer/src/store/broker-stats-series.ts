@@ -34,11 +34,11 @@ export interface BrokerChartSpec {
 export const BROKER_CHARTS: readonly BrokerChartSpec[] = [
   { title: 'Clients connected', unit: 'clients', lines: [{ label: 'connected', sysTopic: '$SYS/broker/clients/connected', column: 'clientsConnected' }] },
   {
-    title: 'Messages per second',
+    title: 'PUBLISH messages per second',
     unit: 'msg/s',
     lines: [
-      { label: 'received', sysTopic: '$SYS/broker/messages/received', column: 'messagesReceivedPerSecond' },
-      { label: 'sent', sysTopic: '$SYS/broker/messages/sent', column: 'messagesSentPerSecond' },
+      { label: 'received', sysTopic: '$SYS/broker/publish/messages/received', column: 'messagesReceivedPerSecond' },
+      { label: 'sent', sysTopic: '$SYS/broker/publish/messages/sent', column: 'messagesSentPerSecond' },
     ],
   },
   {
