@@ -17,6 +17,9 @@ import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 
+/** The frame of a connection with no packet in hand. */
+const EMPTY = Buffer.alloc(0);
+
 const NO_ALIASES = new OutboundAliases(0);
 
 /** How long a closing socket may take to flush before it is destroyed. */
@@ -37,7 +40,7 @@ export class Connection implements Outlet {
   inboundAliases: InboundAliases;
   private outboundAliases = NO_ALIASES;
   /** Raw bytes of the packet being dispatched, for handlers that read what the codec drops. */
-  currentFrame: Buffer = Buffer.alloc(0);
+  currentFrame: Buffer = EMPTY;
 
   private readonly framer: Framer;
   private readonly parser: Parser;
@@ -48,6 +51,8 @@ export class Connection implements Outlet {
   private readonly pendingWrites: Buffer[] = [];
   private pendingBytes = 0;
   private writeBlocked = false;
+  /** Corked until the end of this tick (see `write`). */
+  private corked = false;
   /** Packets waiting for the persistence store (see `send`). */
   private held = 0;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -182,8 +187,20 @@ export class Connection implements Outlet {
       this.pendingBytes += bytes.length;
       return;
     }
+    // Everything written in one turn of the event loop leaves in one writev, not a syscall per
+    // packet: a fan-out or a burst of acks to one client costs one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(this.uncork);
+    }
     if (!this.stream.write(bytes)) this.block();
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.stream.uncork();
+  };
 
   /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
   startKeepalive(seconds: number): void {
@@ -330,6 +347,13 @@ export class Connection implements Outlet {
       return;
     }
     if (pending) this.holdUntil(pending);
+    else this.forgetFrame();
+  }
+
+  /** Drops the last packet once handled: an idle client must not pin its last (maybe 1 MB) PUBLISH. */
+  private forgetFrame(): void {
+    this.currentFrame = EMPTY;
+    this.decoded = undefined;
   }
 
   private encode(packet: Packet, userPropertyBytes: Buffer | undefined): Buffer | undefined {
@@ -387,6 +411,7 @@ export class Connection implements Outlet {
 
   private release(): void {
     this.busy = false;
+    this.forgetFrame();
     if (this.stateValue.kind === 'closed') return;
     if (!this.writeBlocked) this.stream.resume();
     this.processFrames();

@@ -4,6 +4,7 @@
  */
 
 import { generate, type Packet } from 'mqtt-packet';
+import { fastEncode } from './fast-encode';
 import type { ProtocolVersion } from './types';
 import { spliceUserProperties } from './user-properties';
 
@@ -27,6 +28,8 @@ export const DEFAULT_PEER: Readonly<PeerLimits> = { receiveMaximum: 65535, maxim
  * ordered entries instead of mqtt-packet's object [MQTT-3.3.2-18]. Throws what mqtt-packet throws.
  */
 export function encodePacket(packet: Packet, version: ProtocolVersion, userPropertyBytes: Buffer | undefined): Buffer {
+  const fast = userPropertyBytes === undefined ? fastEncode(packet, version) : undefined;
+  if (fast) return fast;
   if (packet.cmd === 'publish' && userPropertyBytes && version === 5) {
     const { userProperties: _decoded, ...rest } = packet.properties ?? {};
     return spliceUserProperties(generate({ ...packet, properties: rest }, { protocolVersion: 5 }), userPropertyBytes);
