@@ -2,8 +2,12 @@
  * `npm run bench`: throughput figures, measured on this machine, printed side by side:
  * the sidecar broker against Debian's mosquitto and aedes, then the app's ingest path
  * (mosquitto → MQTT.js → batcher → wire encoding) against a bare MQTT.js subscriber.
+ *
+ * `npm run bench:scale` (this file with --scale): 10,000 idle connections, a broadcast to
+ * all, memory per connection and startup time, sidecar next to mosquitto (scale-bench.ts).
  */
 
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { connectAsync } from 'mqtt';
 import { ConnectionManager } from '../../backend/connection-manager';
@@ -12,6 +16,7 @@ import type { MessageBatch } from '../../shared/contract';
 import { encodeWire } from '../../shared/rpc';
 import { startMosquitto } from '../helpers/mosquitto';
 import { runBrokerBench } from './broker-bench';
+import { descriptorsNeeded, openFilesLimit, runScaleBench } from './scale-bench';
 import { testProfile } from '../helpers/profiles';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -96,7 +101,28 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => {
+/**
+ * The scale bench holds BENCH_CONNECTIONS sockets in this process. When the soft
+ * open-files limit is too low, run again under `ulimit -n <hard limit>` (once).
+ */
+async function scaleMain(): Promise<void> {
+  const needed = descriptorsNeeded();
+  const { soft, hard } = openFilesLimit();
+  if (soft < needed) {
+    if (hard < needed || process.env.BENCH_SCALE_REEXEC) {
+      throw new Error(`BENCH_CONNECTIONS needs ${needed} open files in the bench process; the limit is ${soft} (hard ${hard}). Raise it (ulimit -n) or lower BENCH_CONNECTIONS.`);
+    }
+    const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', process.execPath, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_SCALE_REEXEC: '1' },
+    });
+    const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+    process.exit(code);
+  }
+  console.log(await runScaleBench());
+}
+
+(process.argv.includes('--scale') ? scaleMain() : main()).catch((error: Error) => {
   console.error(error);
   process.exit(1);
 });
