@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,9 +48,57 @@ async function wsClient(url: string, options: Parameters<typeof connectAsync>[1]
   return withTimeout(connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...options }), 4000, `MQTT.js connect to ${url}`);
 }
 
+/**
+ * Eclipse paho (Debian's python3-paho-mqtt) over WebSocket: path /mqtt, optional TLS with the
+ * test CA. Subscribes, publishes a retained QoS 1 message to itself, prints what it received.
+ * (Debian's mosquitto_pub/sub 2.0.11 have no ws:// support, so paho is the outside WS peer.)
+ */
+const PAHO_WS = String.raw`
+import sys, threading
+import paho.mqtt.client as mqtt
+port, secure, ca, topic = int(sys.argv[1]), sys.argv[2] == 'wss', sys.argv[3], sys.argv[4]
+got, subscribed = threading.Event(), threading.Event()
+c = mqtt.Client(client_id='paho-' + sys.argv[2], protocol=mqtt.MQTTv311, transport='websockets')
+c.ws_set_options(path='/mqtt')
+if secure: c.tls_set(ca_certs=ca)
+c.on_subscribe = lambda *a: subscribed.set()
+def on_message(client, userdata, msg):
+    print('%s %s %d' % (msg.topic, msg.payload.decode(), msg.qos)); got.set()
+c.on_message = on_message
+c.connect('127.0.0.1', port, keepalive=10)
+c.loop_start()
+c.subscribe(topic, qos=1)
+if not subscribed.wait(5): sys.exit('no SUBACK')
+info = c.publish(topic, 'paho over ' + sys.argv[2], qos=1, retain=True)
+info.wait_for_publish(5)
+if not info.is_published(): sys.exit('no PUBACK')
+if not got.wait(5): sys.exit('own message not received')
+c.disconnect(); c.loop_stop()
+`;
+
+function runPaho(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('/usr/bin/python3', ['-c', PAHO_WS, ...args], { timeout: 15_000 }, (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
 describe('listeners from mosquitto.conf', () => {
   it('binds every listener on its configured port', () => {
     expect(running.ports).toEqual([tcp, tls, ws, wss, mtls]);
+  });
+
+  it.each([
+    ['ws', () => ws],
+    ['wss', () => wss],
+  ] as const)('serves paho over %s (/mqtt), and mosquitto_sub over TCP gets its retained message', async (kind, port) => {
+    const topic = `open/paho-${kind}`;
+    const paho = await runPaho([String(port()), kind, pki.caCert, topic]);
+    expect(paho.code, paho.stderr).toBe(0);
+    expect(paho.stdout.trim()).toBe(`${topic} paho over ${kind} 1`);
+    const sub = await runClient('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(tcp), '-t', topic, '-C', '1', '-W', '5', '-v']);
+    expect(sub.stdout.trim()).toBe(`${topic} paho over ${kind}`);
+    const clear = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(tcp), '-t', topic, '-r', '-n']);
+    expect(clear.code, clear.stderr).toBe(0);
   });
 
   it('carries mosquitto_pub over TLS (--cafile) to an MQTT.js subscriber over WebSocket (/mqtt, subprotocol mqtt)', async () => {
