@@ -24,14 +24,14 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, backend: Backend, 
     if (!isTrusted(event)) {
       return { ok: false, error: { name: 'DeskError', message: 'IPC call from an untrusted frame refused', code: 'INTERNAL' } };
     }
-    return backend.dispatch(command, args);
+    return compactViews(await backend.dispatch(command, args));
   });
 }
 
 /** Forwards every backend event to one window; returns the function that stops it. */
 export function forwardEvents(backend: Backend, webContents: Pick<WebContents, 'send' | 'isDestroyed'>): () => void {
   return backend.events.subscribe((stream, data) => {
-    if (!webContents.isDestroyed()) webContents.send(EVENT_CHANNEL, stream, data);
+    if (!webContents.isDestroyed()) webContents.send(EVENT_CHANNEL, stream, compactViews(data));
   });
 }
 
@@ -51,4 +51,33 @@ export function trustedSender(getWebContents: () => WebContents | undefined, app
       isAppDocument(event.senderFrame.url, appUrl)
     );
   };
+}
+
+/**
+ * Copies out byte arrays that are views into a larger buffer, leaving the input untouched.
+ * Electron's IPC uses the structured clone algorithm, which serializes a typed array with
+ * its whole underlying ArrayBuffer; payloads and packets cut from a socket read share that
+ * read's chunk (often 64 KiB), so a batch of 1,000 small messages would otherwise cross as
+ * 1,000 copies of the chunk.
+ */
+export function compactViews(value: unknown): unknown {
+  if (value instanceof Uint8Array) return value.byteLength === value.buffer.byteLength ? value : new Uint8Array(value);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const compact = compactViews(item);
+      if (compact !== item) (out ??= value.slice())[i] = compact;
+    }
+    return out ?? value;
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    let out: Record<string, unknown> | undefined;
+    for (const [key, item] of Object.entries(value)) {
+      const compact = compactViews(item);
+      if (compact !== item) (out ??= { ...(value as Record<string, unknown>) })[key] = compact;
+    }
+    return out ?? value;
+  }
+  return value;
 }
