@@ -2,7 +2,8 @@
  * `npm run bench:ui`: the ingest path under a flood, measured in Debian's Chromium. A
  * publisher sends RATE messages/s of 100 B for SECONDS through Debian mosquitto into a
  * connection the page subscribes to, with the message list open. Prints messages sent and
- * shown, long tasks, the p95 frame interval, and peak memory of backend and page.
+ * shown, long tasks, the p95 frame interval, and peak memory of backend and page. The list
+ * is scrolled up and back down every half second while it fills, as a user would.
  */
 
 import { connectAsync } from 'mqtt';
@@ -61,11 +62,20 @@ async function main(): Promise<void> {
     const total = RATE * SECONDS;
     const start = performance.now();
     let sent = 0;
+    let scrolls = 0;
     // Paced in 10 ms slices so the rate is steady, not one burst.
     while (sent < total) {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
       for (; sent < due; sent++) publisher.publish(`flood/${sent % 100}`, PAYLOAD);
-      if (sent % (RATE / 2) < RATE / 100) await sample();
+      if (sent % (RATE / 2) < RATE / 100) {
+        await sample();
+        // A user scrolling through the list while it fills: up to a random place, then back to the end.
+        await page.evaluate((up) => {
+          const list = document.querySelector('[aria-label="Messages"][role="list"]');
+          if (list) list.scrollTop = up ? Math.random() * list.scrollHeight * 0.9 : list.scrollHeight;
+        }, sent % RATE < RATE / 2);
+        scrolls++;
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     const sendSeconds = (performance.now() - start) / 1000;
@@ -94,6 +104,7 @@ async function main(): Promise<void> {
     console.log(`MQTT Desk UI bench — ${RATE} msgs/s × ${SECONDS} s of ${PAYLOAD.length} B, Debian Chromium headless, mosquitto`);
     console.log(`messages sent              ${total} (in ${sendSeconds.toFixed(1)} s)`);
     console.log(`message list says          ${counted} (the page keeps the newest 100,000)`);
+    console.log(`list scrolled              ${scrolls} times during the flood (to a random place, then back to the end)`);
     console.log(`long tasks > 50 ms         ${long.filter((d) => d > 50).length}`);
     console.log(`long tasks > 100 ms        ${long.filter((d) => d > 100).length} (longest ${Math.max(0, ...long).toFixed(0)} ms)`);
     console.log(`p95 frame interval         ${p95.toFixed(1)} ms`);
