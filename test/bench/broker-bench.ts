@@ -175,6 +175,10 @@ async function runCase(port: number, version: Version, qos: Qos, fanout: number,
 
 const CASES: Array<{ version: Version; qos: Qos; fanout: number }> = [];
 for (const version of [4, 5] as const) for (const fanout of [1, 10]) for (const qos of [0, 1, 2] as const) CASES.push({ version, qos, fanout });
+/** BENCH_CASES (a regular expression on the row label, e.g. `QoS 1 1→1`) narrows a run while working on one case. */
+const CASE_FILTER = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : undefined;
+/** BENCH_BROKERS (comma-separated names) likewise. */
+const BROKER_FILTER = process.env.BENCH_BROKERS?.split(',').map((name) => name.trim());
 
 function caseLabel(c: { version: Version; qos: Qos; fanout: number }): string {
   return `${c.version === 5 ? 'v5.0 ' : 'v3.1.1'} QoS ${c.qos} 1→${c.fanout}`;
@@ -189,11 +193,14 @@ function cell(result: CaseResult | string): string {
 
 /** Runs every case on every broker and returns the side-by-side table. */
 export async function runBrokerBench(): Promise<string> {
-  const starters: Array<[string, () => Promise<BrokerUnderTest>]> = [
-    ['mqtt-desk', startOurs],
-    ['mosquitto', startMosquitto],
-    ['aedes', startAedes],
-  ];
+  const starters = (
+    [
+      ['mqtt-desk', startOurs],
+      ['mosquitto', startMosquitto],
+      ['aedes', startAedes],
+    ] as Array<[string, () => Promise<BrokerUnderTest>]>
+  ).filter(([name]) => !BROKER_FILTER || BROKER_FILTER.includes(name));
+  const cases = CASES.filter((c) => !CASE_FILTER || CASE_FILTER.test(caseLabel(c)));
   const results = new Map<string, Array<CaseResult | string>>();
   const notes: string[] = [];
   const startedAt = Date.now();
@@ -205,14 +212,14 @@ export async function runBrokerBench(): Promise<string> {
       broker = await start();
     } catch (error) {
       notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
-      for (let i = 0; i < CASES.length; i++) column.push('n/a');
+      for (let i = 0; i < cases.length; i++) column.push('n/a');
       continue;
     }
     notes.push(`${name}: ${broker.note}`);
     try {
       // An untimed round first, so neither process is measured while still warming up its JIT.
       await runCase(broker.port, 4, 1, 1, `${name}-warmup`).catch(() => undefined);
-      for (const [i, c] of CASES.entries()) {
+      for (const [i, c] of cases.entries()) {
         try {
           column.push(await runCase(broker.port, c.version, c.qos, c.fanout, `${name}-${i}`));
         } catch (error) {
@@ -226,7 +233,7 @@ export async function runBrokerBench(): Promise<string> {
   }
   const names = starters.map(([name]) => name);
   const header = ['case', ...names];
-  const rows = CASES.map((c, i) => [caseLabel(c), ...names.map((n) => cell(results.get(n)![i]!))]);
+  const rows = cases.map((c, i) => [caseLabel(c), ...names.map((n) => cell(results.get(n)![i]!))]);
   const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
   const line = (cells: string[]): string => cells.map((text, col) => text.padEnd(widths[col]!)).join('  ');
   return [
