@@ -96,6 +96,25 @@ describe('PacketFramer', () => {
     expect(Array.from(frame!)).toEqual(Array.from(frames[7]!));
   });
 
+  it('packs small frames into shared blocks and gives a large one its own buffer, bytes unchanged', () => {
+    const framer = new PacketFramer();
+    const small = [0xc0, 0x00]; // PINGREQ
+    const large = [0x30, 0x83, 0x40, ...new Array(0x2003).fill(7)]; // PUBLISH, remaining length 8195
+    const out = framer.push(new Uint8Array([...small, ...small, ...large, ...small]));
+    expect(out.map((f) => f.length)).toEqual([2, 2, 8198, 2]);
+    expect(out[0]!.buffer).toBe(out[1]!.buffer);
+    expect(out[3]!.buffer).toBe(out[0]!.buffer);
+    expect(out[2]!.buffer).not.toBe(out[0]!.buffer);
+    expect(out[2]!.buffer.byteLength).toBe(8198);
+    expect(Array.from(out[1]!)).toEqual(small);
+    expect(Array.from(out[2]!)).toEqual(large);
+    // A later frame in the same block does not overwrite an earlier one.
+    const [later] = framer.push(new Uint8Array([0xd0, 0x00]));
+    expect(later!.buffer).toBe(out[0]!.buffer);
+    expect(Array.from(out[3]!)).toEqual(small);
+    expect(Array.from(later!)).toEqual([0xd0, 0x00]);
+  });
+
   it('stops for good on a 5th remaining-length byte, after returning the packets before it', () => {
     const framer = new PacketFramer();
     const bad = bytes(0x30, 0xff, 0xff, 0xff, 0xff, 0x01);
