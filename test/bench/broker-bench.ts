@@ -15,7 +15,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -36,6 +36,8 @@ interface BrokerUnderTest {
   name: string;
   port: number;
   note: string;
+  /** The broker's process, for its CPU time; undefined when it runs in the bench process. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,22 @@ interface CaseResult {
   p99: number;
   delivered: number;
   expected: number;
+  /** CPU the broker process spent per delivered message, in microseconds. */
+  cpuPerDelivery?: number;
+}
+
+/**
+ * CPU time a process has used so far, in nanoseconds: the sum over its threads of
+ * /proc/PID/task/TID/schedstat (ns resolution, where /proc/PID/stat counts 10 ms ticks).
+ */
+function cpuNs(pid: number): number | undefined {
+  try {
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    return total;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts a child process and waits for the port; kills it by its own PID on stop. */
@@ -70,6 +88,7 @@ async function spawnBroker(name: string, command: string, args: string[], port: 
     name,
     port,
     note,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -184,6 +203,11 @@ function caseLabel(c: { version: Version; qos: Qos; fanout: number }): string {
   return `${c.version === 5 ? 'v5.0 ' : 'v3.1.1'} QoS ${c.qos} 1→${c.fanout}`;
 }
 
+function cpuCell(result: CaseResult | string): string {
+  if (typeof result === 'string' || result.cpuPerDelivery === undefined) return 'n/a';
+  return `${result.cpuPerDelivery.toFixed(1)} µs`;
+}
+
 function cell(result: CaseResult | string): string {
   if (typeof result === 'string') return result;
   const rate = `${Math.round(result.rate).toLocaleString('en-US')}/s`;
@@ -221,7 +245,11 @@ export async function runBrokerBench(): Promise<string> {
       await runCase(broker.port, 4, 1, 1, `${name}-warmup`).catch(() => undefined);
       for (const [i, c] of cases.entries()) {
         try {
-          column.push(await runCase(broker.port, c.version, c.qos, c.fanout, `${name}-${i}`));
+          const before = broker.pid === undefined ? undefined : cpuNs(broker.pid);
+          const result = await runCase(broker.port, c.version, c.qos, c.fanout, `${name}-${i}`);
+          const after = broker.pid === undefined ? undefined : cpuNs(broker.pid);
+          if (before !== undefined && after !== undefined && result.delivered > 0) result.cpuPerDelivery = (after - before) / 1000 / result.delivered;
+          column.push(result);
         } catch (error) {
           const message = (error as Error).message;
           column.push(/Unacceptable protocol/i.test(message) ? 'n/a (refuses this protocol version)' : `n/a (${message.slice(0, 40)})`);
@@ -234,6 +262,7 @@ export async function runBrokerBench(): Promise<string> {
   const names = starters.map(([name]) => name);
   const header = ['case', ...names];
   const rows = cases.map((c, i) => [caseLabel(c), ...names.map((n) => cell(results.get(n)![i]!))]);
+  const cpuRows = cases.map((c, i) => [caseLabel(c), ...names.map((n) => cpuCell(results.get(n)![i]!))]);
   const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
   const line = (cells: string[]): string => cells.map((text, col) => text.padEnd(widths[col]!)).join('  ');
   return [
@@ -244,6 +273,11 @@ export async function runBrokerBench(): Promise<string> {
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
+    '',
+    'Broker CPU per delivered message (all its threads, /proc schedstat; includes connection setup of the case):',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...cpuRows.map(line),
     '',
     `total ${((Date.now() - startedAt) / 1000).toFixed(0)} s`,
   ].join('\n');
