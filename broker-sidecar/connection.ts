@@ -16,14 +16,12 @@ import type { Outlet } from './router';
 import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
+import { SocketWriter } from './socket-writer';
 
 /** The frame of a connection with no packet in hand. */
 const EMPTY = Buffer.alloc(0);
 
 const NO_ALIASES = new OutboundAliases(0);
-
-/** How long a closing socket may take to flush before it is destroyed. */
-const CLOSE_GRACE_MS = 2000;
 
 /** A client connection. */
 export class Connection implements Outlet {
@@ -48,11 +46,7 @@ export class Connection implements Outlet {
   private decodeError: Error | undefined;
   /** A handler is still working (async auth); frames wait in the framer, in order. */
   private busy = false;
-  private readonly pendingWrites: Buffer[] = [];
-  private pendingBytes = 0;
-  private writeBlocked = false;
-  /** Corked until the end of this tick (see `write`). */
-  private corked = false;
+  private readonly writer: SocketWriter;
   /** Packets waiting for the persistence store (see `send`). */
   private held = 0;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -76,7 +70,13 @@ export class Connection implements Outlet {
     this.parser.on('packet', (packet: Packet) => (this.decoded = packet));
     this.parser.on('error', (error: Error) => (this.decodeError = error));
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('drain', () => this.onDrain());
+    this.writer = new SocketWriter(stream, {
+      // A client that does not read its messages must not make us read (and buffer) more of its own.
+      full: () => this.stream.pause(),
+      drained: () => {
+        if (!this.busy && this.stateValue.kind !== 'closed') this.stream.resume();
+      },
+    });
     stream.on('end', () => this.close('client closed the connection', true));
     stream.on('close', () => this.close('connection lost', true));
     stream.on('error', (error: Error) => this.close(`socket error: ${error.message}`, true));
@@ -85,7 +85,7 @@ export class Connection implements Outlet {
 
   /** Bytes waiting for the socket to drain; 0 when the client keeps up. */
   get backlogBytes(): number {
-    return this.pendingBytes;
+    return this.writer.backlogBytes;
   }
 
   /** The client's Receive Maximum, for the router's in-flight cap. */
@@ -155,7 +155,7 @@ export class Connection implements Outlet {
         return false;
       }
     }
-    if (this.writeBlocked && out.cmd === 'publish' && out.qos === 0 && this.pendingBytes >= this.broker.options.maxWriteBufferBytes) {
+    if (this.writer.blocked && out.cmd === 'publish' && out.qos === 0 && this.writer.backlogBytes >= this.broker.options.maxWriteBufferBytes) {
       this.droppedQos0++;
       this.broker.counters.droppedQos0++;
       return false;
@@ -172,35 +172,13 @@ export class Connection implements Outlet {
       this.held++;
       gate.afterDurable(() => {
         this.held--;
-        if (!this.stream.destroyed) this.write(bytes);
+        this.writer.write(bytes);
       });
       return true;
     }
-    this.write(bytes);
+    this.writer.write(bytes);
     return true;
   }
-
-  /** Writes encoded bytes, or queues them behind a full socket. */
-  private write(bytes: Buffer): void {
-    if (this.writeBlocked) {
-      this.pendingWrites.push(bytes);
-      this.pendingBytes += bytes.length;
-      return;
-    }
-    // Everything written in one turn of the event loop leaves in one writev, not a syscall per
-    // packet: a fan-out or a burst of acks to one client costs one write.
-    if (!this.corked) {
-      this.corked = true;
-      this.stream.cork();
-      process.nextTick(this.uncork);
-    }
-    if (!this.stream.write(bytes)) this.block();
-  }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.stream.uncork();
-  };
 
   /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
   startKeepalive(seconds: number): void {
@@ -266,8 +244,8 @@ export class Connection implements Outlet {
     clearTimeout(this.connectTimer);
     clearTimeout(this.keepaliveTimer);
     // Packets still waiting for the store (a final DISCONNECT among them) go out before the end.
-    if (this.held > 0 && this.broker.durability) this.broker.durability.afterDurable(() => this.endStream());
-    else this.endStream();
+    if (this.held > 0 && this.broker.durability) this.broker.durability.afterDurable(() => this.writer.end());
+    else this.writer.end();
     if (closed.kind !== 'closed') return; // cannot happen; narrows the type
     const level = publishWill && closed.session ? 'notice' : 'info';
     const line = !closed.session
@@ -277,15 +255,6 @@ export class Connection implements Outlet {
         : `Client ${closed.clientId} disconnected.`;
     this.log(level, line);
     this.broker.connectionClosed(this, closed.will, closed.session, closed.clientId);
-  }
-
-  /** Flushes what waits behind a full socket and ends it, destroying it if it will not flush in time. */
-  private endStream(): void {
-    for (const bytes of this.pendingWrites) this.stream.write(bytes);
-    this.pendingWrites.length = 0;
-    this.pendingBytes = 0;
-    this.stream.end();
-    setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   private fail(code: number, reason: string, reasonString?: string): void {
@@ -413,26 +382,8 @@ export class Connection implements Outlet {
     this.busy = false;
     this.forgetFrame();
     if (this.stateValue.kind === 'closed') return;
-    if (!this.writeBlocked) this.stream.resume();
+    if (!this.writer.blocked) this.stream.resume();
     this.processFrames();
-  }
-
-  /** The socket is full: queue further writes and stop reading this client's input. */
-  private block(): void {
-    this.writeBlocked = true;
-    // A client that does not read its messages must not make us read (and buffer) more of its own.
-    this.stream.pause();
-  }
-
-  private onDrain(): void {
-    if (!this.writeBlocked) return;
-    while (this.pendingWrites.length > 0) {
-      const bytes = this.pendingWrites.shift()!;
-      this.pendingBytes -= bytes.length;
-      if (!this.stream.write(bytes)) return; // still full: wait for the next 'drain'
-    }
-    this.writeBlocked = false;
-    if (!this.busy && this.stateValue.kind !== 'closed') this.stream.resume();
   }
 
   private armKeepalive(ms: number): void {
@@ -440,8 +391,8 @@ export class Connection implements Outlet {
     this.keepaliveTimer = setTimeout(() => {
       const idle = Date.now() - this.lastPacketAt;
       // While we stopped reading for backpressure the client is not idle, we are.
-      if (this.writeBlocked || idle < this.keepaliveLimitMs) {
-        this.armKeepalive(this.writeBlocked ? this.keepaliveLimitMs : this.keepaliveLimitMs - idle);
+      if (this.writer.blocked || idle < this.keepaliveLimitMs) {
+        this.armKeepalive(this.writer.blocked ? this.keepaliveLimitMs : this.keepaliveLimitMs - idle);
         return;
       }
       this.fail(Reason.keepAliveTimeout, 'keepalive timeout'); // [MQTT-3.1.2-24] (3.1.1)
