@@ -11,7 +11,6 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { ListenerAccess } from './authenticator';
 import type { ListenerKind } from './config/broker-config';
 import type { Logger } from './logger';
@@ -59,7 +58,7 @@ export interface RunningListener {
 /** Starts one listener; resolves once it is bound. */
 export async function startListener(target: ListenerTarget, spec: ListenerSpec): Promise<RunningListener> {
   const host = spec.host ?? '127.0.0.1';
-  const server = createServer(target, spec);
+  const server = await createServer(target, spec);
   const port = await bind(server, spec.port, host);
   server.on('error', (error) => target.log({ level: 'error', clientId: undefined, message: `Listener error (${spec.kind} ${host}:${port}): ${error.message}` }));
   const what = spec.kind === 'tcp' ? 'listen socket' : `${spec.kind} listen socket`;
@@ -67,7 +66,7 @@ export async function startListener(target: ListenerTarget, spec: ListenerSpec):
   return { kind: spec.kind, host, port, close: () => closeServer(server) };
 }
 
-function createServer(target: ListenerTarget, spec: ListenerSpec): net.Server {
+async function createServer(target: ListenerTarget, spec: ListenerSpec): Promise<net.Server> {
   switch (spec.kind) {
     case 'tcp':
       return net.createServer((socket) => acceptSocket(target, spec, socket, undefined));
@@ -77,11 +76,11 @@ function createServer(target: ListenerTarget, spec: ListenerSpec): net.Server {
       return server;
     }
     case 'ws':
-      return websocketServer(target, spec, http.createServer());
+      return await websocketServer(target, spec, http.createServer());
     case 'wss': {
       const server = https.createServer(tlsOptions(spec));
       logHandshakeFailures(server, target);
-      return websocketServer(target, spec, server);
+      return await websocketServer(target, spec, server);
     }
   }
 }
@@ -92,7 +91,9 @@ function acceptSocket(target: ListenerTarget, spec: ListenerSpec, socket: net.So
 }
 
 /** Upgrades requests on WEBSOCKET_PATH and feeds the binary frames to the broker as a byte stream. */
-function websocketServer(target: ListenerTarget, spec: ListenerSpec, server: http.Server): http.Server {
+async function websocketServer(target: ListenerTarget, spec: ListenerSpec, server: http.Server): Promise<http.Server> {
+  // Loaded here, not at startup: `ws` takes ~36 ms to load, paid only when a WebSocket listener is asked for.
+  const { createWebSocketStream, WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({
     server,
     path: WEBSOCKET_PATH,
