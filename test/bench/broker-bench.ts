@@ -1,8 +1,8 @@
 /**
  * Broker benchmark: the sidecar broker, Debian's mosquitto and aedes side by side.
  *
- * Every broker runs in its own child process on a free 127.0.0.1 port, one after the
- * other: ours as the built CLI (dist/broker-sidecar/main.js, which `npm run bench` builds;
+ * Every broker runs in its own child process on a free 127.0.0.1 port, all three for the
+ * whole bench, measured in turn: ours as the built CLI (dist/broker-sidecar/main.js, which `npm run bench` builds;
  * in-process as a fallback when it is missing, and the table says so), mosquitto from
  * Debian without -v, aedes 1.x over plain TCP (`net.createServer(broker.handle)`). The
  * MQTT.js clients all run in this process, so each broker gets the same client load.
@@ -12,6 +12,9 @@
  * with its send time, keeping at most WINDOW unacknowledged (QoS 1/2) or yielding every
  * WINDOW (QoS 0). Throughput is deliveries per second from first send to last receipt;
  * latency is send→receive per delivery, so under this saturating load it includes queueing.
+ * Each broker's CPU per delivery comes from /proc schedstat. After an untimed warm-up of
+ * every case, BENCH_BROKER_RUNS rounds (default 3) run every case on every broker in turn;
+ * each cell is the round with the median throughput.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +26,8 @@ import { createBroker } from '../../broker-sidecar/broker';
 import { freePort, waitForPort } from '../helpers/mosquitto';
 
 const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 5000);
+/** Rounds of every case; the table shows each cell's median round. */
+const RUNS = Math.max(1, Number(process.env.BENCH_BROKER_RUNS ?? 3));
 const PAYLOAD_BYTES = 64;
 const WINDOW = 100;
 /** A case gives up after this long without finishing (lost QoS 0 messages, a stuck broker). */
@@ -142,12 +147,12 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** One publisher, `fanout` subscribers on the same topic; returns throughput and latency. */
-async function runCase(port: number, version: Version, qos: Qos, fanout: number, tag: string): Promise<CaseResult> {
+async function runCase(port: number, version: Version, qos: Qos, fanout: number, tag: string, messages = MESSAGES): Promise<CaseResult> {
   const topic = `bench/${tag}`;
   const subs: MqttClient[] = [];
   const latencies: number[] = [];
   let delivered = 0;
-  const expected = MESSAGES * fanout;
+  const expected = messages * fanout;
   let finish: () => void = () => undefined;
   const allIn = new Promise<void>((resolve) => (finish = resolve));
   let publisher: MqttClient | undefined;
@@ -166,7 +171,7 @@ async function runCase(port: number, version: Version, qos: Qos, fanout: number,
     const started = process.hrtime.bigint();
     let outstanding = 0;
     let wake: () => void = () => undefined;
-    for (let i = 0; i < MESSAGES; i++) {
+    for (let i = 0; i < messages; i++) {
       const payload = Buffer.alloc(PAYLOAD_BYTES, 0x61);
       payload.writeBigUInt64BE(process.hrtime.bigint(), 0);
       if (qos === 0) {
@@ -215,7 +220,29 @@ function cell(result: CaseResult | string): string {
   return `${rate} ${result.p50.toFixed(1)}/${result.p99.toFixed(1)} ms${lost}`;
 }
 
-/** Runs every case on every broker and returns the side-by-side table. */
+/** One timed case on one broker, with the CPU the broker spent on it. */
+async function measure(broker: BrokerUnderTest, c: { version: Version; qos: Qos; fanout: number }, tag: string): Promise<CaseResult | string> {
+  try {
+    const before = broker.pid === undefined ? undefined : cpuNs(broker.pid);
+    const result = await runCase(broker.port, c.version, c.qos, c.fanout, tag);
+    const after = broker.pid === undefined ? undefined : cpuNs(broker.pid);
+    if (before !== undefined && after !== undefined && result.delivered > 0) result.cpuPerDelivery = (after - before) / 1000 / result.delivered;
+    return result;
+  } catch (error) {
+    const message = (error as Error).message;
+    return /Unacceptable protocol/i.test(message) ? 'n/a (refuses this protocol version)' : `n/a (${message.slice(0, 40)})`;
+  }
+}
+
+/** The round with the median throughput (its latencies and CPU with it); a failure if any round failed. */
+function median(rounds: Array<CaseResult | string>): CaseResult | string {
+  const failed = rounds.find((r): r is string => typeof r === 'string');
+  if (failed !== undefined) return failed;
+  const sorted = [...(rounds as CaseResult[])].sort((a, b) => a.rate - b.rate);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** Runs every case on every broker, BENCH_BROKER_RUNS rounds, and returns the side-by-side table of medians. */
 export async function runBrokerBench(): Promise<string> {
   const starters = (
     [
@@ -228,36 +255,34 @@ export async function runBrokerBench(): Promise<string> {
   const results = new Map<string, Array<CaseResult | string>>();
   const notes: string[] = [];
   const startedAt = Date.now();
-  for (const [name, start] of starters) {
-    const column: Array<CaseResult | string> = [];
-    results.set(name, column);
-    let broker: BrokerUnderTest;
-    try {
-      broker = await start();
-    } catch (error) {
-      notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
-      for (let i = 0; i < cases.length; i++) column.push('n/a');
-      continue;
+  const running: BrokerUnderTest[] = [];
+  try {
+    // Every broker runs for the whole bench (an idle one costs nothing), so the rounds can
+    // interleave them: a slow minute on this machine then hits all three, not one.
+    for (const [name, start] of starters) {
+      try {
+        const broker = await start();
+        running.push(broker);
+        notes.push(`${name}: ${broker.note}`);
+        // Untimed first, each kind of case with a fifth of the messages, so no process is
+        // measured while its JIT still compiles the paths a case takes.
+        for (const [i, c] of cases.entries()) await runCase(broker.port, c.version, c.qos, c.fanout, `${name}-warmup-${i}`, Math.ceil(MESSAGES / 5)).catch(() => undefined);
+      } catch (error) {
+        notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
+      }
     }
-    notes.push(`${name}: ${broker.note}`);
-    try {
-      // An untimed round first, so neither process is measured while still warming up its JIT.
-      await runCase(broker.port, 4, 1, 1, `${name}-warmup`).catch(() => undefined);
+    const rounds = new Map<string, Array<Array<CaseResult | string>>>(starters.map(([name]) => [name, cases.map(() => [])]));
+    for (let round = 0; round < RUNS; round++) {
       for (const [i, c] of cases.entries()) {
-        try {
-          const before = broker.pid === undefined ? undefined : cpuNs(broker.pid);
-          const result = await runCase(broker.port, c.version, c.qos, c.fanout, `${name}-${i}`);
-          const after = broker.pid === undefined ? undefined : cpuNs(broker.pid);
-          if (before !== undefined && after !== undefined && result.delivered > 0) result.cpuPerDelivery = (after - before) / 1000 / result.delivered;
-          column.push(result);
-        } catch (error) {
-          const message = (error as Error).message;
-          column.push(/Unacceptable protocol/i.test(message) ? 'n/a (refuses this protocol version)' : `n/a (${message.slice(0, 40)})`);
+        for (const [name] of starters) {
+          const broker = running.find((b) => b.name === name);
+          rounds.get(name)![i]!.push(broker ? await measure(broker, c, `${name}-${round}-${i}`) : 'n/a');
         }
       }
-    } finally {
-      await broker.stop();
     }
+    for (const [name] of starters) results.set(name, rounds.get(name)!.map(median));
+  } finally {
+    await Promise.all(running.map((b) => b.stop()));
   }
   const names = starters.map(([name]) => name);
   const header = ['case', ...names];
@@ -266,7 +291,7 @@ export async function runBrokerBench(): Promise<string> {
   const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
   const line = (cells: string[]): string => cells.map((text, col) => text.padEnd(widths[col]!)).join('  ');
   return [
-    `Broker bench: ${MESSAGES} × ${PAYLOAD_BYTES} B messages per case, window ${WINDOW}, MQTT.js clients in the bench process`,
+    `Broker bench: ${MESSAGES} × ${PAYLOAD_BYTES} B messages per case, window ${WINDOW}, MQTT.js clients in the bench process; median of ${RUNS} interleaved rounds`,
     `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; cells: deliveries/s p50/p99 latency`,
     ...notes.map((n) => `  ${n}`),
     '',
