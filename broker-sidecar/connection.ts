@@ -18,6 +18,9 @@ import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 import { SocketWriter } from './socket-writer';
 
+/** Packets written at once rather than at the end of the tick (see SocketWriter.write). */
+const ACKS: ReadonlySet<Packet['cmd']> = new Set(['puback', 'pubrec', 'pubrel', 'pubcomp']);
+
 /** The frame of a connection with no packet in hand. */
 const EMPTY = Buffer.alloc(0);
 
@@ -176,7 +179,7 @@ export class Connection implements Outlet {
       });
       return true;
     }
-    this.writer.write(bytes);
+    this.writer.write(bytes, ACKS.has(out.cmd));
     return true;
   }
 

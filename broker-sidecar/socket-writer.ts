@@ -43,8 +43,15 @@ export class SocketWriter {
     return this.queuedBytes;
   }
 
-  /** Writes encoded bytes, or queues them behind a full socket. */
-  write(bytes: Buffer): void {
+  /**
+   * Writes encoded bytes, or queues them behind a full socket. `now` sends them (and what
+   * is corked before them) at once instead of at the end of the tick: for acknowledgements,
+   * which gate the sender's next message. A publisher keeping 100 QoS 1 messages in flight
+   * gets each PUBACK as its PUBLISH is handled, not all 100 after the whole read. In the
+   * broker bench (QoS 1 and 2 1→1 rows, 20,000 messages, median of 5, two runs each way)
+   * QoS 1 1→1 went from 44,807 and 45,533 to 57,656 and 67,967 msgs/s.
+   */
+  write(bytes: Buffer, now = false): void {
     if (this.stream.destroyed) return;
     if (this.full) {
       this.queue.push(bytes);
@@ -61,6 +68,10 @@ export class SocketWriter {
     if (!this.stream.write(bytes)) {
       this.full = true;
       this.events.full();
+    }
+    if (now && this.corked) {
+      this.corked = false;
+      this.stream.uncork(); // the nextTick uncork already scheduled finds nothing corked, or the next cork
     }
   }
 
