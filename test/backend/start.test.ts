@@ -29,7 +29,7 @@ describe('desktopBlocker', () => {
 function runUntilUrl(env: NodeJS.ProcessEnv): Promise<{ output: string; url: string; kill: () => Promise<void> }> {
   const child = spawn(process.execPath, ['dist/backend/start.js', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -52,7 +52,7 @@ function runUntilUrl(env: NodeJS.ProcessEnv): Promise<{ output: string; url: str
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited ${code} before printing a URL:\n${output}`)));
+    child.once('close', (code) => reject(new Error(`exited ${code} before printing a URL:\n${output}`)));
   });
 }
 

@@ -156,7 +156,7 @@ describe('the same ACL in Debian mosquitto', () => {
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     return {
       stop: async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');

@@ -27,7 +27,7 @@ async function start(args: string[]): Promise<{ child: ChildProcess; port: numbe
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const port = await withTimeout(
     (async () => {
       for (;;) {

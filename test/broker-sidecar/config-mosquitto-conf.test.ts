@@ -47,7 +47,7 @@ async function tryMosquitto(file: string, expectPorts: number[]): Promise<{ outc
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
     const outcome = await Promise.race([
       Promise.all(expectPorts.map((p) => waitForPort(p, 4000))).then(() => 'started' as const),

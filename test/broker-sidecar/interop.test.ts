@@ -29,7 +29,8 @@ function mosquittoSub(args: string[]): { output: Promise<string> } {
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const output = withTimeout(
-    new Promise<string>((resolve) => child.once('exit', () => resolve(out))),
+    // 'close', not 'exit': only then has every byte of its output been read.
+    new Promise<string>((resolve) => child.once('close', () => resolve(out))),
     7000,
     'mosquitto_sub to exit',
   ).finally(() => child.kill('SIGKILL'));

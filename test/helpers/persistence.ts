@@ -65,7 +65,7 @@ export async function spawnBuiltCli(args: string[], options: { cwd?: string; tim
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   let done = false;
   void exited.then(() => (done = true));
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
