@@ -5,9 +5,10 @@
  */
 
 import type { Duplex } from 'node:stream';
-import { parser as createParser, type Packet, type Parser } from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
 import type { BrokerContext } from './broker-context';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection-state';
+import { decodeFrame } from './decoder';
 import { dispatch } from './dispatcher';
 import { Framer } from './framer';
 import { findInvalidUtf8, inspectConnect } from './raw-checks';
@@ -48,9 +49,6 @@ export class Connection implements Outlet {
   currentFrame: Buffer = EMPTY;
 
   private readonly framer: Framer;
-  private readonly parser: Parser;
-  private decoded: Packet | undefined;
-  private decodeError: Error | undefined;
   /** A handler is still working (async auth); frames wait in the framer, in order. */
   private busy = false;
   private readonly writer: SocketWriter;
@@ -73,9 +71,6 @@ export class Connection implements Outlet {
   ) {
     this.framer = new Framer(broker.options.maxPacketBytes);
     this.inboundAliases = new InboundAliases(broker.options.topicAliasMaximum);
-    this.parser = createParser({ protocolVersion: 4 });
-    this.parser.on('packet', (packet: Packet) => (this.decoded = packet));
-    this.parser.on('error', (error: Error) => (this.decodeError = error));
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     this.writer = new SocketWriter(stream, {
       // A client that does not read its messages must not make us read (and buffer) more of its own.
@@ -299,13 +294,8 @@ export class Connection implements Outlet {
     if (this.stateValue.kind === 'awaiting-connect' && type === 1 && !this.learnVersion(bytes)) return;
     const badString = findInvalidUtf8(bytes, this.protocolVersion);
     if (badString) return this.malformedConnectAware(`ill-formed UTF-8 in ${badString}`); // [MQTT-1.5.3-1] (3.1.1; 5.0: [MQTT-1.5.4-1])
-    this.decoded = undefined;
-    this.decodeError = undefined;
-    this.parser.parse(bytes);
-    // Both are set by the parser's synchronous callbacks, which TypeScript cannot see.
-    const packet = this.decoded as Packet | undefined;
-    const error = this.decodeError as Error | undefined;
-    if (error || !packet) return this.malformedConnectAware(error?.message ?? 'undecodable packet');
+    const { packet, error } = decodeFrame(bytes, this.protocolVersion);
+    if (!packet) return this.malformedConnectAware(error?.message ?? 'undecodable packet');
     counters.packetIn(packet);
     const { tap } = this.broker;
     if (tap.active) {
@@ -329,7 +319,6 @@ export class Connection implements Outlet {
   /** Drops the last packet once handled: an idle client must not pin its last (maybe 1 MB) PUBLISH. */
   private forgetFrame(): void {
     this.currentFrame = EMPTY;
-    this.decoded = undefined;
   }
 
   private encode(packet: Packet, userPropertyBytes: Buffer | undefined): Buffer | undefined {

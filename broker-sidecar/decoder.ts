@@ -1,0 +1,62 @@
+/**
+ * Decoding of whole frames (the Framer cuts them) with mqtt-packet. One parser per protocol
+ * version serves every connection: a parser per connection cost about 1 KiB each (its
+ * BufferList is a full stream) and kept the client's CONNECT, password and will included,
+ * for the life of the connection. A frame is always complete, so a parser never carries
+ * state from one connection's frame to another's; when it might (an error, or bytes left
+ * over), its state is reset before anyone else uses it.
+ */
+
+import { parser as createParser, type Packet, type Parser } from 'mqtt-packet';
+import type { ProtocolVersion } from './types';
+
+/** What decoding one frame gave: a packet, or why not. */
+export type Decoded = { packet: Packet; error?: undefined } | { packet?: undefined; error: Error | undefined };
+
+let lastPacket: Packet | undefined;
+let lastError: Error | undefined;
+
+const parsers = new Map<ProtocolVersion, Parser>();
+
+function parserFor(version: ProtocolVersion): Parser {
+  let parser = parsers.get(version);
+  if (!parser) {
+    parser = createParser({ protocolVersion: version });
+    // Emitted synchronously inside parse(), read right after it.
+    parser.on('packet', (packet: Packet) => (lastPacket = packet));
+    parser.on('error', (error: Error) => (lastError = error));
+    parsers.set(version, parser);
+  }
+  return parser;
+}
+
+/** mqtt-packet's parser internals this module resets. */
+interface ParserState {
+  settings: { protocolVersion: ProtocolVersion };
+  _list: { length: number };
+  _stateCounter: number;
+  /** Read position; `_resetState` leaves it, and the length of the next packet would be read from it. */
+  _pos: number;
+  _resetState(): void;
+}
+
+/** Decodes one complete frame as a packet of the given protocol version. */
+export function decodeFrame(frame: Buffer, version: ProtocolVersion): Decoded {
+  const parser = parserFor(version);
+  const state = parser as unknown as ParserState;
+  // Parsing a CONNECT replaces the settings with that packet; set them back each time so
+  // the version is ours and no client's CONNECT stays referenced.
+  state.settings = { protocolVersion: version };
+  lastPacket = undefined;
+  lastError = undefined;
+  parser.parse(frame);
+  const packet = lastPacket as Packet | undefined;
+  const error = lastError as Error | undefined;
+  lastPacket = undefined;
+  lastError = undefined;
+  if (error || !packet || state._list.length > 0 || state._stateCounter !== 0) {
+    state._resetState();
+    state._pos = 0;
+  }
+  return packet && !error ? { packet } : { error };
+}
