@@ -25,6 +25,12 @@ import { until } from '../helpers/wait';
 const TOTAL = 600;
 /** The kill comes when this many acknowledgements have arrived. */
 const KILL_AFTER = 150;
+/**
+ * Unacknowledged messages the publisher keeps in flight. Bounded so the kill lands
+ * mid-traffic: with all 600 handed over at once, a fast broker had acknowledged every one
+ * (in one TCP read on the publisher's side) by the time the kill was sent.
+ */
+const WINDOW = 40;
 
 const dirs: string[] = [];
 const brokers: CliProcess[] = [];
@@ -57,8 +63,8 @@ function durableSubscriber(port: number, clientId: string, received: Map<string,
 }
 
 /**
- * Publishes TOTAL messages (QoS 1 and 2 alternating, all handed to the socket at once) on
- * `topic` and kills the broker by PID once KILL_AFTER acknowledgements arrived. Resolves
+ * Publishes up to TOTAL messages (QoS 1 and 2 alternating, WINDOW in flight) on `topic`
+ * and kills the broker by PID once KILL_AFTER acknowledgements arrived. Resolves
  * with the payloads acknowledged: PUBACK for QoS 1, PUBREC for QoS 2.
  */
 async function publishUntilKilled(broker: CliProcess, topic: string): Promise<{ q1: Set<string>; q2: Set<string> }> {
@@ -83,7 +89,10 @@ async function publishUntilKilled(broker: CliProcess, topic: string): Promise<{ 
     if (payload !== undefined) acked.q2.add(payload); // from PUBREC on the broker owns the message
     ackArrived();
   });
-  for (let i = 0; i < TOTAL; i++) {
+  // Every message publishes at most once; the loop ends at the kill or after TOTAL.
+  for (let i = 0; i < TOTAL && !killed; i++) {
+    await until(() => killed || i - (acked.q1.size + acked.q2.size) < WINDOW, 10_000, 'an acknowledgement to open the window');
+    if (killed) break;
     const qos = i % 2 === 0 ? 1 : 2;
     const payload = `q${qos}-${i}`;
     publisher.publish(topic, payload, { qos }, (error) => {
