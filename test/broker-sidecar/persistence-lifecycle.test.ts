@@ -3,40 +3,19 @@
  * sessions are never stored, and a store that cannot be used is refused with its directory named.
  */
 
-import { rmSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import type { IConnectPacket, IPublishPacket } from 'mqtt-packet';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPersistence, PersistenceError } from '../../broker-sidecar/persistence/store';
 import { RawClient, sleep } from '../helpers/broker-harness';
-import { startDurable, tempDataDir, type DurableBroker } from '../helpers/persistence';
+import { durableTestRuns, type DurableBroker } from '../helpers/persistence';
 import { until } from '../helpers/wait';
 
-const dirs: string[] = [];
-const runs: DurableBroker[] = [];
-const raws: RawClient[] = [];
-
-function dataDir(): string {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  return dir;
-}
-
-async function start(dir: string): Promise<DurableBroker> {
-  const run = await startDurable(dir);
-  runs.push(run);
-  return run;
-}
-
-async function stop(run: DurableBroker): Promise<void> {
-  runs.splice(runs.indexOf(run), 1);
-  await run.stop();
-}
+const { dataDir, start, stop, track } = durableTestRuns();
 
 /** Connects a raw 5.0 client; returns it with its CONNACK's Session Present. */
 async function connect5(port: number, clientId: string, extra: Partial<IConnectPacket> = {}): Promise<{ client: RawClient; present: boolean }> {
-  const client = await RawClient.open(port, 5);
-  raws.push(client);
+  const client = track(await RawClient.open(port, 5));
   client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId, clean: false, keepalive: 30, ...extra });
   const connack = await client.next();
   if (connack.cmd !== 'connack') throw new Error(`expected CONNACK, got ${connack.cmd}`);
@@ -61,14 +40,6 @@ async function dropWithWill(run: DurableBroker, clientId: string, delaySeconds: 
   client.destroy();
   await until(() => run.broker.online(clientId) === undefined, 2000, 'the broker to see the connection drop');
 }
-
-afterEach(async () => {
-  for (const client of raws.splice(0)) client.destroy();
-  await Promise.all(runs.splice(0).map((run) => run.stop()));
-});
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('session expiry across a restart', () => {
   it('drops a session whose expiry ran out while the broker was down, and keeps one that has time left', async () => {
@@ -155,7 +126,7 @@ describe('what is not stored', () => {
     const dir = dataDir();
     const first = await start(dir);
     const v4 = await RawClient.connected(first.port, 'clean4', 4, { clean: true });
-    raws.push(v4);
+    track(v4);
     v4.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'c/#', qos: 1 }] });
     await v4.next();
     const { client: v5 } = await connect5(first.port, 'clean5', { clean: false, properties: { sessionExpiryInterval: 0 } });

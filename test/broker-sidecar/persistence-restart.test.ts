@@ -3,40 +3,15 @@
  * data directory): retained messages and durable sessions come back exactly.
  */
 
-import { rmSync } from 'node:fs';
 import type { IConnackPacket, IPublishPacket, ISubackPacket } from 'mqtt-packet';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { endAll, mqttClient, RawClient, sleep } from '../helpers/broker-harness';
-import { startDurable, tempDataDir, type DurableBroker } from '../helpers/persistence';
+import { durableTestRuns } from '../helpers/persistence';
 
-const dirs: string[] = [];
-const runs: DurableBroker[] = [];
-const raws: RawClient[] = [];
-
-/** A fresh data directory, removed after the file. */
-function dataDir(): string {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  return dir;
-}
-
-/** Starts a durable broker that is stopped after the test. */
-async function start(dir: string): Promise<DurableBroker> {
-  const run = await startDurable(dir);
-  runs.push(run);
-  return run;
-}
-
-/** Stops a run now (the restart), so the next one can open the store. */
-async function stop(run: DurableBroker): Promise<void> {
-  runs.splice(runs.indexOf(run), 1);
-  await run.stop();
-}
+const { dataDir, start, stop, track } = durableTestRuns();
 
 async function raw(port: number, version: 4 | 5): Promise<RawClient> {
-  const client = await RawClient.open(port, version);
-  raws.push(client);
-  return client;
+  return track(await RawClient.open(port, version));
 }
 
 /** CONNECTs a raw client with Clean Session/Start 0 and returns its CONNACK. */
@@ -53,14 +28,6 @@ async function publish(port: number, topic: string, payload: string | Buffer, qo
   await pub.publishAsync(topic, payload, { qos, ...extra });
   await endAll(pub);
 }
-
-afterEach(async () => {
-  for (const client of raws.splice(0)) client.destroy();
-  await Promise.all(runs.splice(0).map((run) => run.stop()));
-});
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('retained messages with persistence', () => {
   it('come back after a restart with binary payload, QoS and every 5.0 property intact', async () => {

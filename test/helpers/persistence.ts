@@ -4,13 +4,15 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBroker, type Broker } from '../../broker-sidecar/broker';
 import type { LogEntry } from '../../broker-sidecar/logger';
 import type { BrokerOptions } from '../../broker-sidecar/options';
 import { openPersistence } from '../../broker-sidecar/persistence/store';
+import { afterAll, afterEach } from 'vitest';
+import type { RawClient } from './broker-harness';
 
 /** A durable broker listening on a free loopback port. */
 export interface DurableBroker {
@@ -35,6 +37,55 @@ export async function startDurable(dir: string, options: Omit<BrokerOptions, 'pe
   const broker = createBroker({ ...options, persistence, logger });
   const port = await broker.listen({ port: 0, host: '127.0.0.1' });
   return { broker, port, log, stop: () => broker.close() };
+}
+
+/** What a persistence test file works with; everything is cleaned up by the hooks `durableTestRuns` registers. */
+export interface DurableTestRuns {
+  /** A fresh data directory, removed after the file. */
+  dataDir(): string;
+  /** Starts a durable broker on `dir`, stopped after the test unless stopped before. */
+  start(dir: string, options?: Omit<BrokerOptions, 'persistence' | 'logger'>): Promise<DurableBroker>;
+  /** Stops a run now (a restart), so the next one can open the store. */
+  stop(run: DurableBroker): Promise<void>;
+  /** Destroys the client after the test. */
+  track<C extends RawClient>(client: C): C;
+}
+
+/**
+ * The scaffolding of a test file that restarts durable brokers: registers afterEach (raw
+ * clients destroyed, brokers stopped) and afterAll (data directories removed).
+ */
+export function durableTestRuns(): DurableTestRuns {
+  const dirs: string[] = [];
+  const runs: DurableBroker[] = [];
+  const raws: RawClient[] = [];
+  afterEach(async () => {
+    for (const client of raws.splice(0)) client.destroy();
+    await Promise.all(runs.splice(0).map((run) => run.stop()));
+  });
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dataDir: () => {
+      const dir = tempDataDir();
+      dirs.push(dir);
+      return dir;
+    },
+    start: async (dir, options) => {
+      const run = await startDurable(dir, options);
+      runs.push(run);
+      return run;
+    },
+    stop: async (run) => {
+      runs.splice(runs.indexOf(run), 1);
+      await run.stop();
+    },
+    track: (client) => {
+      raws.push(client);
+      return client;
+    },
+  };
 }
 
 /** The broker as built by `npm run build:node` (what the app and `npm run broker` run). */
