@@ -12,6 +12,7 @@ import type { PacketBatch } from '../../shared/contract';
 import { launchChromium } from '../helpers/browser';
 import { startMosquitto } from '../helpers/mosquitto';
 import { startWebApp } from '../helpers/web-app';
+import { readPageMetrics, startPageMetrics } from './page-metrics';
 
 const PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
 const RATE = Number(process.env.BENCH_RATE ?? 40_000);
@@ -63,19 +64,7 @@ async function main(): Promise<void> {
     // CONNECT, CONNACK, SUBSCRIBE and SUBACK come before the flood.
     for (let i = 0; i < 600 && (await held()) < PACKETS + 4; i++) await new Promise((r) => setTimeout(r, 500));
     const captured = await held();
-    await page.evaluate(() => {
-      const w = window as unknown as { __long: number[]; __frames: number[] };
-      w.__long = [];
-      w.__frames = [];
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push(e.duration))).observe({ type: 'longtask' });
-      let last = performance.now();
-      const tick = (now: number) => {
-        w.__frames.push(now - last);
-        last = now;
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
+    await startPageMetrics(page);
 
     const open = await timeUntil(page, () => page.getByRole('tab', { name: 'Packets' }).click(), hasRows, undefined);
     const countText = async () => (await page.getByLabel('Packet count').textContent()) ?? '';
@@ -119,15 +108,10 @@ async function main(): Promise<void> {
       },
       undefined,
     );
-    const { long, frames } = await page.evaluate(() => {
-      const w = window as unknown as { __long: number[]; __frames: number[] };
-      return { long: w.__long, frames: w.__frames };
-    });
+    const { long, p95Frame: p95 } = await readPageMetrics(page);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     const heap = (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
-    const sorted = [...frames].sort((a, b) => a - b);
-    const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
     const ms = (n: number) => `${n.toFixed(0)} ms`;
     console.log(`MQTT Desk packet inspector bench — ${PACKETS} packets (QoS 0 PUBLISH of ${PAYLOAD.length} B via mosquitto), Debian Chromium headless`);

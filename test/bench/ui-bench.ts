@@ -10,6 +10,7 @@ import { connectAsync } from 'mqtt';
 import { launchChromium } from '../helpers/browser';
 import { startMosquitto } from '../helpers/mosquitto';
 import { startWebApp } from '../helpers/web-app';
+import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
 
 const RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -24,30 +25,14 @@ async function main(): Promise<void> {
     if (!saved.ok) throw new Error(saved.error.message);
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(app.server.url);
-    await page.evaluate(() => {
-      const w = window as unknown as { __long: number[]; __frames: number[] };
-      w.__long = [];
-      w.__frames = [];
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push(e.duration))).observe({ type: 'longtask', buffered: true });
-      let last = performance.now();
-      const tick = (now: number) => {
-        w.__frames.push(now - last);
-        last = now;
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
+    await startPageMetrics(page);
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
     const subs = page.getByRole('region', { name: 'Subscriptions' });
     await subs.getByLabel('Filter', { exact: true }).fill('flood/#');
     await subs.getByRole('button', { name: 'Subscribe', exact: true }).click();
     await subs.getByRole('list', { name: 'Active subscriptions' }).getByText('flood/#').waitFor();
-    await page.evaluate(() => {
-      const w = window as unknown as { __long: number[]; __frames: number[] };
-      w.__long = [];
-      w.__frames = [];
-    });
+    await resetPageMetrics(page);
 
     const publisher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { clientId: 'ui-bench-pub' });
     const cdp = await page.context().newCDPSession(page);
@@ -94,12 +79,7 @@ async function main(): Promise<void> {
       const text = document.querySelector('[aria-label="Message count"]')?.textContent ?? '';
       return text;
     });
-    const { long, frames } = await page.evaluate(() => {
-      const w = window as unknown as { __long: number[]; __frames: number[] };
-      return { long: w.__long, frames: w.__frames };
-    });
-    const sorted = [...frames].sort((a, b) => a - b);
-    const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
+    const { long, p95Frame: p95 } = await readPageMetrics(page);
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
     console.log(`MQTT Desk UI bench — ${RATE} msgs/s × ${SECONDS} s of ${PAYLOAD.length} B, Debian Chromium headless, mosquitto`);
     console.log(`messages sent              ${total} (in ${sendSeconds.toFixed(1)} s)`);
