@@ -255,9 +255,14 @@ export class Broker implements BrokerContext {
     }
     if (current) this.durability?.sessionOffline(session, Date.now());
     if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS || this.closing) return;
-    const timer = setTimeout(() => this.expireSession(clientId, session), expiry * 1000);
+    this.armExpiry(session, expiry * 1000);
+  }
+
+  /** Ends an offline session after `ms` unless its client comes back first. */
+  private armExpiry(session: Session, ms: number): void {
+    const timer = setTimeout(() => this.expireSession(session.clientId, session), ms);
     timer.unref();
-    this.expiryTimers.set(clientId, timer);
+    this.expiryTimers.set(session.clientId, timer);
   }
 
   private expireSession(clientId: string, session: Session): void {
@@ -297,14 +302,19 @@ export class Broker implements BrokerContext {
       this.publishWill(will); // [MQTT-3.1.2-8]
       return;
     }
+    this.armWill(clientId, will, Math.min(delay, MAX_TIMER_SECONDS) * 1000);
+    this.durability?.willPending(clientId, will, Date.now() + delay * 1000);
+  }
+
+  /** Publishes a pending will after `ms`, unless a reconnect or the session's end settles it first. */
+  private armWill(clientId: string, will: Will, ms: number): void {
     const timer = setTimeout(() => {
       this.pendingWills.delete(clientId);
       this.durability?.willSettled(clientId);
       this.publishWill(will);
-    }, Math.min(delay, MAX_TIMER_SECONDS) * 1000);
+    }, ms);
     timer.unref();
     this.pendingWills.set(clientId, { will, timer });
-    this.durability?.willPending(clientId, will, Date.now() + delay * 1000);
   }
 
   /** After a restore: publishes wills that fell due, re-arms the others and the expiry of offline sessions. */
@@ -316,13 +326,7 @@ export class Broker implements BrokerContext {
         this.publishWill(will); // its delay ran out while the broker was down [MQTT-3.1.3-9]
         continue;
       }
-      const timer = setTimeout(() => {
-        this.pendingWills.delete(clientId);
-        this.durability?.willSettled(clientId);
-        this.publishWill(will);
-      }, Math.min(dueAt - now, MAX_TIMER_SECONDS * 1000));
-      timer.unref();
-      this.pendingWills.set(clientId, { will, timer });
+      this.armWill(clientId, will, Math.min(dueAt - now, MAX_TIMER_SECONDS * 1000));
     }
     for (const { session, disconnectedAt } of restored.sessions) {
       const expiry = session.expiryInterval;
@@ -333,9 +337,7 @@ export class Broker implements BrokerContext {
         this.expireSession(session.clientId, session);
         continue;
       }
-      const timer = setTimeout(() => this.expireSession(session.clientId, session), left);
-      timer.unref();
-      this.expiryTimers.set(session.clientId, timer);
+      this.armExpiry(session, left);
     }
     const { retained, sessions, wills } = restored;
     this.log({ level: 'notice', clientId: undefined, message: `Restored ${retained} retained messages, ${sessions.length} sessions and ${wills.length} pending wills from ${this.durability!.dir}.` });

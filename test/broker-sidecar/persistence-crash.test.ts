@@ -91,7 +91,10 @@ async function publishUntilKilled(broker: CliProcess, topic: string): Promise<{ 
   });
   // Every message publishes at most once; the loop ends at the kill or after TOTAL.
   for (let i = 0; i < TOTAL && !killed; i++) {
-    await until(() => killed || i - (acked.q1.size + acked.q2.size) < WINDOW, 10_000, 'an acknowledgement to open the window');
+    await until(() => killed || i - (acked.q1.size + acked.q2.size) < WINDOW, 10_000, 'an acknowledgement to open the window').catch((error: Error) => {
+      // Say where it stalled: how far the traffic got and what the broker printed.
+      throw new Error(`${error.message} (sent ${i}, acknowledged ${acked.q1.size + acked.q2.size}); broker output:\n${broker.output().slice(-2000)}`);
+    });
     if (killed) break;
     const qos = i % 2 === 0 ? 1 : 2;
     const payload = `q${qos}-${i}`;
