@@ -14,7 +14,7 @@
  */
 
 import { rmSync } from 'node:fs';
-import { connect, type MqttClient } from 'mqtt';
+import { connect, Store, type MqttClient } from 'mqtt';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { endAll, mqttClient, withTimeout } from '../helpers/broker-harness';
@@ -30,7 +30,7 @@ const KILL_AFTER = 150;
  * mid-traffic: with all 600 handed over at once, a fast broker had acknowledged every one
  * (in one TCP read on the publisher's side) by the time the kill was sent.
  */
-const WINDOW = 40;
+const WINDOW = 100;
 
 const dirs: string[] = [];
 const brokers: CliProcess[] = [];
@@ -52,8 +52,30 @@ async function startCli(dir: string): Promise<CliProcess> {
 }
 
 /** Connects a durable subscriber (3.1.1, clean session 0), counting what it receives into `received`. */
-function durableSubscriber(port: number, clientId: string, received: Map<string, number>): { client: MqttClient; present: Promise<boolean> } {
-  const client = connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+/**
+ * What a subscriber keeps across its own restarts: the tally of messages handed to the app,
+ * and its incoming-message store. A client with durable storage keeps the latter: MQTT.js
+ * hands a QoS 2 message to the app on PUBREL, which may come only after the broker's
+ * restart, to a new client instance that must still hold the PUBLISH it acknowledged.
+ */
+interface SubscriberMemory {
+  received: Map<string, number>;
+  incoming: Store;
+}
+
+/** MQTT.js's in-memory store, kept open when a client ends: the next instance goes on with it, as with a store on disk. */
+class KeptStore extends Store {
+  override close(cb: (error?: Error) => void): void {
+    cb();
+  }
+}
+
+function subscriberMemory(): SubscriberMemory {
+  return { received: new Map(), incoming: new KeptStore() };
+}
+
+function durableSubscriber(port: number, clientId: string, { received, incoming }: SubscriberMemory): { client: MqttClient; present: Promise<boolean> } {
+  const client = connect(`mqtt://127.0.0.1:${port}`, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, incomingStore: incoming });
   clients.push(client);
   client.on('error', () => undefined);
   // Attached before CONNACK: queued messages follow it at once.
@@ -140,8 +162,8 @@ describe('persistence when the broker is killed (SIGKILL)', () => {
     const dir = tempDataDir('mqtt-desk-crash-');
     dirs.push(dir);
     const first = await startCli(dir);
-    const received = new Map<string, number>();
-    const setup = durableSubscriber(first.port, 'crash-sub', received);
+    const memory = subscriberMemory();
+    const setup = durableSubscriber(first.port, 'crash-sub', memory);
     expect(await setup.present).toBe(false);
     await setup.client.subscribeAsync('crash/#', { qos: 2 });
     await setup.client.endAsync(); // everything below is queued for it
@@ -154,9 +176,9 @@ describe('persistence when the broker is killed (SIGKILL)', () => {
 
     const second = await startCli(dir);
     expect(second.output()).toMatch(/Restored 1 retained messages, 1 sessions and 0 pending wills/);
-    const after = durableSubscriber(second.port, 'crash-sub', received);
+    const after = durableSubscriber(second.port, 'crash-sub', memory);
     expect(await after.present).toBe(true);
-    await expectDelivered(received, acked);
+    await expectDelivered(memory.received, acked);
 
     const reader = await mqttClient(second.port, { clientId: 'crash-reader' });
     clients.push(reader);
@@ -170,9 +192,9 @@ describe('persistence when the broker is killed (SIGKILL)', () => {
     const dir = tempDataDir('mqtt-desk-crash-live-');
     dirs.push(dir);
     const first = await startCli(dir);
-    // One subscriber session, two MQTT.js instances (before and after the crash), one tally.
-    const received = new Map<string, number>();
-    const before = durableSubscriber(first.port, 'live-sub', received);
+    // One subscriber session, two MQTT.js instances (before and after the crash), one memory.
+    const memory = subscriberMemory();
+    const before = durableSubscriber(first.port, 'live-sub', memory);
     await before.present;
     await before.client.subscribeAsync('live/#', { qos: 2 });
 
@@ -180,8 +202,8 @@ describe('persistence when the broker is killed (SIGKILL)', () => {
     await endAll(before.client);
 
     const second = await startCli(dir);
-    const after = durableSubscriber(second.port, 'live-sub', received);
+    const after = durableSubscriber(second.port, 'live-sub', memory);
     expect(await after.present).toBe(true);
-    await expectDelivered(received, acked);
+    await expectDelivered(memory.received, acked);
   }, 60_000);
 });
