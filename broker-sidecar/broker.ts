@@ -220,6 +220,7 @@ export class Broker implements BrokerContext {
   /** Registers an accepted connection as the live one for its client ID. */
   attach(connection: Connection, clientId: string): void {
     this.live.set(clientId, connection);
+    this.counters.clientsMaximum = Math.max(this.counters.clientsMaximum, this.live.size);
     this.admittedBy.set(clientId, this.authenticatorFor(connection));
     const state = connection.state;
     if (this.durability && state.kind === 'connected') this.durability.sessionOnline(state.session);

@@ -40,6 +40,8 @@ export class TrafficCounters {
   connectsReceived = 0;
   /** Sessions ended by their expiry interval (mosquitto's clients/expired). */
   clientsExpired = 0;
+  /** Most clients connected at the same time (mosquitto's clients/maximum). */
+  clientsMaximum = 0;
 
   /** Counts one decoded packet read from a client (its bytes are counted as they arrive). */
   packetIn(packet: Packet): void {

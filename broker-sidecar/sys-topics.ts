@@ -52,7 +52,7 @@ interface Metric {
 
 const METRICS: readonly Metric[] = [
   { topics: ['$SYS/broker/clients/total'], read: (r) => r.stats.clientsTotal },
-  { topics: ['$SYS/broker/clients/maximum'], read: (r) => r.stats.clientsTotal, max: true },
+  { topics: ['$SYS/broker/clients/maximum'], read: (r) => r.counters.clientsMaximum },
   { topics: ['$SYS/broker/clients/disconnected', '$SYS/broker/clients/inactive'], read: (r) => r.stats.clientsTotal - r.stats.clientsConnected },
   { topics: ['$SYS/broker/clients/connected', '$SYS/broker/clients/active'], read: (r) => r.stats.clientsConnected },
   { topics: ['$SYS/broker/clients/expired'], read: (r) => r.counters.clientsExpired },

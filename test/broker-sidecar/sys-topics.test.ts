@@ -107,6 +107,22 @@ describe('$SYS tree', () => {
     expect(Number(sysValue(running.broker, '$SYS/broker/clients/disconnected'))).toBeGreaterThanOrEqual(1);
   });
 
+  it('reports as clients/maximum the most clients connected at once, not the number of sessions', async () => {
+    const own = await startBroker({ sysInterval: INTERVAL });
+    try {
+      const [a, b, c] = await Promise.all(['max-a', 'max-b', 'max-c'].map((clientId) => mqttClient(own.port, { clientId, clean: false })));
+      await sysUntil(own.broker, '$SYS/broker/clients/maximum', (v) => v === 3, 'a peak of three');
+      await endAll(a!, b!, c!);
+      // One at a time now: sessions grow to four, the peak stays three.
+      const d = await mqttClient(own.port, { clientId: 'max-d', clean: false });
+      await endAll(d);
+      await sysUntil(own.broker, '$SYS/broker/clients/total', (v) => v === 4, 'four sessions');
+      expect(Number(sysValue(own.broker, '$SYS/broker/clients/maximum'))).toBe(3);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('grows messages/received, publish/messages/received and the loads after publishes', async () => {
     const before = Number(sysValue(running.broker, '$SYS/broker/publish/messages/received'));
     const packetsBefore = Number(sysValue(running.broker, '$SYS/broker/messages/received'));
