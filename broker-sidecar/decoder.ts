@@ -18,6 +18,9 @@ let lastError: Error | undefined;
 
 const parsers = new Map<ProtocolVersion, Parser>();
 
+/** The parser settings per version; mqtt-packet only reads them (a CONNECT replaces, never mutates, them). */
+const SETTINGS: Readonly<Record<ProtocolVersion, { protocolVersion: ProtocolVersion }>> = { 3: { protocolVersion: 3 }, 4: { protocolVersion: 4 }, 5: { protocolVersion: 5 } };
+
 function parserFor(version: ProtocolVersion): Parser {
   let parser = parsers.get(version);
   if (!parser) {
@@ -45,8 +48,9 @@ export function decodeFrame(frame: Buffer, version: ProtocolVersion): Decoded {
   const parser = parserFor(version);
   const state = parser as unknown as ParserState;
   // Parsing a CONNECT replaces the settings with that packet; set them back each time so
-  // the version is ours and no client's CONNECT stays referenced.
-  state.settings = { protocolVersion: version };
+  // the version is ours and no client's CONNECT stays referenced (a shared object: no
+  // allocation per frame on the read path).
+  state.settings = SETTINGS[version];
   lastPacket = undefined;
   lastError = undefined;
   parser.parse(frame);
