@@ -19,12 +19,6 @@ import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 import { SocketWriter } from './socket-writer';
 
-/**
- * Packets written at once rather than at the end of the tick (see SocketWriter.write): the
- * answers to a client's own PUBLISH, which it waits for before sending more. Not PUBREL,
- * which the broker sends as a subscriber's sender; nothing waits on it but that delivery.
- */
-const ACKS: ReadonlySet<Packet['cmd']> = new Set(['puback', 'pubrec', 'pubcomp']);
 
 /** The frame of a connection with no packet in hand. */
 const EMPTY = Buffer.alloc(0);
@@ -178,7 +172,7 @@ export class Connection implements Outlet {
       });
       return true;
     }
-    this.writer.write(bytes, ACKS.has(out.cmd));
+    this.writer.write(bytes);
     return true;
   }
 

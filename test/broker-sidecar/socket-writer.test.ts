@@ -1,0 +1,102 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SocketWriter } from '../../broker-sidecar/socket-writer';
+import { withTimeout } from '../helpers/broker-harness';
+
+/** A connected pair of real TCP sockets on 127.0.0.1: `ours` writes, `peer` reads. */
+async function socketPair(): Promise<{ ours: net.Socket; peer: net.Socket; close: () => void }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const peer = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const ours = await accepted;
+  return {
+    ours,
+    peer,
+    close: () => {
+      ours.destroy();
+      peer.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Reads from `peer` until `length` bytes have arrived. */
+function readAll(peer: net.Socket, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  return withTimeout(
+    new Promise<Buffer>((resolve) => {
+      peer.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        got += chunk.length;
+        if (got >= length) resolve(Buffer.concat(chunks));
+      });
+    }),
+    10_000,
+    `${length} bytes`,
+  );
+}
+
+const packet = (i: number, size = 20): Buffer => Buffer.alloc(size, i % 251);
+let close: (() => void) | undefined;
+afterEach(() => close?.());
+
+describe('socket writer', () => {
+  it('hands everything written in one turn to the socket as one write, in order', async () => {
+    const pair = await socketPair();
+    close = pair.close;
+    const writes: number[] = [];
+    const write = pair.ours.write.bind(pair.ours);
+    pair.ours.write = ((chunk: Buffer, ...rest: never[]) => (writes.push(chunk.length), write(chunk, ...rest))) as typeof pair.ours.write;
+    const writer = new SocketWriter(pair.ours, { full: () => undefined, drained: () => undefined });
+    const sent = Array.from({ length: 1000 }, (_, i) => packet(i));
+    const arrived = readAll(pair.peer, 20_000);
+    for (const bytes of sent) writer.write(bytes);
+    expect(writes).toEqual([]); // nothing yet: the turn has not ended
+    expect((await arrived).equals(Buffer.concat(sent))).toBe(true);
+    expect(writes).toEqual([20_000]);
+  });
+
+  it('passes large buffers through uncopied, in order with small ones', async () => {
+    const pair = await socketPair();
+    close = pair.close;
+    const writer = new SocketWriter(pair.ours, { full: () => undefined, drained: () => undefined });
+    const sent = [packet(1), packet(2, 100_000), packet(3), packet(4, 70_000)];
+    const arrived = readAll(pair.peer, 170_040);
+    for (const bytes of sent) writer.write(bytes);
+    expect((await arrived).equals(Buffer.concat(sent))).toBe(true);
+  });
+
+  it('queues behind a peer that stops reading, says so, and sends the queue in order once it reads again', async () => {
+    const pair = await socketPair();
+    close = pair.close;
+    pair.peer.pause();
+    const events: string[] = [];
+    const writer = new SocketWriter(pair.ours, { full: () => events.push('full'), drained: () => events.push('drained') });
+    const sent: Buffer[] = [];
+    // Turn after turn until the kernel buffers and the stream are full.
+    for (let turn = 0; turn < 2000 && !writer.blocked; turn++) {
+      for (let i = 0; i < 64; i++) {
+        const bytes = packet(sent.length, 1000);
+        sent.push(bytes);
+        writer.write(bytes);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(writer.blocked).toBe(true);
+    for (let i = 0; i < 100; i++) {
+      const bytes = packet(sent.length, 1000);
+      sent.push(bytes);
+      writer.write(bytes);
+    }
+    expect(writer.backlogBytes).toBe(100_000);
+    const total = sent.reduce((n, b) => n + b.length, 0);
+    const arrived = readAll(pair.peer, total);
+    pair.peer.resume();
+    expect((await arrived).equals(Buffer.concat(sent))).toBe(true);
+    expect(events).toEqual(['full', 'drained']);
+    expect(writer.blocked).toBe(false);
+    expect(writer.backlogBytes).toBe(0);
+  });
+});
