@@ -9,6 +9,7 @@ import type { Packet } from 'mqtt-packet';
 import type { BrokerContext } from './broker-context';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection-state';
 import { decodeFrame } from './decoder';
+import { fastDecode } from './fast-decode';
 import { dispatch } from './dispatcher';
 import { Framer } from './framer';
 import { findInvalidUtf8, inspectConnect } from './raw-checks';
@@ -286,10 +287,15 @@ export class Connection implements Outlet {
     counters.bytesReceived += bytes.length;
     const type = bytes[0]! >> 4;
     if (this.stateValue.kind === 'awaiting-connect' && type === 1 && !this.learnVersion(bytes)) return;
-    const badString = findInvalidUtf8(bytes, this.protocolVersion);
-    if (badString) return this.malformedConnectAware(`ill-formed UTF-8 in ${badString}`); // [MQTT-1.5.3-1] (3.1.1; 5.0: [MQTT-1.5.4-1])
-    const { packet, error } = decodeFrame(bytes, this.protocolVersion);
-    if (!packet) return this.malformedConnectAware(error?.message ?? 'undecodable packet');
+    // The common packets by hand (fast-decode.ts); everything else strictly checked, then mqtt-packet.
+    let packet = fastDecode(bytes, this.protocolVersion);
+    if (!packet) {
+      const badString = findInvalidUtf8(bytes, this.protocolVersion);
+      if (badString) return this.malformedConnectAware(`ill-formed UTF-8 in ${badString}`); // [MQTT-1.5.3-1] (3.1.1; 5.0: [MQTT-1.5.4-1])
+      const decoded = decodeFrame(bytes, this.protocolVersion);
+      if (!decoded.packet) return this.malformedConnectAware(decoded.error?.message ?? 'undecodable packet');
+      packet = decoded.packet;
+    }
     counters.packetIn(packet);
     const { tap } = this.broker;
     if (tap.active) {
