@@ -18,6 +18,8 @@ const MAX_REMAINING_LENGTH = 268_435_455; // 4 bytes of variable byte integer
 /** Accumulates chunks and yields complete packets in order. */
 export class Framer {
   private chunks: Buffer[] = [];
+  /** Read position in chunks[0]: frames are cut from a chunk in place, without re-slicing the rest each time. */
+  private offset = 0;
   private buffered = 0;
 
   /** @param maxPacketBytes packets larger than this (header included) are malformed for us */
@@ -33,17 +35,20 @@ export class Framer {
   /** Takes the next complete packet off the buffer. */
   next(): FrameResult {
     if (this.buffered < 2) return NEED_MORE;
-    const head = this.headBytes(5);
+    // The fixed header (at most 5 bytes) in one buffer: merge when it straddles chunks.
+    if (this.chunks[0]!.length - this.offset < 5 && this.chunks.length > 1) this.merge();
+    const head = this.chunks[0]!;
+    const at = this.offset;
     let value = 0;
     let multiplier = 1;
     let headerLength = 0;
-    for (let i = 0; i < 4; i++) {
-      const byte = head[1 + i];
-      if (byte === undefined) return NEED_MORE;
+    for (let i = 1; i < 5; i++) {
+      if (at + i >= head.length) return NEED_MORE;
+      const byte = head[at + i]!;
       value += (byte & 0x7f) * multiplier;
       multiplier *= 128;
       if ((byte & 0x80) === 0) {
-        headerLength = 2 + i;
+        headerLength = 1 + i;
         break;
       }
     }
@@ -53,30 +58,22 @@ export class Framer {
     if (value > MAX_REMAINING_LENGTH) return { kind: 'malformed', reason: `remaining length ${value} is above the protocol maximum` };
     if (total > this.maxPacketBytes) return { kind: 'too-large', reason: `packet of ${total} bytes exceeds the ${this.maxPacketBytes} byte limit` };
     if (this.buffered < total) return NEED_MORE;
-    return { kind: 'frame', bytes: this.take(total) };
-  }
-
-  /** The first `n` buffered bytes (or fewer), merging small leading chunks. */
-  private headBytes(n: number): Buffer {
+    if (head.length - at < total) this.merge();
     const first = this.chunks[0]!;
-    if (first.length >= n || this.chunks.length === 1) return first;
-    this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0]!;
-  }
-
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      const all = Buffer.concat(this.chunks);
-      out = all.subarray(0, n);
-      this.chunks = all.length > n ? [all.subarray(n)] : [];
+    const bytes = first.subarray(this.offset, this.offset + total);
+    this.offset += total;
+    this.buffered -= total;
+    if (this.offset === first.length) {
+      this.chunks.shift();
+      this.offset = 0;
     }
-    this.buffered -= n;
-    return out;
+    return { kind: 'frame', bytes };
+  }
+
+  /** Joins everything buffered into one chunk. */
+  private merge(): void {
+    const rest = this.chunks[0]!.subarray(this.offset);
+    this.chunks = [Buffer.concat([rest, ...this.chunks.slice(1)])];
+    this.offset = 0;
   }
 }
