@@ -24,8 +24,14 @@ export interface SharedGroup {
   cursor: number;
 }
 
-/** What matched one topic: direct subscriptions grouped per session, and shared groups. */
+/** What matched one topic: direct subscriptions grouped per session, and shared groups. Shared between calls: read only. */
 export interface IndexMatch {
+  readonly direct: ReadonlyMap<string, { readonly session: Session; readonly subs: readonly Subscription[] }>;
+  readonly groups: readonly SharedGroup[];
+}
+
+/** An IndexMatch while the walk fills it. */
+interface MatchBuilder {
   direct: Map<string, { session: Session; subs: Subscription[] }>;
   groups: SharedGroup[];
 }
@@ -42,12 +48,23 @@ function node(): TrieNode {
   return { children: new Map(), direct: new Map(), shared: new Map() };
 }
 
+/** Topics whose matches are remembered; past this the memory is cleared and refilled. */
+const MATCH_CACHE_TOPICS = 10_000;
+
 /** Topic-filter trie. */
 export class SubscriptionIndex {
   private readonly root = node();
+  /**
+   * What each recently routed topic matched. Most traffic repeats a few topics, and walking
+   * the trie (split, Map lookups, a fresh result) was the largest cost of routing a message
+   * to one subscriber. Any change to the index forgets everything, so a result is never stale;
+   * results are shared, so callers only read them.
+   */
+  private readonly matches = new Map<string, IndexMatch>();
 
   /** Adds or replaces the session's entry for `sub` (keyed by client ID and filter). */
   add(session: Session, sub: Subscription): void {
+    this.matches.clear();
     let at = this.root;
     for (const level of sub.topicFilter.split('/')) {
       let next = at.children.get(level);
@@ -72,6 +89,7 @@ export class SubscriptionIndex {
 
   /** Removes the session's entry for `sub`, pruning nodes that became empty. */
   remove(session: Session, sub: Subscription): void {
+    this.matches.clear();
     const path: TrieNode[] = [this.root];
     const levels = sub.topicFilter.split('/');
     for (const level of levels) {
@@ -94,14 +112,18 @@ export class SubscriptionIndex {
     }
   }
 
-  /** Everything subscribed to a topic name. */
+  /** Everything subscribed to a topic name; the result is shared and must not be changed. */
   match(topic: string): IndexMatch {
-    const result: IndexMatch = { direct: new Map(), groups: [] };
+    const known = this.matches.get(topic);
+    if (known) return known;
+    const result: MatchBuilder = { direct: new Map(), groups: [] };
     this.walk(this.root, topic.split('/'), 0, topic.startsWith('$'), result);
+    if (this.matches.size >= MATCH_CACHE_TOPICS) this.matches.clear();
+    this.matches.set(topic, result);
     return result;
   }
 
-  private walk(at: TrieNode, levels: string[], i: number, dollar: boolean, result: IndexMatch): void {
+  private walk(at: TrieNode, levels: string[], i: number, dollar: boolean, result: MatchBuilder): void {
     // Wildcards in the first level do not match topics starting with '$' [MQTT-4.7.2-1].
     const wildcardsAllowed = !(i === 0 && dollar);
     if (wildcardsAllowed) {
@@ -121,7 +143,7 @@ export class SubscriptionIndex {
   }
 }
 
-function collect(at: TrieNode, result: IndexMatch): void {
+function collect(at: TrieNode, result: MatchBuilder): void {
   for (const entry of at.direct.values()) {
     const seen = result.direct.get(entry.session.clientId);
     if (seen) seen.subs.push(entry.sub);

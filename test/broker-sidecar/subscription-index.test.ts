@@ -68,6 +68,29 @@ describe('subscription index (trie)', () => {
     expect(index.match('a').direct.size).toBe(0);
   });
 
+  it('answers a repeated topic from memory, and forgets it whenever a subscription comes or goes', () => {
+    const rand = prng(7);
+    const index = new SubscriptionIndex();
+    const topics = Array.from({ length: 20 }, () => randomTopic(rand));
+    const live = new Map<string, { session: Session; s: Subscription }>();
+    for (let step = 0; step < 3000; step++) {
+      const id = `s${Math.floor(rand() * 60)}`;
+      const existing = live.get(id);
+      if (existing && rand() < 0.5) {
+        index.remove(existing.session, existing.s);
+        live.delete(id);
+      } else if (!existing) {
+        const entry = { session: new Session(id, 0, 10), s: sub(randomFilter(rand)) };
+        index.add(entry.session, entry.s);
+        live.set(id, entry);
+      }
+      const topic = topics[step % topics.length]!;
+      const expected = [...live.values()].filter((e) => topicMatches(e.s.topicFilter, topic)).map((e) => e.session.clientId).sort();
+      expect([...index.match(topic).direct.keys()].sort(), `step ${step}, topic '${topic}'`).toEqual(expected);
+      expect(index.match(topic)).toBe(index.match(topic)); // unchanged index: the same remembered result
+    }
+  });
+
   it("keeps '$' topics from filters starting with a wildcard", () => {
     const index = new SubscriptionIndex();
     index.add(new Session('hash', 0, 10), sub('#'));
