@@ -11,6 +11,8 @@ export type TopicCheck = { ok: true } | { ok: false; reason: string };
 
 const OK: TopicCheck = { ok: true };
 const MAX_TOPIC_BYTES = 65535;
+const SURROGATE = /[\uD800-\uDFFF]/;
+const SURROGATE_PAIRS = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 
 function fail(reason: string): TopicCheck {
   return { ok: false, reason };
@@ -19,10 +21,13 @@ function fail(reason: string): TopicCheck {
 function checkCommon(text: string, what: string): TopicCheck {
   if (text.length === 0) return fail(`${what} must not be empty`); // [MQTT-4.7.3-1]
   if (text.includes('\u0000')) return fail(`${what} must not contain U+0000`); // [MQTT-4.7.3-2]
-  if (/[\uD800-\uDFFF]/.test(text.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) {
+  // Checked on every PUBLISH, so the costly steps run only where they can fail: pairing
+  // only when there is a surrogate at all, and measuring only when the string could be too
+  // long (UTF-8 takes at most 3 bytes per UTF-16 code unit).
+  if (SURROGATE.test(text) && SURROGATE.test(text.replace(SURROGATE_PAIRS, ''))) {
     return fail(`${what} is not valid UTF-8 (lone surrogate)`); // [MQTT-1.5.4-1]
   }
-  if (utf8Encode(text).length > MAX_TOPIC_BYTES) {
+  if (text.length * 3 > MAX_TOPIC_BYTES && utf8Encode(text).length > MAX_TOPIC_BYTES) {
     return fail(`${what} is longer than ${MAX_TOPIC_BYTES} bytes`); // [MQTT-4.7.3-3]
   }
   return OK;
