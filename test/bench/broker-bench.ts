@@ -5,36 +5,37 @@
  * whole bench, measured in turn: ours as the built CLI (dist/broker-sidecar/main.js, which `npm run bench` builds;
  * in-process as a fallback when it is missing, and the table says so), mosquitto from
  * Debian without -v, aedes 1.x over plain TCP (`net.createServer(broker.handle)`). The
- * MQTT.js clients all run in this process, so each broker gets the same client load.
+ * clients all run in this process, so each broker gets the same client load: lean raw
+ * clients (lean-client.ts) unless BENCH_CLIENTS=mqttjs. Driven by MQTT.js, the client
+ * process was the limit: the sidecar sat idle half of a profiled run, and the three brokers
+ * came out within a few percent of each other in most rows.
  *
  * Per broker, protocol (3.1.1, 5.0), QoS (0, 1, 2) and fan-out (1→1, 1→10): one
- * publisher sends BENCH_BROKER_MESSAGES (default 5000) 64-byte messages, each stamped
- * with its send time, keeping at most WINDOW unacknowledged (QoS 1/2) or yielding every
- * WINDOW (QoS 0). Throughput is deliveries per second from first send to last receipt;
- * latency is send→receive per delivery, so under this saturating load it includes queueing.
- * Each broker's CPU per delivery comes from /proc schedstat. After an untimed warm-up of
- * every case, BENCH_BROKER_RUNS rounds (default 3) run every case on every broker in turn;
- * each cell is the round with the median throughput.
+ * publisher sends BENCH_BROKER_MESSAGES (default 50,000) 64-byte messages, each stamped
+ * with its send time, keeping at most WINDOW unacknowledged (QoS 1/2) or sending WINDOW at
+ * a time (QoS 0); see broker-bench-cases.ts. Throughput is deliveries per second from first
+ * send to last receipt; latency is send→receive per delivery, so under this saturating load
+ * it includes queueing. Each broker's CPU per delivery comes from /proc schedstat. After an
+ * untimed warm-up of every case, BENCH_BROKER_RUNS rounds (default 3) run every case on
+ * every broker in turn; each cell is the round with the median throughput.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
 import { createBroker } from '../../broker-sidecar/broker';
 import { freePort, waitForPort } from '../helpers/mosquitto';
+import { PAYLOAD_BYTES, runLeanCase, runMqttjsCase, WINDOW, type CaseResult, type CaseSpec, type Qos, type Version } from './broker-bench-cases';
 
-const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 5000);
+const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 50_000);
 /** Rounds of every case; the table shows each cell's median round. */
 const RUNS = Math.max(1, Number(process.env.BENCH_BROKER_RUNS ?? 3));
-const PAYLOAD_BYTES = 64;
-const WINDOW = 100;
 /** A case gives up after this long without finishing (lost QoS 0 messages, a stuck broker). */
-const CASE_TIMEOUT_MS = Number(process.env.BENCH_BROKER_CASE_TIMEOUT_MS ?? 15_000);
-
-type Qos = 0 | 1 | 2;
-type Version = 4 | 5;
+const CASE_TIMEOUT_MS = Number(process.env.BENCH_BROKER_CASE_TIMEOUT_MS ?? 30_000);
+/** BENCH_CLIENTS=mqttjs drives the brokers with MQTT.js instead of the lean raw clients. */
+const DRIVER = process.env.BENCH_CLIENTS === 'mqttjs' ? 'MQTT.js' : 'lean raw';
+const runCase = (spec: Omit<CaseSpec, 'timeoutMs'>): Promise<CaseResult> => (DRIVER === 'MQTT.js' ? runMqttjsCase : runLeanCase)({ ...spec, timeoutMs: CASE_TIMEOUT_MS });
 
 /** One broker under test. */
 interface BrokerUnderTest {
@@ -44,17 +45,6 @@ interface BrokerUnderTest {
   /** The broker's process, for its CPU time; undefined when it runs in the bench process. */
   pid?: number;
   stop(): Promise<void>;
-}
-
-/** Figures of one case on one broker; undefined fields mean "not supported". */
-interface CaseResult {
-  rate: number;
-  p50: number;
-  p99: number;
-  delivered: number;
-  expected: number;
-  /** CPU the broker process spent per delivered message, in microseconds. */
-  cpuPerDelivery?: number;
 }
 
 /**
@@ -136,67 +126,6 @@ async function startAedes(): Promise<BrokerUnderTest> {
   return spawnBroker('aedes', process.execPath, ['--input-type=module', '-e', script], port, 'child process: aedes 1.x, net.createServer(broker.handle)', process.cwd());
 }
 
-function client(port: number, clientId: string, protocolVersion: Version): Promise<MqttClient> {
-  const connecting = connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, protocolVersion, clean: true, reconnectPeriod: 0, connectTimeout: 3000 });
-  return Promise.race([connecting, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('connect timeout')), 4000))]);
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** One publisher, `fanout` subscribers on the same topic; returns throughput and latency. */
-async function runCase(port: number, version: Version, qos: Qos, fanout: number, tag: string, messages = MESSAGES): Promise<CaseResult> {
-  const topic = `bench/${tag}`;
-  const subs: MqttClient[] = [];
-  const latencies: number[] = [];
-  let delivered = 0;
-  const expected = messages * fanout;
-  let finish: () => void = () => undefined;
-  const allIn = new Promise<void>((resolve) => (finish = resolve));
-  let publisher: MqttClient | undefined;
-  try {
-    for (let i = 0; i < fanout; i++) {
-      const sub = await client(port, `${tag}-s${i}`, version);
-      subs.push(sub);
-      await sub.subscribeAsync(topic, { qos });
-      sub.on('message', (_t, payload) => {
-        latencies.push(Number(process.hrtime.bigint() - payload.readBigUInt64BE(0)) / 1e6);
-        if (++delivered >= expected) finish();
-      });
-    }
-    const pub = await client(port, `${tag}-p`, version);
-    publisher = pub;
-    const started = process.hrtime.bigint();
-    let outstanding = 0;
-    let wake: () => void = () => undefined;
-    for (let i = 0; i < messages; i++) {
-      const payload = Buffer.alloc(PAYLOAD_BYTES, 0x61);
-      payload.writeBigUInt64BE(process.hrtime.bigint(), 0);
-      if (qos === 0) {
-        pub.publish(topic, payload, { qos });
-        if (i % WINDOW === WINDOW - 1) await new Promise((r) => setImmediate(r));
-        continue;
-      }
-      while (outstanding >= WINDOW) await new Promise<void>((r) => (wake = r));
-      outstanding++;
-      pub.publish(topic, payload, { qos }, () => {
-        outstanding--;
-        wake();
-      });
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([allIn, new Promise<void>((r) => (timer = setTimeout(r, CASE_TIMEOUT_MS)))]);
-    clearTimeout(timer);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    latencies.sort((a, b) => a - b);
-    return { rate: delivered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), delivered, expected };
-  } finally {
-    await Promise.all([publisher, ...subs].map((c) => c?.endAsync(true).catch(() => undefined)));
-  }
-}
-
 const CASES: Array<{ version: Version; qos: Qos; fanout: number }> = [];
 for (const version of [4, 5] as const) for (const fanout of [1, 10]) for (const qos of [0, 1, 2] as const) CASES.push({ version, qos, fanout });
 /** BENCH_CASES (a regular expression on the row label, e.g. `QoS 1 1→1`) narrows a run while working on one case. */
@@ -224,7 +153,7 @@ function cell(result: CaseResult | string): string {
 async function measure(broker: BrokerUnderTest, c: { version: Version; qos: Qos; fanout: number }, tag: string): Promise<CaseResult | string> {
   try {
     const before = broker.pid === undefined ? undefined : cpuNs(broker.pid);
-    const result = await runCase(broker.port, c.version, c.qos, c.fanout, tag);
+    const result = await runCase({ port: broker.port, ...c, tag, messages: MESSAGES });
     const after = broker.pid === undefined ? undefined : cpuNs(broker.pid);
     if (before !== undefined && after !== undefined && result.delivered > 0) result.cpuPerDelivery = (after - before) / 1000 / result.delivered;
     return result;
@@ -266,7 +195,7 @@ export async function runBrokerBench(): Promise<string> {
         notes.push(`${name}: ${broker.note}`);
         // Untimed first, each kind of case with a fifth of the messages, so no process is
         // measured while its JIT still compiles the paths a case takes.
-        for (const [i, c] of cases.entries()) await runCase(broker.port, c.version, c.qos, c.fanout, `${name}-warmup-${i}`, Math.ceil(MESSAGES / 5)).catch(() => undefined);
+        for (const [i, c] of cases.entries()) await runCase({ port: broker.port, ...c, tag: `${name}-warmup-${i}`, messages: Math.ceil(MESSAGES / 5) }).catch(() => undefined);
       } catch (error) {
         notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
       }
@@ -291,7 +220,7 @@ export async function runBrokerBench(): Promise<string> {
   const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
   const line = (cells: string[]): string => cells.map((text, col) => text.padEnd(widths[col]!)).join('  ');
   return [
-    `Broker bench: ${MESSAGES} × ${PAYLOAD_BYTES} B messages per case, window ${WINDOW}, MQTT.js clients in the bench process; median of ${RUNS} interleaved rounds`,
+    `Broker bench: ${MESSAGES} × ${PAYLOAD_BYTES} B messages per case, window ${WINDOW}, ${DRIVER} clients in the bench process; median of ${RUNS} interleaved rounds`,
     `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; cells: deliveries/s p50/p99 latency`,
     ...notes.map((n) => `  ${n}`),
     '',

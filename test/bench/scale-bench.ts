@@ -30,7 +30,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { generate } from 'mqtt-packet';
 import { freePort, waitForPort } from '../helpers/mosquitto';
-import { loopbackSources, openLean, Swarm, type BroadcastResult } from './scale-clients';
+import { openLean } from './lean-client';
+import { loopbackSources, Swarm, type BroadcastResult } from './scale-clients';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
 const SOURCES = Number(process.env.BENCH_SOURCE_ADDRESSES ?? 8);

@@ -1,8 +1,6 @@
 /**
  * A lean MQTT client swarm for scale runs: thousands of raw TCP connections from one
- * process, without MQTT.js. CONNECT and SUBSCRIBE bytes are generated once per client with
- * mqtt-packet and written together; replies are framed by hand and only the fixed header,
- * return codes and PUBLISH packet IDs are read. Connections are opened in bounded
+ * process, without MQTT.js (each a LeanClient, lean-client.ts). Connections are opened in bounded
  * concurrency from several 127.0.0.x source addresses (each has its own ephemeral ports),
  * so the only limits are the file-descriptor limit and the brokers under test.
  *
@@ -10,14 +8,8 @@
  * test (test/broker-sidecar/scale.test.ts).
  */
 
-import net from 'node:net';
 import { generate } from 'mqtt-packet';
-
-/** Packet types (upper nibble of the first byte). */
-const CONNACK = 2;
-const PUBLISH = 3;
-const PUBACK = 4;
-const SUBACK = 9;
+import { openLean, type LeanClient, type PublishListener } from './lean-client';
 
 /** How to open the swarm. */
 export interface SwarmOptions {
@@ -40,167 +32,6 @@ export interface SwarmOptions {
   timeoutMs?: number;
   /** Keepalive sent in CONNECT. Default 300 s: idle for the whole run without PINGREQs. */
   keepalive?: number;
-}
-
-/** One received PUBLISH, as the swarm sees it. */
-type PublishListener = (client: LeanClient, qos: number) => void;
-
-/** One raw connection: frames replies, answers QoS 1 PUBLISHes with PUBACK, counts the rest. */
-export class LeanClient {
-  /** PUBLISHes received since the last `resetCounts()` of the swarm. */
-  received = 0;
-  /** PUBACKs received (publisher role). */
-  pubacks = 0;
-  closed = false;
-  private rest: Buffer | undefined;
-  private onConnack: ((code: number) => void) | undefined;
-  private onSuback: ((codes: number[]) => void) | undefined;
-
-  constructor(
-    readonly socket: net.Socket,
-    readonly protocolVersion: 4 | 5,
-    private readonly onPublish: PublishListener,
-  ) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => undefined);
-    socket.on('close', () => (this.closed = true));
-  }
-
-  /** Writes CONNECT (and SUBSCRIBE, pipelined) and resolves on CONNACK (and SUBACK) or rejects. */
-  handshake(connect: Buffer, subscribe: Buffer | undefined, timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error('no CONNACK/SUBACK in time')), timeoutMs);
-      const fail = (error: Error): void => {
-        clearTimeout(timer);
-        this.onConnack = undefined;
-        this.onSuback = undefined;
-        reject(error);
-      };
-      const done = (): void => {
-        clearTimeout(timer);
-        this.socket.off('close', closedEarly);
-        resolve();
-      };
-      const closedEarly = (): void => fail(new Error('closed during handshake'));
-      this.socket.once('close', closedEarly);
-      this.onConnack = (code) => {
-        this.onConnack = undefined;
-        if (code !== 0) return fail(new Error(`CONNACK ${code}`));
-        if (!subscribe) done();
-      };
-      this.onSuback = (codes) => {
-        this.onSuback = undefined;
-        if (codes.some((c) => c >= 0x80)) return fail(new Error(`SUBACK ${codes.join(',')}`));
-        done();
-      };
-      this.socket.write(subscribe ? Buffer.concat([connect, subscribe]) : connect);
-    });
-  }
-
-  write(bytes: Buffer): void {
-    this.socket.write(bytes);
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  private onData(chunk: Buffer): void {
-    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    this.rest = undefined;
-    let at = 0;
-    while (buf.length - at >= 2) {
-      // Remaining Length: variable byte integer of at most 4 bytes after the first byte.
-      let length = 0;
-      let multiplier = 1;
-      let i = at + 1;
-      let complete = false;
-      while (i < buf.length && i < at + 5) {
-        const byte = buf[i++]!;
-        length += (byte & 0x7f) * multiplier;
-        multiplier *= 128;
-        if ((byte & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-      }
-      if (!complete) {
-        if (i >= at + 5) this.socket.destroy(); // not MQTT: give up on this connection
-        break;
-      }
-      const end = i + length;
-      if (end > buf.length) break;
-      this.onPacket(buf[at]!, buf, i, end);
-      at = end;
-    }
-    if (at < buf.length) this.rest = buf.subarray(at);
-  }
-
-  private onPacket(first: number, buf: Buffer, body: number, end: number): void {
-    switch (first >> 4) {
-      case CONNACK:
-        this.onConnack?.(buf[body + 1] ?? 0xff);
-        return;
-      case SUBACK: {
-        // 5.0 puts properties between packet ID and reason codes; the codes are the last `n` bytes.
-        let codesAt = body + 2;
-        if (this.protocolVersion === 5) codesAt += 1 + (buf[codesAt] ?? 0); // property length < 128 here
-        this.onSuback?.([...buf.subarray(codesAt, end)]);
-        return;
-      }
-      case PUBLISH: {
-        const qos = (first >> 1) & 3;
-        if (qos > 0) {
-          const topicLength = buf.readUInt16BE(body);
-          const idAt = body + 2 + topicLength;
-          this.socket.write(Buffer.from([PUBACK << 4, 2, buf[idAt]!, buf[idAt + 1]!])); // QoS 2 is never requested
-        }
-        this.received++;
-        this.onPublish(this, qos);
-        return;
-      }
-      case PUBACK:
-        this.pubacks++;
-        return;
-      default:
-        return; // PINGRESP, DISCONNECT: nothing to count
-    }
-  }
-}
-
-/** Opens one raw connection from `localAddress` and completes CONNECT (and SUBSCRIBE). */
-export async function openLean(
-  port: number,
-  localAddress: string,
-  clientId: string,
-  options: { protocolVersion?: 4 | 5; filters?: string[]; qos?: 0 | 1; keepalive?: number; timeoutMs?: number; onPublish?: PublishListener } = {},
-): Promise<LeanClient> {
-  const protocolVersion = options.protocolVersion ?? 4;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const socket = net.connect({ port, host: '127.0.0.1', localAddress });
-  socket.setNoDelay(true);
-  const client = new LeanClient(socket, protocolVersion, options.onPublish ?? (() => undefined));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('TCP connect timeout')), timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
-    const connect = generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clientId, clean: true, keepalive: options.keepalive ?? 300 }, { protocolVersion });
-    const filters = options.filters ?? [];
-    const subscribe = filters.length === 0 ? undefined : generate({ cmd: 'subscribe', messageId: 1, subscriptions: filters.map((topic) => ({ topic, qos: options.qos ?? 0 })) }, { protocolVersion });
-    await client.handshake(connect, subscribe, timeoutMs);
-    return client;
-  } catch (error) {
-    socket.destroy();
-    throw error;
-  }
 }
 
 /** Result of one broadcast. */
@@ -277,7 +108,7 @@ export class Swarm {
     for (const client of this.clients) client.received = 0;
     this.firstCopies = 0;
     const target = this.established;
-    const acksBefore = publisher.pubacks;
+    const acksBefore = publisher.acked;
     const bytes = generate({ cmd: 'publish', topic, payload: Buffer.from('broadcast'), qos, messageId: qos > 0 ? 1 : undefined, retain: false, dup: false }, { protocolVersion: publisher.protocolVersion });
     const started = process.hrtime.bigint();
     this.lastReceiptAt = started;
@@ -298,14 +129,14 @@ export class Swarm {
     // Let late copies and the publisher's PUBACK arrive.
     const ackDeadline = Date.now() + Math.max(settleMs, qos > 0 ? 2000 : 0);
     await new Promise((r) => setTimeout(r, settleMs));
-    while (qos > 0 && publisher.pubacks === acksBefore && Date.now() < ackDeadline) await new Promise((r) => setTimeout(r, 10));
+    while (qos > 0 && publisher.acked === acksBefore && Date.now() < ackDeadline) await new Promise((r) => setTimeout(r, 10));
     let receivers = 0;
     let duplicates = 0;
     for (const client of this.clients) {
       if (client.received > 0) receivers++;
       if (client.received > 1) duplicates += client.received - 1;
     }
-    return { receivers, duplicates, ms, acked: qos === 0 || publisher.pubacks > acksBefore };
+    return { receivers, duplicates, ms, acked: qos === 0 || publisher.acked > acksBefore };
   }
 
   /** Closes every connection. */

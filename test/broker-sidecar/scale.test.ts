@@ -7,7 +7,8 @@
 
 import { generate } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loopbackSources, openLean, Swarm, type LeanClient } from '../bench/scale-clients';
+import { openLean, type LeanClient } from '../bench/lean-client';
+import { loopbackSources, Swarm } from '../bench/scale-clients';
 import { startBroker, type RunningBroker } from '../helpers/broker-harness';
 
 const COUNT = 1000;

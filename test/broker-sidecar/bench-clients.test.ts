@@ -1,0 +1,40 @@
+/**
+ * The broker bench's lean raw clients (test/bench/lean-client.ts) are measuring
+ * instruments: if they lost or miscounted messages, or left a QoS 2 flow half done, every
+ * figure of `npm run bench` would be wrong. Here they run the bench's own cases, small,
+ * against our broker and against mosquitto, and every message must arrive exactly once.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLeanCase, type Qos, type Version } from '../bench/broker-bench-cases';
+import { startBroker, type RunningBroker } from '../helpers/broker-harness';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+
+let ours: RunningBroker;
+let mosquitto: Mosquitto;
+
+beforeAll(async () => {
+  ours = await startBroker();
+  mosquitto = await startMosquitto(['max_inflight_messages 0', 'max_queued_messages 0']);
+});
+afterAll(async () => {
+  await ours.stop();
+  await mosquitto.stop();
+});
+
+const cases: Array<[Version, Qos, number]> = [];
+for (const version of [4, 5] as const) for (const qos of [0, 1, 2] as const) for (const fanout of [1, 3]) cases.push([version, qos, fanout]);
+
+describe('bench lean clients', () => {
+  let n = 0;
+  it.each(cases)('deliver every message once: protocol %i, QoS %i, 1→%i, on our broker and mosquitto', async (version, qos, fanout) => {
+    for (const port of [ours.port, mosquitto.port]) {
+      const result = await runLeanCase({ port, version, qos, fanout, tag: `lean-${n++}`, messages: 2000, timeoutMs: 10_000 });
+      expect(result.delivered).toBe(2000 * fanout);
+      expect(result.expected).toBe(2000 * fanout);
+      expect(result.rate).toBeGreaterThan(0);
+      expect(result.p50).toBeGreaterThanOrEqual(0);
+      expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+    }
+  });
+});
