@@ -18,8 +18,10 @@ export interface SocketWriterEvents {
   drained(): void;
 }
 
-/** Above this, a flush hands the socket its buffers as they are (one writev) instead of copying them into one. */
+/** A flush joins small packets into slabs of at most this size (one slab: one plain write). */
 const CONCAT_LIMIT = 64 * 1024;
+/** Packets this large go to the socket as they are, never copied into a slab. */
+const LARGE_BYTES = 16 * 1024;
 
 /** Writes to one socket, in order, respecting its backpressure. */
 export class SocketWriter {
@@ -104,10 +106,28 @@ export class SocketWriter {
     if (pending.length === 1) accepted = this.stream.write(pending[0]!);
     else if (bytes <= CONCAT_LIMIT) accepted = this.stream.write(Buffer.concat(pending, bytes));
     else {
-      // Large payloads are not worth copying: one writev of the buffers as they are.
+      // More than one slab: small packets joined into slabs of up to 64 KiB, large payloads
+      // as they are (not worth copying), all in one writev.
       this.stream.cork();
       accepted = true;
-      for (const b of pending) accepted = this.stream.write(b) && accepted;
+      let run: Buffer[] = [];
+      let runBytes = 0;
+      const endRun = (): void => {
+        if (run.length > 0) accepted = this.stream.write(run.length === 1 ? run[0]! : Buffer.concat(run, runBytes)) && accepted;
+        run = [];
+        runBytes = 0;
+      };
+      for (const b of pending) {
+        if (b.length >= LARGE_BYTES) {
+          endRun();
+          accepted = this.stream.write(b) && accepted;
+          continue;
+        }
+        if (runBytes + b.length > CONCAT_LIMIT) endRun();
+        run.push(b);
+        runBytes += b.length;
+      }
+      endRun();
       this.stream.uncork();
     }
     if (!accepted) {
