@@ -37,8 +37,9 @@ export interface RouterDeps {
 }
 
 /** Whether a message's 5.0 Message Expiry has passed. */
-export function isExpired(message: Message, now = Date.now()): boolean {
-  return message.expiresAt !== undefined && message.expiresAt <= now;
+export function isExpired(message: Message, now?: number): boolean {
+  // The clock is read only for messages that can expire: this runs for every delivery.
+  return message.expiresAt !== undefined && message.expiresAt <= (now ?? Date.now());
 }
 
 /** Builds the PUBLISH for one delivery in the client's protocol version. */
@@ -53,7 +54,8 @@ export function buildPublish(delivery: Delivery, packetId: number | undefined, v
     dup,
   };
   if (packetId !== undefined) packet.messageId = packetId;
-  if (version === 5) {
+  // 5.0 with nothing to carry (the common case): no properties object per delivery.
+  if (version === 5 && (message.properties !== undefined || message.expiresAt !== undefined || delivery.subscriptionIds.length > 0)) {
     // Everything else is forwarded unaltered: Payload Format Indicator [MQTT-3.3.2-4], Response Topic
     // [MQTT-3.3.2-15], Correlation Data [MQTT-3.3.2-16], User Properties [MQTT-3.3.2-17], Content Type [MQTT-3.3.2-20].
     const properties: PublishProperties = { ...message.properties };
