@@ -159,7 +159,8 @@ async function measure(broker: BrokerUnderTest, c: { version: Version; qos: Qos;
     return result;
   } catch (error) {
     const message = (error as Error).message;
-    return /Unacceptable protocol/i.test(message) ? 'n/a (refuses this protocol version)' : `n/a (${message.slice(0, 40)})`;
+    // MQTT.js says "Unacceptable protocol version"; the lean clients give the CONNACK return code 1.
+    return /Unacceptable protocol|^CONNACK 1$/i.test(message) ? 'n/a (refuses this protocol version)' : `n/a (${message.slice(0, 40)})`;
   }
 }
 
