@@ -51,32 +51,47 @@ function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function result(latencies: Float64Array, delivered: number, expected: number, startedAt: number, lastAt: number): CaseResult {
-  const seen = latencies.subarray(0, delivered).sort();
-  const seconds = Math.max(1e-9, (lastAt - startedAt) / 1000);
-  return { rate: delivered / seconds, p50: percentile(seen, 50), p99: percentile(seen, 99), delivered, expected };
-}
+/** Deliveries of one case: latencies, the last receipt, and a promise that settles when all are in or time is up. */
+class Tally {
+  readonly expected: number;
+  delivered = 0;
+  private readonly latencies: Float64Array;
+  private lastAt = 0;
+  private done: () => void = () => undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Settles when every expected delivery is in, or after the case's timeout. */
+  readonly finished: Promise<void>;
 
-/** Resolves when `done` is called or after `ms`. */
-function deadline(ms: number): { wait: Promise<void>; done: () => void } {
-  let done: () => void = () => undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const wait = new Promise<void>((resolve) => {
-    done = resolve;
-    timer = setTimeout(resolve, ms);
-  }).finally(() => clearTimeout(timer));
-  return { wait, done };
+  constructor(spec: CaseSpec) {
+    this.expected = spec.messages * spec.fanout;
+    this.latencies = new Float64Array(this.expected);
+    this.finished = new Promise<void>((resolve) => {
+      this.done = resolve;
+      this.timer = setTimeout(resolve, spec.timeoutMs);
+    }).finally(() => clearTimeout(this.timer));
+  }
+
+  /** One delivery, received at `receivedAt` of a message sent at `sentAt` (performance.now()). */
+  record(receivedAt: number, sentAt: number): void {
+    if (this.delivered >= this.expected) return;
+    this.latencies[this.delivered++] = receivedAt - sentAt;
+    this.lastAt = receivedAt;
+    if (this.delivered === this.expected) this.done();
+  }
+
+  /** Throughput from `startedAt` to the last receipt, and latency percentiles. */
+  result(startedAt: number): CaseResult {
+    const seen = this.latencies.subarray(0, this.delivered).sort();
+    const seconds = Math.max(1e-9, ((this.lastAt || performance.now()) - startedAt) / 1000);
+    return { rate: this.delivered / seconds, p50: percentile(seen, 50), p99: percentile(seen, 99), delivered: this.delivered, expected: this.expected };
+  }
 }
 
 /** The case with lean raw clients: the whole publish loop is a byte copy and a packet ID. */
 export async function runLeanCase(spec: CaseSpec): Promise<CaseResult> {
   const { port, version, qos, fanout, tag, messages } = spec;
   const topic = `bench/${tag}`;
-  const expected = messages * fanout;
-  const latencies = new Float64Array(expected);
-  let delivered = 0;
-  let lastAt = 0;
-  const finished = deadline(spec.timeoutMs);
+  const tally = new Tally(spec);
   const clients: LeanClient[] = [];
   try {
     for (let i = 0; i < fanout; i++) {
@@ -85,12 +100,7 @@ export async function runLeanCase(spec: CaseSpec): Promise<CaseResult> {
           protocolVersion: version,
           filters: [topic],
           qos,
-          onPublish: (client, _qos, buf, payloadAt) => {
-            if (delivered >= expected) return;
-            latencies[delivered++] = client.chunkAt - buf.readDoubleBE(payloadAt);
-            lastAt = client.chunkAt;
-            if (delivered === expected) finished.done();
-          },
+          onPublish: (client, _qos, buf, payloadAt) => tally.record(client.chunkAt, buf.readDoubleBE(payloadAt)),
         }),
       );
     }
@@ -137,8 +147,8 @@ export async function runLeanCase(spec: CaseSpec): Promise<CaseResult> {
         await new Promise<void>((resolve) => (full ? publisher.socket.once('drain', resolve) : setImmediate(resolve)));
       }
     }
-    await finished.wait;
-    return result(latencies, delivered, expected, startedAt, lastAt || performance.now());
+    await tally.finished;
+    return tally.result(startedAt);
   } finally {
     for (const client of clients) client.destroy();
   }
@@ -153,23 +163,14 @@ function mqttjsClient(port: number, clientId: string, protocolVersion: Version):
 export async function runMqttjsCase(spec: CaseSpec): Promise<CaseResult> {
   const { port, version, qos, fanout, tag, messages } = spec;
   const topic = `bench/${tag}`;
-  const expected = messages * fanout;
-  const latencies = new Float64Array(expected);
-  let delivered = 0;
-  let lastAt = 0;
-  const finished = deadline(spec.timeoutMs);
+  const tally = new Tally(spec);
   const clients: MqttClient[] = [];
   try {
     for (let i = 0; i < fanout; i++) {
       const sub = await mqttjsClient(port, `${tag}-s${i}`, version);
       clients.push(sub);
       await sub.subscribeAsync(topic, { qos });
-      sub.on('message', (_t, payload) => {
-        if (delivered >= expected) return;
-        lastAt = performance.now();
-        latencies[delivered++] = lastAt - payload.readDoubleBE(0);
-        if (delivered === expected) finished.done();
-      });
+      sub.on('message', (_t, payload) => tally.record(performance.now(), payload.readDoubleBE(0)));
     }
     const pub = await mqttjsClient(port, `${tag}-p`, version);
     clients.push(pub);
@@ -191,8 +192,8 @@ export async function runMqttjsCase(spec: CaseSpec): Promise<CaseResult> {
         wake();
       });
     }
-    await finished.wait;
-    return result(latencies, delivered, expected, startedAt, lastAt || performance.now());
+    await tally.finished;
+    return tally.result(startedAt);
   } finally {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
   }
