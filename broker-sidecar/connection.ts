@@ -20,7 +20,6 @@ import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 import { SocketWriter } from './socket-writer';
 
-
 /** The frame of a connection with no packet in hand. */
 const EMPTY = Buffer.alloc(0);
 
