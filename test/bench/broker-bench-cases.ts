@@ -27,8 +27,11 @@ export interface CaseResult {
   rate: number;
   p50: number;
   p99: number;
+  /** Distinct (subscriber, message) pairs received. */
   delivered: number;
   expected: number;
+  /** Copies of a message a subscriber already had: a broker fault, never counted as deliveries. */
+  duplicates: number;
   /** CPU the broker process spent per delivered message, in microseconds. */
   cpuPerDelivery?: number;
 }
@@ -46,16 +49,29 @@ export interface CaseSpec {
   timeoutMs: number;
 }
 
+/** Writes the send time (performance.now(), a double) and the sequence number (u32) at the start of a payload. */
+function stamp(payload: Buffer, at: number, sentAt: number, seq: number): void {
+  payload.writeDoubleBE(sentAt, at);
+  payload.writeUInt32BE(seq, at + 8);
+}
+
 function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Deliveries of one case: latencies, the last receipt, and a promise that settles when all are in or time is up. */
+/**
+ * Deliveries of one case: which message each subscriber got (a message carries its sequence
+ * number, so a duplicate cannot make up for a loss), latencies, the last receipt, and a
+ * promise that settles when all are in or time is up.
+ */
 class Tally {
   readonly expected: number;
   delivered = 0;
+  duplicates = 0;
   private readonly latencies: Float64Array;
+  /** Per subscriber, one flag per sequence number. */
+  private readonly seen: Uint8Array[];
   private lastAt = 0;
   private done: () => void = () => undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -65,16 +81,23 @@ class Tally {
   constructor(spec: CaseSpec) {
     this.expected = spec.messages * spec.fanout;
     this.latencies = new Float64Array(this.expected);
+    this.seen = Array.from({ length: spec.fanout }, () => new Uint8Array(spec.messages));
     this.finished = new Promise<void>((resolve) => {
       this.done = resolve;
       this.timer = setTimeout(resolve, spec.timeoutMs);
     }).finally(() => clearTimeout(this.timer));
   }
 
-  /** One delivery, received at `receivedAt` of a message sent at `sentAt` (performance.now()). */
-  record(receivedAt: number, sentAt: number): void {
-    if (this.delivered >= this.expected) return;
-    this.latencies[this.delivered++] = receivedAt - sentAt;
+  /** Subscriber `sub` received, at `receivedAt`, the payload at `payloadAt` in `buf` (see `stamp`). */
+  record(sub: number, receivedAt: number, buf: Buffer, payloadAt: number): void {
+    const seq = buf.readUInt32BE(payloadAt + 8);
+    const seen = this.seen[sub]!;
+    if (seq >= seen.length || seen[seq] === 1) {
+      this.duplicates++;
+      return;
+    }
+    seen[seq] = 1;
+    this.latencies[this.delivered++] = receivedAt - buf.readDoubleBE(payloadAt);
     this.lastAt = receivedAt;
     if (this.delivered === this.expected) this.done();
   }
@@ -83,7 +106,7 @@ class Tally {
   result(startedAt: number): CaseResult {
     const seen = this.latencies.subarray(0, this.delivered).sort();
     const seconds = Math.max(1e-9, ((this.lastAt || performance.now()) - startedAt) / 1000);
-    return { rate: this.delivered / seconds, p50: percentile(seen, 50), p99: percentile(seen, 99), delivered: this.delivered, expected: this.expected };
+    return { rate: this.delivered / seconds, p50: percentile(seen, 50), p99: percentile(seen, 99), delivered: this.delivered, expected: this.expected, duplicates: this.duplicates };
   }
 }
 
@@ -94,17 +117,17 @@ export async function runLeanCase(spec: CaseSpec): Promise<CaseResult> {
   const tally = new Tally(spec);
   const clients: LeanClient[] = [];
   try {
-    for (let i = 0; i < fanout; i++) {
+    for (let sub = 0; sub < fanout; sub++) {
       clients.push(
-        await openLean(port, '127.0.0.1', `${tag}-s${i}`, {
+        await openLean(port, '127.0.0.1', `${tag}-s${sub}`, {
           protocolVersion: version,
           filters: [topic],
           qos,
-          onPublish: (client, _qos, buf, payloadAt) => tally.record(client.chunkAt, buf.readDoubleBE(payloadAt)),
+          onPublish: (client, _qos, buf, payloadAt) => tally.record(sub, client.chunkAt, buf, payloadAt),
         }),
       );
     }
-    // One encoded PUBLISH, copied per message; only its packet ID and timestamp change.
+    // One encoded PUBLISH, copied per message; only its packet ID, send time and sequence number change.
     const template = generate({ cmd: 'publish', topic, payload: Buffer.alloc(PAYLOAD_BYTES, 0x61), qos, messageId: qos > 0 ? 1 : undefined, retain: false, dup: false }, { protocolVersion: version });
     const payloadAt = template.length - PAYLOAD_BYTES;
     const idAt = payloadAt - 2 - (version === 5 ? 1 : 0); // 5.0: an empty property block follows the ID
@@ -121,7 +144,7 @@ export async function runLeanCase(spec: CaseSpec): Promise<CaseResult> {
           out.writeUInt16BE(nextId, at + idAt);
           nextId = nextId === 0xffff ? 1 : nextId + 1;
         }
-        out.writeDoubleBE(now, at + payloadAt);
+        stamp(out, at + payloadAt, now, sent + i);
       }
       sent += count;
       return out;
@@ -166,11 +189,11 @@ export async function runMqttjsCase(spec: CaseSpec): Promise<CaseResult> {
   const tally = new Tally(spec);
   const clients: MqttClient[] = [];
   try {
-    for (let i = 0; i < fanout; i++) {
-      const sub = await mqttjsClient(port, `${tag}-s${i}`, version);
-      clients.push(sub);
-      await sub.subscribeAsync(topic, { qos });
-      sub.on('message', (_t, payload) => tally.record(performance.now(), payload.readDoubleBE(0)));
+    for (let sub = 0; sub < fanout; sub++) {
+      const client = await mqttjsClient(port, `${tag}-s${sub}`, version);
+      clients.push(client);
+      await client.subscribeAsync(topic, { qos });
+      client.on('message', (_t, payload) => tally.record(sub, performance.now(), payload, 0));
     }
     const pub = await mqttjsClient(port, `${tag}-p`, version);
     clients.push(pub);
@@ -179,7 +202,7 @@ export async function runMqttjsCase(spec: CaseSpec): Promise<CaseResult> {
     let wake: () => void = () => undefined;
     for (let i = 0; i < messages; i++) {
       const payload = Buffer.alloc(PAYLOAD_BYTES, 0x61);
-      payload.writeDoubleBE(performance.now(), 0);
+      stamp(payload, 0, performance.now(), i);
       if (qos === 0) {
         pub.publish(topic, payload, { qos });
         if (i % WINDOW === WINDOW - 1) await new Promise((r) => setImmediate(r));

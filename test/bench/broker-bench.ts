@@ -146,7 +146,8 @@ function cell(result: CaseResult | string): string {
   if (typeof result === 'string') return result;
   const rate = `${Math.round(result.rate).toLocaleString('en-US')}/s`;
   const lost = result.delivered < result.expected ? ` (${result.expected - result.delivered} lost)` : '';
-  return `${rate} ${result.p50.toFixed(1)}/${result.p99.toFixed(1)} ms${lost}`;
+  const duplicates = result.duplicates > 0 ? ` (${result.duplicates} duplicates)` : '';
+  return `${rate} ${result.p50.toFixed(1)}/${result.p99.toFixed(1)} ms${lost}${duplicates}`;
 }
 
 /** One timed case on one broker, with the CPU the broker spent on it. */

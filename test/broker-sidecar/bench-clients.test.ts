@@ -5,6 +5,8 @@
  * against our broker and against mosquitto, and every message must arrive exactly once.
  */
 
+import net from 'node:net';
+import { generate, parser as mqttParser, type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLeanCase, type Qos, type Version } from '../bench/broker-bench-cases';
 import { startBroker, type RunningBroker } from '../helpers/broker-harness';
@@ -32,9 +34,44 @@ describe('bench lean clients', () => {
       const result = await runLeanCase({ port, version, qos, fanout, tag: `lean-${n++}`, messages: 2000, timeoutMs: 10_000 });
       expect(result.delivered).toBe(2000 * fanout);
       expect(result.expected).toBe(2000 * fanout);
+      expect(result.duplicates).toBe(0);
       expect(result.rate).toBeGreaterThan(0);
       expect(result.p50).toBeGreaterThanOrEqual(0);
       expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+    }
+  });
+
+  it("counts a faulty broker's duplicates apart, so they cannot hide its losses", async () => {
+    // A deliberately wrong broker: every QoS 0 PUBLISH goes to the subscriber twice, except every tenth, which it drops.
+    const sockets: net.Socket[] = [];
+    let subscriber: net.Socket | undefined;
+    let forwarded = 0;
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      const p = mqttParser({ protocolVersion: 4 });
+      socket.on('data', (chunk) => p.parse(chunk));
+      socket.on('error', () => undefined);
+      p.on('packet', (packet: Packet) => {
+        if (packet.cmd === 'connect') socket.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+        if (packet.cmd === 'subscribe') {
+          subscriber = socket;
+          socket.write(generate({ cmd: 'suback', messageId: packet.messageId, granted: [0] }));
+        }
+        if (packet.cmd === 'publish' && subscriber && forwarded++ % 10 !== 9) {
+          const copy = generate({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: 0, dup: false, retain: false });
+          subscriber.write(Buffer.concat([copy, copy]));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const result = await runLeanCase({ port, version: 4, qos: 0, fanout: 1, tag: 'faulty', messages: 1000, timeoutMs: 1000 });
+      expect(result.delivered).toBe(900);
+      expect(result.duplicates).toBe(900);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
     }
   });
 });
