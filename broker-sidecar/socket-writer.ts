@@ -27,7 +27,6 @@ const LARGE_BYTES = 16 * 1024;
 export class SocketWriter {
   /** Written this turn of the event loop, not yet handed to the socket. */
   private pending: Buffer[] = [];
-  private pendingBytes = 0;
   private flushScheduled = false;
   /** Behind a full socket, waiting for 'drain'. */
   private readonly queue: Buffer[] = [];
@@ -67,7 +66,6 @@ export class SocketWriter {
       return;
     }
     this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(this.flushTick);
@@ -93,15 +91,8 @@ export class SocketWriter {
   private flush(): void {
     const { pending } = this;
     if (pending.length === 0 || this.stream.destroyed) return;
+    // Never full here: writes go to the queue while full, and only this sets it, after emptying `pending`.
     this.pending = [];
-    const bytes = this.pendingBytes;
-    this.pendingBytes = 0;
-    if (this.full) {
-      // Became full since these were written (only `end` flushes then): keep the order.
-      for (const b of pending) this.queue.push(b);
-      this.queuedBytes += bytes;
-      return;
-    }
     if (!this.put(pending)) {
       this.full = true;
       this.events.full();
