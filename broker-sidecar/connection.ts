@@ -39,6 +39,8 @@ export class Connection implements Outlet {
   /** Client → broker Topic Aliases of this connection. */
   inboundAliases: InboundAliases;
   private outboundAliases = NO_ALIASES;
+  /** Set when the CONNECT carried mosquitto's bridge bit (protocol level | 0x80, try_private). */
+  bridge = false;
   /** Raw bytes of the packet being dispatched, for handlers that read what the codec drops. */
   currentFrame: Buffer = EMPTY;
 

@@ -5,6 +5,7 @@
 
 import path from 'node:path';
 import { passwdCommand } from './auth/password-file';
+import { BridgeManager } from './bridge/bridge-manager';
 import { createBroker, type Broker } from './broker';
 import { parseCommand, USAGE, type RunCommand } from './cli';
 import { brokerSetup, type BrokerSetup } from './config/broker-setup';
@@ -63,11 +64,12 @@ async function main(): Promise<void> {
   const persistence = await openStore(cli.dataDir ?? setup.dataDir, write);
   const broker = createBroker({ sysInterval: DEFAULT_SYS_INTERVAL, ...setup.options, logger: write, persistence });
   output.attach(broker);
+  const bridges = new BridgeManager(broker, setup.bridges ?? []);
   if (process.send) {
     const send = process.send.bind(process);
     control = new ControlChannel(
       (message) => send(message),
-      (query) => answerQuery(broker, query),
+      (query) => answerQuery(broker, query, bridges),
       (listener) => process.on('message', listener as (message: unknown) => void),
     );
     // The app going away closes the channel: a sidecar must not outlive it.
@@ -83,13 +85,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   control?.ready(ready.host, ready.port, ready.requestedPort, ready.wsPort);
+  await bridges.start();
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) process.exit(1); // a second Ctrl-C means "now"
     stopping = true;
     write({ level: 'notice', clientId: undefined, message: `${signal} received, stopping.` });
-    broker.close().then(
+    bridges
+      .close()
+      .then(() => broker.close())
+      .then(
       () => process.exit(0),
       () => process.exit(1),
     );

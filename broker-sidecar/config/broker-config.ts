@@ -4,6 +4,8 @@
  * without the parsing.
  */
 
+import type { BridgeConfig } from './bridge-conf';
+
 /** How a listener speaks: plain MQTT, MQTT over TLS, WebSocket, WebSocket over TLS. */
 export type ListenerKind = 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -69,6 +71,8 @@ export interface BrokerConfig {
   /** Seconds between $SYS updates; 0 disables them. */
   sysInterval: number;
   logging: { types: LogType[]; destinations: LogDestination[] };
+  /** The `connection` blocks, in file order. */
+  bridges: BridgeConfig[];
 }
 
 /** mosquitto 2.0's defaults for the limits. */

@@ -11,6 +11,7 @@ import { createFileAuthenticator } from '../auth/file-authenticator';
 import type { ListenerSpec } from '../listeners';
 import type { Logger } from '../logger';
 import type { BrokerOptions } from '../options';
+import type { BridgeConfig } from './bridge-conf';
 import type { BrokerConfig, LimitsConfig, ListenerConfig } from './broker-config';
 
 /** What `createBroker` and `listenOn` need to run a configuration. */
@@ -21,6 +22,8 @@ export interface BrokerSetup {
   logging?: BrokerConfig['logging'];
   /** The persistence store's directory when the file says `persistence true`; the caller opens it. */
   dataDir?: string | undefined;
+  /** The file's bridges (`connection` blocks); started once the listeners are up. */
+  bridges?: BridgeConfig[];
 }
 
 /**
@@ -41,7 +44,7 @@ export async function brokerSetup(config: BrokerConfig, log: Logger): Promise<Br
   const listeners = await Promise.all(config.listeners.map((listener) => listenerSpec(listener, log)));
   const { persistence } = config;
   const dataDir = persistence.enabled ? (persistence.location ?? path.resolve(DEFAULT_PERSISTENCE_DIR)) : undefined;
-  return { options: { ...limitOptions(config.limits), sysInterval: config.sysInterval }, listeners, logging: config.logging, dataDir };
+  return { options: { ...limitOptions(config.limits), sysInterval: config.sysInterval }, listeners, logging: config.logging, dataDir, bridges: config.bridges };
 }
 
 /** Maps mosquitto's limits onto the broker options that implement them. */

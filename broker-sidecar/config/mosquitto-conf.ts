@@ -20,6 +20,7 @@ import {
   type LogType,
   type SecuritySettings,
 } from './broker-config';
+import { BridgeSection } from './bridge-conf';
 import { IssueList, sourceLines, words, type SourceLine } from './config-error';
 
 const LOG_TYPES: readonly LogType[] = ['error', 'warning', 'notice', 'information', 'debug', 'subscribe', 'unsubscribe', 'websockets', 'none', 'all'];
@@ -92,10 +93,12 @@ class ConfParser {
   private sysInterval = 10;
   private logTypes: LogType[] = [];
   private logDests: LogDestination[] = [];
+  private readonly bridges: BridgeSection;
 
   constructor(private readonly file: string) {
     this.issues = new IssueList(file);
     this.dir = path.dirname(path.resolve(file));
+    this.bridges = new BridgeSection(this.issues, this.dir);
   }
 
   parse(text: string): BrokerConfig {
@@ -117,6 +120,7 @@ class ConfParser {
     // mosquitto splits on spaces only: a tab, even trailing, makes it fail on the line.
     if (raw.includes('\t')) return this.issues.add(line, 'tab characters are not allowed (mosquitto separates with spaces only)');
     if (keyword.startsWith('#')) return this.issues.add(line, 'a comment must start in the first column (mosquitto reads an indented "#" as an option)');
+    if (this.bridges.directive(line, keyword, rest)) return;
     if (UNSUPPORTED.has(keyword)) return this.issues.add(line, `option "${keyword}" is not supported`);
     if (LISTENER_OPTIONS.has(keyword) || SECURITY_OPTIONS.has(keyword) || keyword === 'listener') {
       this.placementFixedAt ??= line;
@@ -305,6 +309,7 @@ class ConfParser {
       limits: { ...this.limits },
       persistence: { enabled: this.persistence, location: this.persistenceLocation },
       sysInterval: this.sysInterval,
+      bridges: this.bridges.finish(),
       logging: {
         types: this.logTypes.length > 0 ? this.logTypes : ['error', 'warning', 'notice', 'information'],
         destinations: this.logDests.length > 0 ? this.logDests : [{ kind: 'stderr' }],

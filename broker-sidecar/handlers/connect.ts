@@ -33,6 +33,8 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     if (version === 5) assigned = clientId; // told to the client in CONNACK [MQTT-3.2.2-16]
   }
   conn.apply({ type: 'connect-received', clientId });
+  // A mosquitto bridge with try_private: what it publishes must not be sent back to it (handlers/subscribe.ts).
+  conn.bridge = (packet as { bridgeMode?: boolean }).bridgeMode === true;
 
   if (properties?.receiveMaximum === 0) return conn.protocolError('Receive Maximum 0', Reason.protocolError, true); // 5.0 §3.1.2.11.3
   if (properties?.maximumPacketSize === 0) return conn.protocolError('Maximum Packet Size 0', Reason.protocolError, true); // 5.0 §3.1.2.11.4

@@ -30,6 +30,8 @@ export function handleSubscribe(conn: Connection, state: ConnectedState, packet:
     return conn.protocolError('No Local on a shared subscription', Reason.protocolError, true); // [MQTT-3.8.3-4]
   }
 
+  // A 3.x bridge (try_private) cannot say No Local / Retain As Published: it means both, as mosquitto treats it.
+  const bridge = conn.bridge && !v5;
   const codes: number[] = [];
   const refused: string[] = [];
   const accepted: Array<{ sub: Subscription; existed: boolean }> = [];
@@ -47,8 +49,8 @@ export function handleSubscribe(conn: Connection, state: ConnectedState, packet:
       topicFilter: shared ? shared.filter : request.topic,
       // Any requested QoS is accepted, granted at most the Maximum QoS [MQTT-3.2.2-10].
       qos: Math.min(request.qos, options.maximumQos) as QoS,
-      noLocal: request.nl ?? false,
-      retainAsPublished: request.rap ?? false,
+      noLocal: bridge || (request.nl ?? false),
+      retainAsPublished: bridge || (request.rap ?? false),
       retainHandling: (request.rh ?? 0) as 0 | 1 | 2,
       identifier,
     };
