@@ -220,7 +220,7 @@ export class Bridge {
   private handshake(link: MqttLink): void {
     const { config } = this;
     this.remote = link;
-    const connect: IConnectPacket & { bridgeMode?: boolean } = {
+    const connect: IConnectPacket = {
       cmd: 'connect',
       protocolId: config.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
       protocolVersion: config.protocolVersion,
@@ -228,15 +228,15 @@ export class Bridge {
       clean: config.cleanSession,
       keepalive: config.keepalive,
     };
-    // try_private: bit 7 of the protocol level says "a bridge", so the remote sends nothing back that came from us.
-    if (config.tryPrivate && !this.privateRefused) connect.bridgeMode = true;
     if (config.remoteUsername !== undefined) connect.username = config.remoteUsername;
     if (config.remotePassword !== undefined) connect.password = Buffer.from(config.remotePassword);
     if (config.notifications && !config.notificationsLocalOnly) {
       connect.will = { topic: config.notificationTopic, payload: Buffer.from('0'), qos: 1, retain: true };
     }
     if (config.protocolVersion === 5) connect.properties = { sessionExpiryInterval: config.cleanSession ? 0 : SESSION_FOREVER };
-    link.send(connect as Packet);
+    // try_private: bit 7 of the protocol level says "a bridge", so the remote sends nothing back that came from us.
+    // 3.x only, as mosquitto sends it: a 5.0 bridge says No Local itself, and mosquitto calls a 5.0 CONNECT with the bit a protocol error.
+    link.connect(connect, config.tryPrivate && !this.privateRefused && config.protocolVersion !== 5);
     const timer = setTimeout(() => link.fail('no CONNACK in time'), CONNACK_TIMEOUT_MS);
     timer.unref();
     this.connackTimer = timer;
@@ -258,8 +258,7 @@ export class Bridge {
     const { config } = this;
     const code = (config.protocolVersion === 5 ? connack.reasonCode : connack.returnCode) ?? 0;
     if (code !== 0) {
-      const wrongVersion = config.protocolVersion === 5 ? code === 0x84 : code === 1;
-      if (wrongVersion && config.tryPrivate && !this.privateRefused) {
+      if (code === 1 && config.protocolVersion !== 5 && config.tryPrivate && !this.privateRefused) {
         // The remote does not know the bridge bit: try again at once without it, as mosquitto does.
         this.privateRefused = true;
         this.log('notice', `Bridge ${config.name}: the remote refused try_private; connecting as a plain client.`);

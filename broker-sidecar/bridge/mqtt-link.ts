@@ -7,7 +7,7 @@
  */
 
 import type { Duplex } from 'node:stream';
-import type { Packet } from 'mqtt-packet';
+import type { IConnectPacket, Packet } from 'mqtt-packet';
 import { decodeFrame } from '../decoder';
 import { fastDecode } from '../fast-decode';
 import { Framer } from '../framer';
@@ -66,6 +66,25 @@ export class MqttLink {
     this.lastWriteAt = Date.now();
     this.writer.write(bytes);
     return bytes.length;
+  }
+
+  /**
+   * Sends a CONNECT; with `bridgeBit` the protocol level gets bit 7 set, mosquitto's
+   * try_private mark. Set on the encoded bytes: mqtt-packet's own bridgeMode also changes
+   * how it writes a 5.0 CONNECT (it leaves out the properties).
+   */
+  connect(packet: IConnectPacket, bridgeBit: boolean): void {
+    if (this.closed) return;
+    const bytes = encodePacket(packet, this.version, undefined);
+    if (bridgeBit) {
+      let at = 1;
+      while ((bytes[at]! & 0x80) !== 0) at++; // the Remaining Length's bytes
+      at++;
+      at += 2 + bytes.readUInt16BE(at); // the protocol name
+      bytes[at] = bytes[at]! | 0x80;
+    }
+    this.lastWriteAt = Date.now();
+    this.writer.write(bytes);
   }
 
   /** The encoded size of a packet, to check it against a Maximum Packet Size before sending. */
