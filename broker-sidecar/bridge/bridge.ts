@@ -275,7 +275,9 @@ export class Bridge {
     link.startKeepalive(config.keepalive);
     const p = connack.properties;
     const limits: RemoteLimits = {
-      receiveMaximum: p?.receiveMaximum ?? 65535,
+      // Our own max_inflight_messages bounds what we send, as mosquitto's bridge does: a 3.x
+      // remote cannot tell its quota, and mosquitto drops a 3.x client that goes beyond it.
+      receiveMaximum: Math.min(p?.receiveMaximum ?? 65535, this.broker.options.receiveMaximum),
       maximumPacketSize: p?.maximumPacketSize ?? 0,
       retainAvailable: p?.retainAvailable ?? true,
       maximumQos: (p?.maximumQoS ?? 2) as 0 | 1 | 2,
