@@ -123,8 +123,11 @@ export class BridgeRelay {
     for (const entry of this.outFlight.values()) entry.localId = 0; // the local side no longer waits for these
   }
 
-  /** The remote accepted the CONNECT: resend what is unfinished, then send what waited. */
-  attachRemote(link: MqttLink, sessionPresent: boolean, limits: RemoteLimits): void {
+  /**
+   * The remote accepted the CONNECT: resend what is unfinished, let the bridge send its own
+   * first packets (`first`: state notification, subscriptions), then send what waited.
+   */
+  attachRemote(link: MqttLink, sessionPresent: boolean, limits: RemoteLimits, first: () => void): void {
     this.remote = link;
     this.limits = limits;
     if (!sessionPresent) this.remoteHeld.clear(); // a new remote session knows none of our IDs
@@ -137,6 +140,7 @@ export class BridgeRelay {
         this.outFlight.delete(remoteId); // it was PUBREC'd: the remote has it; a new session has nothing to release
       }
     }
+    first();
     this.pump();
   }
 
@@ -347,7 +351,8 @@ export class BridgeRelay {
     this.flushIn();
   }
 
-  private nextRemoteId(): number | undefined {
+  /** A packet ID no unacknowledged PUBLISH to the remote uses (SUBSCRIBE and UNSUBSCRIBE take theirs here too). */
+  nextRemoteId(): number | undefined {
     for (let i = 0; i < 0xffff; i++) {
       this.lastRemoteId = this.lastRemoteId >= 0xffff ? 1 : this.lastRemoteId + 1;
       if (!this.outFlight.has(this.lastRemoteId)) return this.lastRemoteId;

@@ -283,21 +283,21 @@ export class Bridge {
       maximumQos: (p?.maximumQoS ?? 2) as 0 | 1 | 2,
     };
     this.log('notice', `Bridge ${config.name} connected to ${this.info().address} as ${config.remoteClientId}${connack.sessionPresent ? ' (session present)' : ''}.`);
-    if (config.notifications) {
-      if (!config.notificationsLocalOnly) this.relay.notifyRemote(link, config.notificationTopic, '1');
-      this.notifyLocal('1');
-    }
-    const v5 = config.protocolVersion === 5;
-    let id = 1;
-    for (const t of config.topics) {
-      if (t.direction !== 'out') {
-        // 5.0 says No Local / Retain As Published itself; 3.x relies on the bridge bit (try_private).
-        link.send({ cmd: 'subscribe', messageId: id++, subscriptions: [{ topic: t.remoteTopic, qos: t.qos, ...(v5 ? { nl: true, rap: true, rh: 0 as const } : {}) }] });
-      } else if (config.attemptUnsubscribe) {
-        link.send({ cmd: 'unsubscribe', messageId: id++, unsubscriptions: [t.remoteTopic] });
+    this.relay.attachRemote(link, connack.sessionPresent, limits, () => {
+      if (config.notifications) {
+        if (!config.notificationsLocalOnly) this.relay.notifyRemote(link, config.notificationTopic, '1');
+        this.notifyLocal('1');
       }
-    }
-    this.relay.attachRemote(link, connack.sessionPresent, limits);
+      const v5 = config.protocolVersion === 5;
+      for (const t of config.topics) {
+        if (t.direction !== 'out') {
+          // 5.0 says No Local / Retain As Published itself; 3.x relies on the bridge bit (try_private).
+          link.send({ cmd: 'subscribe', messageId: this.relay.nextRemoteId() ?? 1, subscriptions: [{ topic: t.remoteTopic, qos: t.qos, ...(v5 ? { nl: true, rap: true, rh: 0 as const } : {}) }] });
+        } else if (config.attemptUnsubscribe) {
+          link.send({ cmd: 'unsubscribe', messageId: this.relay.nextRemoteId() ?? 1, unsubscriptions: [t.remoteTopic] });
+        }
+      }
+    });
     if (!config.roundRobin && this.addressIndex !== 0) this.watchPrimary();
   }
 
