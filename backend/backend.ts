@@ -5,7 +5,7 @@
  */
 
 import type { CommandHandlers } from '../shared/contract';
-import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
+import type { BrokerBridgeInfo, BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
@@ -40,6 +40,8 @@ export interface BackendOptions {
   sidecarPort?: number;
   /** WebSocket port the local broker asks for first. Default 8083. */
   sidecarWsPort?: number;
+  /** A mosquitto.conf for the local broker (bridges included); default: $MQTT_DESK_BROKER_CONFIG, else none. */
+  sidecarConfig?: string;
 }
 
 /** Name of the profile "Connect to local broker" keeps up to date. */
@@ -60,11 +62,13 @@ export function createBackend(options: BackendOptions): Backend {
     ...(options.messageLimits ? { messageLimits: options.messageLimits } : {}),
   });
 
+  const sidecarConfig = options.sidecarConfig ?? (process.env.MQTT_DESK_BROKER_CONFIG || undefined);
   const sidecar = options.sidecarScript
     ? new SidecarSupervisor({
         script: options.sidecarScript,
         ...(options.sidecarPort !== undefined ? { port: options.sidecarPort } : {}),
         ...(options.sidecarWsPort !== undefined ? { wsPort: options.sidecarWsPort } : {}),
+        ...(sidecarConfig !== undefined ? { config: sidecarConfig } : {}),
         onState: (state) => events.emit('broker.state', state),
         onLog: (lines) => events.emit('broker.log', { lines }),
       })
@@ -103,6 +107,7 @@ export function createBackend(options: BackendOptions): Backend {
     'broker.stop': () => needSidecar().stop(),
     'broker.clients': async () => (await needSidecar().query('clients')) as BrokerClientInfo[],
     'broker.retained': async () => (await needSidecar().query('retained')) as BrokerRetainedInfo[],
+    'broker.bridges': async () => (await needSidecar().query('bridges')) as BrokerBridgeInfo[],
     'broker.connectLocal': async () => {
       const state = await needSidecar().start();
       if (state.status !== 'running') throw new DeskError('INTERNAL', 'The local broker is not running');

@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import type { BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, SidecarState } from './broker-control';
+import type { BrokerBridgeInfo, BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, SidecarState } from './broker-control';
 import type { ConnectionState } from './connection-state';
 import type { Profile } from './profile';
 
@@ -57,6 +57,7 @@ export const commandArgs = {
   'broker.stop': z.object({}).strict(),
   'broker.clients': z.object({}).strict(),
   'broker.retained': z.object({}).strict(),
+  'broker.bridges': z.object({}).strict(),
   'broker.connectLocal': z.object({}).strict(),
   'messages.get': z.object({ connectionId: id, seq: z.number().int().min(1) }).strict(),
   'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
@@ -130,6 +131,7 @@ export interface CommandResults {
   'broker.stop': SidecarState;
   'broker.clients': BrokerClientInfo[];
   'broker.retained': BrokerRetainedInfo[];
+  'broker.bridges': BrokerBridgeInfo[];
   /** Starts the sidecar if needed, keeps a "Local broker" profile pointing at it, connects. */
   'broker.connectLocal': ConnectionSnapshot;
   /** The whole message, payload in full. */

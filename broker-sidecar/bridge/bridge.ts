@@ -20,8 +20,6 @@ import { MqttLink } from './mqtt-link';
 import { dialRemote } from './remote-dial';
 import type { BrokerBridgeInfo } from '../../shared/broker-control';
 
-/** QoS 1/2 deliveries our broker may have open to the bridge; more wait in the bridge session's queue. */
-const LOCAL_RECEIVE_MAXIMUM = 100;
 /** How often a lazy bridge checks its queue and a connected one its idle time (mosquitto checks about once a second). */
 const CHECK_MS = 1000;
 /** How often a bridge on a secondary address tries the first one again (round_robin false). */
@@ -151,7 +149,9 @@ export class Bridge {
         clientId: config.localClientId,
         clean: config.localCleanSession,
         keepalive: 0,
-        properties: { receiveMaximum: LOCAL_RECEIVE_MAXIMUM, sessionExpiryInterval: config.localCleanSession ? 0 : SESSION_FOREVER },
+        // Our broker's max_inflight_messages: that many wait in the bridge, the rest in the session's
+        // queue (max_queued_messages), so a remote that is down costs what mosquitto's bridge would.
+        properties: { receiveMaximum: Math.min(this.broker.options.receiveMaximum, 65535), sessionExpiryInterval: config.localCleanSession ? 0 : SESSION_FOREVER },
       };
       if (config.localUsername !== undefined) connect.username = config.localUsername;
       if (config.localPassword !== undefined) connect.password = Buffer.from(config.localPassword);
@@ -331,7 +331,8 @@ export class Bridge {
 
   private connectFailed(reason: string): void {
     if (this.closing) return;
-    this.lastError = `${this.info().address}: ${reason}`;
+    const address = this.info().address;
+    this.lastError = reason.includes(address) ? reason : `${address}: ${reason}`;
     this.log('notice', `Bridge ${this.config.name} could not connect: ${reason}.`);
     this.nextAddress();
     this.afterDrop(false);
