@@ -1,7 +1,7 @@
 /** The broker's bridges: started after the listeners, listed for the panel, closed before the broker. */
 
 import type { Broker } from '../broker';
-import type { BridgeConfig } from '../config/bridge-conf';
+import type { BridgeConfig } from '../config/bridge-types';
 import type { BrokerBridgeInfo } from '../../shared/broker-control';
 import { Bridge } from './bridge';
 

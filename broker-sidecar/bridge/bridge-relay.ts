@@ -18,7 +18,7 @@
 
 import type { IPublishPacket, Packet, QoS } from 'mqtt-packet';
 import type { MqttLink } from './mqtt-link';
-import type { PublishProperties } from '../types';
+import { forwardable } from '../messages';
 
 /** What the remote said about itself in CONNACK (5.0; defaults for 3.x). */
 export interface RemoteLimits {
@@ -367,11 +367,4 @@ export class BridgeRelay {
     }
     return undefined;
   }
-}
-
-/** Properties that belong to one hop: Topic Alias [MQTT-3.3.2-7] and Subscription Identifiers stay behind. */
-function forwardable(properties: PublishProperties | undefined): PublishProperties | undefined {
-  if (!properties) return undefined;
-  const { topicAlias: _alias, subscriptionIdentifier: _ids, ...rest } = properties;
-  return Object.keys(rest).length > 0 ? rest : undefined;
 }

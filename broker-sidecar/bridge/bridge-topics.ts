@@ -7,7 +7,7 @@
  */
 
 import { topicMatches } from '../../shared/topic';
-import type { BridgeTopic } from '../config/bridge-conf';
+import type { BridgeTopic } from '../config/bridge-types';
 
 /** The remote topic for a local message, or undefined when no out/both line matches it. */
 export function remoteTopicFor(topics: readonly BridgeTopic[], localTopic: string): string | undefined {

@@ -10,14 +10,16 @@
 
 import type { IConnackPacket, IConnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import type { Broker } from '../broker';
-import type { BridgeConfig } from '../config/bridge-conf';
+import type { BridgeConfig } from '../config/bridge-types';
 import type { LogLevel } from '../logger';
 import { makeMessage } from '../messages';
+import { SESSION_NEVER_EXPIRES } from '../types';
 import { localTopicFor, remoteTopicFor } from './bridge-topics';
-import { BridgeRelay, type RemoteLimits } from './bridge-relay';
+import { BridgeRelay } from './bridge-relay';
 import { duplexPair } from './duplex-pair';
 import { MqttLink } from './mqtt-link';
 import { dialRemote } from './remote-dial';
+import { refusal, remoteConnect, remoteLimits, remoteSubscriptions } from './remote-handshake';
 import type { BrokerBridgeInfo } from '../../shared/broker-control';
 
 /** How often a lazy bridge checks its queue and a connected one its idle time (mosquitto checks about once a second). */
@@ -26,7 +28,6 @@ const CHECK_MS = 1000;
 const PRIMARY_RETRY_MS = 5000;
 /** A remote that has not answered the CONNECT by then is given up on. */
 const CONNACK_TIMEOUT_MS = 10_000;
-const SESSION_FOREVER = 0xffffffff;
 
 /** Where a bridge is, as the broker panel shows it. */
 export type BridgeState = BrokerBridgeInfo['state'];
@@ -151,7 +152,7 @@ export class Bridge {
         keepalive: 0,
         // Our broker's max_inflight_messages: that many wait in the bridge, the rest in the session's
         // queue (max_queued_messages), so a remote that is down costs what mosquitto's bridge would.
-        properties: { receiveMaximum: Math.min(this.broker.options.receiveMaximum, 65535), sessionExpiryInterval: config.localCleanSession ? 0 : SESSION_FOREVER },
+        properties: { receiveMaximum: Math.min(this.broker.options.receiveMaximum, 65535), sessionExpiryInterval: config.localCleanSession ? 0 : SESSION_NEVER_EXPIRES },
       };
       if (config.localUsername !== undefined) connect.username = config.localUsername;
       if (config.localPassword !== undefined) connect.password = Buffer.from(config.localPassword);
@@ -220,20 +221,7 @@ export class Bridge {
   private handshake(link: MqttLink): void {
     const { config } = this;
     this.remote = link;
-    const connect: IConnectPacket = {
-      cmd: 'connect',
-      protocolId: config.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
-      protocolVersion: config.protocolVersion,
-      clientId: config.remoteClientId,
-      clean: config.cleanSession,
-      keepalive: config.keepalive,
-    };
-    if (config.remoteUsername !== undefined) connect.username = config.remoteUsername;
-    if (config.remotePassword !== undefined) connect.password = Buffer.from(config.remotePassword);
-    if (config.notifications && !config.notificationsLocalOnly) {
-      connect.will = { topic: config.notificationTopic, payload: Buffer.from('0'), qos: 1, retain: true };
-    }
-    if (config.protocolVersion === 5) connect.properties = { sessionExpiryInterval: config.cleanSession ? 0 : SESSION_FOREVER };
+    const connect = remoteConnect(config);
     // try_private: bit 7 of the protocol level says "a bridge", so the remote sends nothing back that came from us.
     // 3.x only, as mosquitto sends it: a 5.0 bridge says No Local itself, and mosquitto calls a 5.0 CONNECT with the bit a protocol error.
     link.connect(connect, config.tryPrivate && !this.privateRefused && config.protocolVersion !== 5);
@@ -273,30 +261,14 @@ export class Bridge {
     this.lastError = undefined;
     if (config.restartTimeout.kind === 'backoff') this.backoff = config.restartTimeout.base;
     link.startKeepalive(config.keepalive);
-    const p = connack.properties;
-    const limits: RemoteLimits = {
-      // Our own max_inflight_messages bounds what we send, as mosquitto's bridge does: a 3.x
-      // remote cannot tell its quota, and mosquitto drops a 3.x client that goes beyond it.
-      receiveMaximum: Math.min(p?.receiveMaximum ?? 65535, this.broker.options.receiveMaximum),
-      maximumPacketSize: p?.maximumPacketSize ?? 0,
-      retainAvailable: p?.retainAvailable ?? true,
-      maximumQos: (p?.maximumQoS ?? 2) as 0 | 1 | 2,
-    };
+    const limits = remoteLimits(connack, this.broker.options.receiveMaximum);
     this.log('notice', `Bridge ${config.name} connected to ${this.info().address} as ${config.remoteClientId}${connack.sessionPresent ? ' (session present)' : ''}.`);
     this.relay.attachRemote(link, connack.sessionPresent, limits, () => {
       if (config.notifications) {
         if (!config.notificationsLocalOnly) this.relay.notifyRemote(link, config.notificationTopic, '1');
         this.notifyLocal('1');
       }
-      const v5 = config.protocolVersion === 5;
-      for (const t of config.topics) {
-        if (t.direction !== 'out') {
-          // 5.0 says No Local / Retain As Published itself; 3.x relies on the bridge bit (try_private).
-          link.send({ cmd: 'subscribe', messageId: this.relay.nextRemoteId() ?? 1, subscriptions: [{ topic: t.remoteTopic, qos: t.qos, ...(v5 ? { nl: true, rap: true, rh: 0 as const } : {}) }] });
-        } else if (config.attemptUnsubscribe) {
-          link.send({ cmd: 'unsubscribe', messageId: this.relay.nextRemoteId() ?? 1, unsubscriptions: [t.remoteTopic] });
-        }
-      }
+      for (const packet of remoteSubscriptions(config, () => this.relay.nextRemoteId() ?? 1)) link.send(packet);
     });
     if (!config.roundRobin && this.addressIndex !== 0) this.watchPrimary();
   }
@@ -404,12 +376,4 @@ export class Bridge {
   private log(level: LogLevel, message: string): void {
     this.broker.log({ level, clientId: this.config.localClientId, message });
   }
-}
-
-function refusal(code: number, version: 3 | 4 | 5): string {
-  if (version !== 5) {
-    const v3: Record<number, string> = { 1: 'unacceptable protocol version', 2: 'identifier rejected', 3: 'server unavailable', 4: 'bad user name or password', 5: 'not authorized' };
-    return v3[code] ?? `return code ${code}`;
-  }
-  return `reason code 0x${code.toString(16).padStart(2, '0')}`;
 }

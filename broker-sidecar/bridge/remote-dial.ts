@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import type { BridgeAddress, BridgeTls } from '../config/bridge-conf';
+import type { BridgeAddress, BridgeTls } from '../config/bridge-types';
 
 /** Node's names for mosquitto's TLS versions; mosquitto's version is the lowest it allows (1.3 only 1.3). */
 const MIN_VERSION: Record<NonNullable<BridgeTls['version']>, tls.SecureVersion> = { tlsv1: 'TLSv1', 'tlsv1.1': 'TLSv1.1', 'tlsv1.2': 'TLSv1.2', 'tlsv1.3': 'TLSv1.3' };

@@ -4,7 +4,7 @@
  * without the parsing.
  */
 
-import type { BridgeConfig } from './bridge-conf';
+import type { BridgeConfig } from './bridge-types';
 
 /** How a listener speaks: plain MQTT, MQTT over TLS, WebSocket, WebSocket over TLS. */
 export type ListenerKind = 'tcp' | 'tls' | 'ws' | 'wss';

@@ -11,7 +11,7 @@ import { createFileAuthenticator } from '../auth/file-authenticator';
 import type { ListenerSpec } from '../listeners';
 import type { Logger } from '../logger';
 import type { BrokerOptions } from '../options';
-import type { BridgeConfig } from './bridge-conf';
+import type { BridgeConfig } from './bridge-types';
 import type { BrokerConfig, LimitsConfig, ListenerConfig } from './broker-config';
 
 /** What `createBroker` and `listenOn` need to run a configuration. */

@@ -1,7 +1,6 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startBridgedSidecar, type BridgedSidecar } from '../helpers/bridge';
-import { collect, endAll, mqttClient, startBroker, type RunningBroker } from '../helpers/broker-harness';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { describe, expect, it } from 'vitest';
+import { bridgeTestRuns } from '../helpers/bridge';
+import { collect, endAll, mqttClient, startBroker } from '../helpers/broker-harness';
 import { until } from '../helpers/wait';
 
 // Bridges with Debian's mosquitto as the real peer: the sidecar bridging out to mosquitto,
@@ -9,25 +8,7 @@ import { until } from '../helpers/wait';
 // and proof that nothing loops (every check of absence is by ordering: a marker sent after
 // the thing that must not happen arrives, and nothing unwanted arrived before it).
 
-const started: Array<{ stop(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const s of started.splice(0).reverse()) await s.stop();
-});
-afterAll(async () => {
-  for (const s of started.splice(0).reverse()) await s.stop();
-});
-
-async function mosquitto(extra: string[] = []): Promise<Mosquitto> {
-  const m = await startMosquitto(extra);
-  started.push(m);
-  return m;
-}
-
-async function sidecar(lines: string[]): Promise<BridgedSidecar> {
-  const s = await startBridgedSidecar(lines);
-  started.push(s);
-  return s;
-}
+const { mosquitto, sidecar, track } = bridgeTestRuns();
 
 describe.each([
   ['mqttv311', 4],
@@ -111,11 +92,9 @@ describe.each([
 });
 
 describe('mosquitto bridging into the sidecar', () => {
-  let desk: RunningBroker;
-  afterEach(async () => desk?.stop());
-
   it.each(['mqttv311', 'mqttv50'])('carries both ways and never echoes back to the bridge (%s, try_private)', async (protocol) => {
-    desk = await startBroker();
+    const desk = await startBroker();
+    track(() => desk.stop());
     const remote = await mosquitto([
       'connection into-desk',
       `address 127.0.0.1:${desk.port}`,

@@ -1,8 +1,8 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openPersistence } from '../../broker-sidecar/persistence/store';
-import { startBridgedSidecar, type BridgedSidecar } from '../helpers/bridge';
+import { bridgeTestRuns } from '../helpers/bridge';
 import { collect, endAll, mqttClient } from '../helpers/broker-harness';
-import { freePort, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { freePort, type Mosquitto } from '../helpers/mosquitto';
 import { tempDataDir } from '../helpers/persistence';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { until } from '../helpers/wait';
@@ -13,19 +13,15 @@ import { until } from '../helpers/wait';
 // (Debian's mosquitto, its far subscriber already there) is reached through a port that
 // refuses until the test opens it.
 
-const started: Array<{ stop(): Promise<void> } | { close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const s of started.splice(0).reverse()) await ('stop' in s ? s.stop() : s.close());
-});
+const { mosquitto, sidecar, track } = bridgeTestRuns();
 
 async function remoteBehindGate(): Promise<{ remote: Mosquitto; gatePort: number; open(): Promise<TcpProxy>; far: Awaited<ReturnType<typeof mqttClient>>; inbox: ReturnType<typeof collect> }> {
-  const remote = await startMosquitto();
-  started.push(remote);
+  const remote = await mosquitto();
   const gatePort = await freePort(); // nothing listens there until open()
   const far = await mqttClient(remote.port, { clientId: 'far-queue' });
   const inbox = collect(far);
   await far.subscribeAsync('q/#', { qos: 2 });
-  started.push({ stop: () => endAll(far) });
+  track(() => endAll(far));
   return {
     remote,
     gatePort,
@@ -33,7 +29,7 @@ async function remoteBehindGate(): Promise<{ remote: Mosquitto; gatePort: number
     inbox,
     open: async () => {
       const proxy = await startTcpProxy(remote.port, gatePort);
-      started.push(proxy);
+      track(() => proxy.close());
       return proxy;
     },
   };
@@ -41,7 +37,7 @@ async function remoteBehindGate(): Promise<{ remote: Mosquitto; gatePort: number
 
 it('keeps what fits max_inflight_messages + max_queued_messages for a remote that is down, drops the rest counted and logged', async () => {
   const gate = await remoteBehindGate();
-  const desk = await startBridgedSidecar([
+  const desk = await sidecar([
     'max_inflight_messages 2',
     'max_queued_messages 3',
     'connection gated',
@@ -49,9 +45,8 @@ it('keeps what fits max_inflight_messages + max_queued_messages for a remote tha
     'restart_timeout 1',
     'topic q/# out 1',
   ]);
-  started.push(desk);
   const local = await mqttClient(desk.port);
-  started.push({ stop: () => endAll(local) });
+  track(() => endAll(local));
   for (let i = 1; i <= 8; i++) await local.publishAsync('q/n', String(i), { qos: 1 });
   await until(() => desk.broker.stats().droppedQueueFull === 3, 5000, 'three drops');
   expect(desk.bridge('gated').queued).toBe(5);
@@ -68,7 +63,7 @@ it('keeps them in the store: a sidecar restarted while the remote is down still 
   const gate = await remoteBehindGate();
   const dir = tempDataDir();
   const lines = ['connection durable', `address 127.0.0.1:${gate.gatePort}`, 'remote_clientid desk-durable', 'restart_timeout 1', 'topic q/# out 2'];
-  const first = await startBridgedSidecar(lines, await openPersistence(dir));
+  const first = await sidecar(lines, await openPersistence(dir));
   const local = await mqttClient(first.port);
   for (let i = 1; i <= 5; i++) {
     await local.publishAsync('q/one', String(i), { qos: 1 });
@@ -77,13 +72,12 @@ it('keeps them in the store: a sidecar restarted while the remote is down still 
   await until(() => first.bridge('durable').queued === 10, 5000, 'ten messages waiting');
   await endAll(local);
   await first.stop();
-  const second = await startBridgedSidecar(lines, await openPersistence(dir));
-  started.push(second);
+  const second = await sidecar(lines, await openPersistence(dir));
   await gate.open();
   await second.waitFor('durable', 'connected', 15_000);
   await gate.inbox.waitFor(10, 10_000);
   const marker = await mqttClient(second.port);
-  started.push({ stop: () => endAll(marker) });
+  track(() => endAll(marker));
   await marker.publishAsync('q/two', 'marker', { qos: 2 });
   await gate.inbox.waitFor(11, 5000);
   const byTopic = (topic: string) => gate.inbox.messages.filter((m) => m.topic === topic).map((m) => m.payload);

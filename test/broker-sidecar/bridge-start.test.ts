@@ -1,28 +1,13 @@
-import { afterEach, expect, it } from 'vitest';
-import { startBridgedSidecar, type BridgedSidecar } from '../helpers/bridge';
+import { expect, it } from 'vitest';
+import { bridgeTestRuns } from '../helpers/bridge';
 import { collect, endAll, mqttClient } from '../helpers/broker-harness';
-import { freePort, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { freePort } from '../helpers/mosquitto';
 import { until } from '../helpers/wait';
 
 // How bridges start and stop, against Debian's mosquitto: lazy start at the threshold and
 // idle stop, once, and several addresses with failover back to the first.
 
-const started: Array<{ stop(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const s of started.splice(0).reverse()) await s.stop();
-});
-
-async function mosquitto(extra: string[] = []): Promise<Mosquitto> {
-  const m = await startMosquitto(extra);
-  started.push(m);
-  return m;
-}
-
-async function sidecar(lines: string[]): Promise<BridgedSidecar> {
-  const s = await startBridgedSidecar(lines);
-  started.push(s);
-  return s;
-}
+const { mosquitto, sidecar } = bridgeTestRuns();
 
 it('a lazy bridge connects when the threshold is reached, and disconnects after idle_timeout', async () => {
   const remote = await mosquitto();

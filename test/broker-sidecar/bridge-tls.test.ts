@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startBridgedSidecar, type BridgedSidecar } from '../helpers/bridge';
-import { collect, endAll, mqttClient, startBroker, type RunningBroker } from '../helpers/broker-harness';
-import { freePort, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bridgeTestRuns, type BridgedSidecar } from '../helpers/bridge';
+import { collect, endAll, mqttClient, startBroker } from '../helpers/broker-harness';
+import { freePort, type Mosquitto } from '../helpers/mosquitto';
 import { makeTestPki, type TestPki } from '../helpers/tls';
 import { until } from '../helpers/wait';
 
@@ -12,35 +12,22 @@ import { until } from '../helpers/wait';
 // reason shown, TLS-PSK, and mosquitto bridging into the sidecar's TLS listener.
 
 let pki: TestPki;
-const started: Array<{ stop(): Promise<void> }> = [];
+const { mosquitto, sidecar, track } = bridgeTestRuns();
 beforeAll(() => {
   pki = makeTestPki();
-});
-afterEach(async () => {
-  for (const s of started.splice(0).reverse()) await s.stop();
-});
-afterAll(async () => {
-  for (const s of started.splice(0).reverse()) await s.stop();
 });
 
 /** mosquitto with a TLS listener (client certificate required) besides its plain one. */
 async function tlsMosquitto(): Promise<{ remote: Mosquitto; tlsPort: number }> {
   const tlsPort = await freePort();
-  const remote = await startMosquitto([
+  const remote = await mosquitto([
     `listener ${tlsPort} 127.0.0.1`,
     `cafile ${pki.caCert}`,
     `certfile ${pki.serverCert}`,
     `keyfile ${pki.serverKey}`,
     'require_certificate true',
   ]);
-  started.push(remote);
   return { remote, tlsPort };
-}
-
-async function sidecar(lines: string[]): Promise<BridgedSidecar> {
-  const s = await startBridgedSidecar(lines);
-  started.push(s);
-  return s;
 }
 
 /** Publishes on the sidecar, expects it on mosquitto's plain listener under the same topic. */
@@ -103,8 +90,7 @@ describe('sidecar bridging to mosquitto over TLS', () => {
     const pskPort = await freePort();
     const pskFile = path.join(pki.dir, 'psk.txt');
     writeFileSync(pskFile, 'desk-bridge:00112233445566778899aabbccddeeff\n', { mode: 0o644 });
-    const remote = await startMosquitto([`listener ${pskPort} 127.0.0.1`, 'psk_hint mqtt-desk-test', `psk_file ${pskFile}`, 'use_identity_as_username true']);
-    started.push(remote);
+    const remote = await mosquitto([`listener ${pskPort} 127.0.0.1`, 'psk_hint mqtt-desk-test', `psk_file ${pskFile}`, 'use_identity_as_username true']);
     const desk = await sidecar([
       'connection psk',
       `address 127.0.0.1:${pskPort}`,
@@ -118,13 +104,11 @@ describe('sidecar bridging to mosquitto over TLS', () => {
 });
 
 describe('mosquitto bridging into the sidecar over TLS', () => {
-  let desk: RunningBroker;
-  afterEach(async () => desk?.stop());
-
   it('verifies the sidecar with bridge_cafile and carries messages both ways', async () => {
-    desk = await startBroker();
+    const desk = await startBroker();
+    track(() => desk.stop());
     const tlsPort = await desk.broker.listenOn({ kind: 'tls', port: 0, host: '127.0.0.1', certfile: pki.serverCert, keyfile: pki.serverKey });
-    const remote = await startMosquitto([
+    const remote = await mosquitto([
       'connection into-desk-tls',
       `address 127.0.0.1:${tlsPort}`,
       `bridge_cafile ${pki.caCert}`,
@@ -133,7 +117,6 @@ describe('mosquitto bridging into the sidecar over TLS', () => {
       'topic up/# out 1',
       'topic down/# in 1',
     ]);
-    started.push(remote);
     await until(() => (desk.broker.options.sessions.get('mosq-tls-bridge')?.subscriptions.size ?? 0) >= 1, 10_000, 'mosquitto bridge subscribed over TLS');
     const ours = await mqttClient(desk.port);
     const theirs = await mqttClient(remote.port);

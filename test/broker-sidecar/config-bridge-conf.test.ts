@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BridgeConfig } from '../../broker-sidecar/config/bridge-conf';
+import type { BridgeConfig } from '../../broker-sidecar/config/bridge-types';
 import { ConfigError } from '../../broker-sidecar/config/config-error';
 import { parseMosquittoConf } from '../../broker-sidecar/config/mosquitto-conf';
 import { freePort, waitForPort } from '../helpers/mosquitto';

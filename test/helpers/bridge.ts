@@ -4,10 +4,9 @@
  * as the CLI starts them. Also a mosquitto bridging into the sidecar.
  */
 
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { BridgeManager } from '../../broker-sidecar/bridge/bridge-manager';
 import { createBroker, type Broker } from '../../broker-sidecar/broker';
 import { limitOptions } from '../../broker-sidecar/config/broker-setup';
@@ -15,6 +14,8 @@ import { parseMosquittoConf } from '../../broker-sidecar/config/mosquitto-conf';
 import type { BrokerBridgeInfo } from '../../shared/broker-control';
 import type { LogEntry } from '../../broker-sidecar/logger';
 import type { Persistence } from '../../broker-sidecar/persistence/store';
+import { afterEach } from 'vitest';
+import { startMosquitto, type Mosquitto } from './mosquitto';
 import { until } from './wait';
 
 /** A running sidecar with bridges. */
@@ -53,5 +54,36 @@ export async function startBridgedSidecar(lines: string[], persistence?: Persist
       await bridges.close();
       await broker.close();
     },
+  };
+}
+
+/** What a bridge test file starts; everything is stopped (in reverse order) after each test. */
+export interface BridgeTestRuns {
+  /** Debian's mosquitto with `extra` lines (see startMosquitto). */
+  mosquitto(extra?: string[]): Promise<Mosquitto>;
+  /** A sidecar with bridges (see startBridgedSidecar). */
+  sidecar(lines: string[], persistence?: Persistence): Promise<BridgedSidecar>;
+  /** Anything else to stop after the test. */
+  track(stop: () => Promise<void>): void;
+}
+
+/** Registers the hooks that stop everything a test started; call once per test file. */
+export function bridgeTestRuns(): BridgeTestRuns {
+  const stops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  return {
+    mosquitto: async (extra = []) => {
+      const m = await startMosquitto(extra);
+      stops.push(() => m.stop());
+      return m;
+    },
+    sidecar: async (lines, persistence) => {
+      const s = await startBridgedSidecar(lines, persistence);
+      stops.push(() => s.stop());
+      return s;
+    },
+    track: (stop) => void stops.push(stop),
   };
 }
