@@ -130,7 +130,13 @@ export class BridgeRelay {
   attachRemote(link: MqttLink, sessionPresent: boolean, limits: RemoteLimits, first: () => void): void {
     this.remote = link;
     this.limits = limits;
-    if (!sessionPresent) this.remoteHeld.clear(); // a new remote session knows none of our IDs
+    if (!sessionPresent) {
+      // A new remote session: its packet IDs are new too. Forget the old ones, and do not
+      // acknowledge what the old session sent once our broker has taken it.
+      this.remoteHeld.clear();
+      this.inRemoteIds.clear();
+      for (const entry of this.inFlight.values()) entry.remoteId = 0;
+    }
     for (const [remoteId, entry] of [...this.outFlight]) {
       if (entry.phase === 'ack') {
         link.send({ ...entry.packet, dup: true }); // DUP=1 [MQTT-3.3.1-1]
@@ -340,6 +346,10 @@ export class BridgeRelay {
     if (!entry) return;
     this.inFlight.delete(localId);
     this.inRemoteIds.delete(entry.remoteId);
+    if (entry.remoteId === 0) {
+      if (cmd === 'pubrec' && reasonCode < 0x80) this.local?.send({ cmd: 'pubrel', messageId: localId });
+      return this.flushIn();
+    }
     if (cmd === 'pubrec') {
       if (reasonCode < 0x80) this.local?.send({ cmd: 'pubrel', messageId: localId });
       // Remembered even while the remote is away: its DUP after a reconnect is then acknowledged, not routed again.
