@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DeskError } from '../shared/errors';
+import { jsonErrorLocation } from '../shared/json-location';
 import { checkProfile, type Profile } from '../shared/profile';
 import { writeFileAtomic } from './atomic-file';
 import { mergeSecrets, SecretStore, splitSecrets, type ProfileSecrets, type SecretCipher } from './secret-store';
@@ -161,13 +162,8 @@ export class ProfileStore {
   }
 }
 
-/** Turns JSON.parse's "position N" into ":line:column" so the user can find the mistake. */
+/** Turns JSON.parse's error position into ":line:column" so the user can find the mistake. */
 function locate(text: string, error: Error): string {
-  const match = /position (\d+)/.exec(error.message);
-  if (!match) return '';
-  const position = Number(match[1]);
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
-  return `:${line}:${column}`;
+  const where = jsonErrorLocation(text, error);
+  return where ? `:${where.line}:${where.column}` : '';
 }
