@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, SidecarState } from './broker-control';
 import type { ConnectionState } from './connection-state';
+import type { DecodedPayload } from './decoded';
 import type { Profile } from './profile';
 
 const id = z.string().min(1, 'id must not be empty').max(200);
@@ -177,6 +178,8 @@ export interface MessageRecord {
   properties?: MessageProperties;
   /** The payload's full length; `payload` may hold only a preview of it (see messages.get). */
   payloadSize: number;
+  /** What the payload decoded to (Sparkplug B, or the schema mapped to the topic). */
+  decoded?: DecodedPayload;
 }
 
 /** One MQTT control packet as it crossed the wire (bytes exactly as sent or received). */
