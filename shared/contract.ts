@@ -77,6 +77,15 @@ export const commandArgs = {
   'connections.disconnect': z.object({ connectionId: id }).strict(),
   'subscriptions.subscribe': z.object({ connectionId: id, filter: z.string(), qos, options: subscribeOptions.optional() }).strict(),
   'subscriptions.unsubscribe': z.object({ connectionId: id, filter: z.string() }).strict(),
+  'payloads.encode': z
+    .object({
+      connectionId: id,
+      topic: z.string(),
+      json: z.string().max(20 * 1024 * 1024, 'The payload is larger than 20 MB'),
+      /** Sparkplug B from its JSON form of metrics, or the schema mapped to the topic. */
+      as: z.enum(['sparkplug', 'schema'], { error: 'Encode as sparkplug or schema' }),
+    })
+    .strict(),
   'messages.publish': z
     .object({
       connectionId: id,
@@ -148,6 +157,8 @@ export interface CommandResults {
   'subscriptions.subscribe': SubscriptionInfo;
   'subscriptions.unsubscribe': { filter: string };
   'messages.publish': { bytes: number };
+  /** The payload bytes, and the type they were encoded as. */
+  'payloads.encode': { payload: Uint8Array; type: string };
 }
 
 /** Every command's name. */
