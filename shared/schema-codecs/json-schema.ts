@@ -4,7 +4,7 @@
  */
 
 import Ajv from 'ajv';
-import Ajv2020 from 'ajv/dist/2020';
+import Ajv2020 from 'ajv/dist/2020.js';
 import type { DecodedPayload } from '../decoded';
 import { jsonErrorLocation } from '../json-location';
 import { utf8DecodeStrict, utf8Encode } from '../utf8';
