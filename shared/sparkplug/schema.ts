@@ -1,9 +1,13 @@
+// SPDX-License-Identifier: EPL-2.0 (this file only: LICENSE-EPL-2.0.txt beside it)
+// Restates the message definitions of Eclipse Tahu's sparkplug_b.proto,
+// Copyright (c) 2015, 2018 Cirrus Link Solutions and others.
+
 /**
  * The Sparkplug B payload as a protobufjs descriptor: the messages, field names and field
  * numbers of `org.eclipse.tahu.protobuf.Payload` in Eclipse Tahu's `sparkplug_b.proto`
- * (Eclipse Sparkplug 3.0, section 6.4; EPL-2.0, see README "Licenses"), restated as data so
- * no .proto text has to be parsed at start-up. Wire-compatible with Tahu: the tests decode
- * what Tahu's own encoder writes.
+ * (Eclipse Sparkplug 3.0, section 6.4), restated as data so no .proto text has to be
+ * parsed at start-up. Wire-compatible with Tahu: the tests decode what Tahu's own encoder
+ * writes. See README, "Licenses".
  */
 
 import type { INamespace } from 'protobufjs';
