@@ -28,6 +28,15 @@ const rep = (type: string, id: number) => ({ rule: 'repeated' as const, type, id
 /** An `extensions N to max` range, kept so unknown extension fields are skipped, not refused. */
 const ext = (from: number): [number, number][] => [[from, 536870911]];
 const oneofValue = (names: string[]) => ({ value: { oneof: names } });
+/** The six scalar value fields of every value-carrying message, numbered from `first` in each. */
+const scalarValues = (first: number) => ({
+  int_value: opt('uint32', first),
+  long_value: opt('uint64', first + 1),
+  float_value: opt('float', first + 2),
+  double_value: opt('double', first + 3),
+  boolean_value: opt('bool', first + 4),
+  string_value: opt('string', first + 5),
+});
 const extensionHolder = { extensions: ext(1), fields: {} };
 
 /** The `org.eclipse.tahu.protobuf` package. */
@@ -61,12 +70,7 @@ export const SPARKPLUG_DESCRIPTOR = {
                 fields: {
                   name: opt('string', 1),
                   type: opt('uint32', 2),
-                  int_value: opt('uint32', 3),
-                  long_value: opt('uint64', 4),
-                  float_value: opt('float', 5),
-                  double_value: opt('double', 6),
-                  boolean_value: opt('bool', 7),
-                  string_value: opt('string', 8),
+                  ...scalarValues(3),
                   extension_value: opt('ParameterValueExtension', 9),
                 },
                 nested: { ParameterValueExtension: extensionHolder },
@@ -85,12 +89,7 @@ export const SPARKPLUG_DESCRIPTOR = {
               DataSetValue: {
                 oneofs: oneofValue(['int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value', 'extension_value']),
                 fields: {
-                  int_value: opt('uint32', 1),
-                  long_value: opt('uint64', 2),
-                  float_value: opt('float', 3),
-                  double_value: opt('double', 4),
-                  boolean_value: opt('bool', 5),
-                  string_value: opt('string', 6),
+                  ...scalarValues(1),
                   extension_value: opt('DataSetValueExtension', 7),
                 },
                 nested: { DataSetValueExtension: extensionHolder },
@@ -103,12 +102,7 @@ export const SPARKPLUG_DESCRIPTOR = {
             fields: {
               type: opt('uint32', 1),
               is_null: opt('bool', 2),
-              int_value: opt('uint32', 3),
-              long_value: opt('uint64', 4),
-              float_value: opt('float', 5),
-              double_value: opt('double', 6),
-              boolean_value: opt('bool', 7),
-              string_value: opt('string', 8),
+              ...scalarValues(3),
               propertyset_value: opt('PropertySet', 9),
               propertysets_value: opt('PropertySetList', 10),
               extension_value: opt('PropertyValueExtension', 11),
@@ -142,12 +136,7 @@ export const SPARKPLUG_DESCRIPTOR = {
               is_null: opt('bool', 7),
               metadata: opt('MetaData', 8),
               properties: opt('PropertySet', 9),
-              int_value: opt('uint32', 10),
-              long_value: opt('uint64', 11),
-              float_value: opt('float', 12),
-              double_value: opt('double', 13),
-              boolean_value: opt('bool', 14),
-              string_value: opt('string', 15),
+              ...scalarValues(10),
               bytes_value: opt('bytes', 16),
               dataset_value: opt('DataSet', 17),
               template_value: opt('Template', 18),
