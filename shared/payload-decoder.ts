@@ -14,6 +14,9 @@ import { parseSparkplugTopic } from './sparkplug/topic';
 import { SparkplugTracker } from './sparkplug/tracker';
 import { parseJsonInput } from './schema-codecs/codec';
 
+/** Larger payloads are not decoded: one would hold the backend's event loop for seconds. */
+export const MAX_DECODE_BYTES = 16 * 1024 * 1024;
+
 /** A mapping with its compiled codec, or why it did not compile. */
 interface Compiled {
   topicFilter: string;
@@ -53,6 +56,10 @@ export class PayloadDecoder {
   /** What a message's payload decodes to, or undefined when no decoder applies to its topic. */
   decode(topic: string, payload: Uint8Array): DecodedPayload | undefined {
     const entry = this.compiled.length > 0 ? findSchema(this.compiled, topic) : undefined;
+    if (payload.byteLength > MAX_DECODE_BYTES && (entry || parseSparkplugTopic(topic))) {
+      const kind = entry ? entry.mapping.kind : 'sparkplug';
+      return { kind, type: entry ? entry.codec?.type ?? entry.mapping.messageType : 'Sparkplug B', error: { message: `Not decoded: ${payload.byteLength} bytes is more than the ${MAX_DECODE_BYTES / 1024 / 1024} MiB decoded per message` } };
+    }
     if (entry) {
       if (entry.codec) return entry.codec.decode(payload);
       return { kind: entry.mapping.kind, type: entry.mapping.messageType || entry.mapping.files[0]!.name, error: { message: `The schema does not compile: ${entry.problem}` } };

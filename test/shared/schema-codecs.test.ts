@@ -4,7 +4,7 @@ import avro from 'avsc';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { checkSchemas, compileSchema } from '../../shared/schema-codecs/compile';
-import { PayloadDecoder } from '../../shared/payload-decoder';
+import { MAX_DECODE_BYTES, PayloadDecoder } from '../../shared/payload-decoder';
 import type { SchemaMapping } from '../../shared/schema-mapping';
 import { findSchema, schemaKindOf } from '../../shared/schema-mapping';
 
@@ -195,5 +195,13 @@ describe('mapping topics to schemas', () => {
     expect(decoder.encode('sensors/1', '{"sensor": "b"}', 'schema').type).toBe('sensors.Reading');
     expect(() => decoder.encode('other/topic', '{}', 'schema')).toThrow('No schema is mapped to the topic other/topic');
     expect(() => decoder.encode('other/topic', '{}', 'sparkplug')).toThrow(/Sparkplug B payloads go to spBv1.0/);
+  });
+
+  it('leaves payloads over 16 MiB undecoded, saying so', () => {
+    const decoder = new PayloadDecoder([mapping({ topicFilter: 'sensors/#', files: protoFiles, messageType: 'sensors.Reading' })]);
+    const huge = new Uint8Array(MAX_DECODE_BYTES + 1);
+    expect(decoder.decode('sensors/1', huge)?.error?.message).toBe(`Not decoded: ${MAX_DECODE_BYTES + 1} bytes is more than the 16 MiB decoded per message`);
+    expect(decoder.decode('spBv1.0/G/NDATA/E', huge)?.type).toBe('Sparkplug B');
+    expect(decoder.decode('other', huge)).toBeUndefined();
   });
 });
