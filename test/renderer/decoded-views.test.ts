@@ -7,6 +7,7 @@ import { PayloadDecoder } from '../../shared/payload-decoder';
 import { messageNumbers, messagePreview } from '../../renderer/src/store/decoded-view';
 import { addToSparkplug, clearSparkplug, sparkplugFor } from '../../renderer/src/store/sparkplug-state';
 import { addToTree, findNode, treeFor } from '../../renderer/src/store/topic-tree';
+import { compileMessageFilter } from '../../renderer/src/store/message-filter';
 
 let seq = 0;
 const decoder = new PayloadDecoder();
@@ -52,5 +53,13 @@ describe('the Sparkplug model', () => {
     expect(node.online).toBe(false);
     expect(node.devices.get('Pump')!.online).toBe(false);
     expect(sparkplugFor('sp').hosts.get('scada')).toBe(true);
+  });
+});
+
+describe('filtering decoded messages', () => {
+  it('the payload filter searches what a decoded message shows', () => {
+    const filter = compileMessageFilter('', 'temp = 23');
+    expect(filter.ok && filter.test(data(5, 23))).toBe(true);
+    expect(filter.ok && filter.test(data(6, 24))).toBe(false);
   });
 });
