@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { parsePayload } from './payload';
+import { schemaMappingSchema } from './schema-mapping';
 import { checkTopicName } from './topic';
 
 /** Transport schemes a profile can use. */
@@ -115,6 +116,8 @@ export const profileInputSchema = z
     tls: tlsSchema,
     will: willSchema,
     mqtt5: mqtt5Schema,
+    /** Schemas per topic filter (protobuf, Avro, JSON Schema), in the order they are tried. */
+    schemas: z.array(schemaMappingSchema).default([]),
   })
   .superRefine((profile, ctx) => {
     const { will, tls } = profile;

@@ -56,8 +56,8 @@ describe('MessageStore', () => {
   it('exports CSV with quoting where fields need it', () => {
     const csv = messagesToCsv([record(1, 'a,"b"\nc', { topic: 'x/y' })]);
     expect(csv).toBe(
-      'seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties\r\n' +
-        '1,2026-11-23T09:00:00.001Z,in,x/y,0,false,false,7,utf8,"a,""b""\nc",\r\n',
+      'seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties,decodedAs,decoded\r\n' +
+        '1,2026-11-23T09:00:00.001Z,in,x/y,0,false,false,7,utf8,"a,""b""\nc",,,\r\n',
     );
   });
 });

@@ -70,7 +70,7 @@ describe('electron-builder config', () => {
   });
 
   it('ships only Node-side runtime dependencies; the UI is bundled by Vite', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['classic-level', 'mqtt', 'mqtt-packet', 'ws', 'zod']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['ajv', 'avsc', 'classic-level', 'long', 'mqtt', 'mqtt-packet', 'protobufjs', 'ws', 'zod']);
   });
 
   it("unpacks classic-level's prebuilt N-API binaries from the asar, where Node cannot load them", () => {

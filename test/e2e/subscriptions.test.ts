@@ -78,7 +78,7 @@ describe('subscriptions and message list', () => {
     const csvFile = path.join(desk.app.configDir, csv.suggestedFilename());
     await csv.saveAs(csvFile);
     const lines = readFileSync(csvFile, 'utf8').trim().split('\r\n');
-    expect(lines[0]).toBe('seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties');
+    expect(lines[0]).toBe('seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties,decodedAs,decoded');
     expect(lines).toHaveLength(7);
     const [json] = await Promise.all([page.waitForEvent('download'), log.getByRole('button', { name: 'Export JSON' }).click()]);
     const jsonFile = path.join(desk.app.configDir, json.suggestedFilename());
