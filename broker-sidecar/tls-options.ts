@@ -105,7 +105,7 @@ function readCapath(dir: string): Buffer[] {
 function readDhparam(file: string): Buffer {
   const pem = readFileSync(file);
   // Node drops parameters it cannot parse without a word; mosquitto refuses to start instead, and so do we.
-  if (!pem.includes('-----BEGIN DH PARAMETERS-----')) throw new Error(`dhparamfile ${file} holds no DH PARAMETERS block`);
+  if (!/-----BEGIN (X9\.42 )?DH PARAMETERS-----/.test(pem.toString('latin1'))) throw new Error(`dhparamfile ${file} holds no DH PARAMETERS block`);
   return pem;
 }
 

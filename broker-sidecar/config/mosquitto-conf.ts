@@ -20,7 +20,7 @@ import type { BrokerConfig } from './broker-config';
 import { ConfDraft } from './conf-drafts';
 import { finishConfig } from './conf-finish';
 import { ConfIssues, OptionContext, type FileScope, type OptionHandler, type OptionLine } from './conf-reader';
-import { ConfigError, sourceLines } from './config-error';
+import { ConfigError, sourceLines, type ConfigIssue } from './config-error';
 import { GENERAL_OPTIONS, PLUGIN_OPTION_PREFIXES, pluginOption } from './general-options';
 import { LISTENER_OPTIONS } from './listener-options';
 
@@ -60,8 +60,8 @@ function upper(code: number): number {
 class ConfParser {
   private readonly issues = new ConfIssues();
   private readonly draft: ConfDraft;
-  /** Files in the order they were read, for the order of the errors. */
-  private readonly files: string[] = [];
+  /** Where each included file was read: the include_dir line, and its place among that folder's files. */
+  private readonly anchors = new Map<string, { line: number; index: number }>();
 
   constructor(private readonly file: string) {
     this.draft = new ConfDraft(file);
@@ -72,14 +72,18 @@ class ConfParser {
     const config = finishConfig(this.draft, this.issues);
     const { errors } = this.issues;
     if (errors.length > 0) {
-      const order = (file: string): number => this.files.indexOf(file);
-      throw new ConfigError([...errors].sort((a, b) => order(a.file) - order(b.file) || a.line - b.line));
+      // In reading order: an included file's lines come where its include_dir line is.
+      const key = (issue: ConfigIssue): number[] => {
+        const anchor = this.anchors.get(issue.file);
+        return anchor ? [anchor.line, anchor.index, issue.line] : [issue.line, -1, 0];
+      };
+      const before = (a: number[], b: number[]): number => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+      throw new ConfigError([...errors].sort((a, b) => before(key(a), key(b))));
     }
     return config;
   }
 
   private readFile(text: string, scope: FileScope): void {
-    this.files.push(scope.file);
     for (const line of sourceLines(text, { indentedComments: false })) this.option(line, scope);
   }
 
@@ -112,8 +116,9 @@ class ConfParser {
     } catch (error) {
       return ctx.error(`cannot read include_dir ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    for (const name of names) {
+    for (const [index, name] of names.entries()) {
       const file = path.join(dir, name);
+      this.anchors.set(file, { line: ctx.src.line, index });
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
