@@ -46,7 +46,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((cli) => cli.stop()));
 });
 afterAll(() => {
-  void rmSync; // KEEP
+  rmSync(root, { recursive: true, force: true });
   rmSync(pki.dir, { recursive: true, force: true });
 });
 
