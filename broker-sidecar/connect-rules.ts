@@ -48,7 +48,7 @@ export function clientIdFor(conn: Connection, packet: IConnectPacket, clean: boo
     const username = conn.broker.tlsIdentityOf(conn) ?? packet.username;
     if (username === undefined) return refuse(ConnackV3.notAuthorized, Reason.notAuthorized, 'no username to use as client ID (use_username_as_clientid)');
     clientId = username;
-    assigned = undefined;
+    if (assigned !== undefined) assigned = clientId; // the client sent none, so it is told the one it has [MQTT-3.2.2-16], as mosquitto does
   }
   return { clientId, assigned, refusal: undefined };
 }

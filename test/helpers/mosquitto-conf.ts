@@ -7,7 +7,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { waitForPort } from './mosquitto';
+import { startConfigured, type ConfiguredBroker } from './broker-config';
+import { freePort, waitForPort } from './mosquitto';
 import type { TestPki } from './tls';
 
 /** What mosquitto did with a file. */
@@ -82,4 +83,69 @@ export function makeTlsExtras(pki: TestPki): TlsExtras {
   run(['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', 'dh.pem']);
   for (const f of ['crl-empty.pem', 'crl-revoked.pem', 'dh.pem', 'capath']) chmodSync(path.join(dir, f), f === 'capath' ? 0o755 : 0o644);
   return { capath, crlEmpty: path.join(dir, 'crl-empty.pem'), crlRevokingClient: path.join(dir, 'crl-revoked.pem'), dhparam: path.join(dir, 'dh.pem') };
+}
+
+/** The same configuration running in our broker (in-process) and in Debian's mosquitto. */
+export interface BrokerPair {
+  /** Our ports and mosquitto's, in the order of the {P1}, {P2}... placeholders. */
+  ours: number[];
+  mosquitto: number[];
+  /** Our broker's log so far. */
+  log: ConfiguredBroker['log'];
+  broker: ConfiguredBroker['broker'];
+  /** mosquitto's output so far. */
+  mosquittoOutput(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `lines` (with {P1}..{Pn} for listener ports) in our broker and in mosquitto, each on
+ * its own free ports, so one scenario can be run against both and the outcomes compared.
+ */
+export async function startPair(dir: string, lines: string[], portCount: number): Promise<BrokerPair> {
+  const ours = await Promise.all(Array.from({ length: portCount }, () => freePort()));
+  const theirs = await Promise.all(Array.from({ length: portCount }, () => freePort()));
+  const fill = (ports: number[]): string[] => lines.map((l) => ports.reduce((text, port, i) => text.replaceAll(`{P${i + 1}}`, String(port)), l));
+  const running = await startConfigured(dir, fill(ours));
+  const conf = path.join(dir, `mosquitto-pair-${theirs[0]}.conf`);
+  writeFileSync(conf, `${fill(theirs).join('\n')}\n`, { mode: 0o644 });
+  const child = spawn('/usr/sbin/mosquitto', ['-c', conf, '-v'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const stopMosquitto = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    // Ready when it says so, not by connecting: mosquitto 2.0.11 miscounts a listener's clients
+    // (max_connections) after a connection that closes before CONNECT, as a port probe does.
+    const opened = (port: number): boolean => output.includes(`listen socket on port ${port}.`);
+    const ready = (async (): Promise<void> => {
+      const deadline = Date.now() + 5000;
+      while (!theirs.every(opened) || !output.includes(' running')) {
+        if (Date.now() > deadline) throw new Error(`mosquitto did not open ${theirs.join(', ')}:\n${output}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await Promise.race([ready, exited.then(() => Promise.reject(new Error(`mosquitto exited at start:\n${output}`)))]);
+  } catch (error) {
+    await stopMosquitto();
+    await running.stop();
+    throw error;
+  }
+  return {
+    ours: running.ports,
+    mosquitto: theirs,
+    log: running.log,
+    broker: running.broker,
+    mosquittoOutput: () => output,
+    stop: async () => {
+      await Promise.all([stopMosquitto(), running.stop()]);
+    },
+  };
 }
