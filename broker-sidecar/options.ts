@@ -35,7 +35,8 @@ export interface BrokerOptions {
   maxInflightMessages?: number;
   /**
    * Payload bytes of outgoing QoS 1/2 PUBLISHes unacknowledged per client (mosquitto's
-   * max_inflight_bytes): a message larger than the rest still goes, alone. 0 (default): none.
+   * max_inflight_bytes): nothing more is sent while that many are in flight, so a larger
+   * message still goes, alone. 0 (default): none.
    */
   maxInflightBytes?: number;
   /**

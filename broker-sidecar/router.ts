@@ -44,7 +44,7 @@ export interface RoutingPolicy {
   queueQos0: boolean;
   /** Deliver at the subscription's QoS, not min(message, subscription) (non-standard). */
   upgradeQos: boolean;
-  /** Payload bytes in flight per session at most (a larger message goes alone); 0: no limit. */
+  /** Payload bytes in flight per session: nothing more is sent while this many are; 0: no limit. */
   maxInflightBytes: number;
 }
 
@@ -265,9 +265,9 @@ export class Router {
   private sendInflight(session: Session, outlet: Outlet, delivery: Delivery): boolean {
     // Never more unacknowledged QoS 1/2 PUBLISHes than the client's Receive Maximum [MQTT-3.3.4-9].
     if (session.inflight.size >= outlet.receiveMaximum) return false;
-    // max_inflight_bytes: wait while the bytes in flight would go past it; a larger message goes alone.
+    // max_inflight_bytes: more goes out while the bytes in flight are below it (as mosquitto counts), so a larger message goes alone.
     const byteCap = this.policy.maxInflightBytes;
-    if (byteCap > 0 && session.inflight.size > 0 && session.inflightBytes + delivery.message.payload.length > byteCap) return false;
+    if (byteCap > 0 && session.inflightBytes >= byteCap) return false;
     const packetId = session.allocatePacketId();
     if (packetId === undefined) return false;
     session.startInflight(packetId, delivery);
