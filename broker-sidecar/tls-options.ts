@@ -71,7 +71,8 @@ export function tlsOptions(spec: TlsSpec, what: string): tls.TlsOptions {
     // mosquitto's require_certificate: without a valid certificate the handshake fails.
     rejectUnauthorized: spec.requireCertificate ?? false,
     crl: spec.crlfile ? readFileSync(spec.crlfile) : undefined,
-    dhparam: spec.dhparamfile ? readDhparam(spec.dhparamfile) : undefined,
+    // Without a dhparamfile, well-known parameters as OpenSSL's automatic choice gives mosquitto, so DHE ciphers work either way.
+    dhparam: spec.dhparamfile ? readDhparam(spec.dhparamfile) : 'auto',
     minVersion: spec.tlsVersion ? MIN_VERSION[spec.tlsVersion] : undefined,
   };
   if (spec.ciphers !== undefined || spec.ciphersTls13 !== undefined || psk) {
