@@ -93,13 +93,14 @@ export async function startListener(target: ListenerTarget, spec: ListenerSpec):
       const server = await createServer(target, spec);
       const address = await bind(server, bindTo, port);
       servers.push(server);
+      const where = typeof address === 'string' ? address : `${address.address}:${address.port}`;
+      server.on('error', (error) => target.log({ level: 'error', clientId: undefined, message: `Listener error (${spec.kind} ${where}): ${error.message}` }));
       if (typeof address === 'string') {
         target.log({ level: 'notice', clientId: undefined, message: `Opening unix ${what(spec)} on ${address}.` });
         continue;
       }
       port = address.port; // a second address of the same listener gets the same port
-      server.on('error', (error) => target.log({ level: 'error', clientId: undefined, message: `Listener error (${spec.kind} ${address.address}:${address.port}): ${error.message}` }));
-      target.log({ level: 'notice', clientId: undefined, message: `Opening ${address.family === 'IPv6' ? 'ipv6' : 'ipv4'} ${what(spec)} on ${address.address}:${address.port}.` });
+      target.log({ level: 'notice', clientId: undefined, message: `Opening ${address.family === 'IPv6' ? 'ipv6' : 'ipv4'} ${what(spec)} on ${where}.` });
     }
   } catch (error) {
     await Promise.all(servers.map(closeServer));

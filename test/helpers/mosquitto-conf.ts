@@ -99,16 +99,17 @@ export interface BrokerPair {
 }
 
 /**
- * Starts `lines` (with {P1}..{Pn} for listener ports) in our broker and in mosquitto, each on
- * its own free ports, so one scenario can be run against both and the outcomes compared.
+ * Starts `lines` (with {P1}..{Pn} for listener ports, and {SIDE}, `ours` or `mosquitto`, for
+ * what cannot be shared, like a socket path) in our broker and in mosquitto, each on its own
+ * free ports, so one scenario can be run against both and the outcomes compared.
  */
 export async function startPair(dir: string, lines: string[], portCount: number): Promise<BrokerPair> {
   const ours = await Promise.all(Array.from({ length: portCount }, () => freePort()));
   const theirs = await Promise.all(Array.from({ length: portCount }, () => freePort()));
-  const fill = (ports: number[]): string[] => lines.map((l) => ports.reduce((text, port, i) => text.replaceAll(`{P${i + 1}}`, String(port)), l));
-  const running = await startConfigured(dir, fill(ours));
+  const fill = (ports: number[], side: string): string[] => lines.map((l) => ports.reduce((text, port, i) => text.replaceAll(`{P${i + 1}}`, String(port)), l.replaceAll('{SIDE}', side)));
+  const running = await startConfigured(dir, fill(ours, 'ours'));
   const conf = path.join(dir, `mosquitto-pair-${theirs[0]}.conf`);
-  writeFileSync(conf, `${fill(theirs).join('\n')}\n`, { mode: 0o644 });
+  writeFileSync(conf, `${fill(theirs, 'mosquitto').join('\n')}\n`, { mode: 0o644 });
   const child = spawn('/usr/sbin/mosquitto', ['-c', conf, '-v'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
