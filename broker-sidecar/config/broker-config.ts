@@ -33,17 +33,13 @@ export interface SecuritySettings {
   autoIdPrefix: string;
 }
 
-/** One listening socket. */
-export interface ListenerConfig {
-  /** 0 with `unixSocketPath`: a Unix domain socket. */
-  port: number;
+/** What mosquitto.conf sets per listener, as read (and as the listener runs with it). */
+export interface ListenerSettings {
   /** Address or host name to bind; undefined means all interfaces. */
   bindAddress: string | undefined;
   /** `listener 0 PATH`: listen on a Unix domain socket instead of TCP. */
   unixSocketPath: string | undefined;
   protocol: 'mqtt' | 'websockets';
-  /** tls/wss when a certfile (or, for mqtt, a psk_hint) is set. */
-  kind: ListenerKind;
   cafile: string | undefined;
   /** A directory of CA certificates (PEM files, as `openssl rehash` leaves them). */
   capath: string | undefined;
@@ -77,10 +73,18 @@ export interface ListenerConfig {
   mountPoint: string | undefined;
   /** Replace the client ID by the username (clients without one are refused). */
   useUsernameAsClientid: boolean;
-  /** The security settings in force on this listener (the global ones unless per_listener_settings). */
-  security: SecuritySettings;
   /** Line of the `listener` directive; 0 for the default listener made from port/bind_address or implied. */
   line: number;
+}
+
+/** One listening socket. */
+export interface ListenerConfig extends ListenerSettings {
+  /** 0 with `unixSocketPath`: a Unix domain socket. */
+  port: number;
+  /** tls/wss when a certfile and keyfile (or, for mqtt, a psk_hint) are set. */
+  kind: ListenerKind;
+  /** The security settings in force on this listener (the global ones unless per_listener_settings). */
+  security: SecuritySettings;
 }
 
 /** Broker-wide limits and behaviour switches, with mosquitto's defaults. */

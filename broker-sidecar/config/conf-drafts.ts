@@ -4,15 +4,7 @@
  * were set on (mosquitto refuses a string option given twice for the same target).
  */
 
-import {
-  DEFAULT_LIMITS,
-  DEFAULT_LOGGING,
-  type LimitsConfig,
-  type LogDestination,
-  type LogType,
-  type PersistenceConfig,
-  type TlsVersion,
-} from './broker-config';
+import { DEFAULT_LIMITS, DEFAULT_LOGGING, type LimitsConfig, type ListenerSettings, type LoggingSettings, type PersistenceConfig } from './broker-config';
 
 /** Where an option was first set (`FILE:LINE`), for "duplicate" messages. */
 export type SeenLines = Map<string, string>;
@@ -31,59 +23,24 @@ export interface SecurityDraft {
 }
 
 /** A listener as read. */
-export interface ListenerDraft {
-  /** 0 for the default listener. */
-  line: number;
+export interface ListenerDraft extends ListenerSettings {
   /** The file of the `listener` line (the main file for the default listener). */
   file: string;
   port: number | undefined;
-  bindAddress: string | undefined;
-  unixSocketPath: string | undefined;
-  protocol: 'mqtt' | 'websockets';
-  cafile: string | undefined;
-  capath: string | undefined;
-  certfile: string | undefined;
-  keyfile: string | undefined;
-  ciphers: string | undefined;
-  ciphersTls13: string | undefined;
-  crlfile: string | undefined;
-  dhparamfile: string | undefined;
-  tlsVersion: TlsVersion | undefined;
   /** tls_engine / tls_keyform engine / tls_engine_kpass_sha1 were set (warned, not used). */
   tlsEngine: boolean;
-  requireCertificate: boolean;
-  useIdentityAsUsername: boolean;
-  useSubjectAsUsername: boolean;
-  pskHint: string | undefined;
-  socketDomain: 'ipv4' | 'ipv6' | undefined;
-  bindInterface: string | undefined;
-  httpDir: string | undefined;
-  maxConnections: number;
-  maxQos: 0 | 1 | 2;
-  maxTopicAlias: number;
-  mountPoint: string | undefined;
-  useUsernameAsClientid: boolean;
   security: SecurityDraft;
   seen: SeenLines;
   /** The default listener: the first option that went to it, for the warning when that starts it unasked. */
   firstOption: { keyword: string; file: string; line: number } | undefined;
 }
 
-/** Logging options as read. */
-export interface LoggingDraft {
-  types: LogType[];
-  destinations: LogDestination[];
-  timestamp: boolean;
-  timestampFormat: string | undefined;
-  facility: number;
-  connectionMessages: boolean;
-  websocketsLogLevel: number;
-}
-
+/** Security options before any line: nothing set, mosquitto's defaults apply at the end. */
 export function newSecurityDraft(): SecurityDraft {
   return { allowAnonymous: undefined, passwordFile: undefined, aclFile: undefined, pskFile: undefined, allowZeroLengthClientid: true, autoIdPrefix: undefined, plugins: 0, seen: new Map() };
 }
 
+/** A listener with mosquitto's defaults, for a `listener` line (or the default listener, line 0). */
 export function newListenerDraft(line: number, file: string): ListenerDraft {
   return {
     line,
@@ -170,7 +127,8 @@ export class ConfDraft {
   readonly limits: LimitsConfig = { ...DEFAULT_LIMITS };
   readonly persistence: PersistenceConfig = { enabled: false, location: undefined, file: undefined, autosaveInterval: undefined, autosaveOnChanges: false };
   sysInterval = 10;
-  readonly logging: LoggingDraft = { ...DEFAULT_LOGGING, types: [], destinations: [] };
+  /** Logging options as read: no types or destinations until the file names some. */
+  readonly logging: LoggingSettings = { ...DEFAULT_LOGGING, types: [], destinations: [] };
   /** `log_dest file` seen (mosquitto allows one). */
   logFileAt: number | undefined;
   pidFile: string | undefined;

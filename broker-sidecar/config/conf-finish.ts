@@ -101,35 +101,19 @@ function listenerConfig(d: ListenerDraft, security: SecuritySettings, issues: Co
   if (pskHint !== undefined && security.pskFile === undefined) warn('psk_hint without a psk_file: every TLS-PSK handshake will fail');
   if (d.httpDir !== undefined && !websockets) warn('http_dir has no effect on an mqtt listener (it serves files on websockets listeners)');
   const kind: ListenerKind = websockets ? (tls ? 'wss' : 'ws') : tls ? 'tls' : 'tcp';
+  const { file: _file, port, tlsEngine: _engine, security: _drafted, seen: _seen, firstOption: _first, ...settings } = d;
   return {
-    port: d.port ?? 1883,
-    bindAddress: d.bindAddress,
-    unixSocketPath: d.unixSocketPath,
-    protocol: d.protocol,
+    ...settings,
+    port: port ?? 1883,
     kind,
-    cafile: d.cafile,
-    capath: d.capath,
     certfile: certificates ? d.certfile : undefined,
     keyfile: certificates ? d.keyfile : undefined,
-    ciphers: d.ciphers,
-    ciphersTls13: d.ciphersTls13,
-    crlfile: d.crlfile,
-    dhparamfile: d.dhparamfile,
-    tlsVersion: d.tlsVersion,
     requireCertificate: tls && d.requireCertificate,
     useIdentityAsUsername: tls && d.useIdentityAsUsername,
     useSubjectAsUsername: tls && d.useSubjectAsUsername,
     pskHint,
-    socketDomain: d.socketDomain,
-    bindInterface: d.bindInterface,
     httpDir: websockets ? d.httpDir : undefined,
-    maxConnections: d.maxConnections,
-    maxQos: d.maxQos,
-    maxTopicAlias: d.maxTopicAlias,
-    mountPoint: d.mountPoint,
-    useUsernameAsClientid: d.useUsernameAsClientid,
     security,
-    line: d.line,
   };
 }
 

@@ -177,3 +177,19 @@ export class OptionContext {
     return true;
   }
 }
+
+/** A handler for an integer option: reads it (within `range`) and hands it to `set`. */
+export function intOption(range: { min?: number; max?: number }, set: (ctx: OptionContext, value: number) => void): OptionHandler {
+  return (ctx) => {
+    const value = ctx.int(range);
+    if (value !== undefined) set(ctx, value);
+  };
+}
+
+/** A handler for a boolean option. */
+export function boolOption(set: (ctx: OptionContext, value: boolean) => void): OptionHandler {
+  return (ctx) => {
+    const value = ctx.bool();
+    if (value !== undefined) set(ctx, value);
+  };
+}

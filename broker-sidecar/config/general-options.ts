@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import type { LogDestination, LogType } from './broker-config';
-import type { OptionContext, OptionHandler } from './conf-reader';
+import { boolOption, intOption, type OptionContext, type OptionHandler } from './conf-reader';
 
 const LOG_TYPES: readonly LogType[] = ['error', 'warning', 'notice', 'information', 'debug', 'subscribe', 'unsubscribe', 'websockets', 'internal', 'none', 'all'];
 const SIMPLE_DESTS = ['stdout', 'stderr', 'syslog', 'topic', 'dlt', 'none'] as const;
@@ -36,16 +36,10 @@ const securityPath = (field: 'passwordFile' | 'aclFile' | 'pskFile'): OptionHand
   if (file !== undefined && ctx.once(security.seen)) security[field] = file;
 };
 
-const globalBool = (set: (ctx: OptionContext, value: boolean) => void): OptionHandler => (ctx) => {
-  const value = ctx.bool();
-  if (value !== undefined) set(ctx, value);
-};
+const globalBool = boolOption;
 
 /** An integer that mosquitto clamps to 0 when negative. */
-const nonNegative = (set: (ctx: OptionContext, value: number) => void): OptionHandler => (ctx) => {
-  const value = ctx.int();
-  if (value !== undefined) set(ctx, Math.max(0, value));
-};
+const nonNegative = (set: (ctx: OptionContext, value: number) => void): OptionHandler => intOption({}, (ctx, value) => set(ctx, Math.max(0, value)));
 
 const logDest: OptionHandler = (ctx) => {
   const [kind] = ctx.words();
@@ -149,27 +143,9 @@ export const GENERAL_OPTIONS: ReadonlyMap<string, OptionHandler> = new Map<strin
   ],
   ['max_queued_bytes', nonNegative((ctx, v) => (ctx.draft.limits.maxQueuedBytes = v))],
   ['max_queued_messages', nonNegative((ctx, v) => (ctx.draft.limits.maxQueuedMessages = v))],
-  [
-    'max_keepalive',
-    (ctx) => {
-      const value = ctx.int({ min: 10, max: 65535 });
-      if (value !== undefined) ctx.draft.limits.maxKeepalive = value;
-    },
-  ],
-  [
-    'max_packet_size',
-    (ctx) => {
-      const value = ctx.int({ min: 20 });
-      if (value !== undefined) ctx.draft.limits.maxPacketSize = value;
-    },
-  ],
-  [
-    'memory_limit',
-    (ctx) => {
-      const value = ctx.int({ min: 0 });
-      if (value !== undefined) ctx.draft.limits.memoryLimit = value;
-    },
-  ],
+  ['max_keepalive', intOption({ min: 10, max: 65535 }, (ctx, value) => (ctx.draft.limits.maxKeepalive = value))],
+  ['max_packet_size', intOption({ min: 20 }, (ctx, value) => (ctx.draft.limits.maxPacketSize = value))],
+  ['memory_limit', intOption({ min: 0 }, (ctx, value) => (ctx.draft.limits.memoryLimit = value))],
   [
     'message_size_limit',
     (ctx) => {
@@ -188,13 +164,7 @@ export const GENERAL_OPTIONS: ReadonlyMap<string, OptionHandler> = new Map<strin
     globalBool((ctx) => deprecated(ctx, ' The behaviour will default to true. (This broker sends a message once per client, whatever the setting.)')),
   ],
   ['retry_interval', (ctx) => ctx.warn('the retry_interval option is no longer available (mosquitto 2.0 resends on reconnect only); ignored')],
-  [
-    'sys_interval',
-    (ctx) => {
-      const value = ctx.int({ min: 0, max: 65535 });
-      if (value !== undefined) ctx.draft.sysInterval = value;
-    },
-  ],
+  ['sys_interval', intOption({ min: 0, max: 65535 }, (ctx, value) => (ctx.draft.sysInterval = value))],
   // Persistence.
   ['persistence', globalBool((ctx, v) => (ctx.draft.persistence.enabled = v))],
   ['retained_persistence', globalBool((ctx, v) => (ctx.draft.persistence.enabled = v))],
@@ -225,28 +195,10 @@ export const GENERAL_OPTIONS: ReadonlyMap<string, OptionHandler> = new Map<strin
       if (format !== undefined && ctx.once(ctx.draft.seen)) ctx.draft.logging.timestampFormat = format;
     },
   ],
-  [
-    'log_facility',
-    (ctx) => {
-      const value = ctx.int({ min: 0, max: 7 });
-      if (value !== undefined) ctx.draft.logging.facility = 16 + value; // LOG_LOCAL0 is facility 16
-    },
-  ],
+  ['log_facility', intOption({ min: 0, max: 7 }, (ctx, value) => (ctx.draft.logging.facility = 16 + value))], // LOG_LOCAL0 is facility 16
   ['connection_messages', globalBool((ctx, v) => (ctx.draft.logging.connectionMessages = v))],
-  [
-    'websockets_log_level',
-    (ctx) => {
-      const value = ctx.int();
-      if (value !== undefined) ctx.draft.logging.websocketsLogLevel = value;
-    },
-  ],
-  [
-    'websockets_headers_size',
-    (ctx) => {
-      const value = ctx.int({ min: 0, max: 65535 });
-      if (value !== undefined) ctx.draft.websocketsHeadersSize = value;
-    },
-  ],
+  ['websockets_log_level', intOption({}, (ctx, value) => (ctx.draft.logging.websocketsLogLevel = value))],
+  ['websockets_headers_size', intOption({ min: 0, max: 65535 }, (ctx, value) => (ctx.draft.websocketsHeadersSize = value))],
   // The process.
   [
     'pid_file',

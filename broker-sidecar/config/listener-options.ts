@@ -6,7 +6,7 @@
  */
 
 import { newListenerDraft, type ListenerDraft } from './conf-drafts';
-import type { OptionContext, OptionHandler } from './conf-reader';
+import { boolOption, intOption, type OptionHandler } from './conf-reader';
 
 type StringField = 'cafile' | 'capath' | 'certfile' | 'keyfile' | 'crlfile' | 'dhparamfile' | 'httpDir' | 'ciphers' | 'ciphersTls13' | 'pskHint' | 'bindInterface';
 type BoolField = 'requireCertificate' | 'useIdentityAsUsername' | 'useSubjectAsUsername' | 'useUsernameAsClientid';
@@ -24,10 +24,7 @@ const certificateFile = (field: 'cafile' | 'certfile'): OptionHandler => (ctx) =
   listenerString(field, true)(ctx);
 };
 
-const listenerBool = (field: BoolField): OptionHandler => (ctx) => {
-  const value = ctx.bool();
-  if (value !== undefined) ctx.listener()[field] = value;
-};
+const listenerBool = (field: BoolField): OptionHandler => boolOption((ctx, value) => (ctx.listener()[field] = value));
 
 const listener: OptionHandler = (ctx) => {
   ctx.draft.localOnly = false;
@@ -112,23 +109,9 @@ export const LISTENER_OPTIONS: ReadonlyMap<string, OptionHandler> = new Map<stri
     },
   ],
   ['max_connections', maxConnections],
-  ...(['max_qos', 'maximum_qos'] as const).map(
-    (keyword) =>
-      [
-        keyword,
-        (ctx: OptionContext) => {
-          const value = ctx.int({ min: 0, max: 2 });
-          if (value !== undefined) ctx.listener().maxQos = value as 0 | 1 | 2;
-        },
-      ] as const,
-  ),
-  [
-    'max_topic_alias',
-    (ctx) => {
-      const value = ctx.int({ min: 0, max: 65535 });
-      if (value !== undefined) ctx.listener().maxTopicAlias = value;
-    },
-  ],
+  ['max_qos', intOption({ min: 0, max: 2 }, (ctx, value) => (ctx.listener().maxQos = value as 0 | 1 | 2))],
+  ['maximum_qos', intOption({ min: 0, max: 2 }, (ctx, value) => (ctx.listener().maxQos = value as 0 | 1 | 2))],
+  ['max_topic_alias', intOption({ min: 0, max: 65535 }, (ctx, value) => (ctx.listener().maxTopicAlias = value))],
   ['mount_point', mountPoint],
   ['use_username_as_clientid', listenerBool('useUsernameAsClientid')],
   // Certificate based TLS.
