@@ -16,9 +16,10 @@ import { Connection } from './connection';
 import type { Will } from './connection-state';
 import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
 import { clientsOf, retainedOf, statsOf, TrafficCounters } from './introspection';
-import { startListener, type ListenerSpec, type RunningListener } from './listeners';
+import { BrokerListeners } from './broker-listeners';
+import type { ListenerSpec, RunningListener } from './listeners';
 import type { LogEntry, Logger } from './logger';
-import { resolveOptions, type BrokerOptions, type ListenerProfile, type ResolvedOptions } from './options';
+import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options';
 import type { Persistence, Restored } from './persistence/store';
 import { Router } from './router';
 import { HeldBytes, Session } from './session';
@@ -50,7 +51,7 @@ export class Broker implements BrokerContext {
   readonly counters = new TrafficCounters();
   /** Epoch ms of construction. */
   readonly startedAt = Date.now();
-  private readonly listeners = new Set<RunningListener>();
+  private readonly listeners: BrokerListeners;
   private readonly connections = new Set<Connection>();
   /** What each connection's listener gave it (authenticator, TLS identity). */
   private readonly access = new WeakMap<Connection, ListenerAccess>();
@@ -61,8 +62,6 @@ export class Broker implements BrokerContext {
   private readonly pendingWills = new Map<string, { will: Will; timer: NodeJS.Timeout }>();
   /** Payload bytes queued and in flight over every session (memory_limit). */
   private readonly held = new HeldBytes();
-  /** The authenticator of each listener by bound port: where a retained message came in decides who checks its source. */
-  private readonly authenticatorsByPort = new Map<number, Authenticator>();
   private closing = false;
   /** The durable store when persistence is on; also the gate that holds output until writes are done. */
   readonly durability: Persistence | undefined;
@@ -79,6 +78,7 @@ export class Broker implements BrokerContext {
       if (this.events.has('log')) this.events.emit('log', { time: Date.now(), level: entry.level, clientId: entry.clientId, message: entry.message });
     };
     this.durability = options.persistence;
+    this.listeners = new BrokerListeners(this, this.options);
     // Before the router exists: it indexes the subscriptions of the sessions it finds in the store.
     const restored = this.durability?.restore(this.options, Date.now(), (clientId, expiry) => this.newSession(clientId, expiry));
     const resolved = this.options;
@@ -108,20 +108,8 @@ export class Broker implements BrokerContext {
   }
 
   /** Like `listenOn`, resolving with what was bound (address, port, socket path). */
-  async openListener(spec: ListenerSpec): Promise<RunningListener> {
-    if (this.closing) throw new Error('the broker is closing');
-    const { overrides } = spec;
-    const profile: ListenerProfile = { options: overrides ? { ...this.options, ...overrides } : this.options, maxConnections: spec.maxConnections ?? -1, open: 0, port: spec.port };
-    const listener = await startListener(this, { ...spec, access: { ...spec.access, profile } });
-    if (this.closing) {
-      // close() ran while this one was binding and could not see it.
-      await listener.close();
-      throw new Error('the broker is closing');
-    }
-    profile.port = listener.port;
-    if (spec.access?.authenticator) this.authenticatorsByPort.set(listener.port, spec.access.authenticator);
-    this.listeners.add(listener);
-    return listener;
+  openListener(spec: ListenerSpec): Promise<RunningListener> {
+    return this.listeners.open(spec);
   }
 
   /** Serves one client over any duplex byte stream (TCP, TLS, a WebSocket stream, a test pipe). */
@@ -162,7 +150,7 @@ export class Broker implements BrokerContext {
     if (this.closing) return;
     this.closing = true;
     this.sysTree?.stop();
-    const serversClosed = [...this.listeners].map((listener) => listener.close());
+    const serversClosed = this.listeners.closeAll();
     for (const connection of [...this.connections]) connection.shutdown();
     // Give the final DISCONNECTs a moment to leave, then cut whatever is left.
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -171,8 +159,7 @@ export class Broker implements BrokerContext {
     for (const { timer } of this.pendingWills.values()) clearTimeout(timer);
     this.expiryTimers.clear();
     this.pendingWills.clear();
-    await Promise.all(serversClosed);
-    this.listeners.clear();
+    await serversClosed;
     await this.durability?.close(); // after the connections: their ends are written too
     this.log({ level: 'notice', clientId: undefined, message: 'Broker stopped.' });
   }
@@ -222,7 +209,7 @@ export class Broker implements BrokerContext {
   retainedSourceAllowed(message: Message): boolean {
     if (!this.options.checkRetainSource || message.senderId === undefined) return true;
     const port = message.origin?.port;
-    const authenticator = (port === undefined ? undefined : this.authenticatorsByPort.get(port)) ?? this.options.authenticator;
+    const authenticator = (port === undefined ? undefined : this.listeners.authenticatorOn(port)) ?? this.options.authenticator;
     return authenticator.mayPublishAs?.(message.senderId, message.origin?.username, message.topic) ?? true;
   }
 
