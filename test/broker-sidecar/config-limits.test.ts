@@ -17,12 +17,12 @@ beforeAll(async () => {
   port = await freePort();
   running = await startConfigured(dir, [
     'allow_anonymous true',
-    'max_connections 3',
     'message_size_limit 10',
     'max_inflight_messages 5',
     'max_keepalive 30',
     'retain_available false',
     `listener ${port} 127.0.0.1`,
+    'max_connections 3', // a listener option: before the listener it would start mosquitto's default listener on 1883
   ]);
 }, 20_000);
 
