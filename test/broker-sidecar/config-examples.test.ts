@@ -16,11 +16,8 @@ import { until } from '../helpers/wait';
 // temp folder. Each starts the built sidecar (`node dist/broker-sidecar/main.js -c FILE`,
 // as `npm run broker -- -c` runs it) and, as a cross-check, Debian's mosquitto 2.0.11 too.
 
-/**
- * The example file's "Bridges" section stays commented until bridges are built; this one
- * line switches it on (the values its lines get are in BRIDGE_VALUES below).
- */
-const INCLUDE_BRIDGE_SECTION = false;
+/** The example file's "Bridges" section is uncommented too (the values its lines get are in bridgeValues below). */
+const INCLUDE_BRIDGE_SECTION = true;
 
 const STOCK_CONF = '/etc/mosquitto/mosquitto.conf';
 const EXAMPLE_CONF = '/usr/share/doc/mosquitto/examples/mosquitto.conf';
@@ -234,6 +231,9 @@ describe("Debian's example file with every option uncommented", () => {
       expect.objectContaining({ port: ports.tls, kind: 'tls', mountPoint: 'example/', useUsernameAsClientid: true, socketDomain: 'ipv4', bindInterface: 'lo', tlsVersion: undefined }),
       expect.objectContaining({ port: ports.psk, kind: 'tls', pskHint: 'desk-hint', ciphers: 'PSK-AES128-GCM-SHA256' }),
     ]);
+    if (INCLUDE_BRIDGE_SECTION) {
+      expect(config.bridges.map((b) => b.name)).toEqual(['desk-bridge', 'desk-bridge-psk']);
+    }
 
     const cli = await spawnBuiltCli(['-c', conf]);
     running.push(cli);

@@ -88,7 +88,8 @@ describe('autosave_interval', () => {
     expect(stored(store, 'manual/saved')).toBe(false);
     process.kill(cli.pid, 'SIGUSR1');
     await until(() => stored(store, 'manual/saved'), 10_000, 'the SIGUSR1 save');
-    expect(cli.output()).toContain(`Saving in-memory database to ${store}.`);
+    // The notice is written before the save, but the store can be read before the pipe is.
+    await until(() => cli.output().includes(`Saving in-memory database to ${store}.`), 10_000, 'the save notice');
     await retain(cli.port, 'manual/lost');
     process.kill(cli.pid, 'SIGKILL');
     await cli.exited;
