@@ -67,12 +67,13 @@ export interface Inbox {
   /** Waits until at least `n` messages arrived (markers count). */
   waitFor(n: number, ms?: number): Promise<Received[]>;
   /**
-   * Proves absence by ordering, not by waiting: waits for the next message on `markerTopic`
-   * and returns the messages that arrived after the previous marker (or the start) and
-   * before this one. Publish the marker after the action, from the connection that acted
-   * (or after its acknowledgement), to a topic the receiver is subscribed to.
+   * Proves absence by ordering, not by waiting: waits for the next marker (a message on the
+   * topic `marker`, or one the predicate matches) and returns the messages that arrived
+   * after the previous marker (or the start) and before this one. Publish the marker after
+   * the action, from the connection that acted (or after its acknowledgement), to a topic
+   * the receiver is subscribed to.
    */
-  until(markerTopic: string, ms?: number): Promise<Received[]>;
+  until(marker: string | ((message: Received) => boolean), ms?: number): Promise<Received[]>;
 }
 
 /** Collects every message a client receives. */
@@ -94,17 +95,18 @@ export function collect(client: MqttClient): Inbox {
       };
       return withTimeout(reached(), ms, `${n} message(s), got ${messages.length}`);
     },
-    until(markerTopic, ms = 3000) {
+    until(marker, ms = 3000) {
+      const isMarker = typeof marker === 'string' ? (m: Received) => m.topic === marker : marker;
       const found = async (): Promise<Received[]> => {
         for (let i = cursor; ; i++) {
           while (i >= messages.length) await arrival();
-          if (messages[i]!.topic !== markerTopic) continue;
+          if (!isMarker(messages[i]!)) continue;
           const before = messages.slice(cursor, i);
           cursor = i + 1;
           return before;
         }
       };
-      return withTimeout(found(), ms, `the marker on '${markerTopic}'`);
+      return withTimeout(found(), ms, typeof marker === 'string' ? `the marker on '${marker}'` : 'the marker');
     },
   };
 }
