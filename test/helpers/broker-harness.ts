@@ -111,6 +111,17 @@ export function collect(client: MqttClient): Inbox {
   };
 }
 
+/**
+ * Proves absence by ordering for MQTT.js clients: `sender` publishes a QoS 0 marker to
+ * `topic`, which the inbox's client subscribes to, and what the inbox got before the marker
+ * is returned (see `Inbox.until`). With the subscriber as sender, everything its own earlier
+ * packets caused (retained messages after a SUBACK) comes first.
+ */
+export async function untilMarker(sender: MqttClient, inbox: Inbox, topic: string): Promise<Received[]> {
+  await sender.publishAsync(topic, 'marker', { qos: 0 });
+  return inbox.until(topic);
+}
+
 /** A frame the raw client could not decode, kept so that garbage never looks like silence. */
 export interface Undecodable {
   bytes: Buffer;
