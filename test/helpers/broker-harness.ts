@@ -252,17 +252,6 @@ export class RawClient {
     return this.until((p) => p.cmd === 'pingresp', ms, 'PINGRESP');
   }
 
-  /**
-   * @deprecated A short wait passes when the broker is merely slow: prove absence with
-   * `until` or `beforePingresp`. Kept until the last caller is converted; counts bytes, so
-   * bytes that do not decode are not silence.
-   */
-  async silentFor(ms: number): Promise<boolean> {
-    const before = this.byteCount;
-    await sleep(ms);
-    return this.byteCount === before;
-  }
-
   /** Resolves when the broker closes the socket. */
   waitClosed(ms = 2000): Promise<void> {
     return withTimeout(this.closed, ms, 'the broker to close the socket');
