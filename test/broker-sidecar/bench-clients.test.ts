@@ -1,14 +1,16 @@
 /**
- * The broker bench's lean raw clients (test/bench/lean-client.ts) are measuring
- * instruments: if they lost or miscounted messages, or left a QoS 2 flow half done, every
- * figure of `npm run bench` would be wrong. Here they run the bench's own cases, small,
- * against our broker and against mosquitto, and every message must arrive exactly once.
+ * The broker bench's lean raw clients (test/bench/lean-client.ts) and its device fleet
+ * (test/bench/fleet-clients.ts) are measuring instruments: if they lost or miscounted
+ * messages, or left a QoS 2 flow half done, every figure of `npm run bench` would be wrong.
+ * Here they run the bench's own cases, small, against our broker and against mosquitto, and
+ * every message must arrive exactly once.
  */
 
 import net from 'node:net';
 import { generate, parser as mqttParser, type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLeanCase, type Qos, type Version } from '../bench/broker-bench-cases';
+import { runFleetCase } from '../bench/fleet-clients';
 import { startBroker, type RunningBroker } from '../helpers/broker-harness';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 
@@ -69,6 +71,60 @@ describe('bench lean clients', () => {
       const result = await runLeanCase({ port, version: 4, qos: 0, fanout: 1, tag: 'faulty', messages: 1000, timeoutMs: 1000 });
       expect(result.delivered).toBe(900);
       expect(result.duplicates).toBe(900);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
+  });
+});
+
+describe('bench fleet clients', () => {
+  let n = 0;
+  it.each([
+    [0, 'pairs'],
+    [1, 'pairs'],
+    [1, 'fan-in'],
+  ] as const)('deliver every message once: QoS %i, %s, 20 publishers × 50/s, on our broker and mosquitto', async (qos, shape) => {
+    for (const port of [ours.port, mosquitto.port]) {
+      const result = await runFleetCase({ port, publishers: 20, rate: 50, qos, shape, tag: `fleet-${n++}`, warmupMs: 200, measureMs: 600, timeoutMs: 10_000, sourceAddresses: ['127.0.0.1'] });
+      expect(result.sent).toBeGreaterThan(0);
+      expect(result.delivered).toBe(result.sent);
+      expect(result.duplicates).toBe(0);
+      expect(result.reordered).toBe(0);
+      expect(result.windowDeliveries).toBeGreaterThan(0);
+      expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+    }
+  });
+
+  it("counts a faulty broker's duplicates and losses", async () => {
+    // Every PUBLISH goes to the one subscriber twice, except every tenth, which it drops.
+    const sockets: net.Socket[] = [];
+    let subscriber: net.Socket | undefined;
+    let forwarded = 0;
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      const p = mqttParser({ protocolVersion: 4 });
+      socket.on('data', (chunk) => p.parse(chunk));
+      socket.on('error', () => undefined);
+      p.on('packet', (packet: Packet) => {
+        if (packet.cmd === 'connect') socket.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+        if (packet.cmd === 'subscribe') {
+          subscriber = socket;
+          socket.write(generate({ cmd: 'suback', messageId: packet.messageId, granted: [0] }));
+        }
+        if (packet.cmd === 'publish' && subscriber && forwarded++ % 10 !== 9) {
+          const copy = generate({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: 0, dup: false, retain: false });
+          subscriber.write(Buffer.concat([copy, copy]));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const result = await runFleetCase({ port, publishers: 10, rate: 50, qos: 0, shape: 'fan-in', tag: 'fleet-faulty', warmupMs: 100, measureMs: 400, timeoutMs: 1000, sourceAddresses: ['127.0.0.1'] });
+      const dropped = Math.floor(result.sent / 10);
+      expect(result.delivered).toBe(result.sent - dropped);
+      expect(result.duplicates).toBe(result.sent - dropped);
     } finally {
       for (const socket of sockets) socket.destroy();
       server.close();
