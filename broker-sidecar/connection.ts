@@ -19,6 +19,7 @@ import type { Outlet } from './router';
 import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
+import { readChunks } from './socket-reader';
 import { SocketWriter } from './socket-writer';
 import { unmountTopic } from './mount-point';
 
@@ -71,7 +72,7 @@ export class Connection implements Outlet {
   ) {
     this.framer = new Framer(options.maxPacketBytes);
     this.inboundAliases = new InboundAliases(options.topicAliasMaximum);
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    readChunks(stream, (chunk) => this.onData(chunk));
     this.writer = new SocketWriter(stream, {
       // A client that does not read its messages must not make us read (and buffer) more of its own.
       full: () => this.stream.pause(),
