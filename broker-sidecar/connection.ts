@@ -1,7 +1,7 @@
 /**
  * One client connection over any duplex byte stream (TCP, TLS, WebSocket: listeners.ts).
- * Owns framing, decoding, the single write path with backpressure, the CONNECT and
- * keepalive timers, and the close path. Protocol decisions live in the handlers.
+ * Owns framing, decoding, the single write path with backpressure, the CONNECT timer and
+ * keepalive supervision, and the close path. Protocol decisions live in the handlers.
  */
 
 import type { Duplex } from 'node:stream';
@@ -19,6 +19,7 @@ import type { Outlet } from './router';
 import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
+import { Keepalive } from './keepalive';
 import { readChunks } from './socket-reader';
 import { SocketWriter } from './socket-writer';
 import { unmountTopic } from './mount-point';
@@ -54,9 +55,7 @@ export class Connection implements Outlet {
   /** Packets waiting for the persistence store (see `send`). */
   private held = 0;
   private connectTimer: NodeJS.Timeout | undefined;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private keepaliveLimitMs = 0;
-  private lastPacketAt = Date.now();
+  private readonly keepalive: Keepalive;
 
   /**
    * @param broker the broker services this connection may use
@@ -84,6 +83,10 @@ export class Connection implements Outlet {
     stream.on('close', () => this.close('connection lost', true));
     stream.on('error', (error: Error) => this.close(`socket error: ${error.message}`, true));
     this.connectTimer = setTimeout(() => this.close('no CONNECT in time', true), options.connectTimeoutMs);
+    this.keepalive = new Keepalive(
+      () => this.writer.blocked,
+      () => this.fail(Reason.keepAliveTimeout, 'keepalive timeout'),
+    );
   }
 
   /** Bytes waiting for the socket to drain; 0 when the client keeps up. */
@@ -192,10 +195,7 @@ export class Connection implements Outlet {
 
   /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
   startKeepalive(seconds: number): void {
-    if (seconds <= 0) return; // keepalive 0 switches supervision off
-    this.keepaliveLimitMs = seconds * 1500;
-    this.lastPacketAt = Date.now();
-    this.armKeepalive(this.keepaliveLimitMs);
+    this.keepalive.start(seconds);
   }
 
   /** Closes for a malformed packet: 5.0 clients are told 0x81 first [MQTT-4.13.1-1]. */
@@ -257,7 +257,7 @@ export class Connection implements Outlet {
     const closed = transition(this.stateValue, { type: 'close', reason, publishWill });
     this.stateValue = closed;
     clearTimeout(this.connectTimer);
-    clearTimeout(this.keepaliveTimer);
+    this.keepalive.stop();
     // Packets still waiting for the store (a final DISCONNECT among them) go out before the end.
     if (this.held > 0 && this.broker.durability) this.broker.durability.afterDurable(() => this.writer.end());
     else this.writer.end();
@@ -300,7 +300,7 @@ export class Connection implements Outlet {
   }
 
   private handleFrame(bytes: Buffer): void {
-    this.lastPacketAt = Date.now();
+    this.keepalive.lastPacketAt = Date.now();
     const { counters } = this.broker;
     counters.bytesReceived += bytes.length;
     const type = bytes[0]! >> 4;
@@ -398,20 +398,6 @@ export class Connection implements Outlet {
     if (this.stateValue.kind === 'closed') return;
     if (!this.writer.blocked) this.stream.resume();
     this.processFrames();
-  }
-
-  private armKeepalive(ms: number): void {
-    // One timer per connection, re-armed lazily, instead of a reset per packet.
-    this.keepaliveTimer = setTimeout(() => {
-      const idle = Date.now() - this.lastPacketAt;
-      // While we stopped reading for backpressure the client is not idle, we are.
-      if (this.writer.blocked || idle < this.keepaliveLimitMs) {
-        this.armKeepalive(this.writer.blocked ? this.keepaliveLimitMs : this.keepaliveLimitMs - idle);
-        return;
-      }
-      this.fail(Reason.keepAliveTimeout, 'keepalive timeout'); // [MQTT-3.1.2-24] (3.1.1)
-    }, ms);
-    this.keepaliveTimer.unref?.();
   }
 
   private log(level: 'debug' | 'info' | 'notice' | 'warning' | 'error', message: string): void {
