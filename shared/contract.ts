@@ -185,9 +185,11 @@ export interface PacketRecord {
   seq: number;
   /** Milliseconds since the epoch, with sub-millisecond fractions. */
   time: number;
-  /** 'out' = sent by the app to the broker. */
+  /** 'out' = sent by the app to the broker (in an opened capture file: by the client). */
   direction: 'in' | 'out';
   bytes: Uint8Array;
+  /** Opened capture files only: the file's frame number (from 1) whose segment completed the packet. */
+  frame?: number;
 }
 
 /**
