@@ -105,6 +105,7 @@ class StreamDecoder implements TcpStreamSink {
 
   /** Called once the whole file was read: decides connections still undecided, guesses versions. */
   finish(): void {
+    if (this.kind === 'unknown' && this.sides[0].heldBytes + this.sides[1].heldBytes === 0) this.reject('no data');
     if (this.kind === 'unknown') {
       const side = this.sides[0].heldBytes > 0 ? 0 : 1;
       if (!this.looksLikeMqtt(side, true)) this.reject(this.reason || 'too little data to tell what protocol it speaks');

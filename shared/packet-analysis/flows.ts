@@ -171,6 +171,11 @@ export class FlowTable {
     return this.times[index * MAX_STEPS + this.steps[index]! - 1]!;
   }
 
+  /** Indices of the flows still open, oldest first. */
+  openIndices(): number[] {
+    return [...this.open.values()].sort((a, b) => a - b);
+  }
+
   /** Whether a flow has retransmissions. */
   retransmittedAt(index: number): boolean {
     return this.retransmitted.has(index) || (this.flags[index]! & 1) !== 0;

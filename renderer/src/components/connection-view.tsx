@@ -3,17 +3,19 @@ import { profileUrl } from '../../../shared/profile';
 import { connectProfile, disconnectProfile } from '../store/connection-actions';
 import { deleteProfile, duplicateProfile, editProfile } from '../store/profile-actions';
 import { useAppStore } from '../store/app-store';
+import { FlowView } from './flow-view';
 import { MessageList } from './message-list';
 import { PacketInspector } from './packet-inspector';
 import { PublishPanel } from './publish-panel';
 import { SubscribePanel } from './subscribe-panel';
 import { TopicTree } from './topic-tree';
+import { ViewTabs } from './view-tabs';
 
 /** One profile's workspace: connect/disconnect, subscriptions, publish, messages. */
 export function ConnectionView({ profileId }: { profileId: string }) {
   const profile = useAppStore((s) => s.profiles.find((p) => p.id === profileId));
   const snapshot = useAppStore((s) => s.connections[profileId]);
-  const [tab, setTab] = useState<'messages' | 'topics' | 'packets'>('messages');
+  const tab = useAppStore((s) => s.viewTabs[profileId] ?? 'messages');
   if (!profile) return null;
   const state = snapshot?.state ?? { status: 'idle' as const };
   const connected = state.status === 'connected';
@@ -68,18 +70,16 @@ export function ConnectionView({ profileId }: { profileId: string }) {
           <PublishPanel connectionId={profileId} connected={connected} mqtt5={profile.mqttVersion === '5.0'} />
         </div>
         <div className="tabbed">
-          <div role="tablist" aria-label="Views" className="tabs">
-            <button type="button" role="tab" aria-selected={tab === 'messages'} onClick={() => setTab('messages')}>
-              Messages
-            </button>
-            <button type="button" role="tab" aria-selected={tab === 'topics'} onClick={() => setTab('topics')}>
-              Topics
-            </button>
-            <button type="button" role="tab" aria-selected={tab === 'packets'} onClick={() => setTab('packets')}>
-              Packets
-            </button>
-          </div>
-          {tab === 'messages' ? <MessageList connectionId={profileId} /> : tab === 'topics' ? <TopicTree connectionId={profileId} connected={connected} /> : <PacketInspector connectionId={profileId} />}
+          <ViewTabs connectionId={profileId} tabs={['messages', 'topics', 'packets', 'flows']} current={tab} />
+          {tab === 'messages' ? (
+            <MessageList connectionId={profileId} />
+          ) : tab === 'topics' ? (
+            <TopicTree connectionId={profileId} connected={connected} />
+          ) : tab === 'packets' ? (
+            <PacketInspector connectionId={profileId} />
+          ) : (
+            <FlowView connectionId={profileId} live />
+          )}
         </div>
       </div>
     </main>

@@ -1,10 +1,12 @@
 /**
  * Captured packets in the page: one capped ring per connection outside React state (the
  * store keeps a revision), and packet summaries decoded lazily for the rows on screen.
+ * Packets of an opened capture file live here too, one log per MQTT connection in the file.
  */
 
 import { PACKET_CAPTURE_LIMITS, packetFootprint, type PacketBatch, type PacketRecord } from '../../../shared/contract';
-import { annotatePacket, type FieldNode, type MqttProtocolVersion, type PacketAnatomy } from '../../../shared/packet-anatomy';
+import { annotatePacket, type MqttProtocolVersion, type PacketAnatomy } from '../../../shared/packet-anatomy';
+import { summarizePacket, type PacketSummary } from '../../../shared/packet-summary';
 import { atSeq, RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
 
 /** Caps per connection in the page: the backend's, so the page can hold all it captured. */
@@ -14,6 +16,8 @@ export const PACKET_LOG_LIMITS: RingBufferLimits = PACKET_CAPTURE_LIMITS;
 export interface ConnectionPackets {
   buffer: RingBuffer<PacketRecord>;
   protocolVersion: MqttProtocolVersion;
+  /** Bumped whenever packets are removed or put in front, so derived state (analysis) starts over. */
+  generation: number;
 }
 
 const logs = new Map<string, ConnectionPackets>();
@@ -22,7 +26,7 @@ const logs = new Map<string, ConnectionPackets>();
 export function packetsFor(connectionId: string): ConnectionPackets {
   let log = logs.get(connectionId);
   if (!log) {
-    log = { buffer: new RingBuffer(PACKET_LOG_LIMITS, packetFootprint), protocolVersion: 4 };
+    log = { buffer: new RingBuffer(PACKET_LOG_LIMITS, packetFootprint), protocolVersion: 4, generation: 0 };
     logs.set(connectionId, log);
   }
   return log;
@@ -55,11 +59,19 @@ export function prependPackets(connectionId: string, older: readonly PacketRecor
   log.buffer.clear();
   for (const packet of missing) log.buffer.push(packet);
   for (const packet of held) log.buffer.push(packet);
+  log.generation++;
 }
 
 /** Empties a connection's packet log. */
 export function clearPackets(connectionId: string): void {
-  packetsFor(connectionId).buffer.clear();
+  const log = packetsFor(connectionId);
+  log.buffer.clear();
+  log.generation++;
+}
+
+/** Forgets a log entirely (a closed capture file). */
+export function dropPackets(connectionId: string): void {
+  logs.delete(connectionId);
 }
 
 const TYPE_NAMES = ['Reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'] as const;
@@ -84,14 +96,16 @@ export function anatomyOf(packet: PacketRecord, version: MqttProtocolVersion): P
   return anatomy;
 }
 
-/** The first field with one of these names, depth first. */
-export function findField(fields: readonly FieldNode[], names: readonly string[]): FieldNode | undefined {
-  for (const field of fields) {
-    if (names.includes(field.name)) return field;
-    const inner = field.children ? findField(field.children, names) : undefined;
-    if (inner) return inner;
+const summaries = new WeakMap<PacketRecord, PacketSummary>();
+
+/** A packet's row text (Wireshark's Info, then the rest), decoded once and kept while the packet is. */
+export function summaryOf(packet: PacketRecord, version: MqttProtocolVersion): PacketSummary {
+  let summary = summaries.get(packet);
+  if (!summary) {
+    summary = summarizePacket(anatomyOf(packet, version), packet.bytes);
+    summaries.set(packet, summary);
   }
-  return undefined;
+  return summary;
 }
 
 /** The packets a timeline shows, by position. */

@@ -1,0 +1,104 @@
+/**
+ * "Open capture…": a pcap or pcapng file from tcpdump, dumpcap or Wireshark read in the page
+ * (nothing is uploaded; the backend is not involved), its MQTT connections shown in the
+ * sidebar as read-only connections with the same inspector as live ones. The file is read
+ * in slices between frames so the window keeps drawing while a million packets load.
+ */
+
+import { CaptureFormatError, CaptureReader, type CaptureContents } from '../../../shared/capture-file/mqtt-capture';
+import { mayLeaveEditor } from './profile-actions';
+import { showToast, useAppStore, type OpenedCapture } from './app-store';
+import { dropAnalysis } from './flow-analysis';
+import { dropPackets, packetsFor } from './packet-log';
+
+/** Milliseconds of reading between two frames of the page. */
+const SLICE_MS = 40;
+/** Frames read between two looks at the clock. */
+const FRAMES_PER_CHECK = 4096;
+
+let files = 0;
+
+/** Reads `bytes` in slices, reporting progress; resolves with what the file held. */
+export async function readCaptureInSlices(bytes: Uint8Array, onProgress: (fraction: number) => void): Promise<CaptureContents> {
+  const reader = new CaptureReader(bytes);
+  for (;;) {
+    const deadline = performance.now() + SLICE_MS;
+    let done = false;
+    while (!done && performance.now() < deadline) done = reader.step(FRAMES_PER_CHECK);
+    if (done) return reader.result();
+    onProgress(reader.progress);
+    // A macrotask, so input and rendering get their turn.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** Opens a capture file chosen by the user and shows its first MQTT connection. */
+export async function openCaptureFile(file: File): Promise<void> {
+  if (!mayLeaveEditor()) return;
+  useAppStore.setState({ captureLoading: { fileName: file.name, progress: 0 } });
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const contents = await readCaptureInSlices(bytes, (progress) => useAppStore.setState({ captureLoading: { fileName: file.name, progress } }));
+    showCapture(file.name, contents);
+  } catch (error) {
+    const why = error instanceof CaptureFormatError ? error.message : `Could not read it: ${(error as Error).message}`;
+    showToast(`${file.name}: ${why}`);
+  } finally {
+    useAppStore.setState({ captureLoading: undefined });
+  }
+}
+
+/** Puts the MQTT connections of a read file into packet logs and the sidebar. */
+export function showCapture(fileName: string, contents: CaptureContents): void {
+  const fileId = `capture-${++files}`;
+  const opened: OpenedCapture[] = contents.streams.map((stream) => {
+    const id = `${fileId}-${stream.tcpStream}`;
+    const log = packetsFor(id);
+    log.protocolVersion = stream.protocolVersion;
+    for (const packet of stream.packets) log.buffer.push(packet);
+    return {
+      id,
+      fileId,
+      fileName,
+      client: stream.client,
+      server: stream.server,
+      transport: stream.transport,
+      protocolVersion: stream.protocolVersion,
+      clientId: stream.clientId,
+      packets: stream.packets.length,
+      problems: stream.problems,
+    };
+  });
+  const notes = [...contents.problems, ...contents.skipped.filter((s) => s.reason !== 'no data').map((s) => `TCP stream ${s.tcpStream} (${s.endpoints}): ${s.reason}`)];
+  if (opened.length === 0) {
+    showToast(`${fileName}: no MQTT connections among ${contents.frames} frames${notes.length ? ` — ${notes.join('; ')}` : ''}`);
+    return;
+  }
+  const packets = opened.reduce((n, c) => n + c.packets, 0);
+  showToast(`${fileName}: ${opened.length} MQTT connection${opened.length === 1 ? '' : 's'}, ${packets.toLocaleString('en')} packets${notes.length ? ` — ${notes.join('; ')}` : ''}`, notes.length ? 'error' : 'info');
+  useAppStore.setState((s) => ({
+    captures: [...s.captures, ...opened],
+    selectedCaptureId: opened[0]!.id,
+    brokerOpen: false,
+    draft: undefined,
+    viewTabs: { ...s.viewTabs, ...Object.fromEntries(opened.map((c) => [c.id, 'packets' as const])) },
+  }));
+}
+
+/** Shows one capture connection. */
+export function selectCapture(id: string): void {
+  if (mayLeaveEditor()) useAppStore.setState({ selectedCaptureId: id, draft: undefined, brokerOpen: false });
+}
+
+/** Closes every connection of a capture file and frees its packets. */
+export function closeCaptureFile(fileId: string): void {
+  const closing = useAppStore.getState().captures.filter((c) => c.fileId === fileId);
+  for (const capture of closing) {
+    dropPackets(capture.id);
+    dropAnalysis(capture.id);
+  }
+  useAppStore.setState((s) => ({
+    captures: s.captures.filter((c) => c.fileId !== fileId),
+    selectedCaptureId: closing.some((c) => c.id === s.selectedCaptureId) ? undefined : s.selectedCaptureId,
+  }));
+}
