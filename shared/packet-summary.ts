@@ -91,7 +91,7 @@ export function summarizePacket(anatomy: PacketAnatomy, bytes: Uint8Array): Pack
       const alias = propertyValue(f, 'Topic Alias');
       if (alias !== undefined) details.push(`alias ${String(alias)}`);
       const payload = fieldAtPath(f, 'Payload');
-      if (payload) details.push(payload.end === payload.start ? 'empty payload' : `${payload.end - payload.start} B ${previewPayload(bytes.subarray(payload.start, payload.end), PREVIEW_CHARS)}`);
+      if (payload) details.push(payload.end === payload.start ? 'empty payload' : `${payload.end - payload.start} B: ${previewPayload(bytes.subarray(payload.start, payload.end), PREVIEW_CHARS)}`);
       break;
     }
     case 'PUBACK':

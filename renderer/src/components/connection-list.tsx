@@ -88,8 +88,8 @@ export function ConnectionList() {
                 <li key={profile.id}>
                   <button
                     type="button"
-                    className={profile.id === selected ? 'connection-item selected' : 'connection-item'}
-                    aria-current={profile.id === selected ? 'true' : undefined}
+                    className={profile.id === selected && !selectedCapture ? 'connection-item selected' : 'connection-item'}
+                    aria-current={profile.id === selected && !selectedCapture ? 'true' : undefined}
                     onClick={() => selectProfile(profile.id)}
                   >
                     <span className={`status-dot status-${status}`} aria-label={`Status: ${status}`} role="img" />
