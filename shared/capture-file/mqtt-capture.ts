@@ -55,7 +55,8 @@ const VERSION_SAMPLE = 50;
 type Kind = 'unknown' | 'mqtt' | 'http' | 'websocket' | 'other';
 
 interface Side {
-  held: Array<{ bytes: Uint8Array; time: number; frame: number }>;
+  /** Bytes waiting for the connection to be recognised; `order` keeps both sides' arrival order. */
+  held: Array<{ bytes: Uint8Array; time: number; frame: number; order: number }>;
   heldBytes: number;
   framer: PacketFramer;
   deframer: WebSocketDeframer | undefined;
@@ -74,6 +75,7 @@ class StreamDecoder implements TcpStreamSink {
   private versionKnown = false;
   private time = 0;
   private frameNumber = 0;
+  private arrivals = 0;
 
   constructor(readonly info: TcpStreamInfo) {
     this.client = info.clientSide;
@@ -86,7 +88,7 @@ class StreamDecoder implements TcpStreamSink {
     if (this.kind === 'other') return;
     if (this.kind === 'unknown') {
       const s = this.sides[side];
-      s.held.push({ bytes, time, frame });
+      s.held.push({ bytes, time, frame, order: this.arrivals++ });
       s.heldBytes += bytes.length;
       this.classify(side);
       return;
@@ -153,11 +155,9 @@ class StreamDecoder implements TcpStreamSink {
     this.client ??= client;
     this.stream.client = this.info.endpoints[this.client];
     this.stream.server = this.info.endpoints[this.client === 0 ? 1 : 0];
-    for (const side of [0, 1] as const) {
-      const held = this.sides[side].held;
-      this.sides[side].held = [];
-      for (const chunk of held) this.feed(side, chunk.bytes, chunk.time, chunk.frame);
-    }
+    const held = [...this.sides[0].held.map((h) => ({ ...h, side: 0 as const })), ...this.sides[1].held.map((h) => ({ ...h, side: 1 as const }))].sort((a, b) => a.order - b.order);
+    for (const s of this.sides) s.held = [];
+    for (const chunk of held) this.feed(chunk.side, chunk.bytes, chunk.time, chunk.frame);
   }
 
   private reject(reason: string): void {
