@@ -21,6 +21,8 @@ export function ConnectionView({ profileId }: { profileId: string }) {
   const connected = state.status === 'connected';
   const busy = state.status === 'connecting';
   const error = state.status === 'closed' ? state.error : state.status === 'reconnecting' ? state.lastError : undefined;
+  // Clearly marked while on: this connection's session keys go to a file.
+  const keylog = (profile.protocol === 'mqtts' || profile.protocol === 'wss') && profile.tls.keylogFile !== '';
 
   return (
     <main className="connection-view">
@@ -29,6 +31,12 @@ export function ConnectionView({ profileId }: { profileId: string }) {
           <h2>{profile.name}</h2>
           <div className="muted">
             {profileUrl(profile)} · MQTT {profile.mqttVersion}
+            {keylog ? (
+              <span className="keylog-badge" role="note" aria-label="TLS key log">
+                {' '}
+                · TLS keys logged to {profile.tls.keylogFile}
+              </span>
+            ) : null}
           </div>
         </div>
         <div className="connection-status" role="status" aria-label="Connection status">
