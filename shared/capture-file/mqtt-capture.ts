@@ -12,7 +12,7 @@ import type { PacketRecord } from '../contract';
 import { annotatePacket, type MqttProtocolVersion } from '../packet-anatomy';
 import { PacketFramer } from '../packet-frames';
 import { CaptureFileCursor } from './pcap-file';
-import { isSupportedLinkType, readTcpSegment, SUPPORTED_LINK_TYPES, type TcpSegment } from './tcp-segment';
+import { isSupportedLinkType, newTcpSegment, readTcpSegment, SUPPORTED_LINK_TYPES, type TcpSegment } from './tcp-segment';
 import { TcpReassembler, type Endpoint, type TcpStreamInfo, type TcpStreamSink } from './tcp-streams';
 import { WebSocketDeframer } from './websocket-frames';
 
@@ -194,13 +194,17 @@ class StreamDecoder implements TcpStreamSink {
   }
 
   private frame(side: 0 | 1, bytes: Uint8Array): void {
-    const frames = this.sides[side].framer.push(bytes);
-    const direction = side === this.client ? 'out' : 'in';
+    this.sides[side].framer.each(bytes, side === this.client ? this.emitOut : this.emitIn);
+  }
+
+  /** One framed packet per call, timed by the segment being fed (one closure per direction, made once). */
+  private readonly emitOut = (bytes: Uint8Array) => this.emit('out', bytes);
+  private readonly emitIn = (bytes: Uint8Array) => this.emit('in', bytes);
+
+  private emit(direction: 'in' | 'out', bytes: Uint8Array): void {
+    if (!this.versionKnown && direction === 'out' && bytes[0] === 0x10) this.readConnect(bytes);
     const packets = this.stream.packets;
-    for (const frame of frames) {
-      if (!this.versionKnown && direction === 'out' && frame[0] === 0x10) this.readConnect(frame);
-      packets.push({ seq: packets.length + 1, time: this.time, direction, bytes: frame, frame: this.frameNumber });
-    }
+    packets.push({ seq: packets.length + 1, time: this.time, direction, bytes, frame: this.frameNumber });
   }
 
   private readConnect(frame: Uint8Array): void {
@@ -223,7 +227,7 @@ export class CaptureReader {
   private readonly cursor: CaptureFileCursor;
   private readonly tcp: TcpReassembler;
   private readonly decoders: StreamDecoder[] = [];
-  private readonly segment: TcpSegment = { source: '', destination: '', sourcePort: 0, destinationPort: 0, seq: 0, flags: 0, payloadStart: 0, payloadEnd: 0, missing: 0 };
+  private readonly segment: TcpSegment = newTcpSegment();
   private readonly unsupported = new Map<number, number>();
   private done = false;
 

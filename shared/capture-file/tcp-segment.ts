@@ -7,10 +7,18 @@
  * Link types: https://www.tcpdump.org/linktypes.html; IPv4 RFC 791; IPv6 RFC 8200; TCP RFC 9293.
  */
 
-/** What {@link readTcpSegment} found. Addresses are strings such as `127.0.0.1` or `[::1]`. */
+/**
+ * What {@link readTcpSegment} found. IPv4 addresses are kept as numbers (no string per
+ * frame: a million frames would make a million strings); IPv6 ones as text such as `[::1]`.
+ */
 export interface TcpSegment {
-  source: string;
-  destination: string;
+  v6: boolean;
+  /** IPv4 source and destination as 32-bit numbers (0 for IPv6). */
+  sourceIp: number;
+  destinationIp: number;
+  /** IPv6 source and destination as text ('' for IPv4). */
+  source6: string;
+  destination6: string;
   sourcePort: number;
   destinationPort: number;
   seq: number;
@@ -20,6 +28,19 @@ export interface TcpSegment {
   payloadEnd: number;
   /** Payload bytes the snapshot length cut off (the segment carried more than was captured). */
   missing: number;
+}
+
+/** A segment to fill. */
+export function newTcpSegment(): TcpSegment {
+  return { v6: false, sourceIp: 0, destinationIp: 0, source6: '', destination6: '', sourcePort: 0, destinationPort: 0, seq: 0, flags: 0, payloadStart: 0, payloadEnd: 0, missing: 0 };
+}
+
+/** `address:port` of a segment's source or destination, e.g. `127.0.0.1:1883` or `[::1]:1883`. */
+export function endpointText(segment: TcpSegment, which: 'source' | 'destination'): string {
+  const port = which === 'source' ? segment.sourcePort : segment.destinationPort;
+  if (segment.v6) return `${which === 'source' ? segment.source6 : segment.destination6}:${port}`;
+  const ip = which === 'source' ? segment.sourceIp : segment.destinationIp;
+  return `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}:${port}`;
 }
 
 /** TCP flag bits. */
@@ -114,8 +135,9 @@ function ipv4(b: Uint8Array, at: number, end: number, wireEnd: number, out: TcpS
   const fragment = u16(b, at + 6);
   if ((fragment & 0x2000) !== 0 || (fragment & 0x1fff) !== 0) return false;
   if (b[at + 9] !== 6 || headerLength < 20) return false;
-  out.source = `${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
-  out.destination = `${b[at + 16]}.${b[at + 17]}.${b[at + 18]}.${b[at + 19]}`;
+  out.v6 = false;
+  out.sourceIp = u32(b, at + 12);
+  out.destinationIp = u32(b, at + 16);
   // The IP length, not the frame's: Ethernet pads short frames to 60 bytes.
   return tcp(b, at + headerLength, Math.min(end, at + total), Math.min(wireEnd, at + total), out);
 }
@@ -131,8 +153,11 @@ function ipv6(b: Uint8Array, at: number, end: number, wireEnd: number, out: TcpS
     header += (b[header + 1]! + 1) * 8;
   }
   if (next !== 6) return false;
-  out.source = `[${ipv6Text(b, at + 8)}]`;
-  out.destination = `[${ipv6Text(b, at + 24)}]`;
+  out.v6 = true;
+  out.sourceIp = 0;
+  out.destinationIp = 0;
+  out.source6 = `[${ipv6Text(b, at + 8)}]`;
+  out.destination6 = `[${ipv6Text(b, at + 24)}]`;
   return tcp(b, header, Math.min(end, payloadEnd), Math.min(wireEnd, payloadEnd), out);
 }
 

@@ -6,7 +6,7 @@
  * reported, since nothing after it can be framed. Sequence numbers wrap (RFC 9293, 3.4).
  */
 
-import { TCP, type TcpSegment } from './tcp-segment';
+import { endpointText, TCP, type TcpSegment } from './tcp-segment';
 
 /** One side of a connection: `address:port`. */
 export type Endpoint = string;
@@ -53,6 +53,24 @@ interface Connection {
   sink: TcpStreamSink;
   sides: [Direction, Direction];
   closed: boolean;
+  /** Both sides' addresses and ports as segments carry them, to match segments without strings. */
+  ip0: number;
+  ip60: string;
+  port0: number;
+  ip1: number;
+  ip61: string;
+  port1: number;
+}
+
+/** Which side of the connection sent the segment. */
+function sideOf(c: Connection, s: TcpSegment): 0 | 1 {
+  return s.sourcePort === c.port0 && s.sourceIp === c.ip0 && s.source6 === c.ip60 ? 0 : 1;
+}
+
+/** Whether the segment belongs to the connection (either direction), compared as numbers. */
+function sameConnection(c: Connection, s: TcpSegment): boolean {
+  const from0 = s.sourcePort === c.port0 && s.sourceIp === c.ip0 && s.source6 === c.ip60 && s.destinationPort === c.port1 && s.destinationIp === c.ip1 && s.destination6 === c.ip61;
+  return from0 || (s.sourcePort === c.port1 && s.sourceIp === c.ip1 && s.source6 === c.ip61 && s.destinationPort === c.port0 && s.destinationIp === c.ip0 && s.destination6 === c.ip60);
 }
 
 /** Signed distance from `b` to `a` in sequence space. */
@@ -64,7 +82,6 @@ function seqDiff(a: number, b: number): number {
 export class TcpReassembler {
   private readonly connections = new Map<string, Connection>();
   private count = 0;
-  private lastKey = '';
   private lastConnection: Connection | undefined;
   /** Retransmitted segments whose bytes had all been delivered already. */
   retransmissions = 0;
@@ -79,35 +96,55 @@ export class TcpReassembler {
 
   /** Takes one segment; `bytes` is the buffer its payload offsets point into. */
   add(segment: TcpSegment, bytes: Uint8Array, time: number, frame: number): void {
-    const from = `${segment.source}:${segment.sourcePort}`;
-    const to = `${segment.destination}:${segment.destinationPort}`;
-    const key = from < to ? `${from}|${to}` : `${to}|${from}`;
-    let connection = key === this.lastKey ? this.lastConnection : this.connections.get(key);
     const syn = (segment.flags & TCP.SYN) !== 0;
     const synOnly = syn && (segment.flags & TCP.ACK) === 0;
+    // Most frames belong to the connection of the frame before: recognise it by numbers.
+    let connection = this.lastConnection !== undefined && sameConnection(this.lastConnection, segment) ? this.lastConnection : undefined;
+    let key = '';
+    let from = '';
+    let to = '';
+    if (!connection) {
+      from = endpointText(segment, 'source');
+      to = endpointText(segment, 'destination');
+      key = from < to ? `${from}|${to}` : `${to}|${from}`;
+      connection = this.connections.get(key);
+    }
     if (connection && synOnly) {
       // A new SYN (not a retransmitted one) on a known port pair is the pair being reused.
-      const direction = connection.sides[connection.info.endpoints[0] === from ? 0 : 1];
+      const direction = connection.sides[sideOf(connection, segment)];
       if (connection.closed || direction.next !== ((segment.seq + 1) >>> 0)) {
         this.close(connection);
+        from ||= endpointText(segment, 'source');
+        to ||= endpointText(segment, 'destination');
+        key ||= from < to ? `${from}|${to}` : `${to}|${from}`;
         connection = undefined;
       }
     }
     if (!connection) {
       // The client is the side that sent the SYN, or the other side of a SYN/ACK.
       const info: TcpStreamInfo = { index: this.count++, endpoints: [from, to], clientSide: synOnly ? 0 : syn ? 1 : undefined };
-      connection = { info, sink: this.open(info), sides: [new Direction(), new Direction()], closed: false };
+      connection = {
+        info,
+        sink: this.open(info),
+        sides: [new Direction(), new Direction()],
+        closed: false,
+        ip0: segment.sourceIp,
+        ip60: segment.source6,
+        port0: segment.sourcePort,
+        ip1: segment.destinationIp,
+        ip61: segment.destination6,
+        port1: segment.destinationPort,
+      };
       this.connections.set(key, connection);
     }
-    this.lastKey = key;
     this.lastConnection = connection;
-    const side: 0 | 1 = connection.info.endpoints[0] === from ? 0 : 1;
+    const side = sideOf(connection, segment);
     const direction = connection.sides[side];
     if (syn) direction.next = (segment.seq + 1) >>> 0;
     else direction.next ??= segment.seq;
     const payload = bytes.subarray(segment.payloadStart, segment.payloadEnd);
     const dataSeq = syn ? (segment.seq + 1) >>> 0 : segment.seq;
-    if (payload.length > 0) this.take(connection, side, { seq: dataSeq, bytes: payload, time, frame });
+    if (payload.length > 0) this.take(connection, side, dataSeq, payload, time, frame);
     if (segment.missing > 0) {
       // The rest of this segment was not captured: everything after it waits for bytes that never come.
       const afterCaptured = (dataSeq + payload.length) >>> 0;
@@ -134,20 +171,20 @@ export class TcpReassembler {
     }
   }
 
-  private take(connection: Connection, side: 0 | 1, segment: Pending): void {
+  private take(connection: Connection, side: 0 | 1, seq: number, bytes: Uint8Array, time: number, frame: number): void {
     const direction = connection.sides[side];
-    const ahead = seqDiff(segment.seq, direction.next!);
+    const ahead = seqDiff(seq, direction.next!);
     if (ahead > 0) {
-      this.hold(connection, side, segment);
+      this.hold(connection, side, { seq, bytes, time, frame });
       return;
     }
-    if (ahead + segment.bytes.length <= 0) {
+    if (ahead + bytes.length <= 0) {
       this.retransmissions++;
       return;
     }
-    const fresh = ahead < 0 ? segment.bytes.subarray(-ahead) : segment.bytes;
+    const fresh = ahead < 0 ? bytes.subarray(-ahead) : bytes;
     direction.next = (direction.next! + fresh.length) >>> 0;
-    connection.sink.data(side, fresh, segment.time, segment.frame);
+    connection.sink.data(side, fresh, time, frame);
     if (direction.pending.length > 0) this.drain(connection, side);
   }
 

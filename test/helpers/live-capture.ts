@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CaptureFileCursor } from '../../shared/capture-file/pcap-file';
-import { readTcpSegment, TCP, type TcpSegment } from '../../shared/capture-file/tcp-segment';
+import { newTcpSegment, readTcpSegment, TCP, type TcpSegment } from '../../shared/capture-file/tcp-segment';
 
 /** A running capture. */
 export interface LiveCapture {
@@ -103,7 +103,7 @@ function hasSynFrom(file: string, port: number): boolean {
   }
   if (bytes.length < 24) return false;
   const cursor = new CaptureFileCursor(bytes);
-  const segment: TcpSegment = { source: '', destination: '', sourcePort: 0, destinationPort: 0, seq: 0, flags: 0, payloadStart: 0, payloadEnd: 0, missing: 0 };
+  const segment: TcpSegment = newTcpSegment();
   while (cursor.next()) {
     if (readTcpSegment(bytes, cursor.start, cursor.end, cursor.linkType, cursor.originalLength, segment) && segment.sourcePort === port && segment.flags & TCP.SYN) return true;
   }
