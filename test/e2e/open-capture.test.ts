@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_DIR } from '../helpers/browser';
 import { openDesk, type Desk } from '../helpers/desk';
 import { startCapture } from '../helpers/live-capture';
+import { waitForLog } from '../helpers/mosquitto';
 
 const run = promisify(execFile);
 
@@ -30,8 +31,7 @@ describe('open a capture file', () => {
     const capture = await startCapture(port, { dir: desk.app.configDir });
     try {
       const sub = run('mosquitto_sub', ['-p', String(port), '-i', 'cap-sub', '-t', 'cap/#', '-q', '2', '-C', '1', '-V', 'mqttv5'], { timeout: 10_000 });
-      const deadline = Date.now() + 10_000;
-      while (!desk.mosquitto.log().includes('cap-sub 2 cap/#') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitForLog(desk.mosquitto, 'cap-sub 2 cap/#');
       await run('mosquitto_pub', ['-p', String(port), '-i', 'cap-pub', '-t', 'cap/x', '-m', 'from a capture', '-q', '2', '-V', 'mqttv5'], { timeout: 10_000 });
       await sub;
       await capture.stop();

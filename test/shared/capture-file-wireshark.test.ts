@@ -13,7 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readCapture } from '../../shared/capture-file/mqtt-capture';
 import { RawClient, withTimeout } from '../helpers/broker-harness';
 import { startCapture, type LiveCapture } from '../helpers/live-capture';
-import { freePort, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { freePort, startMosquitto, waitForLog, type Mosquitto } from '../helpers/mosquitto';
 import { compareWithWireshark } from '../helpers/wireshark-compare';
 
 const run = promisify(execFile);
@@ -154,15 +154,6 @@ describe('captures of real clients, read as Wireshark reads them', () => {
     expect(compared.ours.fields).toEqual(compared.wireshark.fields);
   });
 });
-
-/** Resolves once mosquitto's log (it runs with -v) contains `text`. */
-async function waitForLog(broker: Mosquitto, text: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!broker.log().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`mosquitto never logged "${text}":\n${broker.log()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function restartWith(previous: Mosquitto | undefined, config: string[]): Promise<Mosquitto> {
   await previous?.stop();

@@ -11,7 +11,7 @@ import { readCapture } from '../../shared/capture-file/mqtt-capture';
 import { PacketAnalysis } from '../../shared/packet-analysis/packet-analysis';
 import { RawClient } from '../helpers/broker-harness';
 import { startCapture, type LiveCapture } from '../helpers/live-capture';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { startMosquitto, waitForLog, type Mosquitto } from '../helpers/mosquitto';
 
 const run = promisify(execFile);
 
@@ -26,8 +26,7 @@ describe('flows of a real capture', () => {
     const port = mosquitto.port;
     capture = await startCapture(port);
     const sub = run('mosquitto_sub', ['-p', String(port), '-i', 'flow-sub', '-t', 'f/#', '-q', '2', '-C', '2'], { timeout: 10_000 });
-    const deadline = Date.now() + 10_000;
-    while (!mosquitto.log().includes('flow-sub 2 f/#') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitForLog(mosquitto, 'flow-sub 2 f/#');
     await run('mosquitto_pub', ['-p', String(port), '-i', 'flow-pub1', '-t', 'f/1', '-m', 'one', '-q', '1'], { timeout: 10_000 });
     await run('mosquitto_pub', ['-p', String(port), '-i', 'flow-pub2', '-t', 'f/2', '-m', 'two', '-q', '2'], { timeout: 10_000 });
     await sub;

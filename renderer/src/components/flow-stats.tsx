@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { KeepaliveSession, PacketAnalysis, ReasonCount, RttRow, TypeCount } from '../../../shared/packet-analysis/packet-analysis';
 import { directionText, ms } from './flow-list';
 import { showPacket } from './flow-view';
@@ -86,102 +87,57 @@ function SessionRow({ connectionId, session, pending, live }: SessionRowProps) {
   );
 }
 
+/** A figures table: a header row, then one row per entry whose first cell heads the row. */
+function FiguresTable({ label, headers, rows, empty }: { label: string; headers: string[]; rows: Array<{ key: string; cells: ReactNode[]; total?: boolean }>; empty: string }) {
+  return (
+    <table className="clients-table" aria-label={label}>
+      <thead>
+        <tr>
+          {headers.map((h) => (
+            <th key={h} scope="col">
+              {h}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.length === 0 ? (
+          <tr>
+            <td colSpan={headers.length} className="empty">
+              {empty}
+            </td>
+          </tr>
+        ) : null}
+        {rows.map(({ key, cells: [head, ...rest], total }) => (
+          <tr key={key} className={total ? 'total-row' : undefined}>
+            <th scope="row">{head}</th>
+            {rest.map((cell, i) => (
+              <td key={i}>{cell}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const count = (n: number) => n.toLocaleString('en');
+
 /** Packets and bytes by type each way, round trips, and reason codes of one connection. */
 export function ConnectionStatsPanel({ stats }: { stats: { byType: TypeCount[]; out: { packets: number; bytes: number }; in: { packets: number; bytes: number }; rtts: RttRow[]; reasons: ReasonCount[] } }) {
+  const byType = [
+    ...stats.byType.map((r) => ({ key: `${r.type} ${r.direction}`, cells: [r.type, directionText(r.direction), count(r.packets), count(r.bytes)] })),
+    ...(['out', 'in'] as const).map((d) => ({ key: d, total: true, cells: ['All', directionText(d), count(stats[d].packets), count(stats[d].bytes)] })),
+  ];
+  const rtts = stats.rtts.map((r) => ({ key: `${r.direction} ${r.step}`, cells: [r.step, directionText(r.direction), count(r.count), ms(r.p50), ms(r.p90), ms(r.p99), ms(r.max)] }));
+  const reasons = stats.reasons.map((r) => ({ key: `${r.direction} ${r.type} ${r.code}`, cells: [r.type, directionText(r.direction), `0x${r.code.toString(16).toUpperCase().padStart(2, '0')}`, r.name, count(r.count)] }));
   return (
     <section aria-label="Connection statistics" className="flow-section">
       <h3>Connection</h3>
       <div className="stats-grid">
-        <table className="clients-table" aria-label="Packets by type">
-          <thead>
-            <tr>
-              <th scope="col">Type</th>
-              <th scope="col">Direction</th>
-              <th scope="col">Packets</th>
-              <th scope="col">Bytes</th>
-            </tr>
-          </thead>
-          <tbody>
-            {stats.byType.map((row) => (
-              <tr key={`${row.type} ${row.direction}`}>
-                <th scope="row">{row.type}</th>
-                <td>{directionText(row.direction)}</td>
-                <td>{row.packets.toLocaleString('en')}</td>
-                <td>{row.bytes.toLocaleString('en')}</td>
-              </tr>
-            ))}
-            {(['out', 'in'] as const).map((d) => (
-              <tr key={d} className="total-row">
-                <th scope="row">All</th>
-                <td>{directionText(d)}</td>
-                <td>{stats[d].packets.toLocaleString('en')}</td>
-                <td>{stats[d].bytes.toLocaleString('en')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <table className="clients-table" aria-label="Round-trip times">
-          <thead>
-            <tr>
-              <th scope="col">Step</th>
-              <th scope="col">First packet</th>
-              <th scope="col">Count</th>
-              <th scope="col">p50</th>
-              <th scope="col">p90</th>
-              <th scope="col">p99</th>
-              <th scope="col">Max</th>
-            </tr>
-          </thead>
-          <tbody>
-            {stats.rtts.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  No acknowledged packets yet.
-                </td>
-              </tr>
-            ) : null}
-            {stats.rtts.map((row) => (
-              <tr key={`${row.direction} ${row.step}`}>
-                <th scope="row">{row.step}</th>
-                <td>{directionText(row.direction)}</td>
-                <td>{row.count.toLocaleString('en')}</td>
-                <td>{ms(row.p50)}</td>
-                <td>{ms(row.p90)}</td>
-                <td>{ms(row.p99)}</td>
-                <td>{ms(row.max)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <table className="clients-table" aria-label="Reason codes">
-          <thead>
-            <tr>
-              <th scope="col">Packet</th>
-              <th scope="col">Direction</th>
-              <th scope="col">Code</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Count</th>
-            </tr>
-          </thead>
-          <tbody>
-            {stats.reasons.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No reason codes yet.
-                </td>
-              </tr>
-            ) : null}
-            {stats.reasons.map((row) => (
-              <tr key={`${row.direction} ${row.type} ${row.code}`}>
-                <th scope="row">{row.type}</th>
-                <td>{directionText(row.direction)}</td>
-                <td>0x{row.code.toString(16).toUpperCase().padStart(2, '0')}</td>
-                <td>{row.name}</td>
-                <td>{row.count.toLocaleString('en')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <FiguresTable label="Packets by type" headers={['Type', 'Direction', 'Packets', 'Bytes']} rows={byType} empty="No packets yet." />
+        <FiguresTable label="Round-trip times" headers={['Step', 'First packet', 'Count', 'p50', 'p90', 'p99', 'Max']} rows={rtts} empty="No acknowledged packets yet." />
+        <FiguresTable label="Reason codes" headers={['Packet', 'Direction', 'Code', 'Reason', 'Count']} rows={reasons} empty="No reason codes yet." />
       </div>
     </section>
   );
