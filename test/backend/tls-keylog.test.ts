@@ -14,9 +14,12 @@ import { ConnectionManager } from '../../backend/connection-manager';
 import { EventHub } from '../../backend/event-hub';
 import { DeskError } from '../../shared/errors';
 import { startCapture, type LiveCapture } from '../helpers/live-capture';
-import { freePort, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { freePort, startMosquitto, waitForPort, type Mosquitto } from '../helpers/mosquitto';
 import { testProfile } from '../helpers/profiles';
 import { makeTestPki, type TestPki } from '../helpers/tls';
+
+/** A hang guard, not a speed limit: openssl, dumpcap, TLS handshakes and tshark take long on a busy machine. */
+const HANG_GUARD = 180_000;
 
 let pki: TestPki;
 let broker: Mosquitto;
@@ -29,8 +32,10 @@ beforeAll(async () => {
   wssPort = await freePort();
   const tlsLines = [`cafile ${pki.caCert}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`];
   broker = await startMosquitto([...tlsLines, `listener ${wssPort} 127.0.0.1`, 'protocol websockets', ...tlsLines]);
+  // mosquitto is waited for on its first listener; the WebSocket one may open a moment later.
+  await waitForPort(wssPort);
   dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-keylog-'));
-});
+}, HANG_GUARD);
 afterEach(() => capture?.abort());
 afterAll(() => broker?.stop());
 
@@ -67,7 +72,7 @@ describe('TLS key log', () => {
     // The same capture without the keys: TLS, and no MQTT.
     expect(tshark([...decode, '-Y', 'mqtt'])).toBe('');
     expect(Number(tshark([...decode, '-Y', 'tls.app_data', '-T', 'fields', '-e', 'frame.number']).split('\n').length)).toBeGreaterThan(4);
-  });
+  }, HANG_GUARD);
 
   it('lets tshark decrypt a capture of a wss session into its WebSocket upgrade and frames', async () => {
     const keys = path.join(dir, 'wss-keys.log');
@@ -83,7 +88,7 @@ describe('TLS key log', () => {
     expect(frames.join('')).toContain(Buffer.from('keylog-wss').toString('hex'));
     expect(frames.join('')).toContain(Buffer.from('keys/secret').toString('hex'));
     expect(tshark([...decode, '-Y', 'http.request'])).toBe('');
-  });
+  }, HANG_GUARD);
 
   it('is off by default, and an unwritable path is refused next to its field', async () => {
     const before = readdirSync(dir).length;
@@ -96,5 +101,5 @@ describe('TLS key log', () => {
     expect(error).toBeInstanceOf(DeskError);
     expect((error as DeskError).fields?.['tls.keylogFile']).toMatch(/^TLS key log file cannot be written: .*missing-dir\/keys\.log \(ENOENT\)$/);
     expect(existsSync(path.join(dir, 'missing-dir'))).toBe(false);
-  });
+  }, HANG_GUARD);
 });

@@ -39,7 +39,8 @@ describe('open a capture file', () => {
       capture.abort();
     }
     file = capture.file;
-  });
+    // A hang guard for dumpcap, the clients and the browser on a busy machine.
+  }, 180_000);
   afterAll(() => desk?.close());
 
   it('shows each MQTT connection of the file read-only, its rows as tshark reads the frames', async () => {

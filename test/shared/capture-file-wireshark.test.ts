@@ -13,7 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readCapture } from '../../shared/capture-file/mqtt-capture';
 import { RawClient, withTimeout } from '../helpers/broker-harness';
 import { startCapture, type LiveCapture } from '../helpers/live-capture';
-import { freePort, startMosquitto, waitForLog, type Mosquitto } from '../helpers/mosquitto';
+import { freePort, startMosquitto, waitForLog, waitForPort, type Mosquitto } from '../helpers/mosquitto';
 import { compareWithWireshark } from '../helpers/wireshark-compare';
 
 const run = promisify(execFile);
@@ -33,6 +33,9 @@ c.publish('paho/x', 'from paho 3.1', qos=1).wait_for_publish(5)
 if not got.wait(5): sys.exit('no message')
 c.disconnect(); c.loop_stop()
 `;
+
+/** A hang guard, not a speed limit: dumpcap, the clients and tshark take long on a busy machine. */
+const HANG_GUARD = 180_000;
 
 describe('captures of real clients, read as Wireshark reads them', () => {
   let mosquitto: Mosquitto | undefined;
@@ -102,11 +105,13 @@ describe('captures of real clients, read as Wireshark reads them', () => {
     const compared = compareWithWireshark(capture.file, contents, ['-d', `tcp.port==${port},mqtt`]);
     expect(compared.ours.info).toEqual(compared.wireshark.info);
     expect(compared.ours.fields).toEqual(compared.wireshark.fields);
-  });
+  }, HANG_GUARD);
 
   it('reads MQTT over WebSocket (MQTT.js to mosquitto): the bytes tshark unmasks from the frames, framed as MQTT', async () => {
     const wsPort = await freePort();
     mosquitto = await restartWith(mosquitto, [`listener ${wsPort} 127.0.0.1`, 'protocol websockets']);
+    // mosquitto is waited for on its first listener; the WebSocket one may open a moment later.
+    await waitForPort(wsPort);
     capture = await startCapture(wsPort);
     const client = await connectAsync(`ws://127.0.0.1:${wsPort}/mqtt`, { clientId: 'js-ws', protocolVersion: 4, reconnectPeriod: 0 });
     await client.subscribeAsync('ws/#', { qos: 1 });
@@ -134,7 +139,7 @@ describe('captures of real clients, read as Wireshark reads them', () => {
     // Each packet is timed by the frame that completed it.
     const lastFrameOf = new Set(frames.map(([frame]) => Number(frame)));
     expect(packets.every((p) => lastFrameOf.has(p.frame!))).toBe(true);
-  });
+  }, HANG_GUARD);
 
   it('reads a tcpdump pcap from the "any" interface (Linux cooked SLL2 frames) like tshark', async () => {
     mosquitto ??= await startMosquitto();
@@ -152,7 +157,7 @@ describe('captures of real clients, read as Wireshark reads them', () => {
     const compared = compareWithWireshark(capture.file, contents, ['-d', `tcp.port==${port},mqtt`]);
     expect(compared.ours.info).toEqual(compared.wireshark.info);
     expect(compared.ours.fields).toEqual(compared.wireshark.fields);
-  });
+  }, HANG_GUARD);
 });
 
 async function restartWith(previous: Mosquitto | undefined, config: string[]): Promise<Mosquitto> {

@@ -82,5 +82,5 @@ describe('flows of a real capture', () => {
     expect(ping.pings).toHaveLength(1);
     expect(ping.pings[0]!.rtt).toBeGreaterThanOrEqual(0);
     expect(ping.end?.by).toBe('DISCONNECT');
-  });
+  }, 180_000);
 });
