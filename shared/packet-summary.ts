@@ -50,8 +50,18 @@ export function fieldAtPath(fields: readonly FieldNode[] | undefined, ...path: s
   return node;
 }
 
-/** The row text of a decoded packet; `bytes` are the packet's own (for the payload preview). */
-export function summarizePacket(anatomy: PacketAnatomy, bytes: Uint8Array): PacketSummary {
+/** What an alias-only PUBLISH's Topic Alias stood for, and the packet that set it (see TopicAliases). */
+export interface AliasedTopic {
+  topic: string;
+  setBy: number;
+}
+
+/**
+ * The row text of a decoded packet; `bytes` are the packet's own (for the payload preview).
+ * `aliased` is the topic a 5.0 PUBLISH without a topic name stands for by its Topic Alias,
+ * which Wireshark shows in the Info column too.
+ */
+export function summarizePacket(anatomy: PacketAnatomy, bytes: Uint8Array, aliased?: AliasedTopic): PacketSummary {
   const type = anatomy.type;
   if (!type) return { info: 'Reserved', details: anatomy.error ?? '' };
   const f = anatomy.fields;
@@ -83,13 +93,15 @@ export function summarizePacket(anatomy: PacketAnatomy, bytes: Uint8Array): Pack
       break;
     case 'PUBLISH': {
       const topic = at('Variable header', 'Topic name');
-      info = `${withId} [${topic === undefined ? '' : String(topic)}]`;
+      const shown = topic === '' && aliased ? aliased.topic : topic;
+      info = `${withId} [${shown === undefined ? '' : String(shown)}]`;
       const qos = at('Fixed header', 'Flags', 'QoS');
       details = [`QoS ${String(qos)}`];
       if (at('Fixed header', 'Flags', 'RETAIN') === true) details.push('retain');
       if (at('Fixed header', 'Flags', 'DUP') === true) details.push('DUP');
       const alias = propertyValue(f, 'Topic Alias');
-      if (alias !== undefined) details.push(`alias ${String(alias)}`);
+      if (alias !== undefined && topic === '') details.push(aliased ? `alias ${String(alias)} (set by #${aliased.setBy})` : `alias ${String(alias)}, never set before`);
+      else if (alias !== undefined) details.push(`alias ${String(alias)}`);
       const payload = fieldAtPath(f, 'Payload');
       if (payload) details.push(payload.end === payload.start ? 'empty payload' : `${payload.end - payload.start} B: ${previewPayload(bytes.subarray(payload.start, payload.end), PREVIEW_CHARS)}`);
       break;

@@ -23,6 +23,9 @@ const STRINGS: Readonly<Record<string, readonly [string, string]>> = {
   'Topic filter': ['mqtt.topic_len', 'mqtt.topic'],
 };
 
+/** Strings Wireshark shows no value field for when they are empty. */
+const EMPTY_UNSHOWN = new Set(['Topic name', 'Topic filter', 'Will topic']);
+
 /** Fields named the same wherever they appear. */
 const PLAIN: Readonly<Record<string, string>> = {
   'Packet type': 'mqtt.msgtype',
@@ -104,7 +107,11 @@ function filterFor(field: FieldNode, parent: FieldNode | undefined, type: Packet
     if (parent.name === 'Subscription options' && version < 5) return undefined;
     return BITS[parent.name]![name];
   }
-  if (parent && STRINGS[parent.name]) return name === 'Length' ? STRINGS[parent.name]![0] : name === 'Value' ? STRINGS[parent.name]![1] : undefined;
+  if (parent && STRINGS[parent.name]) {
+    // An empty topic (name, filter, will) is only its length to Wireshark: it adds no text field.
+    if (name === 'Value' && field.start === field.end && EMPTY_UNSHOWN.has(parent.name)) return undefined;
+    return name === 'Length' ? STRINGS[parent.name]![0] : name === 'Value' ? STRINGS[parent.name]![1] : undefined;
+  }
   if (name === 'Payload' && type === 'PUBLISH') return 'mqtt.msg';
   // 3.1's acknowledge byte is all reserved: Wireshark shows only that (the child below).
   if (name === 'Acknowledge flags' && version === 3) return undefined;

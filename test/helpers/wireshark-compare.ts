@@ -9,6 +9,7 @@ import type { CaptureContents } from '../../shared/capture-file/mqtt-capture';
 import { annotatePacket, type FieldNode } from '../../shared/packet-anatomy';
 import { PACKET_TYPES } from '../../shared/packet-anatomy/tables';
 import { WIRESHARK_FIELD_NAMES } from '../../shared/packet-anatomy/wireshark-fields';
+import { topicAliasOf, TopicAliases } from '../../shared/packet-analysis/topic-aliases';
 import { summarizePacket } from '../../shared/packet-summary';
 import { wiresharkInfo, wiresharkMqtt } from './tshark';
 
@@ -56,17 +57,29 @@ export interface Comparison {
  * before the MQTT part of Wireshark's Info column (e.g. WebSocket's own text).
  */
 export function compareWithWireshark(file: string, contents: CaptureContents, options: string[], infoPrefix?: RegExp): Comparison {
+  // Topic aliases are learned per connection in packet order, as Wireshark does per conversation.
   const ours = contents.streams
-    .flatMap((stream) => stream.packets.map((packet) => ({ packet, version: stream.protocolVersion })))
+    .flatMap((stream) => {
+      const aliases = new TopicAliases();
+      return stream.packets.map((packet) => {
+        const alias = topicAliasOf(packet.bytes);
+        const aliasOnly = alias !== 0 && packet.bytes[2] === 0 && packet.bytes[3] === 0;
+        const aliased = aliasOnly ? aliases.resolve(packet.direction, alias, packet.seq) : undefined;
+        aliases.add(packet);
+        return { packet, version: stream.protocolVersion, aliased };
+      });
+    })
     .sort((a, b) => a.packet.frame! - b.packet.frame!);
   const ourInfo = new Map<number, string[]>();
   const ourFields: string[] = [];
-  for (const { packet, version } of ours) {
+  for (const { packet, version, aliased } of ours) {
     const anatomy = annotatePacket(packet.bytes, version);
-    const summary = summarizePacket(anatomy, packet.bytes);
+    const summary = summarizePacket(anatomy, packet.bytes, aliased);
     ourInfo.set(packet.frame!, [...(ourInfo.get(packet.frame!) ?? []), summary.info]);
     ourFields.push(`frame ${packet.frame} ${anatomy.type}`);
     for (const field of flatten(anatomy.fields)) {
+      // Wireshark shows an alias-only PUBLISH's topic as a generated, zero-length field before the message.
+      if (aliased && field.filter === 'mqtt.msg') ourFields.push(`  mqtt.topic @${field.start}+0 = ${aliased.topic}`);
       const value = NO_VALUE.has(field.filter!) ? '' : COMPARED_AS_BYTES.has(field.filter!) ? `bytes ${hex(packet.bytes.subarray(field.start, field.end))}` : canonicalOurs(field);
       ourFields.push(`  ${field.filter} @${field.start}+${field.end - field.start} = ${value}`);
     }

@@ -65,6 +65,9 @@ describe('captures of real clients, read as Wireshark reads them', () => {
     await js.publishAsync('js/q1', '{"t":21.5}', { qos: 1, properties: { contentType: 'text/x-desk', userProperties: { k: 'v' }, messageExpiryInterval: 30 } });
     await js.publishAsync('js/q2', 'two', { qos: 2, retain: true, properties: { responseTopic: 'js/reply', correlationData: Buffer.from('abc'), payloadFormatIndicator: true } });
     await withTimeout(received, 5000, 'the QoS 2 echo');
+    // A topic alias set with its topic, then used alone (mosquitto allows 10 by default).
+    await js.publishAsync('js/aliased', 'first', { qos: 1, properties: { topicAlias: 3 } });
+    await js.publishAsync('', 'by alias', { qos: 1, properties: { topicAlias: 3 } });
     await js.unsubscribeAsync('other/+');
     await js.endAsync();
 
@@ -102,8 +105,12 @@ describe('captures of real clients, read as Wireshark reads them', () => {
     // Every packet type but AUTH (mosquitto has no AUTH without a plugin).
     expect(new Set(types)).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]));
 
+    // MQTT.js sent the second aliased PUBLISH without its topic; the row still names it, as Wireshark's does.
+    const js5 = contents.streams[0]!.packets.filter((p) => p.direction === 'out' && p.bytes[0]! >> 4 === 3);
+    expect(js5.filter((p) => p.bytes[2] === 0 && p.bytes[3] === 0)).toHaveLength(1);
     const compared = compareWithWireshark(capture.file, contents, ['-d', `tcp.port==${port},mqtt`]);
     expect(compared.ours.info).toEqual(compared.wireshark.info);
+    expect(compared.ours.info.filter((line) => /\[js\/aliased\]/.test(line)).length).toBeGreaterThanOrEqual(2);
     expect(compared.ours.fields).toEqual(compared.wireshark.fields);
   }, HANG_GUARD);
 

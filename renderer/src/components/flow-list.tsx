@@ -104,7 +104,7 @@ function FlowRow({ connectionId, flow, late, now, top }: { connectionId: string;
       {flow.startedAsDuplicate ? <span className="badge badge-warn">DUP, original not captured</span> : null}
       <span className="flow-state">{status}</span>
       {flow.reason ? <span className="muted">{flow.reason}</span> : null}
-      {opener ? <span className="muted flow-topic">{summaryOf(opener, log.protocolVersion).info}</span> : null}
+      {opener ? <span className="muted flow-topic">{summaryOf(opener, log.protocolVersion, connectionId).info}</span> : null}
       <button type="button" className="link-button" onClick={() => showPacket(connectionId, flow.steps[0]!.seq)} aria-label={`Show packet #${flow.steps[0]!.seq} in Packets`}>
         #{flow.steps[0]!.seq}
       </button>

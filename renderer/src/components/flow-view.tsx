@@ -47,8 +47,9 @@ export function FlowView({ connectionId, live }: { connectionId: string; live: b
   const now = live ? clock : analysis.lastTime;
   const pending = done ? 0 : pendingPackets(connectionId);
   const total = packetsFor(connectionId).buffer.length;
-  // Percentiles sort every round trip: while a big log is analysed, redo them now and then only.
-  const statsKey = done ? `done ${tick}` : Math.floor(tick / 25);
+  // Percentiles sort every round trip: redo them about once a second (a tick is a slice of
+  // analysis, or a batch of a live connection), and once more when the analysis catches up.
+  const statsKey = `${done ? 'done' : 'busy'} ${Math.floor(tick / 20)}`;
   const stats = useMemo(
     () => ({ byType: analysis.stats.byType(), out: analysis.stats.totals('out'), in: analysis.stats.totals('in'), rtts: analysis.stats.roundTrips(), reasons: analysis.stats.reasonCodes() }),
     // `statsKey` says the analysis moved on; the analysis object itself is mutable.

@@ -117,6 +117,7 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
               return (
                 <PacketRow
                   key={packet.seq}
+                  connectionId={connectionId}
                   domId={`packet-${connectionId}-${packet.seq}`}
                   packet={packet}
                   version={log.protocolVersion}
@@ -150,6 +151,7 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
 }
 
 interface RowProps {
+  connectionId: string;
   domId: string;
   packet: PacketRecord;
   version: MqttProtocolVersion;
@@ -161,8 +163,8 @@ interface RowProps {
 }
 
 /** One timeline row: time, direction, Wireshark's Info, what else the packet says, its size. */
-function PacketRow({ domId, packet, version, top, selected, pinned, readOnly, onSelect }: RowProps) {
-  const summary = summaryOf(packet, version);
+function PacketRow({ connectionId, domId, packet, version, top, selected, pinned, readOnly, onSelect }: RowProps) {
+  const summary = summaryOf(packet, version, connectionId);
   const time = new Date(packet.time);
   const clock = `${time.toLocaleTimeString([], { hour12: false })}.${String(time.getMilliseconds()).padStart(3, '0')}`;
   const incoming = packet.direction === 'in';

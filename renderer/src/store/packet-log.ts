@@ -6,7 +6,9 @@
 
 import { PACKET_CAPTURE_LIMITS, packetFootprint, type PacketBatch, type PacketRecord } from '../../../shared/contract';
 import { annotatePacket, type MqttProtocolVersion, type PacketAnatomy } from '../../../shared/packet-anatomy';
-import { summarizePacket, type PacketSummary } from '../../../shared/packet-summary';
+import { bodyStart } from '../../../shared/packet-analysis/packet-facts';
+import { topicAliasOf, TopicAliases } from '../../../shared/packet-analysis/topic-aliases';
+import { summarizePacket, type AliasedTopic, type PacketSummary } from '../../../shared/packet-summary';
 import { atSeq, RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
 
 /** Caps per connection in the page: the backend's, so the page can hold all it captured. */
@@ -97,12 +99,35 @@ export function anatomyOf(packet: PacketRecord, version: MqttProtocolVersion): P
 }
 
 const summaries = new WeakMap<PacketRecord, PacketSummary>();
+const aliases = new Map<string, { index: TopicAliases; generation: number }>();
 
-/** A packet's row text (Wireshark's Info, then the rest), decoded once and kept while the packet is. */
-export function summaryOf(packet: PacketRecord, version: MqttProtocolVersion): PacketSummary {
+/** The topic a 5.0 PUBLISH without a topic name stands for, learned from the log up to it. */
+function aliasedTopic(connectionId: string, packet: PacketRecord): AliasedTopic | undefined {
+  const alias = topicAliasOf(packet.bytes);
+  if (alias === 0) return undefined;
+  const log = packetsFor(connectionId);
+  let entry = aliases.get(connectionId);
+  if (!entry || entry.generation !== log.generation) aliases.set(connectionId, (entry = { index: new TopicAliases(), generation: log.generation }));
+  // Learn from every packet before this one not yet seen (once per log, however many rows ask).
+  const first = log.buffer.at(0)?.seq ?? 0;
+  for (let i = Math.max(0, entry.index.lastSeq + 1 - first); i < log.buffer.length; i++) {
+    const earlier = log.buffer.at(i)!;
+    if (earlier.seq >= packet.seq) break;
+    entry.index.add(earlier);
+  }
+  return entry.index.resolve(packet.direction, alias, packet.seq);
+}
+
+/**
+ * A packet's row text (Wireshark's Info, then the rest), decoded once and kept while the
+ * packet is. A 5.0 PUBLISH that names its topic only by alias shows the topic the alias stood for.
+ */
+export function summaryOf(packet: PacketRecord, version: MqttProtocolVersion, connectionId: string): PacketSummary {
   let summary = summaries.get(packet);
   if (!summary) {
-    summary = summarizePacket(anatomyOf(packet, version), packet.bytes);
+    const body = bodyStart(packet.bytes);
+    const aliasOnly = version === 5 && connectionId !== undefined && packet.bytes[0]! >> 4 === 3 && body > 0 && packet.bytes[body] === 0 && packet.bytes[body + 1] === 0;
+    summary = summarizePacket(anatomyOf(packet, version), packet.bytes, aliasOnly ? aliasedTopic(connectionId, packet) : undefined);
     summaries.set(packet, summary);
   }
   return summary;
