@@ -113,17 +113,18 @@ export class PacketFramer {
   }
 
   /**
-   * As {@link push}, handing each frame to `onFrame` as it is cut instead of collecting them.
-   * When nothing is pending, frames are cut straight from the chunk: only a trailing partial
-   * packet is buffered. (Reading a million-packet capture file, this is the hot path.)
+   * As {@link push}, handing each frame to `onFrame` as it is cut instead of collecting them;
+   * the chunk is `chunk[from, to)`. When nothing is pending, frames are cut straight from the
+   * chunk: only a trailing partial packet is buffered. (Reading a million-packet capture
+   * file, this is the hot path.)
    */
-  each(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+  each(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void, from = 0, to = chunk.length): void {
     if (this.failure) return;
     const direct = this.tail === this.head;
-    if (!direct) this.append(chunk);
+    if (!direct) this.append(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
     const data = direct ? chunk : this.buffer;
-    let start = direct ? 0 : this.head;
-    const end = direct ? chunk.length : this.tail;
+    let start = direct ? from : this.head;
+    const end = direct ? to : this.tail;
     while (end - start >= 2) {
       // The Remaining Length, read in place [MQTT-1.5.5]: no view or result object per packet.
       let value = 0;
@@ -157,7 +158,7 @@ export class PacketFramer {
       this.consumed += size;
     }
     if (direct) {
-      if (start < end) this.append(chunk.subarray(start));
+      if (start < end) this.append(chunk.subarray(start, end));
     } else if (start === this.tail) {
       // Nothing pending: start over at the front so the buffer does not creep forward.
       this.head = 0;

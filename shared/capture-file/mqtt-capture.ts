@@ -29,8 +29,10 @@ export interface CaptureStream {
   protocolVersion: MqttProtocolVersion;
   /** The CONNECT's client identifier, when the capture has the CONNECT. */
   clientId: string | undefined;
-  /** Every MQTT packet, in capture order; `seq` counts from 1. */
+  /** Every MQTT packet, in capture order; `seq` counts from 1. Empty when a reader was given `onPacket`. */
   packets: PacketRecord[];
+  /** How many packets the connection had. */
+  packetCount: number;
   /** What could not be read, with where and why. */
   problems: string[];
 }
@@ -77,23 +79,37 @@ class StreamDecoder implements TcpStreamSink {
   private frameNumber = 0;
   private arrivals = 0;
 
-  constructor(readonly info: TcpStreamInfo) {
+  /** The first packets, kept to guess the version of a connection joined late. */
+  private readonly sample: PacketRecord[] = [];
+
+  /** `onPacket`, when given, takes each packet instead of the stream's `packets` array. */
+  constructor(
+    readonly info: TcpStreamInfo,
+    private readonly onPacket: ((stream: CaptureStream, packet: PacketRecord) => void) | undefined,
+  ) {
     this.client = info.clientSide;
     const side = (): Side => ({ held: [], heldBytes: 0, framer: new PacketFramer(), deframer: undefined, http: '', broken: false });
     this.sides = [side(), side()];
-    this.stream = { tcpStream: info.index, client: '', server: '', transport: 'tcp', protocolVersion: 4, clientId: undefined, packets: [], problems: [] };
+    this.stream = { tcpStream: info.index, client: '', server: '', transport: 'tcp', protocolVersion: 4, clientId: undefined, packets: [], packetCount: 0, problems: [] };
   }
 
-  data(side: 0 | 1, bytes: Uint8Array, time: number, frame: number): void {
+  data(side: 0 | 1, buffer: Uint8Array, start: number, end: number, time: number, frame: number): void {
     if (this.kind === 'other') return;
     if (this.kind === 'unknown') {
       const s = this.sides[side];
-      s.held.push({ bytes, time, frame, order: this.arrivals++ });
-      s.heldBytes += bytes.length;
+      s.held.push({ bytes: buffer.subarray(start, end), time, frame, order: this.arrivals++ });
+      s.heldBytes += end - start;
       this.classify(side);
       return;
     }
-    this.feed(side, bytes, time, frame);
+    // The common case, plain MQTT: frames cut straight from the file's buffer.
+    if (this.kind === 'mqtt' && !this.sides[side].broken) {
+      this.time = time;
+      this.frameNumber = frame;
+      this.sides[side].framer.each(buffer, side === this.client ? this.emitOut : this.emitIn, start, end);
+      return;
+    }
+    this.feed(side, buffer.subarray(start, end), time, frame);
   }
 
   gap(side: 0 | 1, bytes: number, time: number): void {
@@ -203,8 +219,11 @@ class StreamDecoder implements TcpStreamSink {
 
   private emit(direction: 'in' | 'out', bytes: Uint8Array): void {
     if (!this.versionKnown && direction === 'out' && bytes[0] === 0x10) this.readConnect(bytes);
-    const packets = this.stream.packets;
-    packets.push({ seq: packets.length + 1, time: this.time, direction, bytes, frame: this.frameNumber });
+    const stream = this.stream;
+    const packet: PacketRecord = { seq: ++stream.packetCount, time: this.time, direction, bytes, frame: this.frameNumber };
+    if (this.sample.length < VERSION_SAMPLE) this.sample.push(packet);
+    if (this.onPacket) this.onPacket(stream, packet);
+    else stream.packets.push(packet);
   }
 
   private readConnect(frame: Uint8Array): void {
@@ -216,7 +235,7 @@ class StreamDecoder implements TcpStreamSink {
   }
 
   private guessVersion(): void {
-    const sample = this.stream.packets.slice(0, VERSION_SAMPLE);
+    const sample = this.sample;
     const errors = (v: MqttProtocolVersion) => sample.filter((p) => annotatePacket(p.bytes, v).error !== undefined).length;
     this.stream.protocolVersion = errors(5) < errors(4) ? 5 : 4;
   }
@@ -231,11 +250,15 @@ export class CaptureReader {
   private readonly unsupported = new Map<number, number>();
   private done = false;
 
-  /** Throws CaptureFormatError when the bytes are not a pcap or pcapng file. */
-  constructor(bytes: Uint8Array) {
+  /**
+   * Throws CaptureFormatError when the bytes are not a pcap or pcapng file. With `onPacket`,
+   * each packet goes there as it is framed (a page fills its packet logs while reading)
+   * instead of into its stream's `packets`.
+   */
+  constructor(bytes: Uint8Array, onPacket?: (stream: CaptureStream, packet: PacketRecord) => void) {
     this.cursor = new CaptureFileCursor(bytes);
     this.tcp = new TcpReassembler((info) => {
-      const decoder = new StreamDecoder(info);
+      const decoder = new StreamDecoder(info, onPacket);
       this.decoders.push(decoder);
       return decoder;
     });

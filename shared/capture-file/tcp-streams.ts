@@ -23,8 +23,11 @@ export interface TcpStreamInfo {
 
 /** Receives one connection's bytes in order. */
 export interface TcpStreamSink {
-  /** In-order bytes `side` sent, completed by the segment in frame `frame` (1-based), captured at `time`. */
-  data(side: 0 | 1, bytes: Uint8Array, time: number, frame: number): void;
+  /**
+   * In-order bytes `side` sent, `buffer[start, end)`, completed by the segment in frame
+   * `frame` (1-based), captured at `time`. Offsets rather than a view: no object per frame.
+   */
+  data(side: 0 | 1, buffer: Uint8Array, start: number, end: number, time: number, frame: number): void;
   /** `side` sent `bytes` bytes the capture does not have; nothing later in that direction is in order with what came before. */
   gap(side: 0 | 1, bytes: number, time: number): void;
 }
@@ -35,7 +38,9 @@ const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 interface Pending {
   seq: number;
-  bytes: Uint8Array;
+  buffer: Uint8Array;
+  start: number;
+  end: number;
   time: number;
   frame: number;
 }
@@ -142,12 +147,12 @@ export class TcpReassembler {
     const direction = connection.sides[side];
     if (syn) direction.next = (segment.seq + 1) >>> 0;
     else direction.next ??= segment.seq;
-    const payload = bytes.subarray(segment.payloadStart, segment.payloadEnd);
+    const length = segment.payloadEnd - segment.payloadStart;
     const dataSeq = syn ? (segment.seq + 1) >>> 0 : segment.seq;
-    if (payload.length > 0) this.take(connection, side, dataSeq, payload, time, frame);
+    if (length > 0) this.take(connection, side, dataSeq, bytes, segment.payloadStart, segment.payloadEnd, time, frame);
     if (segment.missing > 0) {
       // The rest of this segment was not captured: everything after it waits for bytes that never come.
-      const afterCaptured = (dataSeq + payload.length) >>> 0;
+      const afterCaptured = (dataSeq + length) >>> 0;
       if (direction.next === afterCaptured) this.skip(connection, side, segment.missing, time);
     }
     if ((segment.flags & (TCP.FIN | TCP.RST)) !== 0) {
@@ -171,20 +176,20 @@ export class TcpReassembler {
     }
   }
 
-  private take(connection: Connection, side: 0 | 1, seq: number, bytes: Uint8Array, time: number, frame: number): void {
+  private take(connection: Connection, side: 0 | 1, seq: number, buffer: Uint8Array, start: number, end: number, time: number, frame: number): void {
     const direction = connection.sides[side];
     const ahead = seqDiff(seq, direction.next!);
     if (ahead > 0) {
-      this.hold(connection, side, { seq, bytes, time, frame });
+      this.hold(connection, side, { seq, buffer, start, end, time, frame });
       return;
     }
-    if (ahead + bytes.length <= 0) {
+    if (ahead + end - start <= 0) {
       this.retransmissions++;
       return;
     }
-    const fresh = ahead < 0 ? bytes.subarray(-ahead) : bytes;
-    direction.next = (direction.next! + fresh.length) >>> 0;
-    connection.sink.data(side, fresh, time, frame);
+    const from = ahead < 0 ? start - ahead : start;
+    direction.next = (direction.next! + end - from) >>> 0;
+    connection.sink.data(side, buffer, from, end, time, frame);
     if (direction.pending.length > 0) this.drain(connection, side);
   }
 
@@ -194,7 +199,7 @@ export class TcpReassembler {
     let i = list.length;
     while (i > 0 && seqDiff(list[i - 1]!.seq, segment.seq) > 0) i--;
     list.splice(i, 0, segment);
-    direction.pendingBytes += segment.bytes.length;
+    direction.pendingBytes += segment.end - segment.start;
     if (list.length > MAX_PENDING_SEGMENTS || direction.pendingBytes > MAX_PENDING_BYTES) {
       const first = list[0]!;
       this.skip(connection, side, seqDiff(first.seq, direction.next!), first.time);
@@ -206,15 +211,15 @@ export class TcpReassembler {
     const direction = connection.sides[side];
     while (direction.pending.length > 0 && seqDiff(direction.pending[0]!.seq, direction.next!) <= 0) {
       const first = direction.pending.shift()!;
-      direction.pendingBytes -= first.bytes.length;
+      direction.pendingBytes -= first.end - first.start;
       const ahead = seqDiff(first.seq, direction.next!);
-      if (ahead + first.bytes.length <= 0) {
+      if (ahead + first.end - first.start <= 0) {
         this.retransmissions++;
         continue;
       }
-      const fresh = first.bytes.subarray(-ahead);
-      direction.next = (direction.next! + fresh.length) >>> 0;
-      connection.sink.data(side, fresh, first.time, first.frame);
+      const from = first.start - ahead;
+      direction.next = (direction.next! + first.end - from) >>> 0;
+      connection.sink.data(side, first.buffer, from, first.end, first.time, first.frame);
     }
   }
 

@@ -8,7 +8,7 @@
  * the same steps; `BENCH_CAPTURE=/path/file.pcapng` opens a file of your own.
  */
 
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -53,6 +53,12 @@ async function captureBench(): Promise<void> {
     await page.goto(app.server.url);
     await page.getByRole('button', { name: 'Open capture…' }).waitFor();
     await startPageMetrics(page);
+    // BENCH_PROFILE=file.cpuprofile records the page's CPU while the file opens (Chrome DevTools reads it).
+    const profiler = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : undefined;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.start');
+    }
     // From choosing the file to the packet list on screen with every packet counted.
     const open = await timeUntil(
       page,
@@ -64,6 +70,7 @@ async function captureBench(): Promise<void> {
       undefined,
       300_000,
     );
+    if (profiler) writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify((await profiler.send('Profiler.stop')).profile));
     const shown = (await page.getByLabel('Packet count').textContent()) ?? '';
     const steps = await inspectorSteps(page, page.getByRole('main'));
     console.log(`MQTT Desk packet inspector bench — capture file, Debian Chromium headless`);

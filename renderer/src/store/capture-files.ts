@@ -5,11 +5,12 @@
  * in slices between frames so the window keeps drawing while a million packets load.
  */
 
-import { CaptureFormatError, CaptureReader, type CaptureContents } from '../../../shared/capture-file/mqtt-capture';
+import { CaptureFormatError, CaptureReader, type CaptureContents, type CaptureStream } from '../../../shared/capture-file/mqtt-capture';
+import type { PacketRecord } from '../../../shared/contract';
 import { mayLeaveEditor } from './profile-actions';
 import { showToast, useAppStore, type OpenedCapture } from './app-store';
 import { dropAnalysis } from './flow-analysis';
-import { dropPackets, packetsFor } from './packet-log';
+import { dropPackets, packetsFor, type ConnectionPackets } from './packet-log';
 
 /** Milliseconds of reading between two frames of the page. */
 const SLICE_MS = 40;
@@ -18,9 +19,12 @@ const FRAMES_PER_CHECK = 4096;
 
 let files = 0;
 
-/** Reads `bytes` in slices, reporting progress; resolves with what the file held. */
-export async function readCaptureInSlices(bytes: Uint8Array, onProgress: (fraction: number) => void): Promise<CaptureContents> {
-  const reader = new CaptureReader(bytes);
+/**
+ * Reads `bytes` in slices, reporting progress; resolves with what the file held. Packets go
+ * to `onPacket` as they are framed, so no slice ever handles a whole million at once.
+ */
+export async function readCaptureInSlices(bytes: Uint8Array, onProgress: (fraction: number) => void, onPacket?: (stream: CaptureStream, packet: PacketRecord) => void): Promise<CaptureContents> {
+  const reader = new CaptureReader(bytes, onPacket);
   for (;;) {
     const deadline = performance.now() + SLICE_MS;
     let done = false;
@@ -38,8 +42,18 @@ export async function openCaptureFile(file: File): Promise<void> {
   useAppStore.setState({ captureLoading: { fileName: file.name, progress: 0 } });
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const contents = await readCaptureInSlices(bytes, (progress) => useAppStore.setState({ captureLoading: { fileName: file.name, progress } }));
-    showCapture(file.name, contents);
+    const fileId = `capture-${++files}`;
+    const logs = new Map<CaptureStream, ConnectionPackets>();
+    const contents = await readCaptureInSlices(
+      bytes,
+      (progress) => useAppStore.setState({ captureLoading: { fileName: file.name, progress } }),
+      (stream, packet) => {
+        let log = logs.get(stream);
+        if (!log) logs.set(stream, (log = packetsFor(`${fileId}-${stream.tcpStream}`)));
+        log.buffer.push(packet);
+      },
+    );
+    showCapture(file.name, contents, fileId);
   } catch (error) {
     const why = error instanceof CaptureFormatError ? error.message : `Could not read it: ${(error as Error).message}`;
     showToast(`${file.name}: ${why}`);
@@ -48,9 +62,12 @@ export async function openCaptureFile(file: File): Promise<void> {
   }
 }
 
-/** Puts the MQTT connections of a read file into packet logs and the sidebar. */
-export function showCapture(fileName: string, contents: CaptureContents): void {
-  const fileId = `capture-${++files}`;
+/**
+ * Puts the MQTT connections of a read file into the sidebar, and into packet logs unless
+ * they were filled while reading (then `fileId` names them).
+ */
+export function showCapture(fileName: string, contents: CaptureContents, fileId = `capture-${++files}`): void {
+  for (const skipped of contents.skipped) dropPackets(`${fileId}-${skipped.tcpStream}`);
   const opened: OpenedCapture[] = contents.streams.map((stream) => {
     const id = `${fileId}-${stream.tcpStream}`;
     const log = packetsFor(id);
@@ -65,7 +82,7 @@ export function showCapture(fileName: string, contents: CaptureContents): void {
       transport: stream.transport,
       protocolVersion: stream.protocolVersion,
       clientId: stream.clientId,
-      packets: stream.packets.length,
+      packets: stream.packetCount,
       problems: stream.problems,
     };
   });
