@@ -255,8 +255,8 @@ export class CaptureReader {
    * each packet goes there as it is framed (a page fills its packet logs while reading)
    * instead of into its stream's `packets`.
    */
-  constructor(bytes: Uint8Array, onPacket?: (stream: CaptureStream, packet: PacketRecord) => void) {
-    this.cursor = new CaptureFileCursor(bytes);
+  constructor(bytes: Uint8Array, onPacket?: (stream: CaptureStream, packet: PacketRecord) => void, available = bytes.length) {
+    this.cursor = new CaptureFileCursor(bytes, available);
     this.tcp = new TcpReassembler((info) => {
       const decoder = new StreamDecoder(info, onPacket);
       this.decoders.push(decoder);
@@ -269,6 +269,16 @@ export class CaptureReader {
     return this.cursor.bytes.length === 0 ? 1 : this.cursor.position / this.cursor.bytes.length;
   }
 
+  /** The first `bytes` bytes of the file have arrived (for a file read as it streams in). */
+  supply(bytes: number): void {
+    this.cursor.available = bytes;
+  }
+
+  /** The last step stopped because the rest of the file has not arrived yet. */
+  get waiting(): boolean {
+    return this.cursor.waiting;
+  }
+
   /** Reads up to `frames` more frames; true once the whole file is read. */
   step(frames: number): boolean {
     if (this.done) return true;
@@ -276,6 +286,7 @@ export class CaptureReader {
     const bytes = cursor.bytes;
     for (let i = 0; i < frames; i++) {
       if (!cursor.next()) {
+        if (cursor.waiting) return false;
         this.tcp.finish();
         for (const decoder of this.decoders) decoder.finish();
         this.done = true;

@@ -59,6 +59,13 @@ export class CaptureFileCursor {
   frames = 0;
   /** Problems that ended reading early (a file cut short mid-frame is the usual one). */
   readonly problems: string[] = [];
+  /**
+   * How many bytes of `bytes` have arrived, for a file read while it streams in; `next()`
+   * stops at this point with `waiting` set, and goes on once more has arrived.
+   */
+  available: number;
+  /** The last `next()` stopped for want of bytes that have not arrived yet. */
+  waiting = false;
 
   private readonly view: DataView;
   private pos: number;
@@ -67,9 +74,13 @@ export class CaptureFileCursor {
   private pcapUnitsPerMs = 1000;
 
   /** Reads the file header; throws {@link CaptureFormatError} when this is no pcap or pcapng. */
-  constructor(readonly bytes: Uint8Array) {
+  constructor(
+    readonly bytes: Uint8Array,
+    available = bytes.length,
+  ) {
+    this.available = available;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes.length < 4) throw new CaptureFormatError(`The file has ${bytes.length} bytes: too short for a pcap or pcapng file`, 0);
+    if (bytes.length < 4 || available < 4) throw new CaptureFormatError(`The file has ${bytes.length} bytes: too short for a pcap or pcapng file`, 0);
     const magic = this.view.getUint32(0, false);
     if (magic === PCAPNG_SHB) {
       this.format = 'pcapng';
@@ -84,7 +95,7 @@ export class CaptureFileCursor {
     }
     this.format = 'pcap';
     this.little = le === kind;
-    if (bytes.length < 24) throw new CaptureFormatError('The pcap file header is cut short (it needs 24 bytes)', 0);
+    if (bytes.length < 24 || available < 24) throw new CaptureFormatError('The pcap file header is cut short (it needs 24 bytes)', 0);
     this.pcapUnitsPerMs = kind === PCAP_NANOS ? 1_000_000 : 1000;
     this.interfaces = [{ linkType: this.u32(20) & 0x0fffffff, snapLength: this.u32(16), unitsPerMs: this.pcapUnitsPerMs, offsetMs: 0 }];
     this.pos = 24;
@@ -95,8 +106,9 @@ export class CaptureFileCursor {
     return this.pos;
   }
 
-  /** Moves to the next frame; false at the end of the file (or where it is cut short). */
+  /** Moves to the next frame; false at the end of the file (or where it is cut short), or of what has arrived (`waiting`). */
   next(): boolean {
+    this.waiting = false;
     return this.format === 'pcap' ? this.nextPcap() : this.nextPcapng();
   }
 
@@ -110,11 +122,11 @@ export class CaptureFileCursor {
 
   private nextPcap(): boolean {
     const at = this.pos;
-    if (at >= this.bytes.length) return false;
-    if (at + 16 > this.bytes.length) return this.cut(`The file ends inside the record header of frame ${this.frames + 1} (offset ${at})`);
+    if (at >= this.available) return this.atEnd();
+    if (at + 16 > this.available) return this.cut(`The file ends inside the record header of frame ${this.frames + 1} (offset ${at})`);
     const captured = this.u32(at + 8);
     const dataAt = at + 16;
-    if (dataAt + captured > this.bytes.length) return this.cut(`The file ends inside frame ${this.frames + 1}: it needs ${captured} bytes at offset ${dataAt}`);
+    if (dataAt + captured > this.available) return this.cut(`The file ends inside frame ${this.frames + 1}: it needs ${captured} bytes at offset ${dataAt}`);
     this.time = this.u32(at) * 1000 + this.u32(at + 4) / this.pcapUnitsPerMs;
     this.linkType = this.interfaces[0]!.linkType;
     this.start = dataAt;
@@ -128,17 +140,18 @@ export class CaptureFileCursor {
   private nextPcapng(): boolean {
     for (;;) {
       const at = this.pos;
-      if (at >= this.bytes.length) return false;
-      if (at + 12 > this.bytes.length) return this.cut(`The file ends inside a block header (offset ${at})`);
+      if (at >= this.available) return this.atEnd();
+      if (at + 12 > this.available) return this.cut(`The file ends inside a block header (offset ${at})`);
       const raw = this.view.getUint32(at, false);
       if (raw === PCAPNG_SHB) {
         this.readSectionHeader(at);
+        if (this.waiting) return false;
         continue;
       }
       const type = this.u32(at);
       const length = this.u32(at + 4);
       if (length < 12 || length % 4 !== 0) throw new CaptureFormatError(`Block at offset ${at} has a length of ${length}, not a multiple of 4 of at least 12`, at);
-      if (at + length > this.bytes.length) return this.cut(`The file ends inside a block of ${length} bytes at offset ${at}`);
+      if (at + length > this.available) return this.cut(`The file ends inside a block of ${length} bytes at offset ${at}`);
       this.pos = at + length;
       if (type === BLOCK_IDB) this.readInterface(at, length);
       else if ((type === BLOCK_EPB || type === BLOCK_PB) && this.readPacket(at, length, type)) return true;
@@ -148,9 +161,9 @@ export class CaptureFileCursor {
   }
 
   private readSectionHeader(at: number): void {
-    if (at + 28 > this.bytes.length) {
+    if (at + 28 > this.available) {
       this.cut(`The file ends inside a section header (offset ${at})`);
-      this.pos = this.bytes.length;
+      if (!this.waiting) this.pos = this.bytes.length;
       return;
     }
     const order = this.view.getUint32(at + 8, true);
@@ -224,7 +237,18 @@ export class CaptureFileCursor {
     }
   }
 
+  /** Past the last byte available: the end of the file, or of what has arrived of it so far. */
+  private atEnd(): false {
+    this.waiting = this.available < this.bytes.length;
+    return false;
+  }
+
+  /** A frame or block runs past what is available: wait for more, or, at the end of the file, say where it was cut. */
   private cut(message: string): false {
+    if (this.available < this.bytes.length) {
+      this.waiting = true;
+      return false;
+    }
     this.problems.push(`${message}; the frames before it are read`);
     this.pos = this.bytes.length;
     return false;

@@ -72,11 +72,12 @@ async function captureBench(): Promise<void> {
     );
     if (profiler) writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify((await profiler.send('Profiler.stop')).profile));
     const shown = (await page.getByLabel('Packet count').textContent()) ?? '';
+    const parts = await page.evaluate(() => performance.getEntriesByType('measure').filter((m) => m.name.startsWith('capture: ')).map((m) => `${m.name.slice(9)} ${m.duration.toFixed(0)} ms`));
     const steps = await inspectorSteps(page, page.getByRole('main'));
     console.log(`MQTT Desk packet inspector bench — capture file, Debian Chromium headless`);
     console.log(`file                       ${file} (${(statSync(file).size / 1024 / 1024).toFixed(0)} MB${CAPTURE === 'generate' ? `, ${PACKETS} packets, written in ${written.toFixed(1)} s` : ''})`);
     console.log(`inspector says             ${shown}`);
-    console.log(`Open capture… → rows       ${open.toFixed(0)} ms`);
+    console.log(`Open capture… → rows       ${open.toFixed(0)} ms (${parts.join(', ')})`);
     printSteps(steps);
     await printPageFigures(page);
   } finally {

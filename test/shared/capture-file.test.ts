@@ -8,7 +8,7 @@
 import { generate, type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { encodePcapng } from '../../backend/pcapng';
-import { CaptureFormatError, readCapture } from '../../shared/capture-file/mqtt-capture';
+import { CaptureFormatError, CaptureReader, readCapture } from '../../shared/capture-file/mqtt-capture';
 import { ACK, FIN, frame, LINK_TYPES, pcapFile, pcapngFile, pcapngSection, SYN, type Link, type SegmentSpec, type TimedFrame } from '../helpers/capture-builder';
 
 const mqtt = (packet: Record<string, unknown>, version: 3 | 4 | 5 = 4) => new Uint8Array(generate(packet as unknown as Packet, { protocolVersion: version }));
@@ -94,6 +94,26 @@ describe('containers', () => {
     const result = readCapture(file.subarray(0, file.length - 10));
     expect(result.streams[0]!.packets.map((p) => p.bytes[0]! >> 4)).toEqual([1, 2, 3]);
     expect(result.problems).toEqual([expect.stringMatching(/^The file ends inside frame 6: it needs \d+ bytes at offset \d+; the frames before it are read$/)]);
+  });
+});
+
+describe('a file read as it streams in', () => {
+  it.each([
+    ['pcap', () => pcapFile(timed(conversation(basic)))],
+    ['pcapng with two sections', () => pcapngFile(pcapngSection([{ linkType: 1 }], timed(conversation(basic)).slice(0, 3)), pcapngSection([{ linkType: 1 }], timed(conversation(basic)).slice(3), { bigEndian: true }))],
+  ])('gives the same packets from %s supplied a few bytes at a time as from the whole file', (_name, make) => {
+    const file = make();
+    const whole = readCapture(file);
+    for (const piece of [1, 7, 64]) {
+      const reader = new CaptureReader(file, undefined, Math.min(file.length, 32));
+      let available = Math.min(file.length, 32);
+      let steps = 0;
+      while (!reader.step(3)) {
+        if (reader.waiting) reader.supply((available = Math.min(file.length, available + piece)));
+        expect(++steps).toBeLessThan(100_000);
+      }
+      expect(reader.result()).toEqual(whole);
+    }
   });
 });
 
