@@ -240,7 +240,7 @@ export interface EventStreams {
 }
 
 /** Menu items the page handles (the desktop menu sends them). */
-export type MenuAction = 'new-connection' | 'import' | 'export' | 'theme-system' | 'theme-light' | 'theme-dark';
+export type MenuAction = 'new-connection' | 'import' | 'open-capture' | 'export' | 'theme-system' | 'theme-light' | 'theme-dark';
 
 /** Every stream's name. */
 export type StreamName = keyof EventStreams;

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { Profile } from '../../../shared/profile';
 import { openBrokerPanel } from '../store/broker-actions';
 import { closeCaptureFile, openCaptureFile, selectCapture } from '../store/capture-files';
-import { downloadJson, onImportRequest } from '../store/files';
+import { downloadJson, onImportRequest, onOpenCaptureRequest } from '../store/files';
 import { exportProfiles, importProfiles, selectProfile, startNewProfile } from '../store/profile-actions';
 import { useAppStore, type OpenedCapture } from '../store/app-store';
 import { setThemeChoice, useThemeChoice, type ThemeChoice } from '../theme';
@@ -21,6 +21,7 @@ export function ConnectionList() {
   const loading = useAppStore((s) => s.captureLoading);
   const themeChoice = useThemeChoice();
   useEffect(() => onImportRequest(() => fileInput.current?.click()), []);
+  useEffect(() => onOpenCaptureRequest(() => captureInput.current?.click()), []);
   return (
     <nav className="sidebar" aria-label="Connections">
       <div className="sidebar-header">
