@@ -51,6 +51,8 @@ export function fleetConnections(): number {
 
 function cell(result: FleetResult | string): string {
   if (typeof result === 'string') return result;
+  // Every message arrived, but none inside the window: the run was too far behind to say anything.
+  if (result.windowDeliveries === 0) return `no delivery in the ${result.windowSeconds.toFixed(0)} s window (${result.delivered}/${result.sent} later)`;
   const cpu = result.cpuPerDelivery === undefined ? 'n/a' : `${result.cpuPerDelivery.toFixed(1)} µs`;
   const faults = [
     result.delivered < result.sent ? `${result.sent - result.delivered} lost` : '',
