@@ -4,29 +4,11 @@
  * later reads overwrote the shared buffer; other streams read through 'data' events.
  */
 
-import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readChunks } from '../../broker-sidecar/socket-reader';
 import { withTimeout } from '../helpers/broker-harness';
-
-/** A connected pair of real TCP sockets on 127.0.0.1: `ours` (accepted, as the broker's) reads, `peer` writes. */
-async function socketPair(): Promise<{ ours: net.Socket; peer: net.Socket; close: () => void }> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const peer = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const ours = await accepted;
-  return {
-    ours,
-    peer,
-    close: () => {
-      ours.destroy();
-      peer.destroy();
-      server.close();
-    },
-  };
-}
+import { socketPair } from '../helpers/socket-pair';
 
 /** Collects chunks; `next()` resolves with the next one. */
 function collector(): { listener: (chunk: Buffer) => void; chunks: Buffer[]; next: () => Promise<Buffer> } {

@@ -2,24 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocketWriter } from '../../broker-sidecar/socket-writer';
 import { withTimeout } from '../helpers/broker-harness';
-
-/** A connected pair of real TCP sockets on 127.0.0.1: `ours` writes, `peer` reads. */
-async function socketPair(): Promise<{ ours: net.Socket; peer: net.Socket; close: () => void }> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const peer = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const ours = await accepted;
-  return {
-    ours,
-    peer,
-    close: () => {
-      ours.destroy();
-      peer.destroy();
-      server.close();
-    },
-  };
-}
+import { socketPair } from '../helpers/socket-pair';
 
 /** Reads from `peer` until `length` bytes have arrived. */
 function readAll(peer: net.Socket, length: number): Promise<Buffer> {
