@@ -12,8 +12,9 @@
  * because the broker keeps them: a frame is decoded in place and a PUBLISH payload may be
  * queued or held in flight long after the next read overwrites the shared buffer.
  *
- * Anything else — TLS, WebSocket streams, test pipes, or a Node whose internals we do not
- * recognise — reads through 'data' events as before.
+ * Anything else — TLS, WebSocket streams, test pipes, a socket that already holds bytes
+ * read before the broker got it, or a Node whose internals we do not recognise — reads
+ * through 'data' events as before.
  */
 
 import net from 'node:net';
@@ -74,6 +75,13 @@ function onreadKeys(): OnreadKeys | null {
 export function readChunks(stream: Duplex, listener: ChunkListener): void {
   const found = stream instanceof net.Socket && !(stream instanceof tls.TLSSocket) ? onreadKeys() : null;
   const handle = (stream as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
+  if (stream.readableLength > 0) {
+    // Bytes already read into the stream's own buffer (a socket handed over after someone
+    // listened to it) come only as 'data': read the whole stream that way, from its start.
+    stream.on('data', listener);
+    stream.resume();
+    return;
+  }
   if (!found || !handle || typeof handle.useUserBuffer !== 'function') {
     stream.on('data', listener);
     return;

@@ -84,6 +84,21 @@ describe('socket reader', () => {
     await withTimeout(closed, 10_000, 'close');
   });
 
+  it('loses nothing of a socket handed over with bytes already read into its stream buffer', async () => {
+    const pair = await socketPair();
+    close = pair.close;
+    // Someone listened before the broker got the socket: 'early' sits in the stream's buffer, not the kernel's.
+    const buffered = new Promise<void>((resolve) => pair.ours.once('readable', resolve));
+    pair.peer.write(Buffer.from('early'));
+    await withTimeout(buffered, 10_000, 'readable');
+    expect(pair.ours.readableLength).toBe(5);
+    const c = collector();
+    readChunks(pair.ours, c.listener);
+    expect((await c.next()).toString()).toBe('early');
+    pair.peer.write(Buffer.from('late'));
+    expect((await c.next()).toString()).toBe('late');
+  });
+
   it('reads other streams (TLS, WebSocket, pipes) through data events', async () => {
     const stream = new PassThrough();
     const c = collector();
