@@ -3,6 +3,7 @@
  * than the Broker class so that handlers stay testable and the import graph has no cycle.
  */
 
+import type { Violation } from '../shared/packet-rules/violation';
 import type { Authenticator } from './authenticator';
 import type { BrokerEvents } from './broker-events';
 import type { Connection } from './connection';
@@ -48,6 +49,11 @@ export interface BrokerContext {
   attach(connection: Connection, clientId: string): void;
   /** Retains (when flagged) and routes an application message. */
   publish(message: Message): void;
+  /**
+   * Keeps a refused packet for the panel, counts it, and shows it to the tap and to
+   * 'violation' listeners. `text` is the rule and message as the client and the log see them.
+   */
+  recordViolation(connection: Connection, violation: Violation, text: string, frame: Buffer): void;
   /** Called once when a connection reaches the closed state. */
   connectionClosed(connection: Connection, will: Will | undefined, session: Session | undefined, clientId: string | undefined): void;
 }

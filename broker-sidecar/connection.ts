@@ -8,12 +8,14 @@ import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
 import type { BrokerContext } from './broker-context';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection-state';
+import { describeViolation, type Violation } from '../shared/packet-rules/violation';
+import { validatePacket } from '../shared/packet-rules/validate';
 import { decodeFrame } from './decoder';
 import { fastDecode } from './fast-decode';
 import { dispatch } from './dispatcher';
 import { Framer } from './framer';
-import { findInvalidUtf8, inspectConnect } from './raw-checks';
-import { ConnackV3, Reason } from './reason-codes';
+import { connectPreambleViolation, FIRST_PACKET_NOT_CONNECT, framingViolation } from './raw-checks';
+import { Reason } from './reason-codes';
 import type { Outlet } from './router';
 import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
@@ -147,7 +149,8 @@ export class Connection implements Outlet {
       out = withoutDiagnostics(out);
       bytes = this.encode(out, undefined);
       if (!bytes || bytes.length > this.peer.maximumPacketSize) {
-        this.log('error', `${packet.cmd.toUpperCase()} does not fit the client's Maximum Packet Size ${this.peer.maximumPacketSize}; not sent.`);
+        // The client's own setting keeps it out [MQTT-3.1.2-24]: not the broker's error.
+        this.log('warning', `${packet.cmd.toUpperCase()} does not fit the client's Maximum Packet Size ${this.peer.maximumPacketSize}; not sent.`);
         return false;
       }
     }
@@ -160,7 +163,7 @@ export class Connection implements Outlet {
     const { tap, counters } = this.broker;
     counters.bytesSent += bytes.length;
     counters.packetOut(out);
-    if (tap.active) tap.emit({ direction: 'out', clientId: this.clientId ?? '', bytes, packet: out, time: Date.now() });
+    if (tap.active) tap.emit({ direction: 'out', clientId: this.clientId ?? '', remoteAddress: this.remoteAddress, bytes, packet: out, protocolVersion: this.protocolVersion, time: Date.now() });
     const gate = this.broker.durability;
     if (gate !== undefined && gate.pending) {
       // Output commit: nothing leaves before the state it reflects is in the store, so a PUBACK,
@@ -176,6 +179,11 @@ export class Connection implements Outlet {
     return true;
   }
 
+  /** The size of a packet as `send` would write it to this client, optional diagnostics left out (0 if it cannot be encoded). */
+  encodedSize(packet: Packet): number {
+    return this.encode(withoutDiagnostics(packet), undefined)?.length ?? 0;
+  }
+
   /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
   startKeepalive(seconds: number): void {
     if (seconds <= 0) return; // keepalive 0 switches supervision off
@@ -184,17 +192,30 @@ export class Connection implements Outlet {
     this.armKeepalive(this.keepaliveLimitMs);
   }
 
-  /** Closes for a malformed packet: 5.0 clients are told 0x81 first [MQTT-4.13.1-1]. */
-  malformed(reason: string): void {
-    this.fail(Reason.malformedPacket, `malformed packet: ${reason}`);
+  /**
+   * Refuses what the client sent because it broke `violation.rule`: before CONNACK with a
+   * CONNACK (5.0: the reason code; 3.x: the return code the spec gives, if any), after it
+   * with DISCONNECT (5.0), then closes [MQTT-4.13.1-1]. The Reason String (where the client
+   * accepts problem information) and the log line name the rule; the broker keeps the
+   * packet for the panel's "Protocol violations".
+   */
+  violation(violation: Violation, frame: Buffer = this.currentFrame): void {
+    if (this.stateValue.kind === 'closed') return;
+    const text = describeViolation(violation, this.protocolVersion);
+    this.broker.recordViolation(this, violation, text, frame);
+    const properties = this.peer.requestProblemInformation ? { reasonString: text } : undefined;
+    if (this.protocolVersion === 5) {
+      if (this.stateValue.kind === 'connected') this.send({ cmd: 'disconnect', reasonCode: violation.reasonCode, properties });
+      else this.send({ cmd: 'connack', sessionPresent: false, reasonCode: violation.reasonCode, properties }); // [MQTT-3.2.2-6] [MQTT-3.2.2-7]
+    } else if (violation.returnCode !== undefined && this.stateValue.kind !== 'connected') {
+      this.send({ cmd: 'connack', sessionPresent: false, returnCode: violation.returnCode });
+    }
+    this.close(`protocol violation: ${text}`, true);
   }
 
-  /**
-   * Closes for a protocol error: 5.0 clients get DISCONNECT (or CONNACK) with the code
-   * first; with `tell` the reason goes along as Reason String (always allowed there [MQTT-3.1.2-29]).
-   */
-  protocolError(reason: string, code: number = Reason.protocolError, tell = false): void {
-    this.fail(code, `protocol error: ${reason}`, tell ? reason : undefined);
+  /** Ends a connected 5.0 client with DISCONNECT and `code` (3.x: just closes); for ends that are not the client's fault. */
+  disconnectWith(code: number, reason: string, reasonString?: string): void {
+    this.fail(code, reason, reasonString);
   }
 
   /**
@@ -274,8 +295,8 @@ export class Connection implements Outlet {
     while (!this.busy && this.stateValue.kind !== 'closed') {
       const next = this.framer.next();
       if (next.kind === 'need-more') return;
-      if (next.kind === 'malformed') return this.malformed(next.reason);
-      if (next.kind === 'too-large') return this.fail(Reason.packetTooLarge, next.reason, 'packet exceeds the Maximum Packet Size in CONNACK'); // 5.0 §3.2.2.3.6
+      // What cannot be framed is kept as far as it goes (its fixed header and what follows, up to 64 KiB).
+      if (next.kind !== 'frame') return this.violation(framingViolation(next, this.protocolVersion), this.framer.peek(64 * 1024));
       this.handleFrame(next.bytes);
     }
   }
@@ -284,22 +305,34 @@ export class Connection implements Outlet {
     this.lastPacketAt = Date.now();
     const { counters } = this.broker;
     counters.bytesReceived += bytes.length;
-    const type = bytes[0]! >> 4;
-    if (this.stateValue.kind === 'awaiting-connect' && type === 1 && !this.learnVersion(bytes)) return;
-    // The common packets by hand (fast-decode.ts); everything else strictly checked, then mqtt-packet.
+    if (this.stateValue.kind === 'awaiting-connect') {
+      if (bytes[0]! >> 4 !== 1) return this.violation(FIRST_PACKET_NOT_CONNECT, bytes); // [MQTT-3.1.0-1]
+      const refused = connectPreambleViolation(bytes);
+      if (refused) {
+        this.protocolVersion = refused.answerAs;
+        return this.violation(refused.violation, bytes);
+      }
+      this.protocolVersion = protocolLevelOf(bytes);
+    }
+    // The common packets by hand, only when valid in full (fast-decode.ts); everything else
+    // is checked against the rule tables (shared/packet-rules) before mqtt-packet decodes it.
     let packet = fastDecode(bytes, this.protocolVersion);
     if (!packet) {
-      const badString = findInvalidUtf8(bytes, this.protocolVersion);
-      if (badString) return this.malformedConnectAware(`ill-formed UTF-8 in ${badString}`); // [MQTT-1.5.3-1] (3.1.1; 5.0: [MQTT-1.5.4-1])
+      const violation = validatePacket(bytes, this.protocolVersion, this.broker.options);
+      if (violation) return this.violation(violation, bytes);
       const decoded = decodeFrame(bytes, this.protocolVersion);
-      if (!decoded.packet) return this.malformedConnectAware(decoded.error?.message ?? 'undecodable packet');
+      if (!decoded.packet) {
+        // The rule tables must refuse all that mqtt-packet refuses; this is a gap in them.
+        this.log('error', `The codec refused a packet the validator accepted: ${decoded.error?.message ?? 'undecodable'} (${bytes.toString('hex')})`);
+        return this.violation({ rule: '§2', message: decoded.error?.message ?? 'undecodable packet', reasonCode: Reason.malformedPacket }, bytes);
+      }
       packet = decoded.packet;
     }
     counters.packetIn(packet);
     const { tap } = this.broker;
     if (tap.active) {
       const clientId = this.clientId ?? (packet.cmd === 'connect' ? packet.clientId : '');
-      tap.emit({ direction: 'in', clientId, bytes, packet, time: Date.now() });
+      tap.emit({ direction: 'in', clientId, remoteAddress: this.remoteAddress, bytes, packet, protocolVersion: this.protocolVersion, time: Date.now() });
     }
     this.currentFrame = bytes;
     let pending: void | Promise<void>;
@@ -326,37 +359,6 @@ export class Connection implements Outlet {
     } catch (error) {
       this.log('error', `Could not encode ${packet.cmd.toUpperCase()}: ${(error as Error).message}`);
       return undefined;
-    }
-  }
-
-  /** A malformed CONNECT of a 5.0 client still deserves a CONNACK 0x81 [MQTT-3.2.2-7]. */
-  private malformedConnectAware(reason: string): void {
-    if (this.stateValue.kind === 'awaiting-connect' && this.protocolVersion === 5) {
-      this.send({ cmd: 'connack', sessionPresent: false, reasonCode: Reason.malformedPacket });
-    }
-    this.malformed(reason);
-  }
-
-  /** Reads protocol name and level off the CONNECT; refuses what we do not speak. */
-  private learnVersion(bytes: Buffer): boolean {
-    const preamble = inspectConnect(bytes);
-    switch (preamble.kind) {
-      case 'ok':
-        this.protocolVersion = preamble.version;
-        return true;
-      case 'unknown-protocol':
-        this.close(`unknown protocol name '${preamble.name}'`, true); // [MQTT-3.1.2-1]
-        return false;
-      case 'truncated':
-        this.malformed('CONNECT too short');
-        return false;
-      case 'unsupported-level':
-        // A level above 5 comes from a newer client: answer in the newest format we know.
-        this.protocolVersion = preamble.level > 5 ? 5 : 4;
-        if (this.protocolVersion === 5) this.send({ cmd: 'connack', sessionPresent: false, reasonCode: Reason.unsupportedProtocolVersion });
-        else this.send({ cmd: 'connack', sessionPresent: false, returnCode: ConnackV3.unacceptableProtocolVersion }); // [MQTT-3.1.2-2]
-        this.close(`unsupported protocol level ${preamble.level}`, true);
-        return false;
     }
   }
 
@@ -401,4 +403,12 @@ export class Connection implements Outlet {
 }
 
 function noop(): void {}
+
+/** The protocol level of a CONNECT whose preamble was accepted: 3, 4 or 5 (bit 7, a bridge's flag, aside). */
+function protocolLevelOf(frame: Buffer): ProtocolVersion {
+  let body = 1;
+  while ((frame[body]! & 0x80) !== 0) body++;
+  body++;
+  return (frame[body + 2 + frame.readUInt16BE(body)]! & 0x7f) as ProtocolVersion;
+}
 

@@ -13,6 +13,7 @@ import { loadMosquittoConf } from './config/mosquitto-conf';
 import { CLI_DEFAULT_LOGGING, LogOutput } from './log-output';
 import type { LogEntry, Logger } from './logger';
 import { answerQuery } from './control-queries';
+import { ClientCapture } from './client-capture';
 import { ControlChannel } from './control-channel';
 import type { ListenerSpec } from './listeners';
 import { describePacket } from './packet-log';
@@ -61,13 +62,16 @@ async function main(): Promise<void> {
   }
   // Loaded whole before any listener opens, so no client sees a half-restored broker.
   const persistence = await openStore(cli.dataDir ?? setup.dataDir, write);
-  const broker = createBroker({ sysInterval: DEFAULT_SYS_INTERVAL, ...setup.options, logger: write, persistence });
+  const strings = cli.allowControlCharacters ? { allowControlCharacters: true } : {};
+  const broker = createBroker({ sysInterval: DEFAULT_SYS_INTERVAL, ...setup.options, ...strings, logger: write, persistence });
   output.attach(broker);
   if (process.send) {
     const send = process.send.bind(process);
+    // The app's broker panel shows each client's packets: keep them, within the capture's caps.
+    const capture = new ClientCapture(broker.tap);
     control = new ControlChannel(
       (message) => send(message),
-      (query) => answerQuery(broker, query),
+      (query) => answerQuery(broker, query, capture),
       (listener) => process.on('message', listener as (message: unknown) => void),
     );
     // The app going away closes the channel: a sidecar must not outlive it.

@@ -53,6 +53,8 @@ export interface LimitsConfig {
   messageSizeLimit: number;
   maxKeepalive: number;
   retainAvailable: boolean;
+  /** MQTT Desk extension `allow_control_characters`: accept control characters and noncharacters in strings. */
+  allowControlCharacters: boolean;
 }
 
 /** A parsed configuration file. */
@@ -79,4 +81,5 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
   messageSizeLimit: 0,
   maxKeepalive: 65535,
   retainAvailable: true,
+  allowControlCharacters: false,
 };

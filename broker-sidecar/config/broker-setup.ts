@@ -54,6 +54,7 @@ export function limitOptions(limits: LimitsConfig): BrokerOptions {
     maxQueuedMessages: limits.maxQueuedMessages === 0 ? Number.MAX_SAFE_INTEGER : limits.maxQueuedMessages,
     maxKeepalive: limits.maxKeepalive,
     retainAvailable: limits.retainAvailable,
+    allowControlCharacters: limits.allowControlCharacters,
   };
 }
 

@@ -209,6 +209,12 @@ class ConfParser {
         if (value !== undefined) this.limits.retainAvailable = value;
         return;
       }
+      case 'allow_control_characters': {
+        // An MQTT Desk extension (mosquitto has no such option and refuses them always).
+        const value = this.bool(line, keyword, args);
+        if (value !== undefined) this.limits.allowControlCharacters = value;
+        return;
+      }
       case 'log_type':
         if (args.length !== 1 || !LOG_TYPES.includes(args[0] as LogType)) {
           return this.issues.add(line, `usage: log_type ${LOG_TYPES.join('|')}`);
