@@ -79,7 +79,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (plan.authMethod !== undefined) {
     if (!authenticator.auth) {
       // No enhanced authentication configured: refusing is the spec's answer [MQTT-4.12.0-1].
-      const why = `Authentication method '${plan.authMethod}' is not supported`;
+      const why = `[MQTT-4.12.0-1] Authentication Method '${plan.authMethod}' is not supported`;
       return conn.refuse(undefined, Reason.badAuthenticationMethod, 'enhanced authentication is not supported', why);
     }
     return enhancedAuthStep(conn, plan, 'connect', properties?.authenticationData);

@@ -63,7 +63,8 @@ export class Cursor {
   }
 
   private short(what: string, need: number): never {
-    return this.malformed(this.section(), `${this.type.name} ends inside its ${what} (offset ${this.pos}: ${need} byte${need === 1 ? '' : 's'} needed, ${Math.max(0, this.left)} left)`);
+    // A CONNECT that does not hold its fields breaks "conforms to section 3.1" [MQTT-3.1.4-1].
+    return this.malformed(this.type.name === 'CONNECT' ? 'MQTT-3.1.4-1' : this.section(), `${this.type.name} ends inside its ${what} (offset ${this.pos}: ${need} byte${need === 1 ? '' : 's'} needed, ${Math.max(0, this.left)} left)`);
   }
 
   u8(what: string): number {

@@ -49,7 +49,7 @@ describe('without an auth hook', () => {
     const c = await open(plain);
     c.send(connectPacket('no-hook', { authenticationMethod: 'SCRAM-SHA-1', authenticationData: Buffer.from('x') }));
     await c.waitClosed();
-    const reason = Buffer.from("Authentication method 'SCRAM-SHA-1' is not supported");
+    const reason = Buffer.from("[MQTT-4.12.0-1] Authentication Method 'SCRAM-SHA-1' is not supported");
     // CONNACK: flags 0, reason 0x8C, properties = Reason String (0x1F, length, text).
     expect(c.bytes()).toEqual(Buffer.concat([Buffer.from([0x20, 6 + reason.length, 0x00, 0x8c, 3 + reason.length, 0x1f, 0x00, reason.length]), reason]));
   });
