@@ -76,7 +76,7 @@ function templates(version: Version): Buffer[] {
     { cmd: 'connect', protocolId, protocolVersion: version, clientId: 'fz', clean: false, keepalive: 5, will: { topic: 'fz/will', payload: Buffer.from('w'), qos: 1, retain: true, properties: v5 ? { willDelayInterval: 1, contentType: 'c', userProperties: { a: 'b' } } : undefined }, username: 'u', password: Buffer.from('p'), properties: v5 ? { sessionExpiryInterval: 1, receiveMaximum: 3, maximumPacketSize: 200, topicAliasMaximum: 2, requestProblemInformation: true, userProperties: { a: 'b' } } : undefined },
     { cmd: 'connack', sessionPresent: false, ...(v5 ? { reasonCode: 0, properties: { assignedClientIdentifier: 'x' } } : { returnCode: 0 }) },
     { cmd: 'suback', messageId: 1, granted: [0, 1], ...(v5 ? { properties: { reasonString: 'r' } } : {}) },
-    { cmd: 'unsuback', messageId: 1, ...(v5 ? { granted: [0], properties: { reasonString: 'r' } } : {}) },
+    { cmd: 'unsuback', messageId: 1, granted: [0], ...(v5 ? { properties: { reasonString: 'r' } } : {}) },
     { cmd: 'pingresp' },
     { cmd: 'disconnect', ...(v5 ? { reasonCode: 4, properties: { sessionExpiryInterval: 0, reasonString: 'bye', userProperties: { a: 'b' } } } : {}) },
   ];

@@ -5,6 +5,7 @@ import { useAppStore } from '../store/app-store';
 import { brokerLog } from '../store/broker-log';
 import { brokerStatsSeries } from '../store/broker-stats-series';
 import { BrokerCharts } from './broker-charts';
+import { BrokerDebugging } from './broker-debugging';
 
 /** How often the clients table refreshes while the panel is open. */
 const CLIENTS_REFRESH_MS = 2000;
@@ -134,6 +135,7 @@ export function BrokerPanel() {
           </ol>
         </section>
       </div>
+      <BrokerDebugging running={running} clients={clients} />
     </main>
   );
 }
