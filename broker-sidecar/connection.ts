@@ -14,12 +14,13 @@ import { decodeFrame } from './decoder';
 import { fastDecode } from './fast-decode';
 import { dispatch } from './dispatcher';
 import { Framer } from './framer';
-import { connectPreambleViolation, FIRST_PACKET_NOT_CONNECT, framingViolation } from './raw-checks';
+import { connectPreambleViolation, FIRST_PACKET_NOT_CONNECT, framingViolation, protocolLevelOf } from './raw-checks';
 import { Reason } from './reason-codes';
 import type { Outlet } from './router';
 import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
+import { Keepalive } from './keepalive';
 import { SocketWriter } from './socket-writer';
 
 /** The frame of a connection with no packet in hand. */
@@ -51,9 +52,7 @@ export class Connection implements Outlet {
   /** Packets waiting for the persistence store (see `send`). */
   private held = 0;
   private connectTimer: NodeJS.Timeout | undefined;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private keepaliveLimitMs = 0;
-  private lastPacketAt = Date.now();
+  private readonly keepalive: Keepalive;
 
   /**
    * @param broker the broker services this connection may use
@@ -79,6 +78,10 @@ export class Connection implements Outlet {
     stream.on('close', () => this.close('connection lost', true));
     stream.on('error', (error: Error) => this.close(`socket error: ${error.message}`, true));
     this.connectTimer = setTimeout(() => this.close('no CONNECT in time', true), broker.options.connectTimeoutMs);
+    this.keepalive = new Keepalive(
+      () => this.writer.blocked,
+      () => this.fail(Reason.keepAliveTimeout, 'keepalive timeout'),
+    );
   }
 
   /** Bytes waiting for the socket to drain; 0 when the client keeps up. */
@@ -186,10 +189,7 @@ export class Connection implements Outlet {
 
   /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
   startKeepalive(seconds: number): void {
-    if (seconds <= 0) return; // keepalive 0 switches supervision off
-    this.keepaliveLimitMs = seconds * 1500;
-    this.lastPacketAt = Date.now();
-    this.armKeepalive(this.keepaliveLimitMs);
+    this.keepalive.start(seconds);
   }
 
   /**
@@ -210,7 +210,7 @@ export class Connection implements Outlet {
     } else if (violation.returnCode !== undefined && this.stateValue.kind !== 'connected') {
       this.send({ cmd: 'connack', sessionPresent: false, returnCode: violation.returnCode });
     }
-    this.close(`protocol violation: ${text}`, true);
+    this.close(`protocol violation: ${text}`, true, 'notice'); // shown by default, as mosquitto shows its malformed-packet lines
   }
 
   /** Ends a connected 5.0 client with DISCONNECT and `code` (3.x: just closes); for ends that are not the client's fault. */
@@ -252,19 +252,20 @@ export class Connection implements Outlet {
 
   /**
    * The close path, run once. `publishWill` is false only for a normal DISCONNECT
-   * [MQTT-3.1.2-10]; the broker then publishes the will and settles the session.
+   * [MQTT-3.1.2-10]; the broker then publishes the will and settles the session. `level`
+   * of the log line: by default a notice for a client that had a session, else info.
    */
-  close(reason: string, publishWill: boolean): void {
+  close(reason: string, publishWill: boolean, level?: 'info' | 'notice'): void {
     if (this.stateValue.kind === 'closed') return;
     const closed = transition(this.stateValue, { type: 'close', reason, publishWill });
     this.stateValue = closed;
     clearTimeout(this.connectTimer);
-    clearTimeout(this.keepaliveTimer);
+    this.keepalive.stop();
     // Packets still waiting for the store (a final DISCONNECT among them) go out before the end.
     if (this.held > 0 && this.broker.durability) this.broker.durability.afterDurable(() => this.writer.end());
     else this.writer.end();
     if (closed.kind !== 'closed') return; // cannot happen; narrows the type
-    const level = publishWill && closed.session ? 'notice' : 'info';
+    level ??= publishWill && closed.session ? 'notice' : 'info';
     const line = !closed.session
       ? `Connection from ${this.remoteAddress} closed: ${reason}.`
       : publishWill
@@ -302,7 +303,7 @@ export class Connection implements Outlet {
   }
 
   private handleFrame(bytes: Buffer): void {
-    this.lastPacketAt = Date.now();
+    this.keepalive.lastPacketAt = Date.now();
     const { counters } = this.broker;
     counters.bytesReceived += bytes.length;
     if (this.stateValue.kind === 'awaiting-connect') {
@@ -383,32 +384,9 @@ export class Connection implements Outlet {
     this.processFrames();
   }
 
-  private armKeepalive(ms: number): void {
-    // One timer per connection, re-armed lazily, instead of a reset per packet.
-    this.keepaliveTimer = setTimeout(() => {
-      const idle = Date.now() - this.lastPacketAt;
-      // While we stopped reading for backpressure the client is not idle, we are.
-      if (this.writer.blocked || idle < this.keepaliveLimitMs) {
-        this.armKeepalive(this.writer.blocked ? this.keepaliveLimitMs : this.keepaliveLimitMs - idle);
-        return;
-      }
-      this.fail(Reason.keepAliveTimeout, 'keepalive timeout'); // [MQTT-3.1.2-24] (3.1.1)
-    }, ms);
-    this.keepaliveTimer.unref?.();
-  }
-
   private log(level: 'debug' | 'info' | 'notice' | 'warning' | 'error', message: string): void {
     this.broker.log({ level, clientId: this.clientId, message });
   }
 }
 
 function noop(): void {}
-
-/** The protocol level of a CONNECT whose preamble was accepted: 3, 4 or 5 (bit 7, a bridge's flag, aside). */
-function protocolLevelOf(frame: Buffer): ProtocolVersion {
-  let body = 1;
-  while ((frame[body]! & 0x80) !== 0) body++;
-  body++;
-  return (frame[body + 2 + frame.readUInt16BE(body)]! & 0x7f) as ProtocolVersion;
-}
-

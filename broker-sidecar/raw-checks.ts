@@ -75,3 +75,9 @@ export function connectClientId(frame: Buffer): string {
   const end = at + 2 + frame.readUInt16BE(at);
   return end > frame.length ? '' : frame.toString('utf8', at + 2, end);
 }
+
+/** The protocol level of a CONNECT whose preamble was accepted: 3, 4 or 5 (bit 7, a bridge's flag, aside). */
+export function protocolLevelOf(frame: Buffer): ProtocolVersion {
+  const at = bodyStart(frame);
+  return (frame[at + 2 + frame.readUInt16BE(at)]! & 0x7f) as ProtocolVersion;
+}
