@@ -14,6 +14,7 @@
  */
 
 import type { Packet } from 'mqtt-packet';
+import { bodyStart, minimalLength } from '../shared/packet-rules/fixed-header';
 import type { ProtocolVersion } from './types';
 
 const PUBLISH = 3;
@@ -33,25 +34,12 @@ export function fastDecode(frame: Buffer, version: ProtocolVersion): Packet | un
   return undefined;
 }
 
-/** Offset of the variable header when the Remaining Length matches the frame and uses the fewest bytes [MQTT-1.5.5-1]; else -1. */
-function bodyStart(frame: Buffer): number {
-  let length = 0;
-  let multiplier = 1;
-  for (let i = 1; i < 5 && i < frame.length; i++) {
-    const byte = frame[i]!;
-    length += (byte & 0x7f) * multiplier;
-    multiplier *= 128;
-    if ((byte & 0x80) === 0) return i + 1 + length === frame.length && (byte !== 0 || i === 1) ? i + 1 : -1;
-  }
-  return -1;
-}
-
 function decodePublish(frame: Buffer, first: number, version: ProtocolVersion): Packet | undefined {
   const qos = (first >> 1) & 3;
   // QoS 3 [MQTT-3.3.1-4] and DUP on QoS 0 [MQTT-3.3.1-2] are the validator's to name.
   if (qos === 3 || (qos === 0 && (first & 0x08) !== 0)) return undefined;
   const body = bodyStart(frame);
-  if (body < 0 || body + 2 > frame.length) return undefined;
+  if (body < 0 || !minimalLength(frame, body) || body + 2 > frame.length) return undefined;
   const topicStart = body + 2;
   const topicEnd = topicStart + frame.readUInt16BE(body);
   let at = topicEnd + (qos > 0 ? 2 : 0);

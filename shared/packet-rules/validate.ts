@@ -13,6 +13,7 @@
 
 import { checkConnect } from './connect';
 import { Cursor, refuse, Refusal, type ValidationOptions } from './cursor';
+import { bodyStart, minimalLength } from './fixed-header';
 import { checkProperties } from './properties';
 import { CLIENT_REASON_CODES, PACKET_RULES, ruleFor } from './tables';
 import { RC, type ProtocolLevel, type Violation } from './violation';
@@ -40,7 +41,7 @@ function check(frame: Uint8Array, version: ProtocolLevel, allowControl: boolean)
   const row = PACKET_RULES[typeNumber];
   if (!row) refuse(version === 5 ? '§2.1.2' : '§2.2.1', 'packet type 0 is reserved', RC.malformed);
   if (version < row.since) refuse(version === 5 ? '§2.1.2' : '§2.2.1', `packet type ${typeNumber} is reserved before MQTT 5.0`, RC.malformed);
-  const body = bodyStart(frame, version);
+  const body = checkedBodyStart(frame, version);
   const r = new Cursor(frame, body, frame.length, version, allowControl);
   if (!row.fromClient) refuse(version === 5 ? '§2.1.2' : '§2.2.1', `${row.name} is sent by servers only`, RC.protocolError);
   checkFlags(r, first & 0x0f);
@@ -78,20 +79,11 @@ function check(frame: Uint8Array, version: ProtocolLevel, allowControl: boolean)
 }
 
 /** Where the variable header starts; the Remaining Length must describe the frame exactly (the framer cut it so). */
-function bodyStart(frame: Uint8Array, version: ProtocolLevel): number {
-  let length = 0;
-  let multiplier = 1;
-  for (let i = 1; i < 5 && i < frame.length; i++) {
-    const byte = frame[i]!;
-    length += (byte & 0x7f) * multiplier;
-    multiplier *= 128;
-    if ((byte & 0x80) === 0) {
-      if (i > 1 && byte === 0 && version === 5) refuse('MQTT-1.5.5-1', `the Remaining Length uses ${i} bytes for ${length}, more than the minimum`, RC.malformed);
-      if (i + 1 + length !== frame.length) refuse('§2.1.4', `the Remaining Length says ${length} bytes but ${frame.length - i - 1} follow`, RC.malformed);
-      return i + 1;
-    }
-  }
-  return refuse('§2.1.4', 'the Remaining Length is cut short or longer than 4 bytes', RC.malformed);
+function checkedBodyStart(frame: Uint8Array, version: ProtocolLevel): number {
+  const body = bodyStart(frame);
+  if (body < 0) refuse(version === 5 ? '§2.1.4' : '§2.2.3', 'the Remaining Length does not describe the packet', RC.malformed);
+  if (version === 5 && !minimalLength(frame, body)) refuse('MQTT-1.5.5-1', `the Remaining Length uses ${body - 1} bytes, more than the minimum`, RC.malformed);
+  return body;
 }
 
 /** The fixed header's flag nibble against the table (3.1: only the QoS of PUBREL, SUBSCRIBE, UNSUBSCRIBE). */
