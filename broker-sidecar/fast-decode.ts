@@ -15,10 +15,12 @@
 
 import type { Packet } from 'mqtt-packet';
 import { bodyStart, minimalLength } from '../shared/packet-rules/fixed-header';
+import { CLIENT_REASON_CODES } from '../shared/packet-rules/tables';
 import type { ProtocolVersion } from './types';
 
 const PUBLISH = 3;
 const ACK_COMMANDS = { 4: 'puback', 5: 'pubrec', 6: 'pubrel', 7: 'pubcomp' } as const;
+const ACK_NAMES = { 4: 'PUBACK', 5: 'PUBREC', 6: 'PUBREL', 7: 'PUBCOMP' } as const;
 /** The fixed-header flags each ack must carry (PUBREL 0b0010) [MQTT-2.2.2-1]. */
 const ACK_FLAGS = { 4: 0, 5: 0, 6: 2, 7: 0 } as const;
 
@@ -69,19 +71,27 @@ function decodePublish(frame: Buffer, first: number, version: ProtocolVersion): 
 }
 
 function decodeAck(frame: Buffer, first: number, type: 4 | 5 | 6 | 7, version: ProtocolVersion): Packet | undefined {
-  // Exactly type, flags, length 2 and a non-zero packet identifier; reason codes and properties go the slow way.
-  if ((first & 0x0f) !== ACK_FLAGS[type] || frame.length !== 4 || frame[1] !== 2 || (frame[2] === 0 && frame[3] === 0)) return undefined;
+  // Type, flags, a non-zero packet identifier and, in 5.0, maybe a Reason Code a client may
+  // send there and an empty property list (as paho writes them); properties go the slow way.
+  const length = frame.length - 2;
+  if ((first & 0x0f) !== ACK_FLAGS[type] || frame[1] !== length || (frame[2] === 0 && frame[3] === 0)) return undefined;
+  let reasonCode = 0;
+  if (length !== 2) {
+    if (version !== 5 || length > 4 || (length === 4 && frame[5] !== 0)) return undefined;
+    reasonCode = frame[4]!;
+    if (!CLIENT_REASON_CODES[ACK_NAMES[type]]!.codes.has(reasonCode)) return undefined; // the validator names the rule
+  }
   const packet = {
     cmd: ACK_COMMANDS[type],
     retain: false,
     qos: (first >> 1) & 3,
     dup: false,
-    length: 2,
+    length,
     topic: null,
     payload: null,
     messageId: frame.readUInt16BE(2),
   } as unknown as Packet;
-  // mqtt-packet fills in the omitted 5.0 Reason Code as Success (5.0 §3.4.2.1).
-  if (version === 5) (packet as { reasonCode?: number }).reasonCode = 0;
+  // mqtt-packet fills in an omitted 5.0 Reason Code as Success (5.0 §3.4.2.1).
+  if (version === 5) (packet as { reasonCode?: number }).reasonCode = reasonCode;
   return packet;
 }

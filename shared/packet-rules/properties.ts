@@ -19,29 +19,34 @@ export interface PropertySummary {
   authenticationData: boolean;
 }
 
+/** The summary of an empty property list. */
+const NONE: Readonly<PropertySummary> = Object.freeze({ topicAlias: false, utf8Payload: false, authenticationMethod: false, authenticationData: false });
+
 /** Reads and checks the property list at the cursor; `context` is the packet, or 'WILL'. */
 export function checkProperties(r: Cursor, context: PropertyContext): PropertySummary {
   const label = context === 'WILL' ? 'Will Properties' : 'Properties';
   const lengthAt = r.pos;
   const length = r.vbi(`${label} length`);
   if (length > r.left) r.malformed('§2.2.2.1', `${label} length ${length} at offset ${lengthAt} runs past the end of ${r.type.name} (${r.left} bytes left)`);
+  if (length === 0) return NONE; // the usual case: nothing to allocate
   const outerEnd = r.end;
   r.end = r.pos + length;
   const summary: PropertySummary = { topicAlias: false, utf8Payload: false, authenticationMethod: false, authenticationData: false };
   const seen = new Uint8Array(64);
-  const where = context === 'WILL' ? 'the Will Properties' : context;
+  const where = (): string => (context === 'WILL' ? 'the Will Properties' : context);
   while (r.left > 0) {
     const at = r.pos;
     const id = r.vbi('Property Identifier');
     const info = PROPERTIES.get(id);
-    if (!info) r.malformed('§2.2.2.2', `unknown Property Identifier ${hexByte(id)} at offset ${at} in ${where}`);
-    const name = `${info.name} (${hexByte(id)})`;
-    if (!propertyAllowed(context, id)) r.malformed('§2.2.2.2', `${name} at offset ${at} is not allowed in ${where}`);
-    if (seen[id] === 1 && !propertyRepeatable(id)) refuse('§2.2.2.2', `${name} appears more than once in ${where}`, RC.protocolError);
+    if (!info) r.malformed('§2.2.2.2', `unknown Property Identifier ${hexByte(id)} at offset ${at} in ${where()}`);
+    // Names are built only for a refusal: this runs for every property of every slow-path packet.
+    const name = (): string => `${info.name} (${hexByte(id)})`;
+    if (!propertyAllowed(context, id)) r.malformed('§2.2.2.2', `${name()} at offset ${at} is not allowed in ${where()}`);
+    if (seen[id] === 1 && !propertyRepeatable(id)) refuse('§2.2.2.2', `${name()} appears more than once in ${where()}`, RC.protocolError);
     seen[id] = 1;
     const serverOnly = SERVER_ONLY_PROPERTIES.get(id);
-    if (serverOnly !== undefined) refuse(serverOnly, `${name} at offset ${at} is sent by servers only`, RC.protocolError);
-    if (id === 0x0b && context === 'PUBLISH') refuse('MQTT-3.3.4-6', `a PUBLISH from a client carries a ${name}`, RC.protocolError);
+    if (serverOnly !== undefined) refuse(serverOnly, `${name()} at offset ${at} is sent by servers only`, RC.protocolError);
+    if (id === 0x0b && context === 'PUBLISH') refuse('MQTT-3.3.4-6', `a PUBLISH from a client carries a ${name()}`, RC.protocolError);
     let value = 0;
     switch (info.encoding) {
       case 'byte':
@@ -70,7 +75,7 @@ export function checkProperties(r: Cursor, context: PropertyContext): PropertySu
         break;
     }
     const limit = PROPERTY_VALUE_RULES.get(id);
-    if (limit && !limit.ok(value)) refuse(limit.rule, `${name} ${limit.says}, not ${value}`, limit.reasonCode);
+    if (limit && !limit.ok(value)) refuse(limit.rule, `${name()} ${limit.says}, not ${value}`, limit.reasonCode);
     if (id === 0x23) summary.topicAlias = true;
     else if (id === 0x01) summary.utf8Payload = value === 1;
     else if (id === 0x15) summary.authenticationMethod = true;

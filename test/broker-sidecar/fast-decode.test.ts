@@ -32,6 +32,11 @@ const taken: Array<[string, Buffer, ProtocolVersion]> = [
   ['PUBCOMP 3.1', bytes({ cmd: 'pubcomp', messageId: 2 }, 3), 3],
   ['PUBACK 5.0 in the 2-byte form (reason 0x00 omitted)', bytes({ cmd: 'puback', messageId: 9 }, 4), 5],
   ['PUBREL 5.0 in the 2-byte form', bytes({ cmd: 'pubrel', messageId: 9 }, 4), 5],
+  ['PUBACK 5.0 with an empty property list (40 04 …, as mqtt-packet and paho write it)', bytes({ cmd: 'puback', messageId: 9 }, 5), 5],
+  ['PUBACK 5.0 with Reason Code 0x10 and no property list', Buffer.from([0x40, 0x03, 0x00, 0x09, 0x10]), 5],
+  ['PUBREC 5.0 with Reason Code 0x97 and an empty property list', Buffer.from([0x50, 0x04, 0x00, 0x09, 0x97, 0x00]), 5],
+  ['PUBREL 5.0 with Reason Code 0x92', Buffer.from([0x62, 0x03, 0x00, 0x09, 0x92]), 5],
+  ['PUBCOMP 5.0 with Reason Code 0x00 and an empty property list', Buffer.from([0x70, 0x04, 0x00, 0x09, 0x00, 0x00]), 5],
 ];
 
 const publish4 = bytes({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('hi'), qos: 1, messageId: 7, dup: false, retain: false }, 4);
@@ -55,8 +60,9 @@ const left: Array<[string, Buffer, ProtocolVersion]> = [
   ['a PUBLISH whose topic length runs past the end', withByte(publish4, 3, 0x40), 4],
   ['a QoS 1 PUBLISH cut before its packet identifier', Buffer.from([0x32, 0x03, 0x00, 0x01, 0x74]), 4],
   ['a frame whose remaining length disagrees with its size', Buffer.concat([publish4, Buffer.from([0])]), 4],
-  ['a PUBACK with a reason code (5.0)', bytes({ cmd: 'puback', messageId: 1, reasonCode: 0x10 }, 5), 5],
   ['a PUBACK with a reason string (5.0)', bytes({ cmd: 'puback', messageId: 1, reasonCode: 0, properties: { reasonString: 'why' } }, 5), 5],
+  ['a PUBACK with a Reason Code a client cannot send there (5.0)', Buffer.from([0x40, 0x03, 0x00, 0x01, 0x92]), 5],
+  ['a PUBREL with a Reason Code a client cannot send there (5.0)', Buffer.from([0x62, 0x03, 0x00, 0x01, 0x10]), 5],
   ['a PUBREL without its reserved flags', withByte(bytes({ cmd: 'pubrel', messageId: 1 }, 4), 0, 0x60), 4],
   ['a PUBACK with reserved flags set', withByte(bytes({ cmd: 'puback', messageId: 1 }, 4), 0, 0x41), 4],
   ['a PUBACK with extra bytes (3.1.1)', Buffer.from([0x40, 0x03, 0x00, 0x01, 0x00]), 4],
