@@ -13,6 +13,7 @@ import type { ProtocolVersion } from './types';
 
 /** One captured packet. */
 interface Captured {
+  /** Numbered per client, 1, 2, 3…: the inspector finds a packet by its number in a contiguous run. */
   seq: number;
   time: number;
   direction: 'in' | 'out';
@@ -24,8 +25,17 @@ interface Captured {
 /** Default caps: 200,000 packets or 64 MiB, all clients together. */
 export const CLIENT_CAPTURE_LIMITS: RingBufferLimits = { maxItems: 200_000, maxBytes: 64 * 1024 * 1024 };
 
-/** Clients whose protocol level is remembered; beyond this the oldest is forgotten. */
+/** Clients whose numbering and protocol level are remembered; beyond this the longest quiet is forgotten. */
 const MAX_CLIENTS = 10_000;
+
+/** What the capture remembers of one client. */
+interface ClientState {
+  /** The last sequence number given to one of its packets. */
+  seq: number;
+  protocolVersion: ProtocolVersion;
+  /** The last sequence number the user cleared. */
+  clearedThrough: number;
+}
 
 /** The key a tapped packet is filed under: its client ID, else the connection's address. */
 export function captureKey(event: Pick<TapEvent, 'clientId' | 'remoteAddress'>): string {
@@ -35,10 +45,8 @@ export function captureKey(event: Pick<TapEvent, 'clientId' | 'remoteAddress'>):
 /** The packets of every client, newest kept. */
 export class ClientCapture {
   private readonly ring: RingBuffer<Captured>;
-  private seq = 0;
-  private readonly versions = new Map<string, ProtocolVersion>();
-  /** Per client, the last sequence number the user cleared. */
-  private readonly clearedThrough = new Map<string, number>();
+  /** Per client, in order of last activity (the oldest first, for forgetting). */
+  private readonly clients = new Map<string, ClientState>();
   private readonly off: () => void;
 
   constructor(tap: PacketTap, limits: RingBufferLimits = CLIENT_CAPTURE_LIMITS) {
@@ -51,40 +59,42 @@ export class ClientCapture {
     this.off();
   }
 
-  /** Up to `limit` packets of one client after `afterSeq`, oldest first. */
+  /** Up to `limit` packets of one client after its sequence number `afterSeq`, oldest first. */
   page(client: string, afterSeq: number, limit: number): BrokerPacketsPage {
-    const first = this.ring.at(0)?.seq ?? this.seq + 1;
-    const from = Math.max(afterSeq, this.clearedThrough.get(client) ?? 0);
+    const state = this.clients.get(client);
+    const from = Math.max(afterSeq, state?.clearedThrough ?? 0);
     const packets: BrokerPacketsPage['packets'] = [];
     let more = false;
-    // Sequence numbers in the ring are contiguous: the start is an index, not a search.
-    for (let i = Math.max(0, from + 1 - first); i < this.ring.length; i++) {
+    // Packets of all clients share the ring: a walk over it, a few milliseconds at its cap.
+    for (let i = 0; i < this.ring.length; i++) {
       const c = this.ring.at(i)!;
-      if (c.client !== client) continue;
+      if (c.client !== client || c.seq <= from) continue;
       if (packets.length === limit) {
         more = true;
         break;
       }
       packets.push({ seq: c.seq, time: c.time, direction: c.direction, hex: c.bytes.toString('hex') });
     }
-    return { packets, protocolVersion: this.versions.get(client) ?? 4, evicted: this.ring.evicted, more };
+    return { packets, protocolVersion: state?.protocolVersion ?? 4, evicted: this.ring.evicted, more };
   }
 
   /** Forgets what was captured of one client so far. */
   clear(client: string): number {
     const before = this.page(client, 0, Number.MAX_SAFE_INTEGER).packets.length;
-    this.clearedThrough.set(client, this.seq);
+    const state = this.clients.get(client);
+    if (state) state.clearedThrough = state.seq;
     return before;
   }
 
   private take(event: TapEvent): void {
     const client = captureKey(event);
+    let state = this.clients.get(client);
+    if (state) this.clients.delete(client); // re-inserted below: the map stays in order of activity
+    else state = { seq: 0, protocolVersion: event.protocolVersion, clearedThrough: 0 };
+    state.protocolVersion = event.protocolVersion;
+    this.clients.set(client, state);
+    if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
     // A copy: the frame is a view into the socket's chunk (or the writer's slab).
-    this.ring.push({ seq: ++this.seq, time: event.time, direction: event.direction === 'in' ? 'out' : 'in', client, bytes: Buffer.from(event.bytes) });
-    if (this.versions.get(client) !== event.protocolVersion) {
-      this.versions.delete(client);
-      this.versions.set(client, event.protocolVersion);
-      if (this.versions.size > MAX_CLIENTS) this.versions.delete(this.versions.keys().next().value!);
-    }
+    this.ring.push({ seq: ++state.seq, time: event.time, direction: event.direction === 'in' ? 'out' : 'in', client, bytes: Buffer.from(event.bytes) });
   }
 }

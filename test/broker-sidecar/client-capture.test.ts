@@ -35,6 +35,9 @@ describe("the sidecar's capture of its clients' packets", () => {
     const pageB = answerQuery(running.broker, { type: 'packets', client: 'cap-b', afterSeq: 0, limit: 100 }, capture) as BrokerPacketsPage;
     expect(types(pageB)).toEqual(['out:10', 'in:20', 'out:c0', 'in:d0']);
     expect(pageB.protocolVersion).toBe(4);
+    // Numbered per client, without gaps, though the two clients' packets interleaved: the inspector looks packets up by number.
+    expect(pageA.packets.map((p) => p.seq)).toEqual([1, 2, 3, 4]);
+    expect(pageB.packets.map((p) => p.seq)).toEqual([1, 2, 3, 4]);
     // Pages: after a sequence number, at most `limit`, `more` when cut.
     const first = answerQuery(running.broker, { type: 'packets', client: 'cap-a', afterSeq: 0, limit: 2 }, capture) as BrokerPacketsPage;
     expect(first.more).toBe(true);
