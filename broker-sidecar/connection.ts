@@ -16,12 +16,14 @@ import { dispatch } from './dispatcher';
 import { Framer } from './framer';
 import { connectPreambleViolation, FIRST_PACKET_NOT_CONNECT, framingViolation, protocolLevelOf } from './raw-checks';
 import { Reason } from './reason-codes';
+import type { ResolvedOptions } from './options';
 import type { Outlet } from './router';
 import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 import { Keepalive } from './keepalive';
 import { SocketWriter } from './socket-writer';
+import { unmountTopic } from './mount-point';
 
 /** The frame of a connection with no packet in hand. */
 const EMPTY = Buffer.alloc(0);
@@ -42,6 +44,8 @@ export class Connection implements Outlet {
   /** Client → broker Topic Aliases of this connection. */
   inboundAliases: InboundAliases;
   private outboundAliases = NO_ALIASES;
+  /** Set when the CONNECT carried mosquitto's bridge bit (protocol level | 0x80, try_private). */
+  bridge = false;
   /** Raw bytes of the packet being dispatched, for handlers that read what the codec drops. */
   currentFrame: Buffer = EMPTY;
 
@@ -58,14 +62,16 @@ export class Connection implements Outlet {
    * @param broker the broker services this connection may use
    * @param stream the byte stream; the connection owns it from now on
    * @param remoteAddress "host:port" for logs and the authenticator
+   * @param options the options of the listener it came in on (the broker's, with that listener's overrides)
    */
   constructor(
     readonly broker: BrokerContext,
     private readonly stream: Duplex,
     readonly remoteAddress: string,
+    readonly options: ResolvedOptions = broker.options,
   ) {
-    this.framer = new Framer(broker.options.maxPacketBytes);
-    this.inboundAliases = new InboundAliases(broker.options.topicAliasMaximum);
+    this.framer = new Framer(options.maxPacketBytes);
+    this.inboundAliases = new InboundAliases(options.topicAliasMaximum);
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     this.writer = new SocketWriter(stream, {
       // A client that does not read its messages must not make us read (and buffer) more of its own.
@@ -77,7 +83,7 @@ export class Connection implements Outlet {
     stream.on('end', () => this.close('client closed the connection', true));
     stream.on('close', () => this.close('connection lost', true));
     stream.on('error', (error: Error) => this.close(`socket error: ${error.message}`, true));
-    this.connectTimer = setTimeout(() => this.close('no CONNECT in time', true), broker.options.connectTimeoutMs);
+    this.connectTimer = setTimeout(() => this.close('no CONNECT in time', true), options.connectTimeoutMs);
     this.keepalive = new Keepalive(
       () => this.writer.blocked,
       () => this.fail(Reason.keepAliveTimeout, 'keepalive timeout'),
@@ -89,9 +95,10 @@ export class Connection implements Outlet {
     return this.writer.backlogBytes;
   }
 
-  /** The client's Receive Maximum, for the router's in-flight cap. */
+  /** Outgoing QoS 1/2 unacknowledged at most: the client's Receive Maximum, lowered by max_inflight_messages. */
   get receiveMaximum(): number {
-    return this.peer.receiveMaximum;
+    const cap = this.options.maxInflightMessages;
+    return cap > 0 && cap < this.peer.receiveMaximum ? cap : this.peer.receiveMaximum;
   }
 
   /** Records the limits a 5.0 client announced in CONNECT. */
@@ -136,8 +143,14 @@ export class Connection implements Outlet {
   send(packet: Packet, userPropertyBytes?: Buffer): boolean {
     if (this.stateValue.kind === 'closed') return true;
     let out = packet;
+    if (packet.cmd === 'publish' && this.options.mountPoint !== '') {
+      // mount_point: the client sees topics without it; anything else is not for it (mosquitto drops it too).
+      const topic = unmountTopic(this.options.mountPoint, packet.topic);
+      if (topic === undefined) return false;
+      out = { ...packet, topic };
+    }
     let commitAlias = noop;
-    if (packet.cmd === 'publish' && this.outboundAliases.enabled) ({ packet: out, commit: commitAlias } = this.outboundAliases.apply(packet));
+    if (out.cmd === 'publish' && this.outboundAliases.enabled) ({ packet: out, commit: commitAlias } = this.outboundAliases.apply(out));
     let bytes = this.encode(out, userPropertyBytes);
     if (!bytes) return true;
     if (bytes.length > this.peer.maximumPacketSize) {
@@ -157,7 +170,7 @@ export class Connection implements Outlet {
         return false;
       }
     }
-    if (this.writer.blocked && out.cmd === 'publish' && out.qos === 0 && this.writer.backlogBytes >= this.broker.options.maxWriteBufferBytes) {
+    if (this.writer.blocked && out.cmd === 'publish' && out.qos === 0 && this.writer.backlogBytes >= this.options.maxWriteBufferBytes) {
       this.droppedQos0++;
       this.broker.counters.droppedQos0++;
       return false;
@@ -190,6 +203,11 @@ export class Connection implements Outlet {
   /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
   startKeepalive(seconds: number): void {
     this.keepalive.start(seconds);
+  }
+
+  /** Closes because the broker cannot take what the client sent (memory_limit): 5.0 clients are told 0x97 first. */
+  quotaExceeded(reason: string): void {
+    this.fail(Reason.quotaExceeded, `quota exceeded: ${reason}`, reason);
   }
 
   /**
@@ -271,7 +289,7 @@ export class Connection implements Outlet {
       : publishWill
         ? `Client ${closed.clientId} disconnected: ${reason}.`
         : `Client ${closed.clientId} disconnected.`;
-    this.log(level, line);
+    this.broker.log({ level, clientId: this.clientId, message: line, connection: true }); // connection_messages can hide it
     this.broker.connectionClosed(this, closed.will, closed.session, closed.clientId);
   }
 
@@ -319,7 +337,7 @@ export class Connection implements Outlet {
     // is checked against the rule tables (shared/packet-rules) before mqtt-packet decodes it.
     let packet = fastDecode(bytes, this.protocolVersion);
     if (!packet) {
-      const violation = validatePacket(bytes, this.protocolVersion, this.broker.options);
+      const violation = validatePacket(bytes, this.protocolVersion, this.options);
       if (violation) return this.violation(violation, bytes);
       const decoded = decodeFrame(bytes, this.protocolVersion);
       if (!decoded.packet) {

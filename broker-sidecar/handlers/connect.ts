@@ -6,9 +6,11 @@
 
 import type { IConnectPacket } from 'mqtt-packet';
 import { acceptConnection, enhancedAuthStep, type ConnectPlan } from '../connect-plan';
+import { clientIdFor, keepaliveFor } from '../connect-rules';
 import type { Connection } from '../connection';
 import type { Will } from '../connection-state';
 import { makeMessage } from '../messages';
+import { mountTopic } from '../mount-point';
 import { ConnackV3, Reason } from '../reason-codes';
 import { SESSION_NEVER_EXPIRES } from '../types';
 import { extractWillUserProperties } from '../user-properties';
@@ -17,21 +19,17 @@ import { extractWillUserProperties } from '../user-properties';
 export async function handleConnect(conn: Connection, packet: IConnectPacket): Promise<void> {
   const version = conn.protocolVersion;
   const { broker } = conn;
-  const { options } = broker;
+  const { options } = conn;
   const authenticator = broker.authenticatorFor(conn);
   const clean = packet.clean ?? true;
   const will = packet.will;
   const properties = version === 5 ? packet.properties : undefined;
 
-  let clientId = packet.clientId;
-  let assigned: string | undefined;
-  // 3.1 requires an identifier; 3.1.1 allows an empty one only with a clean session [MQTT-3.1.3-8].
-  const idRejected = clientId === '' && (version === 3 || (version === 4 && !clean));
-  if (clientId === '' && !idRejected) {
-    clientId = broker.assignClientId(); // [MQTT-3.1.3-6]
-    if (version === 5) assigned = clientId; // told to the client in CONNACK [MQTT-3.2.2-16]
-  }
+  // Empty IDs [MQTT-3.1.3-8] [MQTT-3.1.3-6] and mosquitto's client ID options: connect-rules.ts.
+  const { clientId, assigned, refusal: idRefusal } = clientIdFor(conn, packet, clean);
   conn.apply({ type: 'connect-received', clientId });
+  // A mosquitto bridge with try_private: what it publishes must not be sent back to it (handlers/subscribe.ts).
+  conn.bridge = (packet as { bridgeMode?: boolean }).bridgeMode === true;
 
   // The CONNECT is valid in itself (shared/packet-rules): flags agree with the payload, every
   // string is strict UTF-8, property values are in range, the will topic is a topic name.
@@ -48,21 +46,15 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (will?.retain && !options.retainAvailable) {
     return conn.refuse(undefined, Reason.retainNotSupported, 'retained will but retain is not available', '[MQTT-3.2.2-13] Will Retain is set but retained messages are not available');
   }
-  if (idRejected) {
+  if (idRefusal && packet.clientId === '' && (version === 3 || (version === 4 && !clean))) {
     // 3.1.1: an empty ID needs Clean Session 1 [MQTT-3.1.3-7], else CONNACK 0x02 [MQTT-3.1.3-8]; 3.1 needs 1 to 23 characters.
     const rule = version === 3 ? '§3.1' : 'MQTT-3.1.3-8';
     const message = version === 3 ? 'MQTT 3.1 needs a Client Identifier of 1 to 23 characters' : 'an empty Client Identifier needs Clean Session 1';
     return conn.violation({ rule, message, reasonCode: Reason.clientIdentifierNotValid, returnCode: ConnackV3.identifierRejected });
   }
+  if (idRefusal) return conn.refuse(idRefusal.v3Code, idRefusal.v5Code, idRefusal.reason);
 
-  let keepalive = packet.keepalive ?? 0;
-  let serverKeepAlive: number | undefined;
-  const max = options.maxKeepalive;
-  if (max < 65535 && (keepalive === 0 || keepalive > max)) {
-    if (version !== 5) return conn.refuse(ConnackV3.identifierRejected, Reason.unspecifiedError, `keepalive ${keepalive} outside 1..${max}`);
-    keepalive = max;
-    serverKeepAlive = max; // the client must use it [MQTT-3.2.2-21]
-  }
+  const { keepalive, serverKeepAlive } = keepaliveFor(conn, packet.keepalive ?? 0); // max_keepalive, 5.0 only
 
   const plan: ConnectPlan = {
     clientId,
@@ -71,7 +63,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     keepalive,
     serverKeepAlive,
     expiry: version === 5 ? (properties?.sessionExpiryInterval ?? 0) : clean ? 0 : SESSION_NEVER_EXPIRES,
-    will: will ? storedWill(will, clientId, version, will.properties?.userProperties ? extractWillUserProperties(conn.currentFrame) : undefined) : undefined,
+    will: will ? storedWill({ ...will, topic: mountTopic(options.mountPoint, will.topic) }, clientId, version, will.properties?.userProperties ? extractWillUserProperties(conn.currentFrame) : undefined) : undefined,
     username: packet.username,
     authMethod: properties?.authenticationMethod,
   };

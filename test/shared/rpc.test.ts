@@ -22,6 +22,7 @@ const handlers: CommandHandlers = {
   'broker.clients': notUsed,
   'broker.retained': notUsed,
   'broker.violations': notUsed,
+  'broker.bridges': notUsed,
   'broker.connectLocal': notUsed,
   'packets.list': notUsed,
   'packets.export': notUsed,
@@ -36,6 +37,7 @@ const handlers: CommandHandlers = {
   'subscriptions.subscribe': async ({ filter, qos }) => ({ filter, qos }),
   'subscriptions.unsubscribe': notUsed,
   'messages.publish': async ({ payload }) => ({ bytes: payload.byteLength }),
+  'payloads.encode': notUsed,
 };
 const dispatch = createDispatcher(handlers);
 

@@ -9,10 +9,11 @@ import { useAppStore } from './app-store';
 import { refresh, setApi } from './backend-api';
 import { brokerLog } from './broker-log';
 import { bumpPackets } from './connection-actions';
-import { downloadJson, requestImport } from './files';
+import { downloadJson, requestImport, requestOpenCapture } from './files';
 import { appendBatch } from './message-log';
 import { appendPackets } from './packet-log';
 import { exportProfiles, startNewProfile } from './profile-actions';
+import { addToSparkplug } from './sparkplug-state';
 import { addToTree } from './topic-tree';
 
 /** Attaches the API, subscribes to its streams, and loads the initial state. */
@@ -25,6 +26,7 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
     const filters = useAppStore.getState().connections[batch.connectionId]?.subscriptions.map((s) => s.filter) ?? [];
     appendBatch(batch, filters);
     addToTree(batch.connectionId, batch.messages);
+    addToSparkplug(batch.connectionId, batch.messages);
     useAppStore.setState((s) => ({
       messageRevision: { ...s.messageRevision, [batch.connectionId]: (s.messageRevision[batch.connectionId] ?? 0) + 1 },
     }));
@@ -39,6 +41,8 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
         return startNewProfile();
       case 'import':
         return requestImport();
+      case 'open-capture':
+        return requestOpenCapture();
       case 'export':
         return void exportProfiles(downloadJson);
       case 'theme-system':
