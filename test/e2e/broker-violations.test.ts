@@ -87,7 +87,7 @@ describe('debugging a device with the local broker', () => {
     await tree.getByRole('button', { name: /Password flag: true/ }).waitFor();
     await tree.getByRole('button', { name: /User name flag: false/ }).click();
     const flagsOffset = 2 + 2 + 4 + 1; // fixed header, protocol name, level
-    await expect(refused.getByRole('grid', { name: 'Hex dump' }).locator('[aria-selected="true"]').getAttribute('data-offset')).resolves.toBe(String(flagsOffset));
+    await expect(refused.getByRole('grid', { name: 'Hex dump' }).locator('.hex-byte[aria-selected="true"]').getAttribute('data-offset')).resolves.toBe(String(flagsOffset));
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'broker-violations.png'), fullPage: true });
   });
 
@@ -112,7 +112,7 @@ describe('debugging a device with the local broker', () => {
     await timeline.getByRole('option').nth(4).click();
     const tree = section.getByRole('tree', { name: 'Packet fields' });
     await tree.getByRole('button', { name: new RegExp(`Topic name: ${topic}`) }).click();
-    const highlighted = section.getByRole('grid', { name: 'Hex dump' }).locator('[aria-selected="true"]');
+    const highlighted = section.getByRole('grid', { name: 'Hex dump' }).locator('.hex-byte[aria-selected="true"]');
     await expect(highlighted.count()).resolves.toBe(str(topic).length);
 
     await timeline.getByRole('option').nth(7).click();
