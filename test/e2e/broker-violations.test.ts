@@ -85,6 +85,8 @@ describe('debugging a device with the local broker', () => {
     const refused = page.getByLabel('Refused packet');
     const tree = refused.getByRole('tree', { name: 'Packet fields' });
     await tree.getByRole('button', { name: /Password flag: true/ }).waitFor();
+    // The inspector checks it with the broker's own rule tables and names the rule too.
+    await expect(refused.getByRole('note', { name: 'Protocol violation' }).textContent()).resolves.toBe('Breaks [MQTT-3.1.2-22] Password Flag set without User Name Flag');
     await tree.getByRole('button', { name: /User name flag: false/ }).click();
     const flagsOffset = 2 + 2 + 4 + 1; // fixed header, protocol name, level
     await expect(refused.getByRole('grid', { name: 'Hex dump' }).locator('.hex-byte[aria-selected="true"]').getAttribute('data-offset')).resolves.toBe(String(flagsOffset));
@@ -114,9 +116,12 @@ describe('debugging a device with the local broker', () => {
     await tree.getByRole('button', { name: new RegExp(`Topic name: ${topic}`) }).click();
     const highlighted = section.getByRole('grid', { name: 'Hex dump' }).locator('.hex-byte[aria-selected="true"]');
     await expect(highlighted.count()).resolves.toBe(str(topic).length);
+    // A valid packet has no violation note (the field tree above is drawn in the same render).
+    await expect(section.getByRole('note', { name: 'Protocol violation' }).count()).resolves.toBe(0);
 
     await timeline.getByRole('option').nth(7).click();
     await section.getByRole('tree', { name: 'Packet fields' }).getByRole('button', { name: /Topic name: plant\/\+\/bad/ }).waitFor();
+    await expect(section.getByRole('note', { name: 'Protocol violation' }).textContent()).resolves.toMatch(/^Breaks \[MQTT-3\.3\.2-2\] /);
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'broker-client-packets.png'), fullPage: true });
   });
 });
