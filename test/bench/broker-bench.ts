@@ -22,7 +22,7 @@
 
 import os from 'node:os';
 import { PAYLOAD_BYTES, runLeanCase, runMqttjsCase, WINDOW, type CaseResult, type CaseSpec, type Qos, type Version } from './broker-bench-cases';
-import { brokerStarters, caseSelected, cpuNs, table, type BrokerUnderTest } from './brokers';
+import { brokerStarters, caseSelected, cpuNs, startBrokers, table, type BrokerUnderTest } from './brokers';
 
 const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 50_000);
 /** Rounds of every case; the table shows each cell's median round. */
@@ -88,18 +88,11 @@ export async function runBrokerBench(): Promise<string> {
   try {
     // Every broker runs for the whole bench (an idle one costs nothing), so the rounds can
     // interleave them: a slow minute on this machine then hits all three, not one.
-    for (const [name, start] of starters) {
-      try {
-        const broker = await start();
-        running.push(broker);
-        notes.push(`${name}: ${broker.note}`);
-        // Untimed first, each kind of case with a fifth of the messages, so no process is
-        // measured while its JIT still compiles the paths a case takes.
-        for (const [i, c] of cases.entries()) await runCase({ port: broker.port, ...c, tag: `${name}-warmup-${i}`, messages: Math.ceil(MESSAGES / 5) }).catch(() => undefined);
-      } catch (error) {
-        notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
-      }
-    }
+    await startBrokers(starters, running, notes, async (broker) => {
+      // Untimed first, each kind of case with a fifth of the messages, so no process is
+      // measured while its JIT still compiles the paths a case takes.
+      for (const [i, c] of cases.entries()) await runCase({ port: broker.port, ...c, tag: `${broker.name}-warmup-${i}`, messages: Math.ceil(MESSAGES / 5) }).catch(() => undefined);
+    });
     const rounds = new Map<string, Array<Array<CaseResult | string>>>(starters.map(([name]) => [name, cases.map(() => [])]));
     for (let round = 0; round < RUNS; round++) {
       for (const [i, c] of cases.entries()) {

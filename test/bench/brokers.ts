@@ -117,6 +117,29 @@ export function brokerStarters(): Array<[string, () => Promise<BrokerUnderTest>]
   ).filter(([name]) => !filter || filter.includes(name));
 }
 
+/**
+ * Starts the brokers in turn into `running` (so the caller's cleanup stops every one that
+ * started); one that cannot start gets a line in `notes`, not an exception. `afterStart`
+ * (warm-ups) runs right after each start.
+ */
+export async function startBrokers(
+  starters: Array<[string, () => Promise<BrokerUnderTest>]>,
+  running: BrokerUnderTest[],
+  notes: string[],
+  afterStart?: (broker: BrokerUnderTest) => Promise<void>,
+): Promise<void> {
+  for (const [name, start] of starters) {
+    try {
+      const broker = await start();
+      running.push(broker);
+      notes.push(`${name}: ${broker.note}`);
+      await afterStart?.(broker);
+    } catch (error) {
+      notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
+    }
+  }
+}
+
 /** BENCH_CASES (a regular expression on the row label, e.g. `QoS 1 1→1` or `fleet`) narrows a run while working on some rows. */
 export function caseSelected(label: string): boolean {
   return !process.env.BENCH_CASES || new RegExp(process.env.BENCH_CASES).test(label);

@@ -16,7 +16,7 @@
  */
 
 import os from 'node:os';
-import { brokerStarters, caseSelected, cpuNs, table, type BrokerUnderTest } from './brokers';
+import { brokerStarters, caseSelected, cpuNs, startBrokers, table, type BrokerUnderTest } from './brokers';
 import { FLEET_PAYLOAD_BYTES, runFleetCase, type FleetResult, type FleetSpec } from './fleet-clients';
 import { loopbackSources } from './scale-clients';
 
@@ -102,15 +102,7 @@ export async function runFleetBench(): Promise<string> {
   const running: BrokerUnderTest[] = [];
   const rounds = new Map<string, Array<Array<FleetResult | string>>>(starters.map(([name]) => [name, cases.map(() => [])]));
   try {
-    for (const [name, start] of starters) {
-      try {
-        const broker = await start();
-        running.push(broker);
-        notes.push(`${name}: ${broker.note}`);
-      } catch (error) {
-        notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
-      }
-    }
+    await startBrokers(starters, running, notes);
     // Interleaved, as the flood rows: a slow minute on a shared machine hits every broker, not one.
     for (let round = 0; round < RUNS; round++) {
       for (const [i, c] of cases.entries()) {
