@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../shared/contract';
-import { appendBatch, clearLog, logFor, MESSAGE_LOG_LIMITS } from '../../renderer/src/store/message-log';
+import { ingestBatch as appendBatch } from '../../renderer/src/store/ingest';
+import { clearLog, logFor, MESSAGE_LOG_LIMITS } from '../../renderer/src/store/message-log';
 
 const message = (seq: number, bytes = 10): MessageRecord => ({
   seq,

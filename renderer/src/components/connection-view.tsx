@@ -3,6 +3,7 @@ import { profileUrl } from '../../../shared/profile';
 import { connectProfile, disconnectProfile } from '../store/connection-actions';
 import { deleteProfile, duplicateProfile, editProfile } from '../store/profile-actions';
 import { useAppStore } from '../store/app-store';
+import { logFor, messageTotal } from '../store/message-log';
 import { MessageList } from './message-list';
 import { PacketInspector } from './packet-inspector';
 import { PublishPanel } from './publish-panel';
@@ -78,11 +79,27 @@ export function ConnectionView({ profileId }: { profileId: string }) {
             <button type="button" role="tab" aria-selected={tab === 'packets'} onClick={() => setTab('packets')}>
               Packets
             </button>
+            <MessageTotals connectionId={profileId} />
           </div>
           {tab === 'messages' ? <MessageList connectionId={profileId} /> : tab === 'topics' ? <TopicTree connectionId={profileId} connected={connected} /> : <PacketInspector connectionId={profileId} />}
         </div>
       </div>
     </main>
+  );
+}
+
+/**
+ * Every message the page has counted for the connection, whichever view is open: held in
+ * the list, or dropped by a cap (the page's or the backend's) and counted.
+ */
+function MessageTotals({ connectionId }: { connectionId: string }) {
+  useAppStore((s) => s.messageRevision[connectionId] ?? 0);
+  const log = logFor(connectionId);
+  const dropped = log.buffer.evicted + log.droppedUpstream;
+  return (
+    <span className="muted message-totals" aria-label="Message totals">
+      {messageTotal(log)} messages{dropped > 0 ? ` · ${dropped} dropped by cap` : ''}
+    </span>
   );
 }
 

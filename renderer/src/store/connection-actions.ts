@@ -5,6 +5,7 @@ import { DeskError } from '../../../shared/errors';
 import { describeError, showToast, useAppStore } from './app-store';
 import { backend } from './backend-api';
 import { saveFile } from './files';
+import { forgetConnection } from './ingest';
 import { clearLog } from './message-log';
 import { clearPackets, oldestSeq, packetsFor, prependPackets } from './packet-log';
 import { clearTree } from './topic-tree';
@@ -67,6 +68,7 @@ export async function publish(
 export async function clearMessages(connectionId: string): Promise<void> {
   clearLog(connectionId);
   clearTree(connectionId);
+  forgetConnection(connectionId);
   useAppStore.setState((s) => ({ messageRevision: { ...s.messageRevision, [connectionId]: (s.messageRevision[connectionId] ?? 0) + 1 } }));
   try {
     await backend().call('messages.clear', { connectionId });
