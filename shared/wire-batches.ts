@@ -183,8 +183,10 @@ export type DecodedFrame = { stream: 'messages.batch'; data: MessageBatch } | { 
 
 /**
  * Decodes a frame written by {@link encodeMessageBatch} or {@link encodePacketBatch}.
- * Payloads are copied out (a topic's last message may outlive the rest of its frame);
- * packets stay views of the frame, which the page keeps oldest-first and frees in order.
+ * Payloads and packets are views of the frame, not copies (an ArrayBuffer per payload cost
+ * the page more than decoding it): a frame lives as long as any record cut from it. The
+ * page keeps records oldest-first and lets them go in order; a record it keeps longer
+ * (a topic's last message) is copied out when the log lets go of it (see message-log.ts).
  * @throws Error naming what is wrong when the bytes are not a whole frame of a known kind.
  */
 export function decodeFrame(input: Uint8Array): DecodedFrame {
@@ -255,7 +257,7 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
       seq: seqs[i]!,
       direction: f & OUT ? 'out' : 'in',
       topic,
-      payload: frame.slice(payloadAt, payloadAt + payloadLength),
+      payload: frame.subarray(payloadAt, payloadAt + payloadLength),
       qos: qos as 0 | 1 | 2,
       retain: (f & RETAIN) !== 0,
       dup: (f & DUP) !== 0,

@@ -21,9 +21,11 @@ export const MAX_LIST_PIXELS = 30_000_000;
 
 /**
  * The window of rows on screen (plus `overscan` on each side) of a scrolled element,
- * updated on scroll and resize.
+ * updated on scroll and resize. With `atEnd` (a list following its newest row) the window
+ * is the last screenful whatever the scroll position says, so the frame that adds rows
+ * draws the right ones without waiting for the scroll to catch up.
  */
-export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: number, rowHeight: number, overscan = 8): RowWindow {
+export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: number, rowHeight: number, overscan = 8, atEnd = false): RowWindow {
   const [view, setView] = useState({ top: 0, height: 600 });
   const read = useCallback(() => {
     const element = scrollRef.current;
@@ -42,8 +44,9 @@ export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: nu
       resize.disconnect();
     };
   }, [scrollRef, read]);
-  const first = Math.max(0, Math.floor(view.top / rowHeight) - overscan);
-  const end = Math.min(count, Math.ceil((view.top + view.height) / rowHeight) + overscan);
+  const top = atEnd ? Math.max(0, count * rowHeight - view.height) : view.top;
+  const first = Math.max(0, Math.floor(top / rowHeight) - overscan);
+  const end = Math.min(count, Math.ceil((top + view.height) / rowHeight) + overscan);
   return { first, end: Math.max(first, end), height: Math.min(count * rowHeight, MAX_LIST_PIXELS), sync: read };
 }
 
@@ -52,7 +55,7 @@ export function scrollRowIntoView(element: HTMLElement | null, index: number, ro
   if (!element) return;
   const top = index * rowHeight;
   const bottom = top + rowHeight;
-  if (align === 'end') element.scrollTop = bottom - element.clientHeight;
+  if (align === 'end') element.scrollTop = bottom;
   else if (top < element.scrollTop) element.scrollTop = top;
   else if (bottom > element.scrollTop + element.clientHeight) element.scrollTop = bottom - element.clientHeight;
 }

@@ -42,7 +42,7 @@ export function MessageList({ connectionId }: { connectionId: string }) {
   const count = rows.length;
   const newest = log.buffer.at(log.buffer.length - 1)?.seq ?? 0;
   const waiting = pausedAt === undefined ? 0 : Math.max(0, newest - pausedAt);
-  const view = useFixedRows(scrollRef, count, ROW_HEIGHT);
+  const view = useFixedRows(scrollRef, count, ROW_HEIGHT, 8, followRef.current);
 
   // Follow the newest row; otherwise keep the rows in view where they are while older ones leave the front.
   const shiftedRef = useRef({ rows, shifted: rows.shifted });

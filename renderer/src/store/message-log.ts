@@ -7,6 +7,7 @@
 import type { MessageRecord } from '../../../shared/contract';
 import { RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
 import { parseSharedFilter } from '../../../shared/topic';
+import { treeFor } from './topic-tree';
 
 /** Default caps per connection in the page. */
 export const MESSAGE_LOG_LIMITS: RingBufferLimits = { maxItems: 100_000, maxBytes: 64 * 1024 * 1024 };
@@ -31,7 +32,8 @@ const logs = new Map<string, ConnectionLog>();
 export function logFor(connectionId: string): ConnectionLog {
   let log = logs.get(connectionId);
   if (!log) {
-    log = { buffer: new RingBuffer(MESSAGE_LOG_LIMITS, sizeOf), droppedUpstream: 0, counts: new Map() };
+    // A message the cap pushes out may still be its topic's last value in the tree.
+    log = { buffer: new RingBuffer(MESSAGE_LOG_LIMITS, sizeOf, (message) => treeFor(connectionId).release(message)), droppedUpstream: 0, counts: new Map() };
     logs.set(connectionId, log);
   }
   return log;

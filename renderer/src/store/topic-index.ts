@@ -143,6 +143,17 @@ export class TopicIndex {
     return id;
   }
 
+  /**
+   * The message log let go of a message. If it is still its topic's last message, its
+   * payload (a view of the batch frame it came in) gets a buffer of its own, so that frame
+   * can be freed with the rest of its messages.
+   */
+  release(message: MessageRecord): void {
+    if (message.direction !== 'in') return;
+    const id = this.ids.get(message.topic);
+    if (id !== undefined && this.last[id] === message) message.payload = message.payload.slice();
+  }
+
   /** The node of a topic, or NONE. */
   find(topic: string): number {
     return this.ids.get(topic) ?? NONE;
