@@ -16,8 +16,9 @@
  *   properties (JSON, see json-bytes.ts) and the topics (UTF-8), back to back.
  *
  * packets.batch: u8 kind=2, u8 version, u8 protocolVersion, u8 0, u32 count, f64 evicted,
- *   u32 connectionId bytes, u32 0; then columns f64 seq, f64 time, u32 length, u8 direction;
- *   then the connection id and the packets' bytes.
+ *   u32 connectionId bytes, u32 0; then columns f64 seq, f64 time, u32 bytes, u32 full length
+ *   (0 when the bytes are the whole packet), u8 direction; then the connection id and the
+ *   packets' bytes.
  */
 
 import type { MessageBatch, MessageRecord, PacketBatch, PacketRecord } from './contract';
@@ -49,7 +50,7 @@ export const MESSAGE_FIELDS = {
 /** See {@link MESSAGE_FIELDS}. */
 export const MESSAGE_BATCH_FIELDS = { connectionId: 'header', messages: 'columns', dropped: 'header', evicted: 'header' } as const satisfies Record<keyof MessageBatch, string>;
 /** See {@link MESSAGE_FIELDS}. */
-export const PACKET_FIELDS = { seq: 'f64 column', time: 'f64 column', direction: 'u8 column', bytes: 'blob' } as const satisfies Record<keyof PacketRecord, string>;
+export const PACKET_FIELDS = { seq: 'f64 column', time: 'f64 column', direction: 'u8 column', bytes: 'blob', length: 'u32 column (0: bytes are whole)' } as const satisfies Record<keyof PacketRecord, string>;
 /** See {@link MESSAGE_FIELDS}. */
 export const PACKET_BATCH_FIELDS = { connectionId: 'header', protocolVersion: 'header', packets: 'columns', evicted: 'header' } as const satisfies Record<
   keyof PacketBatch,
@@ -150,7 +151,7 @@ export function encodePacketBatch(batch: PacketBatch): Uint8Array {
   let total = 0;
   for (let i = 0; i < count; i++) total += packets[i]!.bytes.byteLength;
   const id = utf8Encode(batch.connectionId);
-  const blobs = PACKET_HEADER + count * (8 + 8 + 4 + 1);
+  const blobs = PACKET_HEADER + count * (8 + 8 + 4 + 4 + 1);
   const frame = new Uint8Array(blobs + id.byteLength + total);
   const view = new DataView(frame.buffer);
   frame[0] = FRAME_KIND.packets;
@@ -162,7 +163,8 @@ export function encodePacketBatch(batch: PacketBatch): Uint8Array {
   const seqs = new Float64Array(frame.buffer, PACKET_HEADER, count);
   const times = new Float64Array(frame.buffer, PACKET_HEADER + count * 8, count);
   const lengths = new Uint32Array(frame.buffer, PACKET_HEADER + count * 16, count);
-  const directions = new Uint8Array(frame.buffer, PACKET_HEADER + count * 20, count);
+  const fullLengths = new Uint32Array(frame.buffer, PACKET_HEADER + count * 20, count);
+  const directions = new Uint8Array(frame.buffer, PACKET_HEADER + count * 24, count);
   let at = blobs;
   frame.set(id, at);
   at += id.byteLength;
@@ -171,6 +173,7 @@ export function encodePacketBatch(batch: PacketBatch): Uint8Array {
     seqs[i] = packet.seq;
     times[i] = packet.time;
     lengths[i] = packet.bytes.byteLength;
+    fullLengths[i] = packet.length ?? 0;
     directions[i] = packet.direction === 'out' ? 1 : 0;
     frame.set(packet.bytes, at);
     at += packet.bytes.byteLength;
@@ -282,13 +285,14 @@ function decodePackets(frame: Uint8Array): PacketBatch {
   if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) throw new Error(`Malformed packets.batch frame: protocol version ${protocolVersion}`);
   const count = view.getUint32(4, true);
   const idLength = view.getUint32(16, true);
-  const blobs = PACKET_HEADER + count * 21;
+  const blobs = PACKET_HEADER + count * 25;
   need(frame, blobs + idLength, 'packets.batch');
   const base = frame.byteOffset;
   const seqs = new Float64Array(frame.buffer, base + PACKET_HEADER, count);
   const times = new Float64Array(frame.buffer, base + PACKET_HEADER + count * 8, count);
   const lengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 16, count);
-  const directions = frame.subarray(PACKET_HEADER + count * 20, blobs);
+  const fullLengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 20, count);
+  const directions = frame.subarray(PACKET_HEADER + count * 24, blobs);
   let total = 0;
   for (let i = 0; i < count; i++) total += lengths[i]!;
   if (frame.byteLength !== blobs + idLength + total) {
@@ -299,7 +303,9 @@ function decodePackets(frame: Uint8Array): PacketBatch {
   const packets = new Array<PacketRecord>(count);
   for (let i = 0; i < count; i++) {
     const length = lengths[i]!;
-    packets[i] = { seq: seqs[i]!, time: times[i]!, direction: directions[i] ? 'out' : 'in', bytes: frame.subarray(at, at + length) };
+    const packet: PacketRecord = { seq: seqs[i]!, time: times[i]!, direction: directions[i] ? 'out' : 'in', bytes: frame.subarray(at, at + length) };
+    if (fullLengths[i]) packet.length = fullLengths[i]!;
+    packets[i] = packet;
     at += length;
   }
   return { connectionId, protocolVersion, packets, evicted: view.getFloat64(8, true) };

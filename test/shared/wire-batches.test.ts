@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageBatch, MessageRecord, PacketBatch } from '../../shared/contract';
+import { PACKET_PAGE_BYTES, packetForPage, type MessageBatch, type MessageRecord, type PacketBatch } from '../../shared/contract';
 import { decodeIncoming, encodeEvent } from '../../shared/rpc';
 import { decodeFrame, encodeMessageBatch, encodePacketBatch, FRAME_KIND } from '../../shared/wire-batches';
 
@@ -95,6 +95,7 @@ describe('packet batch frames', () => {
         { seq: 1, time: 1.5, direction: 'out', bytes: new Uint8Array([0x10, 0]) },
         { seq: 2, time: 2.25, direction: 'in', bytes: new Uint8Array([0x20, 2, 0, 0]) },
         { seq: 3, time: 3, direction: 'in', bytes: new Uint8Array(0) },
+        { seq: 4, time: 4, direction: 'in', bytes: new Uint8Array([0x30, 0xff]), length: 268_435_460 },
       ],
     };
     expect(decodeFrame(encodePacketBatch(batch))).toEqual({ stream: 'packets.batch', data: batch });
@@ -144,5 +145,19 @@ describe('events on the wire', () => {
     const text = encodeEvent('broker.log', { lines: [] });
     expect(typeof text).toBe('string');
     expect(decodeIncoming(text)).toEqual({ kind: 'event', stream: 'broker.log', data: { lines: [] } });
+  });
+});
+
+describe('packets for the page', () => {
+  it.each([
+    ['a small packet, whole', 100, 100, undefined],
+    ['a packet of exactly 64 KiB, whole', PACKET_PAGE_BYTES, PACKET_PAGE_BYTES, undefined],
+    ['a 256 MB packet, cut to 64 KiB with its length', 268_435_460, PACKET_PAGE_BYTES, 268_435_460],
+  ])('%s', (_name, size, held, length) => {
+    const packet = { seq: 1, time: 1, direction: 'in' as const, bytes: new Uint8Array(size) };
+    const forPage = packetForPage(packet);
+    expect(forPage.bytes.byteLength).toBe(held);
+    expect(forPage.length).toBe(length);
+    if (length === undefined) expect(forPage).toBe(packet);
   });
 });

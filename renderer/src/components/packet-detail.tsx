@@ -28,7 +28,7 @@ export function PacketDetail({ packet, version }: { packet: PacketRecord; versio
     <div className="packet-detail">
       <section aria-label="Decoded fields" className="field-tree-panel">
         <h3>
-          {anatomy.type ?? 'Unknown'} · {packet.bytes.length} B · MQTT {anatomy.protocolVersion === 5 ? '5.0' : anatomy.protocolVersion === 4 ? '3.1.1' : '3.1'}
+          {anatomy.type ?? 'Unknown'} · {packet.length ? `${packet.length} B, of which the page holds the first ${packet.bytes.length} B (a packet reaches the page cut at 64 KiB; the pcapng export has all of it)` : `${packet.bytes.length} B`} · MQTT {anatomy.protocolVersion === 5 ? '5.0' : anatomy.protocolVersion === 4 ? '3.1.1' : '3.1'}
         </h3>
         {anatomy.error ? (
           <p className="field-error" role="alert">

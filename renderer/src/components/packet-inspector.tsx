@@ -130,7 +130,7 @@ function PacketRow({ domId, packet, version, top, selected, onSelect }: { domId:
       <time>{clock}</time>
       <span aria-label={packet.direction === 'in' ? 'received' : 'sent'}>{packet.direction === 'in' ? '↓' : '↑'}</span>
       <span className="packet-type">{anatomy.type ?? '?'}</span>
-      <span className="muted">{packet.bytes.length} B</span>
+      <span className="muted">{packet.length ?? packet.bytes.length} B{packet.length ? ` (first ${packet.bytes.length} B held)` : ''}</span>
       {id !== undefined ? <span className="muted">id {String(id)}</span> : null}
       {reason !== undefined ? <span className="muted">{String(reason)}</span> : null}
     </div>
