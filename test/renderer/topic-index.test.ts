@@ -227,13 +227,24 @@ describe('numeric series', () => {
     expect([...spark]).toEqual([-(MAX_POINTS + 45), -(MAX_POINTS + 46), -(MAX_POINTS + 47), -(MAX_POINTS + 48), -(MAX_POINTS + 49)]);
   });
 
-  it('stops growing series past the byte budget; every topic still keeps its newest points', () => {
+  it('stops growing series past the byte budget, and keeps no new ones; every kept series still has its newest points', () => {
     const index = new TopicIndex();
     const topics = Math.ceil(SERIES_BUDGET_BYTES / (MAX_POINTS * 16)) + 200;
     for (let round = 0; round < 80; round++) for (let t = 0; t < topics; t++) index.add(message(`t/${t}`, String(round)));
     expect(index.seriesBudget.bytes).toBeLessThanOrEqual(SERIES_BUDGET_BYTES);
+    expect(index.seriesBudget.refused).toBe(0);
     const last = index.series[index.find(`t/${topics - 1}`)]!.get('value')!.toArrays().values;
     expect(last.at(-1)).toBe(79);
+    // Past the budget, a topic seen for the first time gets no series, and that is counted.
+    for (let t = 0; t < 400_000 && index.seriesBudget.refused === 0; t++) index.add(message(`new/${t}`, '1'));
+    expect(index.seriesBudget.refused).toBe(1);
+    expect(index.seriesBudget.bytes).toBeLessThanOrEqual(SERIES_BUDGET_BYTES);
+  });
+
+  it('keeps at most 32 series per topic', () => {
+    const index = new TopicIndex();
+    index.add(message('wide', JSON.stringify(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, i])))));
+    expect(index.series[index.find('wide')]!.size).toBe(32);
   });
 
   it.each([

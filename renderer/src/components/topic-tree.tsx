@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { useAppStore } from '../store/app-store';
 import { NODE_FLAG, NONE, ROOT, TOPIC_LIMITS, type TopicIndex } from '../store/topic-index';
+import { SERIES_BUDGET_BYTES } from '../store/topic-series';
 import { treeFor } from '../store/topic-tree';
 import { buildRows, TreeFilter } from '../store/tree-rows';
 import { Field } from './field';
@@ -123,13 +124,16 @@ function useTreeFilter(index: TopicIndex, text: string): { ok: true; filter: Tre
 
 /** What the tree had to leave out, and why. */
 function TreeNotes({ index }: { index: TopicIndex }) {
-  if (index.overflowMessages === 0 && index.cutTopics === 0) return null;
+  if (index.overflowMessages === 0 && index.cutTopics === 0 && index.seriesBudget.refused === 0) return null;
   return (
     <div className="tree-notes" role="note" aria-label="Topic tree limits">
       {index.overflowMessages > 0 ? (
         <p>
           {index.overflowMessages} messages on topics not shown: the tree holds {TOPIC_LIMITS.maxNodes.toLocaleString('en-US')} nodes at most. They are in the message list.
         </p>
+      ) : null}
+      {index.seriesBudget.refused > 0 ? (
+        <p>Numeric history is not kept for some topics: the sparklines and charts of this connection hold {SERIES_BUDGET_BYTES / 1024 / 1024} MB at most.</p>
       ) : null}
       {index.cutTopics > 0 ? <p>{index.cutTopics} topics are deeper than the tree shows: their deepest levels are shown as one row, marked “levels cut”.</p> : null}
     </div>

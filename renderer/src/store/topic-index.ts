@@ -11,7 +11,7 @@
  */
 
 import type { MessageRecord } from '../../../shared/contract';
-import { SeriesRing, type SeriesBudget } from './topic-series';
+import { MAX_SERIES_PER_TOPIC, SeriesRing, type SeriesBudget } from './topic-series';
 import { topicNumbers } from './topic-values';
 
 /** Limits of one connection's tree. */
@@ -78,7 +78,7 @@ export class TopicIndex {
   /** For nodes marked depthCut: how many levels the node stands for. */
   readonly cutLevels = new Map<number, number>();
   /** Bytes held by numeric series. */
-  readonly seriesBudget: SeriesBudget = { bytes: 0 };
+  readonly seriesBudget: SeriesBudget = { bytes: 0, refused: 0 };
   // Full topic → node. The root has no entry: '' is the topic of an empty first level ("/a").
   private readonly ids = new Map<string, number>();
 
@@ -136,7 +136,11 @@ export class TopicIndex {
       const time = message.time / 1000;
       for (const [name, value] of numbers) {
         let ring = series.get(name);
-        if (!ring) series.set(name, (ring = new SeriesRing(this.seriesBudget)));
+        if (!ring) {
+          ring = series.size < MAX_SERIES_PER_TOPIC ? SeriesRing.create(this.seriesBudget) : undefined;
+          if (!ring) continue;
+          series.set(name, ring);
+        }
         ring.push(time, value);
       }
     }

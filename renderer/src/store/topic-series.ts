@@ -1,37 +1,56 @@
 /**
  * Numeric history per topic and series name, for the topic chart and the rows' sparklines:
- * a ring of (time, value) pairs in typed arrays that grows by doubling from a few points up
- * to {@link MAX_POINTS}, while the whole connection stays within a byte budget. Past the
- * budget, rings stop growing and keep cycling: every topic keeps its newest points.
+ * a ring of (time, value) pairs that grows by doubling from a few points up to
+ * {@link MAX_POINTS}, while the whole connection stays within a byte budget. Past the
+ * budget, rings stop growing and keep cycling (every topic keeps its newest points), and
+ * series that would be new are not kept (counted, and said in the Topics view).
+ *
+ * The rings are plain arrays of doubles, not typed arrays: a fleet creates series by the
+ * hundred thousand, and a typed array costs the page an ArrayBuffer each, several times
+ * the cost of the array.
  */
 
 /** Points kept per series at most. */
 export const MAX_POINTS = 1000;
 /** Points a series starts with. */
-const FIRST_CAPACITY = 16;
-/** Bytes one point costs (a time and a value, both float64). */
+const FIRST_CAPACITY = 8;
+/** Bytes one point costs (a time and a value, both doubles). */
 const POINT_BYTES = 16;
+/** Bytes a series costs besides its points. */
+const SERIES_BYTES = 160;
+/** Series kept per topic at most (a JSON object's numeric fields). */
+export const MAX_SERIES_PER_TOPIC = 32;
 
 /** The byte budget of all series of one connection. */
 export const SERIES_BUDGET_BYTES = 64 * 1024 * 1024;
 
-/** Counts the bytes the series of one connection hold. */
+/** Counts the bytes the series of one connection hold, and the series refused past it. */
 export interface SeriesBudget {
   bytes: number;
+  refused: number;
 }
 
 /** One series: the newest points, oldest first. */
 export class SeriesRing {
-  private times: Float64Array;
-  private values: Float64Array;
+  private times: number[];
+  private values: number[];
   private start = 0;
   /** Points held. */
   length = 0;
 
-  constructor(private readonly budget: SeriesBudget) {
-    this.times = new Float64Array(FIRST_CAPACITY);
-    this.values = new Float64Array(FIRST_CAPACITY);
-    budget.bytes += FIRST_CAPACITY * POINT_BYTES;
+  private constructor(private readonly budget: SeriesBudget) {
+    this.times = new Array<number>(FIRST_CAPACITY).fill(0);
+    this.values = new Array<number>(FIRST_CAPACITY).fill(0);
+    budget.bytes += SERIES_BYTES + FIRST_CAPACITY * POINT_BYTES;
+  }
+
+  /** A new series, or undefined when the budget is spent (the refusal is counted). */
+  static create(budget: SeriesBudget): SeriesRing | undefined {
+    if (budget.bytes + SERIES_BYTES + FIRST_CAPACITY * POINT_BYTES > SERIES_BUDGET_BYTES) {
+      budget.refused++;
+      return undefined;
+    }
+    return new SeriesRing(budget);
   }
 
   /** Adds a point (time in seconds since the epoch), dropping the oldest when full. */
@@ -72,16 +91,11 @@ export class SeriesRing {
     return n;
   }
 
-  /** Gives this ring's bytes back to the budget (the topic was cleared). */
-  release(): void {
-    this.budget.bytes -= this.times.length * POINT_BYTES;
-  }
-
   private grow(): void {
     const old = this.times.length;
     const size = Math.min(MAX_POINTS, old * 2);
-    const times = new Float64Array(size);
-    const values = new Float64Array(size);
+    const times = new Array<number>(size).fill(0);
+    const values = new Array<number>(size).fill(0);
     for (let i = 0; i < this.length; i++) {
       const at = (this.start + i) % old;
       times[i] = this.times[at]!;
