@@ -5,10 +5,11 @@
  */
 
 import type { CommandHandlers } from '../shared/contract';
-import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
+import type { BrokerBridgeInfo, BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
+import { PayloadDecoder } from '../shared/payload-decoder';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
 import { ConnectionManager } from './connection-manager';
 import { EventHub } from './event-hub';
@@ -18,6 +19,7 @@ import { encodePcapng } from './pcapng';
 import { ProfileStore } from './profile-store';
 import { SidecarSupervisor } from './sidecar-supervisor';
 import type { SecretCipher } from './secret-store';
+import { checkKeylogPath } from './tls-keylog';
 import { loadTlsMaterial } from './tls-material';
 
 /** What a carrier needs from the backend. */
@@ -40,6 +42,8 @@ export interface BackendOptions {
   sidecarPort?: number;
   /** WebSocket port the local broker asks for first. Default 8083. */
   sidecarWsPort?: number;
+  /** A mosquitto.conf for the local broker (bridges included); default: $MQTT_DESK_BROKER_CONFIG, else none. */
+  sidecarConfig?: string;
 }
 
 /** Name of the profile "Connect to local broker" keeps up to date. */
@@ -51,7 +55,10 @@ export function createBackend(options: BackendOptions): Backend {
   // TLS files and PEM are checked at save time too, so a wrong path shows in the editor.
   const profiles = new ProfileStore(options.configDir, {
     verify: async (profile) => {
-      if (profile.protocol === 'mqtts' || profile.protocol === 'wss') await loadTlsMaterial(profile.tls);
+      if (profile.protocol === 'mqtts' || profile.protocol === 'wss') {
+        await loadTlsMaterial(profile.tls);
+        if (profile.tls.keylogFile) await checkKeylogPath(profile.tls.keylogFile);
+      }
     },
     ...(options.secretCipher ? { cipher: options.secretCipher } : {}),
   });
@@ -60,11 +67,13 @@ export function createBackend(options: BackendOptions): Backend {
     ...(options.messageLimits ? { messageLimits: options.messageLimits } : {}),
   });
 
+  const sidecarConfig = options.sidecarConfig ?? (process.env.MQTT_DESK_BROKER_CONFIG || undefined);
   const sidecar = options.sidecarScript
     ? new SidecarSupervisor({
         script: options.sidecarScript,
         ...(options.sidecarPort !== undefined ? { port: options.sidecarPort } : {}),
         ...(options.sidecarWsPort !== undefined ? { wsPort: options.sidecarWsPort } : {}),
+        ...(sidecarConfig !== undefined ? { config: sidecarConfig } : {}),
         onState: (state) => events.emit('broker.state', state),
         onLog: (lines) => events.emit('broker.log', { lines }),
       })
@@ -76,7 +85,12 @@ export function createBackend(options: BackendOptions): Backend {
 
   const handlers: CommandHandlers = {
     'profiles.list': () => profiles.list(),
-    'profiles.save': ({ profile }) => profiles.save(profile),
+    'profiles.save': async ({ profile }) => {
+      const saved = await profiles.save(profile);
+      // A connection open on this profile decodes with the new schemas from the next message on.
+      connections.decoder(saved.id)?.setSchemas(saved.schemas);
+      return saved;
+    },
     'profiles.delete': ({ id }) => profiles.delete(id),
     'profiles.export': async ({ ids, includeSecrets }) => {
       const chosen = (await profiles.list()).filter((p) => !ids || ids.includes(p.id));
@@ -90,8 +104,17 @@ export function createBackend(options: BackendOptions): Backend {
         throw new DeskError('INVALID_ARGUMENTS', (error as Error).message, { json: (error as Error).message });
       }
       const imported = [];
-      for (const profile of parsed.profiles) imported.push(await profiles.save(profile, { verify: false }));
-      return { source: parsed.source, imported, skipped: parsed.skipped };
+      const skipped = [...parsed.skipped];
+      for (const profile of parsed.profiles) {
+        try {
+          imported.push(await profiles.save(profile, { verify: false }));
+        } catch (error) {
+          // A profile whose schema files do not compile is listed, not saved.
+          if (!(error instanceof DeskError && error.code === 'INVALID_PROFILE')) throw error;
+          skipped.push({ name: profile.name, reason: Object.entries(error.fields ?? {}).map(([f, m]) => `${f}: ${m}`).join('; ') || error.message });
+        }
+      }
+      return { source: parsed.source, imported, skipped };
     },
     'connections.list': async () => connections.list(),
     'broker.status': async () => {
@@ -103,6 +126,7 @@ export function createBackend(options: BackendOptions): Backend {
     'broker.stop': () => needSidecar().stop(),
     'broker.clients': async () => (await needSidecar().query('clients')) as BrokerClientInfo[],
     'broker.retained': async () => (await needSidecar().query('retained')) as BrokerRetainedInfo[],
+    'broker.bridges': async () => (await needSidecar().query('bridges')) as BrokerBridgeInfo[],
     'broker.connectLocal': async () => {
       const state = await needSidecar().start();
       if (state.status !== 'running') throw new DeskError('INTERNAL', 'The local broker is not running');
@@ -136,6 +160,14 @@ export function createBackend(options: BackendOptions): Backend {
     'subscriptions.subscribe': ({ connectionId, filter, qos, options }) => connections.subscribe(connectionId, filter, qos, options),
     'subscriptions.unsubscribe': ({ connectionId, filter }) => connections.unsubscribe(connectionId, filter),
     'messages.publish': ({ connectionId, ...message }) => connections.publish(connectionId, message),
+    'payloads.encode': async ({ connectionId, topic, json, as }) => {
+      const decoder = connections.decoder(connectionId) ?? new PayloadDecoder((await profiles.get(connectionId)).schemas);
+      try {
+        return decoder.encode(topic, json, as);
+      } catch (error) {
+        throw new DeskError('INVALID_ARGUMENTS', (error as Error).message, { payload: (error as Error).message });
+      }
+    },
   };
 
   return {

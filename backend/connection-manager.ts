@@ -8,6 +8,7 @@ import { MESSAGE_LOAD_MAX_BYTES, PACKET_PAGE_MAX, packetForPage, type Connection
 import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
 import { DeskError, type ErrorInfo } from '../shared/errors';
 import { reasonCodeName } from '../shared/packet-anatomy';
+import { PayloadDecoder } from '../shared/payload-decoder';
 import { profileUrl, type Profile } from '../shared/profile';
 import { checkTopicFilter, checkTopicName } from '../shared/topic';
 import type { EventHub } from './event-hub';
@@ -16,6 +17,7 @@ import { Batcher, DEFAULT_BATCHER_OPTIONS, type BatcherOptions } from './message
 import { PacketCapture } from './packet-capture';
 import { MessageStore } from './message-store';
 import { clientOptions, fromUserProperties, PROTOCOL_LEVEL, toUserProperties } from './mqtt-options';
+import { TlsKeyLog } from './tls-keylog';
 import { loadTlsMaterial } from './tls-material';
 
 interface LiveConnection {
@@ -28,6 +30,8 @@ interface LiveConnection {
   capture: PacketCapture;
   packetBatcher: Batcher<PacketRecord>;
   seq: number;
+  /** Decodes payloads (Sparkplug B, the profile's schemas) in arrival order. */
+  decoder: PayloadDecoder;
   /** When the broker first accepted this connection; auto-reconnect only follows a success. */
   connectedAt?: number;
 }
@@ -79,12 +83,20 @@ export class ConnectionManager {
         batcherOptions,
       );
     const capture: PacketCapture = existing?.capture ?? new PacketCapture((packet) => packetBatcher.add(packet), this.options.captureLimits);
-    const client = connect(profileUrl(profile), { ...clientOptions(profile, tls), manualConnect: true });
+    // Off unless the profile names a file; checked here so an unwritable path fails the connect.
+    const keylog = secure && profile.tls.keylogFile ? TlsKeyLog.open(profile.tls.keylogFile) : undefined;
+    const options = { ...clientOptions(profile, tls), manualConnect: true };
+    if (keylog && profile.protocol === 'wss') options.wsOptions = { ...options.wsOptions, createConnection: keylog.connect as never };
+    const client = connect(profileUrl(profile), options);
     // MQTT.js has no hook for its transport's bytes; wrapping the (TS-private) stream
     // builder taps every stream it builds, reconnects included. A test guards this.
     const internals = client as unknown as { streamBuilder: StreamBuilder };
     const build = internals.streamBuilder;
-    internals.streamBuilder = (c, o) => capture.attach(build(c, o));
+    internals.streamBuilder = (c, o) => {
+      const stream = build(c, o);
+      keylog?.watch(stream);
+      return capture.attach(stream);
+    };
     const live: LiveConnection = {
       profile,
       client,
@@ -98,7 +110,9 @@ export class ConnectionManager {
       capture,
       packetBatcher,
       seq: existing?.seq ?? 0,
+      decoder: existing?.decoder ?? new PayloadDecoder(profile.schemas),
     };
+    if (existing) live.decoder.setSchemas(profile.schemas);
     this.connections.set(profile.id, live);
     this.apply(live, { type: 'connect-requested', at: Date.now() });
     client.connect();
@@ -293,8 +307,15 @@ export class ConnectionManager {
     return { cleared };
   }
 
+  /** The payload decoder of a connection opened in this run, if any. */
+  decoder(connectionId: string): PayloadDecoder | undefined {
+    return this.connections.get(connectionId)?.decoder;
+  }
+
   private record(live: LiveConnection, message: Omit<MessageRecord, 'seq' | 'time' | 'payloadSize'>): void {
     const full: MessageRecord = { ...message, seq: ++live.seq, time: Date.now(), payloadSize: message.payload.byteLength };
+    const decoded = live.decoder.decode(message.topic, message.payload);
+    if (decoded) full.decoded = decoded;
     live.batcher.add(live.messages.add(full));
   }
 

@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DeskError } from '../shared/errors';
+import { jsonErrorLocation } from '../shared/json-location';
+import { checkSchemas } from '../shared/schema-codecs/compile';
 import { checkProfile, type Profile } from '../shared/profile';
 import { writeFileAtomic } from './atomic-file';
 import { mergeSecrets, SecretStore, splitSecrets, type ProfileSecrets, type SecretCipher } from './secret-store';
@@ -65,6 +67,10 @@ export class ProfileStore {
       const first = Object.entries(check.fields)[0];
       throw new DeskError('INVALID_PROFILE', `Profile is not valid: ${first?.[1] ?? 'unknown problem'}`, check.fields);
     }
+    // Schema files are compiled at save, so a .proto that does not parse is refused next to its field.
+    const schemaProblems = checkSchemas(check.profile.schemas);
+    const firstProblem = Object.values(schemaProblems)[0];
+    if (firstProblem) throw new DeskError('INVALID_PROFILE', `Schema is not valid: ${firstProblem}`, schemaProblems);
     const profile: Profile = { ...check.profile, id: check.profile.id ?? randomUUID() };
     if (options.verify !== false) await this.options.verify?.(profile);
     return this.serial(async () => {
@@ -161,13 +167,8 @@ export class ProfileStore {
   }
 }
 
-/** Turns JSON.parse's "position N" into ":line:column" so the user can find the mistake. */
+/** Turns JSON.parse's error position into ":line:column" so the user can find the mistake. */
 function locate(text: string, error: Error): string {
-  const match = /position (\d+)/.exec(error.message);
-  if (!match) return '';
-  const position = Number(match[1]);
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
-  return `:${line}:${column}`;
+  const where = jsonErrorLocation(text, error);
+  return where ? `:${where.line}:${where.column}` : '';
 }

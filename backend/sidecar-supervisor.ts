@@ -17,6 +17,11 @@ export interface SidecarOptions {
   port?: number;
   /** MQTT over WebSocket port to ask for first (path /mqtt); a free one when taken. Default 8083. */
   wsPort?: number;
+  /**
+   * A mosquitto.conf to run the sidecar with (listeners, bridges, everything it reads);
+   * `port` is then ignored and the file's listeners are used.
+   */
+  config?: string;
   /** How long the sidecar may take to report its port. Default 10 s. */
   startTimeoutMs?: number;
   /** Called on every state change. */
@@ -59,7 +64,8 @@ export class SidecarSupervisor {
     }
     this.setState({ status: 'starting', since: Date.now() });
     let stderr = '';
-    const args = ['-p', String(port), '--ws-port', String(this.options.wsPort ?? 8083), '--port-fallback'];
+    const listen = this.options.config !== undefined ? ['-c', this.options.config] : ['-p', String(port)];
+    const args = [...listen, '--ws-port', String(this.options.wsPort ?? 8083), '--port-fallback'];
     const child = fork(this.options.script, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.child = child;
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -6,8 +6,8 @@
 import type { QoS } from 'mqtt-packet';
 import type { Message, ProtocolVersion, PublishProperties } from './types';
 
-/** Properties that belong to one hop and must not be forwarded. */
-function forwardable(properties: PublishProperties | undefined): PublishProperties | undefined {
+/** The properties without those that belong to one hop and must not be forwarded (also used by bridges). */
+export function forwardable(properties: PublishProperties | undefined): PublishProperties | undefined {
   if (!properties) return undefined;
   // Topic Alias is per connection [MQTT-3.3.2-7]; Subscription Identifiers are the receiver's own.
   const { topicAlias: _alias, subscriptionIdentifier: _ids, ...rest } = properties;

@@ -14,7 +14,7 @@ export interface BrokerLogLine {
 }
 
 /** Questions the backend may ask the sidecar. */
-export type BrokerQuery = 'stats' | 'clients' | 'retained';
+export type BrokerQuery = 'stats' | 'clients' | 'retained' | 'bridges';
 
 /** Sidecar → backend. */
 export type SidecarMessage =
@@ -82,4 +82,35 @@ export interface BrokerRetainedInfo {
   /** Epoch ms when the message expires (5.0 Message Expiry), if it does. */
   expiresAt: number | undefined;
   contentType: string | undefined;
+}
+
+/** One bridge of the running broker (mosquitto.conf `connection`), for the broker panel. */
+export interface BrokerBridgeInfo {
+  /** The `connection` name. */
+  name: string;
+  /** The address in use or tried next, "host:port". */
+  address: string;
+  addresses: string[];
+  /**
+   * connecting / connected; waiting: for restart_timeout; idle: a lazy bridge below its
+   * threshold (or stopped by idle_timeout); stopped: start_type once after a failure, or shut down.
+   */
+  state: 'connecting' | 'connected' | 'waiting' | 'idle' | 'stopped';
+  /** Epoch ms of the last state change. */
+  since: number;
+  /** Why the last connection failed or ended, until the next one succeeds. */
+  lastError: string | undefined;
+  /** Messages sent to the remote broker. */
+  messagesOut: number;
+  /** Messages received from the remote broker. */
+  messagesIn: number;
+  /** Messages dropped on the way out: QoS 0 while the remote was down, or too large for it. */
+  dropped: number;
+  /** QoS 1/2 messages waiting for the remote. */
+  queued: number;
+  remoteClientId: string;
+  localClientId: string;
+  protocolVersion: 3 | 4 | 5;
+  startType: 'automatic' | 'lazy' | 'once';
+  tls: boolean;
 }

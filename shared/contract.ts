@@ -5,8 +5,9 @@
  */
 
 import { z } from 'zod';
-import type { BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, SidecarState } from './broker-control';
+import type { BrokerBridgeInfo, BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, SidecarState } from './broker-control';
 import type { ConnectionState } from './connection-state';
+import type { DecodedPayload } from './decoded';
 import type { Profile } from './profile';
 
 const id = z.string().min(1, 'id must not be empty').max(200);
@@ -63,6 +64,7 @@ export const commandArgs = {
   'broker.stop': z.object({}).strict(),
   'broker.clients': z.object({}).strict(),
   'broker.retained': z.object({}).strict(),
+  'broker.bridges': z.object({}).strict(),
   'broker.connectLocal': z.object({}).strict(),
   'messages.get': z
     .object({
@@ -89,6 +91,15 @@ export const commandArgs = {
   'connections.disconnect': z.object({ connectionId: id }).strict(),
   'subscriptions.subscribe': z.object({ connectionId: id, filter: z.string(), qos, options: subscribeOptions.optional() }).strict(),
   'subscriptions.unsubscribe': z.object({ connectionId: id, filter: z.string() }).strict(),
+  'payloads.encode': z
+    .object({
+      connectionId: id,
+      topic: z.string(),
+      json: z.string().max(20 * 1024 * 1024, 'The payload is larger than 20 MB'),
+      /** Sparkplug B from its JSON form of metrics, or the schema mapped to the topic. */
+      as: z.enum(['sparkplug', 'schema'], { error: 'Encode as sparkplug or schema' }),
+    })
+    .strict(),
   'messages.publish': z
     .object({
       connectionId: id,
@@ -143,6 +154,7 @@ export interface CommandResults {
   'broker.stop': SidecarState;
   'broker.clients': BrokerClientInfo[];
   'broker.retained': BrokerRetainedInfo[];
+  'broker.bridges': BrokerBridgeInfo[];
   /** Starts the sidecar if needed, keeps a "Local broker" profile pointing at it, connects. */
   'broker.connectLocal': ConnectionSnapshot;
   /** The message, its payload in full or cut at `maxBytes` (MESSAGE_LOAD_MAX_BYTES by default). */
@@ -160,6 +172,8 @@ export interface CommandResults {
   'subscriptions.subscribe': SubscriptionInfo;
   'subscriptions.unsubscribe': { filter: string };
   'messages.publish': { bytes: number };
+  /** The payload bytes, and the type they were encoded as. */
+  'payloads.encode': { payload: Uint8Array; type: string };
 }
 
 /** Every command's name. */
@@ -190,6 +204,8 @@ export interface MessageRecord {
   properties?: MessageProperties;
   /** The payload's full length; `payload` may hold only a preview of it (see messages.get). */
   payloadSize: number;
+  /** What the payload decoded to (Sparkplug B, or the schema mapped to the topic). */
+  decoded?: DecodedPayload;
 }
 
 /** One MQTT control packet as it crossed the wire (bytes exactly as sent or received). */
@@ -198,9 +214,11 @@ export interface PacketRecord {
   seq: number;
   /** Milliseconds since the epoch, with sub-millisecond fractions. */
   time: number;
-  /** 'out' = sent by the app to the broker. */
+  /** 'out' = sent by the app to the broker (in an opened capture file: by the client). */
   direction: 'in' | 'out';
   bytes: Uint8Array;
+  /** Opened capture files only: the file's frame number (from 1) whose segment completed the packet. */
+  frame?: number;
   /** The packet's full size, when `bytes` holds only its start (see {@link packetForPage}). */
   length?: number;
 }
@@ -266,7 +284,7 @@ export interface EventStreams {
 }
 
 /** Menu items the page handles (the desktop menu sends them). */
-export type MenuAction = 'new-connection' | 'import' | 'export' | 'theme-system' | 'theme-light' | 'theme-dark';
+export type MenuAction = 'new-connection' | 'import' | 'open-capture' | 'export' | 'theme-system' | 'theme-light' | 'theme-dark';
 
 /** Every stream's name. */
 export type StreamName = keyof EventStreams;

@@ -11,14 +11,15 @@
  *
  * messages.batch: u8 kind=1, u8 version, u16 0, u32 count, f64 dropped, f64 evicted,
  *   u32 connectionId bytes, u32 topic count; then columns f64 seq, f64 time, u32 payloadSize,
- *   u32 topic index, u32 payload bytes, u32 properties bytes, u8 flags (one per message),
- *   pad to 4, u32 topic bytes (one per topic); then the connection id, the payloads, the
- *   properties (JSON, see json-bytes.ts) and the topics (UTF-8), back to back.
+ *   u32 topic index, u32 payload bytes, u32 properties bytes, u32 decoded bytes, u8 flags
+ *   (one per message), pad to 4, u32 topic bytes (one per topic); then the connection id,
+ *   the payloads, the properties (JSON, see json-bytes.ts), the decoded payloads (JSON) and
+ *   the topics (UTF-8), back to back.
  *
  * packets.batch: u8 kind=2, u8 version, u8 protocolVersion, u8 0, u32 count, f64 evicted,
  *   u32 connectionId bytes, u32 0; then columns f64 seq, f64 time, u32 bytes, u32 full length
- *   (0 when the bytes are the whole packet), u8 direction; then the connection id and the
- *   packets' bytes.
+ *   (0 when the bytes are the whole packet), u32 capture frame number (0: none), u8 direction;
+ *   then the connection id and the packets' bytes.
  */
 
 import type { MessageBatch, MessageRecord, PacketBatch, PacketRecord } from './contract';
@@ -27,9 +28,13 @@ import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
 
 /** The frame kinds, in the first byte. */
 export const FRAME_KIND = { messages: 1, packets: 2 } as const;
-const VERSION = 1;
+const VERSION = 2;
 const MESSAGE_HEADER = 32;
 const PACKET_HEADER = 24;
+/** Bytes of the per-message columns: seq, time, payloadSize, topic, payload, properties, decoded. */
+const MESSAGE_COLUMN_BYTES = 8 + 8 + 4 + 4 + 4 + 4 + 4;
+/** Bytes of the per-packet columns: seq, time, bytes, full length, frame, direction. */
+const PACKET_COLUMN_BYTES = 8 + 8 + 4 + 4 + 4 + 1;
 
 /**
  * Where every field of a record goes in a frame. Adding a field to a record type fails to
@@ -46,11 +51,12 @@ export const MESSAGE_FIELDS = {
   qos: 'flags bits 1-2',
   retain: 'flags bit 3',
   dup: 'flags bit 4',
+  decoded: 'JSON blob',
 } as const satisfies Record<keyof MessageRecord, string>;
 /** See {@link MESSAGE_FIELDS}. */
 export const MESSAGE_BATCH_FIELDS = { connectionId: 'header', messages: 'columns', dropped: 'header', evicted: 'header' } as const satisfies Record<keyof MessageBatch, string>;
 /** See {@link MESSAGE_FIELDS}. */
-export const PACKET_FIELDS = { seq: 'f64 column', time: 'f64 column', direction: 'u8 column', bytes: 'blob', length: 'u32 column (0: bytes are whole)' } as const satisfies Record<keyof PacketRecord, string>;
+export const PACKET_FIELDS = { seq: 'f64 column', time: 'f64 column', direction: 'u8 column', bytes: 'blob', length: 'u32 column (0: bytes are whole)', frame: 'u32 column (0: none)' } as const satisfies Record<keyof PacketRecord, string>;
 /** See {@link MESSAGE_FIELDS}. */
 export const PACKET_BATCH_FIELDS = { connectionId: 'header', protocolVersion: 'header', packets: 'columns', evicted: 'header' } as const satisfies Record<
   keyof PacketBatch,
@@ -74,6 +80,8 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   let topicBound = 0;
   let properties: (Uint8Array | undefined)[] | undefined;
   let propertyBytes = 0;
+  let decoded: (Uint8Array | undefined)[] | undefined;
+  let decodedBytes = 0;
   for (let i = 0; i < count; i++) {
     const message = messages[i]!;
     let index = topicIndex.get(message.topic);
@@ -90,12 +98,18 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
       (properties ??= new Array<Uint8Array | undefined>(count))[i] = json;
       propertyBytes += json.byteLength;
     }
+    if (message.decoded) {
+      // JSON-able by contract (shared/decoded.ts): no byte arrays, so no replacer.
+      const json = utf8Encode(JSON.stringify(message.decoded));
+      (decoded ??= new Array<Uint8Array | undefined>(count))[i] = json;
+      decodedBytes += json.byteLength;
+    }
   }
   const id = utf8Encode(batch.connectionId);
-  const columns = MESSAGE_HEADER + count * (8 + 8 + 4 + 4 + 4 + 4);
+  const columns = MESSAGE_HEADER + count * MESSAGE_COLUMN_BYTES;
   const topicLengths = align(columns + count, 4);
   const blobs = topicLengths + topics.length * 4;
-  const bound = blobs + id.byteLength + payloadBytes + propertyBytes + topicBound;
+  const bound = blobs + id.byteLength + payloadBytes + propertyBytes + decodedBytes + topicBound;
   const frame = new Uint8Array(bound);
   const view = new DataView(frame.buffer);
   frame[0] = FRAME_KIND.messages;
@@ -111,6 +125,7 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   const topicColumn = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 20, count);
   const payloadLengths = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 24, count);
   const propertyLengths = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 28, count);
+  const decodedLengths = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 32, count);
   const flags = new Uint8Array(frame.buffer, columns, count);
   topicColumn.set(indexes);
   let at = blobs;
@@ -135,6 +150,15 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
       at += json.byteLength;
     }
   }
+  if (decoded) {
+    for (let i = 0; i < count; i++) {
+      const json = decoded[i];
+      if (!json) continue;
+      decodedLengths[i] = json.byteLength;
+      frame.set(json, at);
+      at += json.byteLength;
+    }
+  }
   const topicBytes = new Uint32Array(frame.buffer, topicLengths, topics.length);
   for (let t = 0; t < topics.length; t++) {
     const written = utf8EncodeInto(topics[t]!, frame.subarray(at));
@@ -151,7 +175,7 @@ export function encodePacketBatch(batch: PacketBatch): Uint8Array {
   let total = 0;
   for (let i = 0; i < count; i++) total += packets[i]!.bytes.byteLength;
   const id = utf8Encode(batch.connectionId);
-  const blobs = PACKET_HEADER + count * (8 + 8 + 4 + 4 + 1);
+  const blobs = PACKET_HEADER + count * PACKET_COLUMN_BYTES;
   const frame = new Uint8Array(blobs + id.byteLength + total);
   const view = new DataView(frame.buffer);
   frame[0] = FRAME_KIND.packets;
@@ -164,7 +188,8 @@ export function encodePacketBatch(batch: PacketBatch): Uint8Array {
   const times = new Float64Array(frame.buffer, PACKET_HEADER + count * 8, count);
   const lengths = new Uint32Array(frame.buffer, PACKET_HEADER + count * 16, count);
   const fullLengths = new Uint32Array(frame.buffer, PACKET_HEADER + count * 20, count);
-  const directions = new Uint8Array(frame.buffer, PACKET_HEADER + count * 24, count);
+  const frames = new Uint32Array(frame.buffer, PACKET_HEADER + count * 24, count);
+  const directions = new Uint8Array(frame.buffer, PACKET_HEADER + count * 28, count);
   let at = blobs;
   frame.set(id, at);
   at += id.byteLength;
@@ -174,6 +199,7 @@ export function encodePacketBatch(batch: PacketBatch): Uint8Array {
     times[i] = packet.time;
     lengths[i] = packet.bytes.byteLength;
     fullLengths[i] = packet.length ?? 0;
+    frames[i] = packet.frame ?? 0;
     directions[i] = packet.direction === 'out' ? 1 : 0;
     frame.set(packet.bytes, at);
     at += packet.bytes.byteLength;
@@ -212,7 +238,7 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   const count = view.getUint32(4, true);
   const idLength = view.getUint32(24, true);
   const topicCount = view.getUint32(28, true);
-  const columns = MESSAGE_HEADER + count * 32;
+  const columns = MESSAGE_HEADER + count * MESSAGE_COLUMN_BYTES;
   const topicLengths = align(columns + count, 4);
   const blobs = topicLengths + topicCount * 4;
   need(frame, blobs + idLength, 'messages.batch');
@@ -223,17 +249,20 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   const topicColumn = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 20, count);
   const payloadLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 24, count);
   const propertyLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 28, count);
+  const decodedLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 32, count);
   const flags = frame.subarray(columns, columns + count);
   const topicBytes = new Uint32Array(frame.buffer, base + topicLengths, topicCount);
   let payloadTotal = 0;
   let propertyTotal = 0;
+  let decodedTotal = 0;
   for (let i = 0; i < count; i++) {
     payloadTotal += payloadLengths[i]!;
     propertyTotal += propertyLengths[i]!;
+    decodedTotal += decodedLengths[i]!;
   }
   let topicTotal = 0;
   for (let t = 0; t < topicCount; t++) topicTotal += topicBytes[t]!;
-  const expected = blobs + idLength + payloadTotal + propertyTotal + topicTotal;
+  const expected = blobs + idLength + payloadTotal + propertyTotal + decodedTotal + topicTotal;
   if (frame.byteLength !== expected) throw new Error(`Malformed messages.batch frame: its columns add up to ${expected} bytes, the frame has ${frame.byteLength}`);
 
   let at = blobs;
@@ -241,7 +270,8 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   at += idLength;
   let payloadAt = at;
   let propertyAt = at + payloadTotal;
-  let topicAt = propertyAt + propertyTotal;
+  let decodedAt = propertyAt + propertyTotal;
+  let topicAt = decodedAt + decodedTotal;
   const topics = new Array<string>(topicCount);
   for (let t = 0; t < topicCount; t++) {
     const length = topicBytes[t]!;
@@ -273,6 +303,11 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
       message.properties = parseWithBytes(utf8Decode(frame.subarray(propertyAt, propertyAt + propertyLength))) as MessageRecord['properties'];
       propertyAt += propertyLength;
     }
+    const decodedLength = decodedLengths[i]!;
+    if (decodedLength > 0) {
+      message.decoded = JSON.parse(utf8Decode(frame.subarray(decodedAt, decodedAt + decodedLength))) as MessageRecord['decoded'];
+      decodedAt += decodedLength;
+    }
     messages[i] = message;
   }
   return { connectionId, messages, dropped: view.getFloat64(8, true), evicted: view.getFloat64(16, true) };
@@ -285,14 +320,15 @@ function decodePackets(frame: Uint8Array): PacketBatch {
   if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) throw new Error(`Malformed packets.batch frame: protocol version ${protocolVersion}`);
   const count = view.getUint32(4, true);
   const idLength = view.getUint32(16, true);
-  const blobs = PACKET_HEADER + count * 25;
+  const blobs = PACKET_HEADER + count * PACKET_COLUMN_BYTES;
   need(frame, blobs + idLength, 'packets.batch');
   const base = frame.byteOffset;
   const seqs = new Float64Array(frame.buffer, base + PACKET_HEADER, count);
   const times = new Float64Array(frame.buffer, base + PACKET_HEADER + count * 8, count);
   const lengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 16, count);
   const fullLengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 20, count);
-  const directions = frame.subarray(PACKET_HEADER + count * 24, blobs);
+  const frames = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 24, count);
+  const directions = frame.subarray(PACKET_HEADER + count * 28, blobs);
   let total = 0;
   for (let i = 0; i < count; i++) total += lengths[i]!;
   if (frame.byteLength !== blobs + idLength + total) {
@@ -305,6 +341,7 @@ function decodePackets(frame: Uint8Array): PacketBatch {
     const length = lengths[i]!;
     const packet: PacketRecord = { seq: seqs[i]!, time: times[i]!, direction: directions[i] ? 'out' : 'in', bytes: frame.subarray(at, at + length) };
     if (fullLengths[i]) packet.length = fullLengths[i]!;
+    if (frames[i]) packet.frame = frames[i]!;
     packets[i] = packet;
     at += length;
   }

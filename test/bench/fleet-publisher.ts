@@ -5,12 +5,14 @@
  * with payloads of a given kind and size. It reports how many it has sent, and when, to the
  * parent over IPC, so the parent can tell how long each message took to be counted.
  *
- * Payload kinds are a table (PAYLOAD_KINDS): a new kind is one entry.
+ * Payload kinds are a table (PAYLOAD_KINDS): a new kind is one entry, with its own topics,
+ * subscription and first messages (Sparkplug births) when it needs them.
  */
 
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { generate } from 'mqtt-packet';
+import { encodePayload } from 'sparkplug-payload/lib/sparkplugbpayload.js';
 
 /** What to publish. */
 export interface FleetPlan {
@@ -24,6 +26,8 @@ export interface FleetPlan {
   rate: number;
   /** Messages in all. */
   count: number;
+  /** Publish only the kind's first messages (Sparkplug births), one per topic, and stop. */
+  births?: boolean;
 }
 
 /** A progress report: messages written to the socket so far, and when (ms since the epoch). */
@@ -33,24 +37,64 @@ export interface FleetProgress {
   done?: boolean;
 }
 
-/**
- * Payload generators by kind: message number `n` on topic number `topic`, `bytes` long (at
- * least as long as the smallest payload of the kind).
- */
-export const PAYLOAD_KINDS: Record<string, (n: number, topic: number, bytes: number) => Buffer> = {
+/** One payload kind of the fleet. */
+export interface PayloadKind {
+  /** Message number `n` on topic number `topic` of `topics`, `bytes` long (at least the kind's smallest payload). */
+  payload(n: number, topic: number, topics: number, bytes: number): Buffer;
+  /** The kind's own topic names (Sparkplug's namespace) instead of the plan's layout. */
+  topic?(i: number): string;
+  /** A message sent once per topic before the flood (a Sparkplug birth), as [topic, payload]. */
+  birth?(i: number): [string, Buffer];
+  /** The subscription that receives the kind's messages. */
+  filter: string;
+  /** The last level of topic 0 (the bench selects that row in the tree). */
+  leaf: string;
+}
+
+const SPARKPLUG_ALIASES = [1, 2, 3, 4, 5];
+
+/** Payload kinds by name (BENCH_PAYLOAD): a new kind is one entry. */
+export const PAYLOAD_KINDS: Record<string, PayloadKind> = {
   /** A JSON object with a temperature that moves per device, padded to the size. */
-  json: (n, topic, bytes) => {
-    const t = (20 + 5 * Math.sin(n / 5000 + topic)).toFixed(2);
-    const head = `{"dev":${topic},"t":${t},"n":${n},"pad":"`;
-    return Buffer.from(head + 'a'.repeat(Math.max(0, bytes - head.length - 2)) + '"}');
+  json: {
+    payload: (n, topic, _topics, bytes) => {
+      const t = (20 + 5 * Math.sin(n / 5000 + topic)).toFixed(2);
+      const head = `{"dev":${topic},"t":${t},"n":${n},"pad":"`;
+      return Buffer.from(head + 'a'.repeat(Math.max(0, bytes - head.length - 2)) + '"}');
+    },
+    filter: 'flood/#',
+    leaf: 'temp',
   },
   /** A bare number as text, padded with spaces. */
-  number: (n, topic, bytes) => Buffer.from(String(20 + ((n + topic) % 100) / 10).padEnd(bytes, ' ')),
+  number: { payload: (n, topic, _topics, bytes) => Buffer.from(String(20 + ((n + topic) % 100) / 10).padEnd(bytes, ' ')), filter: 'flood/#', leaf: 'temp' },
   /** Random-looking binary bytes. */
-  binary: (n, topic, bytes) => {
-    const out = Buffer.alloc(bytes);
-    for (let i = 0; i < bytes; i++) out[i] = (n * 31 + topic * 17 + i * 7) & 0xff;
-    return out;
+  binary: {
+    payload: (n, topic, _topics, bytes) => {
+      const out = Buffer.alloc(bytes);
+      for (let i = 0; i < bytes; i++) out[i] = (n * 31 + topic * 17 + i * 7) & 0xff;
+      return out;
+    },
+    filter: 'flood/#',
+    leaf: 'temp',
+  },
+  /**
+   * Sparkplug B (Tahu's encoder): an NBIRTH per edge node (one node per topic) naming five
+   * Double metrics by alias, then NDATA of the five by alias with each node's seq, so every
+   * message is decoded in the backend on its way to the page. The size is the encoder's.
+   */
+  sparkplug: {
+    payload: (n, topic, topics) => {
+      const seq = (Math.floor(n / topics) + 1) % 256;
+      const metrics = SPARKPLUG_ALIASES.map((alias) => ({ alias, type: 'Double' as const, value: n + alias / 10 }));
+      return Buffer.from(encodePayload({ timestamp: Date.now(), seq, metrics: metrics as never }));
+    },
+    topic: (i) => `spBv1.0/Bench/NDATA/node${i}`,
+    birth: (i) => {
+      const metrics = [{ name: 'bdSeq', type: 'UInt64' as const, value: 0 }, ...SPARKPLUG_ALIASES.map((alias) => ({ name: `Line/Sensor ${alias}`, alias, type: 'Double' as const, value: 0 }))];
+      return [`spBv1.0/Bench/NBIRTH/node${i}`, Buffer.from(encodePayload({ timestamp: Date.now(), seq: 0, metrics }))];
+    },
+    filter: 'spBv1.0/#',
+    leaf: 'node0',
   },
 };
 
@@ -91,14 +135,21 @@ export async function runPublisher(plan: FleetPlan): Promise<void> {
   socket.setNoDelay(true);
   socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `fleet-${process.pid}`, keepalive: 0 }));
   await new Promise<void>((resolve) => socket.once('data', () => resolve()));
-  const topics = Array.from({ length: plan.topics }, (_, i) => Buffer.from(topicName(plan.layout, i)));
   const report = (progress: FleetProgress) => process.send?.(progress);
+  if (plan.births) {
+    const birth = kind.birth;
+    if (birth) socket.write(Buffer.concat(Array.from({ length: plan.topics }, (_, i) => birth(i)).map(([topic, payload]) => publishPacket(Buffer.from(topic), payload))));
+    await new Promise<void>((resolve) => socket.end(Buffer.from([0xe0, 0]), resolve));
+    report({ sent: birth ? plan.topics : 0, at: Date.now(), done: true });
+    return;
+  }
+  const topics = Array.from({ length: plan.topics }, (_, i) => Buffer.from(kind.topic ? kind.topic(i) : topicName(plan.layout, i)));
   const start = Date.now();
   let sent = 0;
   while (sent < plan.count) {
     const due = plan.rate > 0 ? Math.min(plan.count, Math.floor(((Date.now() - start) / 1000) * plan.rate)) : Math.min(plan.count, sent + 1000);
     const packets: Buffer[] = [];
-    for (; sent < due; sent++) packets.push(publishPacket(topics[sent % plan.topics]!, kind(sent, sent % plan.topics, plan.payloadBytes)));
+    for (; sent < due; sent++) packets.push(publishPacket(topics[sent % plan.topics]!, kind.payload(sent, sent % plan.topics, plan.topics, plan.payloadBytes)));
     const drained = packets.length === 0 || socket.write(Buffer.concat(packets));
     report({ sent, at: Date.now() });
     if (!drained) await new Promise((r) => socket.once('drain', r));

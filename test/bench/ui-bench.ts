@@ -5,7 +5,8 @@
  *
  * - ingest: the backend's ingest rate against a bare MQTT.js subscriber (ingest-bench.ts);
  * - flood: BENCH_RATE msgs/s for BENCH_SECONDS over BENCH_TOPICS topics
- *   (`flood/dev<N>/temp`), payloads of BENCH_PAYLOAD kind and BENCH_PAYLOAD_BYTES bytes,
+ *   (`flood/dev<N>/temp`; Sparkplug: `spBv1.0/Bench/NDATA/node<N>`, born first), payloads of
+ *   BENCH_PAYLOAD kind (json, number, binary, sparkplug) and BENCH_PAYLOAD_BYTES bytes,
  *   with the Messages and Topics views in use (the tree expanded, a topic selected, both
  *   scrolled every half second, the tab switched every two seconds): long tasks, frame
  *   intervals, click answers, how long each message took to be counted in the page, rows
@@ -52,7 +53,7 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
 const line = (name: string, value: string) => console.log(`  ${name.padEnd(52)} ${value}`);
 
 async function main(): Promise<void> {
-  if (!PAYLOAD_KINDS[SETTINGS.payloadKind]) throw new Error(`BENCH_PAYLOAD must be one of ${Object.keys(PAYLOAD_KINDS).join(', ')}`);
+  if (!Object.hasOwn(PAYLOAD_KINDS, SETTINGS.payloadKind)) throw new Error(`BENCH_PAYLOAD must be one of ${Object.keys(PAYLOAD_KINDS).join(', ')}`);
   const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
   try {
     console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process`);
@@ -98,9 +99,16 @@ async function ingest(port: number): Promise<void> {
 }
 
 async function flood(page: Page, cdp: CDPSession, port: number, heap: () => Promise<number>): Promise<void> {
-  await subscribeInPage(page, 'flood/#');
+  const kind = PAYLOAD_KINDS[SETTINGS.payloadKind]!;
+  await subscribeInPage(page, kind.filter);
   await page.getByRole('tab', { name: 'Topics' }).click();
   const total = SETTINGS.rate * SETTINGS.seconds;
+  if (kind.birth) {
+    // Births first (Sparkplug), counted in the page before the flood's baseline is taken.
+    const before = await pageTotal(page);
+    const births = await startPublisher({ port, layout: 'fleet', topics: SETTINGS.topics, payloadKind: SETTINGS.payloadKind, payloadBytes: 0, rate: 0, count: 0, births: true }).done;
+    for (let i = 0; i < 240 && (await pageTotal(page)) - before < births.sent; i++) await new Promise((r) => setTimeout(r, 250));
+  }
   const baseline = await pageTotal(page);
   await resetPageMetrics(page);
   await resetFleetRecorder(page);
@@ -123,7 +131,7 @@ async function flood(page: Page, cdp: CDPSession, port: number, heap: () => Prom
     }
     if (!selected) {
       // The first device's topic selected: its chart and history follow it.
-      const row = page.getByRole('tree', { name: 'Topic tree' }).getByRole('button', { name: 'temp', exact: true }).first();
+      const row = page.getByRole('tree', { name: 'Topic tree' }).getByRole('button', { name: kind.leaf, exact: true }).first();
       if (await row.isVisible().catch(() => false)) selected = await row.click({ timeout: 1000 }).then(() => true, () => false);
     }
     await page.evaluate((up) => {

@@ -24,7 +24,7 @@ export const SIDECAR_SCRIPT = path.resolve('dist/broker-sidecar/main.js');
  * Starts backend + server; the UI must have been built (npm run build). The local broker,
  * when started, asks for `sidecarPort` (give a free one: 1883 may be in use).
  */
-export async function startWebApp(options: { sidecarPort?: number } = {}): Promise<WebApp> {
+export async function startWebApp(options: { sidecarPort?: number; sidecarConfig?: string } = {}): Promise<WebApp> {
   if (!existsSync(path.join(STATIC_DIR, 'index.html'))) {
     throw new Error(`${STATIC_DIR}/index.html is missing: run "npm run build" first (npm test does).`);
   }
@@ -35,6 +35,7 @@ export async function startWebApp(options: { sidecarPort?: number } = {}): Promi
     // Any free WebSocket port: 8083 may be taken on a developer's machine.
     sidecarWsPort: 0,
     ...(options.sidecarPort !== undefined ? { sidecarPort: options.sidecarPort } : {}),
+    ...(options.sidecarConfig !== undefined ? { sidecarConfig: options.sidecarConfig } : {}),
   });
   const server = await startWebServer({ backend, staticDir: STATIC_DIR });
   return {

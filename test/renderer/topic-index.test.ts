@@ -3,7 +3,7 @@ import type { MessageRecord } from '../../shared/contract';
 import { topicMatches } from '../../shared/topic';
 import { NODE_FLAG, NONE, ROOT, TopicIndex } from '../../renderer/src/store/topic-index';
 import { MAX_POINTS, SERIES_BUDGET_BYTES } from '../../renderer/src/store/topic-series';
-import { numericFields } from '../../renderer/src/store/topic-values';
+import { numericFields } from '../../renderer/src/store/decoded-view';
 import { buildRows, TreeFilter } from '../../renderer/src/store/tree-rows';
 
 let seq = 0;

@@ -21,6 +21,7 @@ const handlers: CommandHandlers = {
   'broker.stop': notUsed,
   'broker.clients': notUsed,
   'broker.retained': notUsed,
+  'broker.bridges': notUsed,
   'broker.connectLocal': notUsed,
   'packets.list': notUsed,
   'packets.export': notUsed,
@@ -35,6 +36,7 @@ const handlers: CommandHandlers = {
   'subscriptions.subscribe': async ({ filter, qos }) => ({ filter, qos }),
   'subscriptions.unsubscribe': notUsed,
   'messages.publish': async ({ payload }) => ({ bytes: payload.byteLength }),
+  'payloads.encode': notUsed,
 };
 const dispatch = createDispatcher(handlers);
 

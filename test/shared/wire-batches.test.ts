@@ -52,6 +52,20 @@ describe('message batch frames', () => {
         },
       },
     ],
+    [
+      'a decoded Sparkplug payload',
+      {
+        decoded: {
+          kind: 'sparkplug',
+          type: 'Sparkplug B NDATA',
+          value: { seq: 4 },
+          warnings: ['seq gap'],
+          sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: 'e', seq: 4, metrics: [{ name: `t${PLANES}`, alias: 1, datatype: 'Double', value: 21.5 }] },
+        },
+      },
+    ],
+    ['a decoder error', { decoded: { kind: 'protobuf', type: 'pkg.Reading', error: { message: 'index out of range', offset: 3 } } }],
+    ['a JSON Schema verdict and properties together', { decoded: { kind: 'json-schema', type: 'r.json', value: { t: 1 }, validation: { valid: false, path: '/t', message: 'must be string' } }, properties: { contentType: 'x' } }],
   ])('carries %s unchanged', (_name, patch) => {
     const original = message(patch);
     const decoded = roundTrip({ connectionId: 'conn-1', messages: [original], dropped: 3, evicted: 9 });
@@ -86,7 +100,7 @@ describe('message batch frames', () => {
 });
 
 describe('packet batch frames', () => {
-  it('carries packets, their directions, times and the protocol version', () => {
+  it('carries packets, their directions, times, capture frame numbers and the protocol version', () => {
     const batch: PacketBatch = {
       connectionId: 'c9',
       protocolVersion: 5,
@@ -96,6 +110,7 @@ describe('packet batch frames', () => {
         { seq: 2, time: 2.25, direction: 'in', bytes: new Uint8Array([0x20, 2, 0, 0]) },
         { seq: 3, time: 3, direction: 'in', bytes: new Uint8Array(0) },
         { seq: 4, time: 4, direction: 'in', bytes: new Uint8Array([0x30, 0xff]), length: 268_435_460 },
+        { seq: 5, time: 5, direction: 'out', bytes: new Uint8Array([0xc0, 0]), frame: 4_000_000 },
       ],
     };
     expect(decodeFrame(encodePacketBatch(batch))).toEqual({ stream: 'packets.batch', data: batch });
@@ -107,7 +122,7 @@ describe('malformed frames are refused with the reason', () => {
   it.each<[string, () => Uint8Array, RegExp]>([
     ['too short for a header', () => new Uint8Array([1]), /shorter than a header/],
     ['an unknown kind', () => Object.assign(good(), { 0: 9 }), /Unknown batch frame kind 9/],
-    ['another version', () => Object.assign(good(), { 1: 2 }), /Unsupported batch frame version 2/],
+    ['another version', () => Object.assign(good(), { 1: 1 }), /Unsupported batch frame version 1/],
     ['cut short', () => good().slice(0, good().byteLength - 1), /add up to \d+ bytes, the frame has/],
     ['a byte too many', () => Uint8Array.from([...good(), 0]), /add up to \d+ bytes, the frame has/],
     ['a count larger than the frame', () => Object.assign(good(), { 4: 255, 5: 255 }), /needs at least \d+ bytes/],
@@ -124,7 +139,7 @@ describe('malformed frames are refused with the reason', () => {
       'QoS 3',
       () => {
         const frame = good();
-        frame[32 + 2 * 32] = 0b110;
+        frame[32 + 2 * 36] = 0b110; // the first flags byte, after seven columns of two messages
         return frame;
       },
       /QoS 3/,

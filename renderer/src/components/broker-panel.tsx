@@ -4,6 +4,7 @@ import { connectLocalBroker, refreshBroker, setBrokerRunning } from '../store/br
 import { useAppStore } from '../store/app-store';
 import { brokerLog } from '../store/broker-log';
 import { brokerStatsSeries } from '../store/broker-stats-series';
+import { BrokerBridges } from './broker-bridges';
 import { BrokerCharts } from './broker-charts';
 
 /** How often the clients table refreshes while the panel is open. */
@@ -59,6 +60,7 @@ export function BrokerPanel() {
           <BrokerCharts revision={brokerStatsSeries.get().times.at(-1) ?? 0} />
         </section>
       ) : null}
+      <BrokerBridges running={running} />
       <div className="broker-grid">
         <section className="panel" aria-label="Broker clients">
           <h3>Clients</h3>

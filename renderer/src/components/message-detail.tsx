@@ -4,6 +4,7 @@ import { MESSAGE_LOAD_MAX_BYTES, type MessageRecord } from '../../../shared/cont
 import { detectPayloadFormat, formatPayload, toHex } from '../../../shared/payload';
 import { formatBinary, looksLike } from '../../../shared/payload-binary';
 import { loadFullMessage } from '../store/connection-actions';
+import { DecodedSection } from './decoded-detail';
 
 /**
  * Payload bytes the detail renders at most: laying out megabytes of text would stall the
@@ -47,10 +48,19 @@ export const MessageDetail = memo(function MessageDetail({ connectionId, message
   const [full, setFull] = useState<MessageRecord>(message);
   const [view, setView] = useState<View | 'auto'>('auto');
   const [showDiff, setShowDiff] = useState(false);
+  const [showRaw, setShowRaw] = useState(false);
   useEffect(() => setFull(message), [message]);
+  // A large payload's decoded value stays in the backend until asked for.
+  useEffect(() => {
+    if (message.decoded?.partial) void loadFullMessage(connectionId, message.seq).then((m) => m && setFull(m));
+  }, [connectionId, message]);
+  const decoded = full.decoded;
+  // With a decoded value the raw bytes are one click away; when decoding failed they are shown.
+  const rawShown = !decoded || showRaw || decoded.error !== undefined;
   const truncated = full.payload.byteLength < full.payloadSize;
   const shown = full.payload.subarray(0, DETAIL_VIEW_BYTES);
-  const chosen = view === 'auto' ? autoView(shown) : view;
+  // Bytes that failed to decode are shown as they are: hex, not a guess at another format.
+  const chosen = view === 'auto' ? (full.decoded?.error ? 'hex' : autoView(shown)) : view;
   const rendered = useMemo(() => renderPayload(shown, chosen), [full, chosen]);
   const cuts: string[] = [];
   if (shown.byteLength < full.payload.byteLength) cuts.push(`showing the first ${sizeText(shown.byteLength)} of ${sizeText(full.payload.byteLength)} loaded: the detail shows ${sizeText(DETAIL_VIEW_BYTES)} at most`);
@@ -67,7 +77,13 @@ export const MessageDetail = memo(function MessageDetail({ connectionId, message
           {full.direction === 'in' ? 'received' : 'sent'} {new Date(full.time).toLocaleString()} · {full.payloadSize} B
         </span>
       </div>
+      {decoded ? <DecodedSection decoded={decoded} /> : null}
       <div className="detail-toolbar">
+        {decoded && !decoded.error ? (
+          <button type="button" aria-pressed={showRaw} onClick={() => setShowRaw(!showRaw)}>
+            Raw bytes
+          </button>
+        ) : null}
         <label>
           View as{' '}
           <select aria-label="View as" value={view} onChange={(e) => setView(e.target.value as View | 'auto')}>
@@ -98,7 +114,7 @@ export const MessageDetail = memo(function MessageDetail({ connectionId, message
           {rendered.error}
         </p>
       ) : null}
-      {showDiff && previous ? (
+      {!rawShown ? null : showDiff && previous ? (
         <PayloadDiff before={renderPayload(previous.payload, chosen).text} after={rendered.text} />
       ) : (
         <pre className={`payload-view payload-${chosen}`} aria-label="Payload">

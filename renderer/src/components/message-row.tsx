@@ -1,12 +1,11 @@
 import { memo } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
-import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
+import { messagePreview } from '../store/decoded-view';
 import { cutForDisplay } from './cut-text';
+import { DecodedBadges } from './decoded-detail';
 
 /** Height of one message row in pixels (the list is virtualized by this). */
 export const MESSAGE_ROW_HEIGHT = 56;
-/** Payload bytes a row previews. */
-const PREVIEW_BYTES = 512;
 
 /** One message of the list. Memoized: a row is drawn again only when it moves or is selected. */
 export const MessageRow = memo(function MessageRow({
@@ -22,10 +21,7 @@ export const MessageRow = memo(function MessageRow({
   selected: boolean;
   onSelect: (seq: number) => void;
 }) {
-  const head = message.payload.subarray(0, PREVIEW_BYTES);
-  const format = detectPayloadFormat(message.payload);
-  // Previews stay on one line: JSON compact, hex for binary.
-  const preview = format === 'json' ? formatPayload(head, 'text') : formatPayload(head, format === 'hex' ? 'hex' : 'text');
+  const preview = messagePreview(message);
   const topic = cutForDisplay(message.topic);
   return (
     <div
@@ -57,6 +53,7 @@ export const MessageRow = memo(function MessageRow({
         {message.dup ? <span className="badge">dup</span> : null}
         <time dateTime={new Date(message.time).toISOString()}>{formatTime(message.time)}</time>
         <span className="muted">{message.payloadSize} B</span>
+        {message.decoded ? <DecodedBadges decoded={message.decoded} /> : null}
       </div>
       <div className="payload-preview">{preview}</div>
     </div>

@@ -1,6 +1,6 @@
 import { memo } from 'react';
-import { formatPayload } from '../../../shared/payload';
 import { deleteRetained } from '../store/connection-actions';
+import { messagePreview } from '../store/decoded-view';
 import { logFor } from '../store/message-log';
 import { NODE_FLAG, type TopicIndex } from '../store/topic-index';
 import { TopicChart } from './topic-chart';
@@ -19,7 +19,7 @@ export const TopicDetail = memo(function TopicDetail({ connectionId, index, id, 
   // The log holds the index's own topic strings, so this compares references.
   for (let i = log.length - 1; i >= 0 && history.length < HISTORY_LINES; i--) {
     const m = log.at(i)!;
-    if (m.topic === topic && m.direction === 'in') history.push(`${new Date(m.time).toLocaleTimeString()}  ${formatPayload(m.payload.subarray(0, 200), 'text')}`);
+    if (m.topic === topic && m.direction === 'in') history.push(`${new Date(m.time).toLocaleTimeString()}  ${messagePreview(m, 200)}`);
   }
   return (
     <section className="topic-detail" aria-label="Topic detail">

@@ -1,6 +1,6 @@
 import { memo } from 'react';
+import { messagePreview } from '../store/decoded-view';
 import { NODE_FLAG, NONE, type TopicIndex } from '../store/topic-index';
-import { topicValue } from '../store/topic-values';
 import { cutForDisplay } from './cut-text';
 
 /** Height of one tree row in pixels (rows are virtualized by this). */
@@ -11,6 +11,8 @@ const MAX_INDENT_LEVELS = 40;
 const SPARK_POINTS = 32;
 const SPARK_WIDTH = 64;
 const SPARK_HEIGHT = 14;
+/** Payload bytes a row's value is made from. */
+const VALUE_BYTES = 80;
 
 /** Props of one row: `stamp` changes whenever the node's figures do, which re-renders it. */
 export interface TopicRowProps {
@@ -76,7 +78,7 @@ export const TopicRow = memo(function TopicRow({ index, id, children, top, selec
         </span>
       ) : null}
       <span className="muted topic-count">{children > 0 ? `${index.total[id]} msgs` : `${index.count[id]}`}</span>
-      {last ? <span className="topic-value">{topicValue(last)}</span> : null}
+      {last ? <span className="topic-value">{messagePreview(last, VALUE_BYTES)}</span> : null}
       <Sparkline index={index} id={id} />
     </div>
   );

@@ -1,7 +1,8 @@
 /**
  * Where message batches from the backend enter the page: each message goes into the
  * connection's log (the message list), the topic index (the Topics view) and the counts of
- * the subscriptions it matches, in one pass; the views are told once per animation frame,
+ * the subscriptions it matches, in one pass, and decoded Sparkplug messages into the
+ * Sparkplug model; the views are told once per animation frame,
  * however many batches arrived in it, and draw only what is on screen.
  */
 
@@ -9,6 +10,7 @@ import type { MessageBatch } from '../../../shared/contract';
 import { topicMatches } from '../../../shared/topic';
 import { useAppStore } from './app-store';
 import { logFor, sharedFilterTarget } from './message-log';
+import { addToSparkplug } from './sparkplug-state';
 import { NONE, type TopicIndex } from './topic-index';
 import { treeFor } from './topic-tree';
 
@@ -100,6 +102,7 @@ export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []
     log.buffer.push(message);
   }
   for (let i = 0; i < filters.length; i++) if (counts[i]! > 0) log.counts.set(filters[i]!, (log.counts.get(filters[i]!) ?? 0) + counts[i]!);
+  addToSparkplug(batch.connectionId, batch.messages);
   requestRender(batch.connectionId);
 }
 

@@ -12,7 +12,7 @@
 
 import type { MessageRecord } from '../../../shared/contract';
 import { MAX_SERIES_PER_TOPIC, SeriesRing, type SeriesBudget } from './topic-series';
-import { topicNumbers } from './topic-values';
+import { messageNumbers } from './decoded-view';
 
 /** Limits of one connection's tree. */
 export const TOPIC_LIMITS = {
@@ -129,7 +129,7 @@ export class TopicIndex {
       this.total[node] = this.total[node]! + 1;
       this.stamp[node] = tick;
     }
-    const numbers = topicNumbers(message);
+    const numbers = messageNumbers(message);
     if (numbers.length > 0) {
       let series = this.series[id];
       if (!series) this.series[id] = series = new Map();

@@ -1,31 +1,37 @@
 /**
- * What the topic tree shows of a message: the numbers it charts (and draws as a sparkline)
- * and the one-line value of a row. This is the one seam between payload formats and the
- * tree: a decoder for another format (Sparkplug B, Protobuf, ...) plugs in here and the
+ * The plug-in points between decoding and the views: what a message shows as its value in
+ * the message list and topic tree, and which numbers it adds to the topic's chart and its
+ * row's sparkline. Decoded payloads (Sparkplug B, schemas) come first; plain payloads keep
+ * their text/JSON handling. A decoder for another format plugs in here and the list, the
  * tree, its sparklines and the topic chart follow.
  *
- * `topicNumbers` runs for every received message (its numbers are history that must not be
- * missed), so it must stay cheap for payloads it does not understand; `topicValue` runs only
- * for rows on screen, at most once a frame per changed row.
+ * `messageNumbers` runs for every received message (its numbers are history that must not
+ * be missed), so it must stay cheap for payloads it does not understand; `messagePreview`
+ * runs only for rows on screen, at most once a frame per changed row.
  */
 
 import type { MessageRecord } from '../../../shared/contract';
-import { formatPayload } from '../../../shared/payload';
+import { decodedNumbers, decodedPreview } from '../../../shared/decoded';
+import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { utf8DecodeStrict } from '../../../shared/utf8';
 
+/** Payload bytes looked at for a one-line preview. */
+const PREVIEW_BYTES = 512;
 /** Payloads larger than this are not parsed for numbers (their preview may be cut anyway). */
 const MAX_PARSED_BYTES = 64 * 1024;
-/** Bytes of the payload a row's value is made from. */
-const VALUE_BYTES = 80;
 
-/** The numbers of a message worth charting, as [series name, value]. */
-export function topicNumbers(message: MessageRecord): Array<[string, number]> {
-  return numericFields(message.payload);
+/** The one-line value of a message: decoded when it was, else text (hex for binary). */
+export function messagePreview(message: MessageRecord, maxBytes = PREVIEW_BYTES): string {
+  if (message.decoded) return decodedPreview(message.decoded);
+  const head = message.payload.subarray(0, maxBytes);
+  const format = detectPayloadFormat(message.payload);
+  // Previews stay on one line: JSON compact, hex for binary.
+  return formatPayload(head, format === 'hex' ? 'hex' : 'text');
 }
 
-/** The one-line value a tree row shows for the last message on its topic. */
-export function topicValue(message: MessageRecord): string {
-  return formatPayload(message.payload.subarray(0, VALUE_BYTES), 'text');
+/** The numbers a message adds to its topic's chart: decoded metrics or fields, else numbers in the text. */
+export function messageNumbers(message: MessageRecord): Array<[string, number]> {
+  return message.decoded ? decodedNumbers(message.decoded) : numericFields(message.payload);
 }
 
 /**
