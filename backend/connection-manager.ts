@@ -161,6 +161,9 @@ export class ConnectionManager {
         const properties = receivedProperties(packet);
         if (properties) message.properties = properties;
       }
+      // Sparkplug topics and topics with a mapped schema (a prefix test and a filter match for the rest).
+      const decoded = live.decoder.decode(topic, message.payload);
+      if (decoded) message.decoded = decoded;
       live.batcher.add(live.messages.add(message));
     });
 
