@@ -69,6 +69,8 @@ export class Broker implements BrokerContext {
   /** Payload bytes queued and in flight over every session (memory_limit). */
   private readonly held = new HeldBytes();
   private closing = false;
+  /** Whether any authenticator in use checks reads (ACL read rules): set at start and when a client is admitted by one that does. */
+  private readRules: boolean;
   /** The durable store when persistence is on; also the gate that holds output until writes are done. */
   readonly durability: Persistence | undefined;
   /** The `$SYS` tree publisher; undefined when sysInterval is 0. */
@@ -77,6 +79,7 @@ export class Broker implements BrokerContext {
   /** @param options see BrokerOptions; all optional */
   constructor(options: BrokerOptions = {}) {
     this.options = resolveOptions(options);
+    this.readRules = this.options.authenticator.authorizeRead !== undefined;
     const logger = this.options.logger;
     // Every line goes to the configured logger and, when the panel listens, out as an event.
     this.log = (entry: LogEntry): void => {
@@ -92,7 +95,8 @@ export class Broker implements BrokerContext {
       sessions: resolved.sessions,
       outlet: (id) => this.live.get(id),
       log: this.log,
-      mayRead: (id, topic) => (this.admittedBy.get(id) ?? resolved.authenticator).authorizeRead?.(id, topic) ?? true,
+      // Asked per delivery: with no read rules anywhere (the usual case) that is one flag, not a lookup.
+      mayRead: (id, topic) => !this.readRules || ((this.admittedBy.get(id) ?? resolved.authenticator).authorizeRead?.(id, topic) ?? true),
       queueFull: () => void this.counters.droppedQueueFull++,
       policy: { queueQos0: resolved.queueQos0Messages, upgradeQos: resolved.upgradeOutgoingQos, maxInflightBytes: resolved.maxInflightBytes },
     });
@@ -281,7 +285,9 @@ export class Broker implements BrokerContext {
   attach(connection: Connection, clientId: string): void {
     this.live.set(clientId, connection);
     this.counters.clientsMaximum = Math.max(this.counters.clientsMaximum, this.live.size);
-    this.admittedBy.set(clientId, this.authenticatorFor(connection));
+    const authenticator = this.authenticatorFor(connection);
+    this.admittedBy.set(clientId, authenticator);
+    if (authenticator.authorizeRead) this.readRules = true;
     const state = connection.state;
     if (this.durability && state.kind === 'connected') this.durability.sessionOnline(state.session);
   }

@@ -1,7 +1,7 @@
 /**
  * One client connection over any duplex byte stream (TCP, TLS, WebSocket: listeners.ts).
- * Owns framing, decoding, the single write path with backpressure, the CONNECT and
- * keepalive timers, and the close path. Protocol decisions live in the handlers.
+ * Owns framing, decoding, the single write path with backpressure, the CONNECT timer and
+ * keepalive supervision, and the close path. Protocol decisions live in the handlers.
  */
 
 import type { Duplex } from 'node:stream';
@@ -22,6 +22,7 @@ import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 import { Keepalive } from './keepalive';
+import { readChunks } from './socket-reader';
 import { SocketWriter } from './socket-writer';
 import { unmountTopic } from './mount-point';
 
@@ -72,7 +73,7 @@ export class Connection implements Outlet {
   ) {
     this.framer = new Framer(options.maxPacketBytes);
     this.inboundAliases = new InboundAliases(options.topicAliasMaximum);
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    readChunks(stream, (chunk) => this.onData(chunk));
     this.writer = new SocketWriter(stream, {
       // A client that does not read its messages must not make us read (and buffer) more of its own.
       full: () => this.stream.pause(),

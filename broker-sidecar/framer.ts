@@ -60,7 +60,9 @@ export class Framer {
     if (this.buffered < total) return NEED_MORE;
     if (head.length - at < total) this.merge();
     const first = this.chunks[0]!;
-    const bytes = first.subarray(this.offset, this.offset + total);
+    // A read that is one whole packet (a device fleet: every packet its own read) is the frame
+    // itself: no view to make.
+    const bytes = this.offset === 0 && total === first.length ? first : first.subarray(this.offset, this.offset + total);
     this.offset += total;
     this.buffered -= total;
     if (this.offset === first.length) {

@@ -20,13 +20,9 @@
  * every broker in turn; each cell is the round with the median throughput.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { createBroker } from '../../broker-sidecar/broker';
-import { freePort, waitForPort } from '../helpers/mosquitto';
 import { PAYLOAD_BYTES, runLeanCase, runMqttjsCase, WINDOW, type CaseResult, type CaseSpec, type Qos, type Version } from './broker-bench-cases';
+import { brokerStarters, caseSelected, cpuNs, startBrokers, table, type BrokerUnderTest } from './brokers';
 
 const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 50_000);
 /** Rounds of every case; the table shows each cell's median round. */
@@ -37,101 +33,8 @@ const CASE_TIMEOUT_MS = Number(process.env.BENCH_BROKER_CASE_TIMEOUT_MS ?? 30_00
 const DRIVER = process.env.BENCH_CLIENTS === 'mqttjs' ? 'MQTT.js' : 'lean raw';
 const runCase = (spec: Omit<CaseSpec, 'timeoutMs'>): Promise<CaseResult> => (DRIVER === 'MQTT.js' ? runMqttjsCase : runLeanCase)({ ...spec, timeoutMs: CASE_TIMEOUT_MS });
 
-/** One broker under test. */
-interface BrokerUnderTest {
-  name: string;
-  port: number;
-  note: string;
-  /** The broker's process, for its CPU time; undefined when it runs in the bench process. */
-  pid?: number;
-  stop(): Promise<void>;
-}
-
-/**
- * CPU time a process has used so far, in nanoseconds: the sum over its threads of
- * /proc/PID/task/TID/schedstat (ns resolution, where /proc/PID/stat counts 10 ms ticks).
- */
-function cpuNs(pid: number): number | undefined {
-  try {
-    let total = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    return total;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Starts a child process and waits for the port; kills it by its own PID on stop. */
-async function spawnBroker(name: string, command: string, args: string[], port: number, note: string, cwd?: string): Promise<BrokerUnderTest> {
-  let output = '';
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await Promise.race([
-      waitForPort(port, 10_000),
-      exited.then(() => {
-        throw new Error(`${name} exited at start:\n${output}`);
-      }),
-    ]);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return {
-    name,
-    port,
-    note,
-    pid: child.pid,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function startOurs(): Promise<BrokerUnderTest> {
-  const cli = process.env.BENCH_BROKER_CLI ?? path.resolve('dist/broker-sidecar/main.js');
-  const port = await freePort();
-  if (existsSync(cli)) return spawnBroker('mqtt-desk', process.execPath, [cli, '-p', String(port)], port, `child process: ${path.relative(process.cwd(), cli)}`);
-  // No build: run it here. It then shares this process (and its CPU) with the clients.
-  const broker = createBroker();
-  const bound = await broker.listen({ port: 0 });
-  return { name: 'mqtt-desk', port: bound, note: 'in-process (dist/broker-sidecar/main.js not built)', stop: () => broker.close() };
-}
-
-async function startMosquitto(): Promise<BrokerUnderTest> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-bench-mosquitto-'));
-  const conf = path.join(dir, 'mosquitto.conf');
-  // No per-client limits, like our broker's defaults; no -v, which would log every packet.
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'log_type error', ''].join('\n'));
-  const binary = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
-  return spawnBroker('mosquitto', binary, ['-c', conf], port, 'child process: Debian mosquitto');
-}
-
-async function startAedes(): Promise<BrokerUnderTest> {
-  const port = await freePort();
-  const script = [
-    "import net from 'node:net';",
-    "import { Aedes } from 'aedes';",
-    'const broker = await Aedes.createBroker();',
-    `net.createServer(broker.handle).listen(${port}, '127.0.0.1');`,
-  ].join('\n');
-  // cwd = the project, so 'aedes' resolves from its node_modules.
-  return spawnBroker('aedes', process.execPath, ['--input-type=module', '-e', script], port, 'child process: aedes 1.x, net.createServer(broker.handle)', process.cwd());
-}
-
 const CASES: Array<{ version: Version; qos: Qos; fanout: number }> = [];
 for (const version of [4, 5] as const) for (const fanout of [1, 10]) for (const qos of [0, 1, 2] as const) CASES.push({ version, qos, fanout });
-/** BENCH_CASES (a regular expression on the row label, e.g. `QoS 1 1→1`) narrows a run while working on one case. */
-const CASE_FILTER = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : undefined;
-/** BENCH_BROKERS (comma-separated names) likewise. */
-const BROKER_FILTER = process.env.BENCH_BROKERS?.split(',').map((name) => name.trim());
 
 function caseLabel(c: { version: Version; qos: Qos; fanout: number }): string {
   return `${c.version === 5 ? 'v5.0 ' : 'v3.1.1'} QoS ${c.qos} 1→${c.fanout}`;
@@ -175,14 +78,9 @@ function median(rounds: Array<CaseResult | string>): CaseResult | string {
 
 /** Runs every case on every broker, BENCH_BROKER_RUNS rounds, and returns the side-by-side table of medians. */
 export async function runBrokerBench(): Promise<string> {
-  const starters = (
-    [
-      ['mqtt-desk', startOurs],
-      ['mosquitto', startMosquitto],
-      ['aedes', startAedes],
-    ] as Array<[string, () => Promise<BrokerUnderTest>]>
-  ).filter(([name]) => !BROKER_FILTER || BROKER_FILTER.includes(name));
-  const cases = CASES.filter((c) => !CASE_FILTER || CASE_FILTER.test(caseLabel(c)));
+  const starters = brokerStarters();
+  const cases = CASES.filter((c) => caseSelected(caseLabel(c)));
+  if (cases.length === 0) return '';
   const results = new Map<string, Array<CaseResult | string>>();
   const notes: string[] = [];
   const startedAt = Date.now();
@@ -190,18 +88,11 @@ export async function runBrokerBench(): Promise<string> {
   try {
     // Every broker runs for the whole bench (an idle one costs nothing), so the rounds can
     // interleave them: a slow minute on this machine then hits all three, not one.
-    for (const [name, start] of starters) {
-      try {
-        const broker = await start();
-        running.push(broker);
-        notes.push(`${name}: ${broker.note}`);
-        // Untimed first, each kind of case with a fifth of the messages, so no process is
-        // measured while its JIT still compiles the paths a case takes.
-        for (const [i, c] of cases.entries()) await runCase({ port: broker.port, ...c, tag: `${name}-warmup-${i}`, messages: Math.ceil(MESSAGES / 5) }).catch(() => undefined);
-      } catch (error) {
-        notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
-      }
-    }
+    await startBrokers(starters, running, notes, async (broker) => {
+      // Untimed first, each kind of case with a fifth of the messages, so no process is
+      // measured while its JIT still compiles the paths a case takes.
+      for (const [i, c] of cases.entries()) await runCase({ port: broker.port, ...c, tag: `${broker.name}-warmup-${i}`, messages: Math.ceil(MESSAGES / 5) }).catch(() => undefined);
+    });
     const rounds = new Map<string, Array<Array<CaseResult | string>>>(starters.map(([name]) => [name, cases.map(() => [])]));
     for (let round = 0; round < RUNS; round++) {
       for (const [i, c] of cases.entries()) {
@@ -219,21 +110,15 @@ export async function runBrokerBench(): Promise<string> {
   const header = ['case', ...names];
   const rows = cases.map((c, i) => [caseLabel(c), ...names.map((n) => cell(results.get(n)![i]!))]);
   const cpuRows = cases.map((c, i) => [caseLabel(c), ...names.map((n) => cpuCell(results.get(n)![i]!))]);
-  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
-  const line = (cells: string[]): string => cells.map((text, col) => text.padEnd(widths[col]!)).join('  ');
   return [
     `Broker bench: ${MESSAGES} × ${PAYLOAD_BYTES} B messages per case, window ${WINDOW}, ${DRIVER} clients in the bench process; median of ${RUNS} interleaved rounds`,
     `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; cells: deliveries/s p50/p99 latency`,
     ...notes.map((n) => `  ${n}`),
     '',
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
+    ...table(header, rows),
     '',
     'Broker CPU per delivered message (all its threads, /proc schedstat; includes connection setup of the case):',
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...cpuRows.map(line),
+    ...table(header, cpuRows),
     '',
     `total ${((Date.now() - startedAt) / 1000).toFixed(0)} s`,
   ].join('\n');

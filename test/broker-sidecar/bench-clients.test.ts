@@ -1,14 +1,16 @@
 /**
- * The broker bench's lean raw clients (test/bench/lean-client.ts) are measuring
- * instruments: if they lost or miscounted messages, or left a QoS 2 flow half done, every
- * figure of `npm run bench` would be wrong. Here they run the bench's own cases, small,
- * against our broker and against mosquitto, and every message must arrive exactly once.
+ * The broker bench's lean raw clients (test/bench/lean-client.ts) and its device fleet
+ * (test/bench/fleet-clients.ts) are measuring instruments: if they lost or miscounted
+ * messages, or left a QoS 2 flow half done, every figure of `npm run bench` would be wrong.
+ * Here they run the bench's own cases, small, against our broker and against mosquitto, and
+ * every message must arrive exactly once.
  */
 
 import net from 'node:net';
 import { generate, parser as mqttParser, type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLeanCase, type Qos, type Version } from '../bench/broker-bench-cases';
+import { runFleetCase } from '../bench/fleet-clients';
 import { startBroker, type RunningBroker } from '../helpers/broker-harness';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 
@@ -23,6 +25,41 @@ afterAll(async () => {
   await ours.stop();
   await mosquitto.stop();
 });
+
+/**
+ * A deliberately wrong broker: every PUBLISH goes to the (last) subscriber twice as QoS 0,
+ * except every tenth, which it drops.
+ */
+async function startFaultyBroker(): Promise<{ port: number; stop(): void }> {
+  const sockets: net.Socket[] = [];
+  let subscriber: net.Socket | undefined;
+  let forwarded = 0;
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    const p = mqttParser({ protocolVersion: 4 });
+    socket.on('data', (chunk) => p.parse(chunk));
+    socket.on('error', () => undefined);
+    p.on('packet', (packet: Packet) => {
+      if (packet.cmd === 'connect') socket.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+      if (packet.cmd === 'subscribe') {
+        subscriber = socket;
+        socket.write(generate({ cmd: 'suback', messageId: packet.messageId, granted: [0] }));
+      }
+      if (packet.cmd === 'publish' && subscriber && forwarded++ % 10 !== 9) {
+        const copy = generate({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: 0, dup: false, retain: false });
+        subscriber.write(Buffer.concat([copy, copy]));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stop: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
 
 const cases: Array<[Version, Qos, number]> = [];
 for (const version of [4, 5] as const) for (const qos of [0, 1, 2] as const) for (const fanout of [1, 3]) cases.push([version, qos, fanout]);
@@ -42,36 +79,46 @@ describe('bench lean clients', () => {
   });
 
   it("counts a faulty broker's duplicates apart, so they cannot hide its losses", async () => {
-    // A deliberately wrong broker: every QoS 0 PUBLISH goes to the subscriber twice, except every tenth, which it drops.
-    const sockets: net.Socket[] = [];
-    let subscriber: net.Socket | undefined;
-    let forwarded = 0;
-    const server = net.createServer((socket) => {
-      sockets.push(socket);
-      const p = mqttParser({ protocolVersion: 4 });
-      socket.on('data', (chunk) => p.parse(chunk));
-      socket.on('error', () => undefined);
-      p.on('packet', (packet: Packet) => {
-        if (packet.cmd === 'connect') socket.write(generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
-        if (packet.cmd === 'subscribe') {
-          subscriber = socket;
-          socket.write(generate({ cmd: 'suback', messageId: packet.messageId, granted: [0] }));
-        }
-        if (packet.cmd === 'publish' && subscriber && forwarded++ % 10 !== 9) {
-          const copy = generate({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: 0, dup: false, retain: false });
-          subscriber.write(Buffer.concat([copy, copy]));
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const faulty = await startFaultyBroker();
     try {
-      const port = (server.address() as net.AddressInfo).port;
+      const port = faulty.port;
       const result = await runLeanCase({ port, version: 4, qos: 0, fanout: 1, tag: 'faulty', messages: 1000, timeoutMs: 1000 });
       expect(result.delivered).toBe(900);
       expect(result.duplicates).toBe(900);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      server.close();
+      faulty.stop();
+    }
+  });
+});
+
+describe('bench fleet clients', () => {
+  let n = 0;
+  it.each([
+    [0, 'pairs'],
+    [1, 'pairs'],
+    [1, 'fan-in'],
+  ] as const)('deliver every message once: QoS %i, %s, 20 publishers × 50/s, on our broker and mosquitto', async (qos, shape) => {
+    for (const port of [ours.port, mosquitto.port]) {
+      const result = await runFleetCase({ port, publishers: 20, rate: 50, qos, shape, tag: `fleet-${n++}`, warmupMs: 200, measureMs: 600, timeoutMs: 10_000, sourceAddresses: ['127.0.0.1'] });
+      expect(result.sent).toBeGreaterThan(0);
+      expect(result.delivered).toBe(result.sent);
+      expect(result.duplicates).toBe(0);
+      expect(result.reordered).toBe(0);
+      expect(result.windowDeliveries).toBeGreaterThan(0);
+      expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+    }
+  });
+
+  it("counts a faulty broker's duplicates and losses", async () => {
+    const faulty = await startFaultyBroker();
+    try {
+      const port = faulty.port;
+      const result = await runFleetCase({ port, publishers: 10, rate: 50, qos: 0, shape: 'fan-in', tag: 'fleet-faulty', warmupMs: 100, measureMs: 400, timeoutMs: 1000, sourceAddresses: ['127.0.0.1'] });
+      const dropped = Math.floor(result.sent / 10);
+      expect(result.delivered).toBe(result.sent - dropped);
+      expect(result.duplicates).toBe(result.sent - dropped);
+    } finally {
+      faulty.stop();
     }
   });
 });

@@ -42,6 +42,16 @@ describe('framer', () => {
     for (const frame of out) expect(frame.buffer).toBe(stream.buffer);
   });
 
+  it('hands a chunk that is one whole packet over as the frame itself', () => {
+    const framer = new Framer(1 << 20);
+    for (const packet of frames) {
+      framer.push(packet);
+      const next = framer.next();
+      expect(next.kind === 'frame' && next.bytes).toBe(packet);
+      expect(framer.next().kind).toBe('need-more');
+    }
+  });
+
   it('reports a fifth remaining-length byte as malformed', () => {
     expect(cut([Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])]).last).toEqual({ kind: 'malformed', reason: 'remaining length longer than 4 bytes' });
   });

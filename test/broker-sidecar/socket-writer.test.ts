@@ -2,24 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocketWriter } from '../../broker-sidecar/socket-writer';
 import { withTimeout } from '../helpers/broker-harness';
-
-/** A connected pair of real TCP sockets on 127.0.0.1: `ours` writes, `peer` reads. */
-async function socketPair(): Promise<{ ours: net.Socket; peer: net.Socket; close: () => void }> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const peer = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const ours = await accepted;
-  return {
-    ours,
-    peer,
-    close: () => {
-      ours.destroy();
-      peer.destroy();
-      server.close();
-    },
-  };
-}
+import { socketPair } from '../helpers/socket-pair';
 
 /** Reads from `peer` until `length` bytes have arrived. */
 function readAll(peer: net.Socket, length: number): Promise<Buffer> {
@@ -56,6 +39,23 @@ describe('socket writer', () => {
     expect(writes).toEqual([]); // nothing yet: the turn has not ended
     expect((await arrived).equals(Buffer.concat(sent))).toBe(true);
     expect(writes).toEqual([65_520, 34_480]); // 3,276 packets of 20 B fit in 64 KiB
+  });
+
+  it('joins what separate callbacks of one turn wrote (as reads of many sockets are) into one write', async () => {
+    const pair = await socketPair();
+    close = pair.close;
+    const writes: number[] = [];
+    const write = pair.ours.write.bind(pair.ours);
+    pair.ours.write = ((chunk: Buffer, ...rest: never[]) => (writes.push(chunk.length), write(chunk, ...rest))) as typeof pair.ours.write;
+    const writer = new SocketWriter(pair.ours, { full: () => undefined, drained: () => undefined });
+    const arrived = readAll(pair.peer, 60);
+    // Node runs process.nextTick and promise callbacks after each I/O callback: a flush per
+    // callback would send three writes here, as the one subscriber of 500 publishers got one per PUBLISH.
+    writer.write(packet(1));
+    process.nextTick(() => writer.write(packet(2)));
+    void Promise.resolve().then(() => process.nextTick(() => writer.write(packet(3))));
+    expect((await arrived).equals(Buffer.concat([packet(1), packet(2), packet(3)]))).toBe(true);
+    expect(writes).toEqual([60]);
   });
 
   it('passes large buffers through uncopied, in order with small ones', async () => {

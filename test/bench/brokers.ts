@@ -1,0 +1,153 @@
+/**
+ * The brokers the benchmarks compare, each in its own child process on a free 127.0.0.1
+ * port: ours as the built CLI (dist/broker-sidecar/main.js, which `npm run bench` builds; in
+ * this process as a fallback when it is missing, and the table says so), Debian's mosquitto
+ * without -v, aedes 1.x over plain TCP (`net.createServer(broker.handle)`). Shared by the
+ * flood bench (broker-bench.ts) and the fleet bench (fleet-bench.ts), with the CPU reading
+ * both report per delivery.
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createBroker } from '../../broker-sidecar/broker';
+import { freePort, waitForPort } from '../helpers/mosquitto';
+
+/** One broker under test. */
+export interface BrokerUnderTest {
+  name: string;
+  port: number;
+  note: string;
+  /** The broker's process, for its CPU time; undefined when it runs in the bench process. */
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * CPU time a process has used so far, in nanoseconds: the sum over its threads of
+ * /proc/PID/task/TID/schedstat (ns resolution, where /proc/PID/stat counts 10 ms ticks).
+ */
+export function cpuNs(pid: number): number | undefined {
+  try {
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a child process and waits for the port; kills it by its own PID on stop. */
+async function spawnBroker(name: string, command: string, args: string[], port: number, note: string, cwd?: string): Promise<BrokerUnderTest> {
+  let output = '';
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await Promise.race([
+      waitForPort(port, 10_000),
+      exited.then(() => {
+        throw new Error(`${name} exited at start:\n${output}`);
+      }),
+    ]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    name,
+    port,
+    note,
+    pid: child.pid,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function startOurs(): Promise<BrokerUnderTest> {
+  const cli = process.env.BENCH_BROKER_CLI ?? path.resolve('dist/broker-sidecar/main.js');
+  const port = await freePort();
+  // BENCH_BROKER_NODE_ARGS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the broker under the bench's load.
+  const nodeArgs = process.env.BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  if (existsSync(cli)) return spawnBroker('mqtt-desk', process.execPath, [...nodeArgs, cli, '-p', String(port)], port, `child process: ${path.relative(process.cwd(), cli)}`);
+  // No build: run it here. It then shares this process (and its CPU) with the clients.
+  const broker = createBroker();
+  const bound = await broker.listen({ port: 0 });
+  return { name: 'mqtt-desk', port: bound, note: 'in-process (dist/broker-sidecar/main.js not built)', stop: () => broker.close() };
+}
+
+async function startMosquitto(): Promise<BrokerUnderTest> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-bench-mosquitto-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  // No per-client limits, like our broker's defaults; no -v, which would log every packet.
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'max_connections -1', 'log_type error', ''].join('\n'));
+  const binary = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
+  return spawnBroker('mosquitto', binary, ['-c', conf], port, 'child process: Debian mosquitto');
+}
+
+async function startAedes(): Promise<BrokerUnderTest> {
+  const port = await freePort();
+  const script = [
+    "import net from 'node:net';",
+    "import { Aedes } from 'aedes';",
+    'const broker = await Aedes.createBroker();',
+    `net.createServer(broker.handle).listen(${port}, '127.0.0.1');`,
+  ].join('\n');
+  // cwd = the project, so 'aedes' resolves from its node_modules.
+  return spawnBroker('aedes', process.execPath, ['--input-type=module', '-e', script], port, 'child process: aedes 1.x, net.createServer(broker.handle)', process.cwd());
+}
+
+/** The brokers to compare, in column order, narrowed by BENCH_BROKERS (comma-separated names). */
+export function brokerStarters(): Array<[string, () => Promise<BrokerUnderTest>]> {
+  const filter = process.env.BENCH_BROKERS?.split(',').map((name) => name.trim());
+  return (
+    [
+      ['mqtt-desk', startOurs],
+      ['mosquitto', startMosquitto],
+      ['aedes', startAedes],
+    ] as Array<[string, () => Promise<BrokerUnderTest>]>
+  ).filter(([name]) => !filter || filter.includes(name));
+}
+
+/**
+ * Starts the brokers in turn into `running` (so the caller's cleanup stops every one that
+ * started); one that cannot start gets a line in `notes`, not an exception. `afterStart`
+ * (warm-ups) runs right after each start.
+ */
+export async function startBrokers(
+  starters: Array<[string, () => Promise<BrokerUnderTest>]>,
+  running: BrokerUnderTest[],
+  notes: string[],
+  afterStart?: (broker: BrokerUnderTest) => Promise<void>,
+): Promise<void> {
+  for (const [name, start] of starters) {
+    try {
+      const broker = await start();
+      running.push(broker);
+      notes.push(`${name}: ${broker.note}`);
+      await afterStart?.(broker);
+    } catch (error) {
+      notes.push(`${name}: could not start (${(error as Error).message.split('\n')[0]})`);
+    }
+  }
+}
+
+/** BENCH_CASES (a regular expression on the row label, e.g. `QoS 1 1→1` or `fleet`) narrows a run while working on some rows. */
+export function caseSelected(label: string): boolean {
+  return !process.env.BENCH_CASES || new RegExp(process.env.BENCH_CASES).test(label);
+}
+
+/** Lays out rows under a header as aligned columns, with a rule below the header. */
+export function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col]!.length)));
+  const line = (cells: string[]): string => cells.map((text, col) => text.padEnd(widths[col]!)).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
