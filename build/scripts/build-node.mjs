@@ -1,12 +1,14 @@
 // Bundles the Node-side entry points with esbuild: the backend (browser mode and the
-// launcher), the Electron main process and preload, and the broker sidecar. Dependencies
-// stay external (node_modules is present wherever these run); the preload is bundled whole
-// because a sandboxed preload can only require 'electron'.
+// launcher), the `mqtt-desk` command, the Electron main process and preload, and the broker
+// sidecar. Dependencies stay external (node_modules is present wherever these run); the
+// preload is bundled whole because a sandboxed preload can only require 'electron'.
 import { build } from 'esbuild';
+import { buildCli } from './cli-build.mjs';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' };
 
 await Promise.all([
+  buildCli(),
   build({
     ...common,
     entryPoints: { 'backend/web-main': 'backend/web-main.ts', 'backend/start': 'backend/start.ts', 'broker-sidecar/main': 'broker-sidecar/main.ts' },
