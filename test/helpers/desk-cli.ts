@@ -6,7 +6,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -19,9 +19,15 @@ export interface ToolRun {
   stderr: string;
 }
 
+/** Debian's libfaketime (package faketime), wherever the architecture puts it. */
+const LIBFAKETIME =
+  readdirSync('/usr/lib')
+    .map((dir) => path.join('/usr/lib', dir, 'faketime', 'libfaketime.so.1'))
+    .find((file) => existsSync(file)) ?? '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
 /** libfaketime, frozen at 2020-05-06 21:48:00.5 (a half second is exact in binary), in Paris. */
 export const FROZEN_TIME: NodeJS.ProcessEnv = {
-  LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+  LD_PRELOAD: LIBFAKETIME,
   FAKETIME: '2020-05-06 21:48:00.5',
   // Timers (Node's and mosquitto's -W) keep running on the real monotonic clock.
   FAKETIME_DONT_FAKE_MONOTONIC: '1',
