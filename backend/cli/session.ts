@@ -40,9 +40,8 @@ class MidCounter {
     return true;
   }
   deallocate(): void {}
-  clear(): void {
-    this.last = 0;
-  }
+  /** MQTT.js clears on every CONNACK; libmosquitto keeps counting across connections. */
+  clear(): void {}
 }
 
 /** A connection with mosquitto's conventions. */
@@ -52,6 +51,7 @@ export class Session {
   /** The client ID as libmosquitto names it in -d lines (updated by an assigned one). */
   private id: string;
   private everConnected = false;
+  private connackSeen = false;
   private socketReady = true;
   private heldConnectLine: string | undefined;
   private ending = false;
@@ -156,7 +156,8 @@ export class Session {
     if (this.ending) return;
     this.ending = true;
     const stream = (this.client as unknown as { stream?: Duplex }).stream;
-    if (!this.client.connected || !stream || stream.writableEnded) return void this.client.end(true);
+    // A DISCONNECT makes sense once the broker answered the CONNECT, even with a refusal.
+    if (!this.connackSeen || !stream || stream.writableEnded || stream.destroyed) return void this.client.end(true);
     // MQTT.js's end() waits for every outstanding ack before its DISCONNECT; libmosquitto
     // sends it now and closes. Tell MQTT.js we are leaving (no reconnect), then write it.
     (this.client as unknown as { disconnecting: boolean }).disconnecting = true;
@@ -224,6 +225,7 @@ export class Session {
         if (assigned) this.id = assigned;
         this.log(`Client ${this.id || '(null)'} received CONNACK (${code})`);
         if (code === 0) this.everConnected = true;
+        this.connackSeen = true;
         return this.events.connack(code, packet.sessionPresent);
       }
       case 'suback':

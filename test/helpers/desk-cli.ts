@@ -68,11 +68,18 @@ export interface ToolOptions {
   stdin?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /**
+   * Line-buffered stdout for mosquitto's C clients (coreutils' stdbuf), so a test can watch
+   * their output as it comes: into a pipe, C's stdio would hold it until the end.
+   */
+  lineBuffered?: boolean;
 }
 
 /** Starts `command` ('mqtt-desk' or a /usr/bin tool) with arguments. */
 export async function startTool(command: string, args: string[], options: ToolOptions = {}): Promise<StartedTool> {
-  const [file, argv] = command === 'mqtt-desk' ? [process.execPath, [await cliEntry(), ...args]] : [command.includes('/') ? command : `/usr/bin/${command}`, args];
+  const binary = command.includes('/') ? command : `/usr/bin/${command}`;
+  const [file, argv] =
+    command === 'mqtt-desk' ? [process.execPath, [await cliEntry(), ...args]] : options.lineBuffered ? ['/usr/bin/stdbuf', ['-oL', binary, ...args]] : [binary, args];
   if (!existsSync(file)) throw new Error(`${file} is missing`);
   const child = spawn(file, argv, {
     env: { PATH: process.env.PATH, HOME: emptyHome, MQTT_DESK_CONFIG_DIR: path.join(emptyHome, 'desk'), ...options.env },
