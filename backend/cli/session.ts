@@ -92,7 +92,8 @@ export class Session {
     client.on('message', (_topic, _payload, packet) => this.incoming(packet));
     client.on('error', (error) => (this.lastError = error));
     client.on('close', () => {
-      if (!this.everConnected && !this.ending && this.lastError) return;
+      // A socket that never got to MQTT was reported by connectError already.
+      if (!this.connackSeen && this.ending && !this.everConnected && this.lastError) return;
       this.events.close(this.ending, this.lastError);
     });
   }
