@@ -4,12 +4,14 @@
  * host exactly one of these.
  */
 
+import { exportCollections, parseCollectionsImport } from '../shared/collections';
 import type { CommandHandlers } from '../shared/contract';
 import type { BrokerBridgeInfo, BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
+import { CollectionStore } from './collection-store';
 import { ConnectionManager } from './connection-manager';
 import { EventHub } from './event-hub';
 import type { BatcherOptions } from './message-batcher';
@@ -57,6 +59,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
     ...(options.secretCipher ? { cipher: options.secretCipher } : {}),
   });
+  const collections = new CollectionStore(options.configDir);
   const connections = new ConnectionManager(events, {
     ...(options.batcher ? { batcher: options.batcher } : {}),
     ...(options.messageLimits ? { messageLimits: options.messageLimits } : {}),
@@ -93,9 +96,27 @@ export function createBackend(options: BackendOptions): Backend {
       } catch (error) {
         throw new DeskError('INVALID_ARGUMENTS', (error as Error).message, { json: (error as Error).message });
       }
+      // Collections first: one that does not check out refuses the file before anything is saved.
+      const added = await collections.addAll(parsed.collections);
       const imported = [];
       for (const profile of parsed.profiles) imported.push(await profiles.save(profile, { verify: false }));
-      return { source: parsed.source, imported, skipped: parsed.skipped };
+      return { source: parsed.source, imported, skipped: parsed.skipped, warnings: parsed.warnings, collections: added };
+    },
+    'collections.list': () => collections.list(),
+    'collections.save': ({ collection }) => collections.save(collection),
+    'collections.delete': ({ id }) => collections.delete(id),
+    'collections.export': async ({ ids }) => {
+      const chosen = (await collections.list()).filter((c) => !ids || ids.includes(c.id));
+      return { json: JSON.stringify(exportCollections(chosen, new Date()), null, 2) + '\n', count: chosen.length };
+    },
+    'collections.import': async ({ json }) => {
+      let parsed;
+      try {
+        parsed = parseCollectionsImport(json);
+      } catch (error) {
+        throw new DeskError('INVALID_ARGUMENTS', (error as Error).message, { json: (error as Error).message });
+      }
+      return { imported: await collections.addAll(parsed) };
     },
     'connections.list': async () => connections.list(),
     'broker.status': async () => {

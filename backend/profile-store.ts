@@ -8,14 +8,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DeskError } from '../shared/errors';
 import { checkProfile, type Profile } from '../shared/profile';
 import { unknownFields, withUnknownFields, type StoreFormat } from '../shared/store-version';
 import { writeFileAtomic } from './atomic-file';
 import { mergeSecrets, SecretStore, splitSecrets, type ProfileSecrets, type SecretCipher } from './secret-store';
-import { loadVersioned } from './versioned-file';
+import { loadVersioned, moveAside } from './versioned-file';
 
 /**
  * profiles.json versions. 1: every file before versions mattered (the first ones kept
@@ -150,18 +149,8 @@ export class ProfileStore {
     return { profiles, migrated: loaded.backup !== undefined };
   }
 
-  /**
-   * Moves a file that cannot be read aside, untouched, so the app can go on with an empty
-   * list and nothing is lost; returns the error that tells the user where it went.
-   */
-  private async setAside(problem: string): Promise<DeskError> {
-    const aside = this.file.replace(/\.json$/, `.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    try {
-      await fs.rename(this.file, aside);
-    } catch (error) {
-      return new DeskError('STORE_CORRUPT', `${problem}. It could not be moved aside (${(error as Error).message}); fix it to go on.`);
-    }
-    return new DeskError('STORE_CORRUPT', `${problem}. The file was moved to ${aside}, unchanged; fix it and import it again. MQTT Desk goes on with an empty list.`);
+  private setAside(problem: string): Promise<DeskError> {
+    return moveAside(this.file, problem);
   }
 
   private async write(profiles: Profile[]): Promise<void> {

@@ -75,3 +75,17 @@ export async function loadVersioned(file: string, format: StoreFormat): Promise<
   }
   return { ...upgraded, backup };
 }
+
+/**
+ * Moves a store file that cannot be read aside, untouched, so the app can go on with an
+ * empty list and nothing is lost; returns the error that tells the user where it went.
+ */
+export async function moveAside(file: string, problem: string): Promise<DeskError> {
+  const aside = file.replace(/\.json$/, `.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  try {
+    await fs.rename(file, aside);
+  } catch (error) {
+    return new DeskError('STORE_CORRUPT', `${problem}. It could not be moved aside (${(error as Error).message}); fix it to go on.`);
+  }
+  return new DeskError('STORE_CORRUPT', `${problem}. The file was moved to ${aside}, unchanged; fix it and import it again. MQTT Desk goes on with an empty list.`);
+}

@@ -57,7 +57,7 @@ describe('MQTT Desk export and import', () => {
   it('round-trips through its own format', () => {
     const text = JSON.stringify(exportProfiles([profile], { includeSecrets: true, now: new Date(0) }));
     const { id: _id, ...withoutId } = profile;
-    expect(parseProfileImport(text)).toEqual({ source: 'mqtt-desk', profiles: [withoutId], skipped: [] });
+    expect(parseProfileImport(text)).toEqual({ source: 'mqtt-desk', profiles: [withoutId], skipped: [], warnings: [], collections: [] });
   });
 
   it.each([
