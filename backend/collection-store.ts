@@ -76,14 +76,14 @@ export class CollectionStore {
    * none when one does not check out.
    * @throws DeskError INVALID_ARGUMENTS naming the collection and field.
    */
-  addAll(collections: readonly unknown[]): Promise<Collection[]> {
+  async addAll(collections: readonly unknown[]): Promise<Collection[]> {
     const added = collections.map((c) => {
       const check = checkCollection(withIds({ ...(c as object), id: '' }));
       if (check.ok) return check.collection;
       const [field, message] = Object.entries(check.fields)[0]!;
       throw new DeskError('INVALID_ARGUMENTS', `Collection ${String((c as { name?: unknown }).name)} is not valid: ${field}: ${message}`, check.fields);
     });
-    if (added.length === 0) return Promise.resolve([]);
+    if (added.length === 0) return [];
     return this.serial(async () => {
       await this.write([...(await this.read()), ...added]);
       return added;

@@ -14,11 +14,14 @@ import { checkTopicName } from './topic';
 import { utf8Encode } from './utf8';
 
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'QoS must be 0, 1 or 2' });
-const variableName = z
-  .string()
-  .regex(VARIABLE_NAME, 'A variable name is letters, digits, _ or -, starting with a letter or _')
-  .refine((name) => !(BUILT_IN_PLACEHOLDERS as readonly string[]).includes(name), 'That name is a built-in placeholder');
-const values = z.record(variableName, z.string()).default({});
+const values = z.record(z.string(), z.string()).default({});
+
+/** Why a variable name cannot be used, or undefined. */
+function variableNameProblem(name: string): string | undefined {
+  if (!VARIABLE_NAME.test(name)) return 'A variable name is letters, digits, _ or -, starting with a letter or _';
+  if ((BUILT_IN_PLACEHOLDERS as readonly string[]).includes(name)) return 'That name is a built-in placeholder';
+  return undefined;
+}
 
 /** One saved publish. */
 export const collectionRequestSchema = z.object({
@@ -61,6 +64,14 @@ export const collectionSchema = z
     requests: z.array(collectionRequestSchema).default([]),
   })
   .superRefine((collection, ctx) => {
+    const checkNames = (names: Record<string, string>, path: Array<string | number>) => {
+      for (const name of Object.keys(names)) {
+        const problem = variableNameProblem(name);
+        if (problem) ctx.addIssue({ code: 'custom', path: [...path, name], message: problem });
+      }
+    };
+    checkNames(collection.variables, ['variables']);
+    collection.environments.forEach((env, i) => checkNames(env.values, ['environments', i, 'values']));
     const seen = new Set<string>();
     collection.environments.forEach((env, i) => {
       if (seen.has(env.name)) ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `There is already an environment named ${env.name}` });

@@ -77,17 +77,34 @@ export function unknownFields(raw: unknown, known: unknown): Json | undefined {
     else if (isObject(value) && isObject(known[key])) {
       const nested = unknownFields(value, known[key]);
       if (nested) out[key] = nested;
+    } else if (Array.isArray(value) && Array.isArray(known[key])) {
+      // Lists of entries (a collection's requests): their unknown fields, by id.
+      const byId: Json = {};
+      for (const item of value) {
+        const id = isObject(item) ? item.id : undefined;
+        const match = typeof id === 'string' ? (known[key] as unknown[]).find((k) => isObject(k) && k.id === id) : undefined;
+        const nested = match ? unknownFields(item, match) : undefined;
+        if (nested) byId[id as string] = nested;
+      }
+      if (Object.keys(byId).length) out[key] = { [ITEMS]: byId };
     }
   }
   return Object.keys(out).length ? out : undefined;
 }
 
+/** Marks the unknown fields of a list's entries (by id) inside {@link unknownFields}' result. */
+const ITEMS = '\u0000items';
+
 /** Puts unknown fields back under a checked entry; the entry's own values win. */
 export function withUnknownFields<T>(entry: T, extra: Json | undefined): T {
   if (!extra || !isObject(entry)) return entry;
-  const out: Json = { ...extra, ...entry };
+  const out: Json = { ...entry };
   for (const [key, value] of Object.entries(extra)) {
-    if (isObject(value) && isObject(entry[key])) out[key] = withUnknownFields(entry[key], value);
+    if (!(key in entry)) out[key] = value;
+    else if (isObject(value) && Array.isArray(entry[key]) && isObject(value[ITEMS])) {
+      const byId = value[ITEMS];
+      out[key] = (entry[key] as unknown[]).map((item) => (isObject(item) && typeof item.id === 'string' && isObject(byId[item.id]) ? withUnknownFields(item, byId[item.id] as Json) : item));
+    } else if (isObject(value) && isObject(entry[key])) out[key] = withUnknownFields(entry[key], value);
   }
   return out as T;
 }
