@@ -10,6 +10,7 @@ import type { BrokerBridgeInfo, BrokerClientInfo, BrokerRetainedInfo, BrokerStat
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
+import { PayloadDecoder } from '../shared/payload-decoder';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
 import { CollectionStore } from './collection-store';
 import { ConnectionManager } from './connection-manager';
@@ -83,7 +84,12 @@ export function createBackend(options: BackendOptions): Backend {
 
   const handlers: CommandHandlers = {
     'profiles.list': () => profiles.list(),
-    'profiles.save': ({ profile }) => profiles.save(profile),
+    'profiles.save': async ({ profile }) => {
+      const saved = await profiles.save(profile);
+      // A connection open on this profile decodes with the new schemas from the next message on.
+      connections.decoder(saved.id)?.setSchemas(saved.schemas);
+      return saved;
+    },
     'profiles.delete': ({ id }) => profiles.delete(id),
     'profiles.export': async ({ ids, includeSecrets }) => {
       const chosen = (await profiles.list()).filter((p) => !ids || ids.includes(p.id));
@@ -99,8 +105,17 @@ export function createBackend(options: BackendOptions): Backend {
       // Collections first: one that does not check out refuses the file before anything is saved.
       const added = await collections.addAll(parsed.collections);
       const imported = [];
-      for (const profile of parsed.profiles) imported.push(await profiles.save(profile, { verify: false }));
-      return { source: parsed.source, imported, skipped: parsed.skipped, warnings: parsed.warnings, collections: added };
+      const skipped = [...parsed.skipped];
+      for (const profile of parsed.profiles) {
+        try {
+          imported.push(await profiles.save(profile, { verify: false }));
+        } catch (error) {
+          // A profile whose schema files do not compile is listed, not saved.
+          if (!(error instanceof DeskError && error.code === 'INVALID_PROFILE')) throw error;
+          skipped.push({ name: profile.name, reason: Object.entries(error.fields ?? {}).map(([f, m]) => `${f}: ${m}`).join('; ') || error.message });
+        }
+      }
+      return { source: parsed.source, imported, skipped, warnings: parsed.warnings, collections: added };
     },
     'collections.list': () => collections.list(),
     'collections.save': ({ collection }) => collections.save(collection),
@@ -162,6 +177,14 @@ export function createBackend(options: BackendOptions): Backend {
     'subscriptions.subscribe': ({ connectionId, filter, qos, options }) => connections.subscribe(connectionId, filter, qos, options),
     'subscriptions.unsubscribe': ({ connectionId, filter }) => connections.unsubscribe(connectionId, filter),
     'messages.publish': ({ connectionId, ...message }) => connections.publish(connectionId, message),
+    'payloads.encode': async ({ connectionId, topic, json, as }) => {
+      const decoder = connections.decoder(connectionId) ?? new PayloadDecoder((await profiles.get(connectionId)).schemas);
+      try {
+        return decoder.encode(topic, json, as);
+      } catch (error) {
+        throw new DeskError('INVALID_ARGUMENTS', (error as Error).message, { payload: (error as Error).message });
+      }
+    },
   };
 
   return {

@@ -8,6 +8,7 @@ import { PACKET_PAGE_MAX, type ConnectionSnapshot, type MessageProperties, type 
 import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
 import { DeskError, type ErrorInfo } from '../shared/errors';
 import { reasonCodeName } from '../shared/packet-anatomy';
+import { PayloadDecoder } from '../shared/payload-decoder';
 import { profileUrl, type Profile } from '../shared/profile';
 import { checkTopicFilter, checkTopicName } from '../shared/topic';
 import type { EventHub } from './event-hub';
@@ -28,6 +29,8 @@ interface LiveConnection {
   capture: PacketCapture;
   packetBatcher: Batcher<PacketRecord>;
   seq: number;
+  /** Decodes payloads (Sparkplug B, the profile's schemas) in arrival order. */
+  decoder: PayloadDecoder;
   /** When the broker first accepted this connection; auto-reconnect only follows a success. */
   connectedAt?: number;
 }
@@ -98,7 +101,9 @@ export class ConnectionManager {
       capture,
       packetBatcher,
       seq: existing?.seq ?? 0,
+      decoder: existing?.decoder ?? new PayloadDecoder(profile.schemas),
     };
+    if (existing) live.decoder.setSchemas(profile.schemas);
     this.connections.set(profile.id, live);
     this.apply(live, { type: 'connect-requested', at: Date.now() });
     client.connect();
@@ -288,8 +293,15 @@ export class ConnectionManager {
     return { cleared };
   }
 
+  /** The payload decoder of a connection opened in this run, if any. */
+  decoder(connectionId: string): PayloadDecoder | undefined {
+    return this.connections.get(connectionId)?.decoder;
+  }
+
   private record(live: LiveConnection, message: Omit<MessageRecord, 'seq' | 'time' | 'payloadSize'>): void {
     const full: MessageRecord = { ...message, seq: ++live.seq, time: Date.now(), payloadSize: message.payload.byteLength };
+    const decoded = live.decoder.decode(message.topic, message.payload);
+    if (decoded) full.decoded = decoded;
     live.batcher.add(live.messages.add(full));
   }
 

@@ -6,6 +6,7 @@
 
 import type { MessageRecord } from '../shared/contract';
 import { base64Encode } from '../shared/base64';
+import { decodedJson } from '../shared/decoded';
 import { atSeq, RingBuffer, type RingBufferLimits } from '../shared/ring-buffer';
 import { utf8DecodeStrict } from '../shared/utf8';
 
@@ -36,9 +37,20 @@ export function messageLimitsFrom(env: Record<string, string | undefined>): Ring
 /** Payload bytes sent to the UI with each message; the rest is fetched on request. */
 export const PREVIEW_BYTES = 4096;
 
-/** Approximate memory held by one record. */
+/** Payloads larger than this cross to the UI without their decoded value (messages.get has it). */
+export const DECODED_PREVIEW_BYTES = 64 * 1024;
+
+/** Approximate memory held by one record; a decoded value is counted as about three times its payload. */
 function sizeOf(message: MessageRecord): number {
-  return message.payload.byteLength + message.topic.length * 2 + 128;
+  return message.payload.byteLength * (message.decoded ? 4 : 1) + message.topic.length * 2 + 128;
+}
+
+/** A decoded value too large to send with every batch stays behind; the type, error and flags go. */
+function previewDecoded(message: MessageRecord): MessageRecord['decoded'] {
+  const decoded = message.decoded;
+  if (!decoded || message.payload.byteLength <= DECODED_PREVIEW_BYTES) return decoded;
+  const { value: _value, sparkplug, ...rest } = decoded;
+  return { ...rest, ...(sparkplug ? { sparkplug: { ...sparkplug, metrics: [] } } : {}), partial: true };
 }
 
 /** One connection's stored messages. */
@@ -63,7 +75,8 @@ export class MessageStore {
   add(message: MessageRecord): MessageRecord {
     this.buffer.push(message);
     if (message.payload.byteLength <= PREVIEW_BYTES) return message;
-    return { ...message, payload: message.payload.subarray(0, PREVIEW_BYTES) };
+    const decoded = previewDecoded(message);
+    return { ...message, payload: message.payload.subarray(0, PREVIEW_BYTES), ...(decoded ? { decoded } : {}) };
   }
 
   /** The full message with this sequence number, if still held. */
@@ -95,6 +108,21 @@ interface ExportedMessage {
   payloadEncoding: 'utf8' | 'base64';
   payload: string;
   properties?: unknown;
+  /** The type the payload was decoded as (Sparkplug B, or the schema mapped to the topic). */
+  decodedAs?: string;
+  /** The decoded value, the decoder's error, the JSON Schema verdict and Sparkplug flags. */
+  decoded?: unknown;
+}
+
+/** What an export says of a decoded payload: the value (Sparkplug metrics by name), or the error. */
+function exportedDecoded(decoded: NonNullable<MessageRecord['decoded']>): unknown {
+  if (decoded.error) return { error: decoded.error };
+  const value = decoded.sparkplug ? JSON.parse(decodedJson(decoded)) : decoded.value;
+  return {
+    value,
+    ...(decoded.validation ? { validation: decoded.validation } : {}),
+    ...(decoded.warnings ? { warnings: decoded.warnings } : {}),
+  };
 }
 
 function exported(message: MessageRecord): ExportedMessage {
@@ -114,6 +142,7 @@ function exported(message: MessageRecord): ExportedMessage {
     payloadEncoding: text === undefined ? 'base64' : 'utf8',
     payload: text ?? base64Encode(message.payload),
     ...(properties ? { properties } : {}),
+    ...(message.decoded ? { decodedAs: message.decoded.type, decoded: exportedDecoded(message.decoded) } : {}),
   };
 }
 
@@ -122,7 +151,7 @@ export function messagesToJson(messages: readonly MessageRecord[]): string {
   return JSON.stringify(messages.map(exported), null, 2) + '\n';
 }
 
-const CSV_COLUMNS = ['seq', 'time', 'direction', 'topic', 'qos', 'retain', 'dup', 'payloadSize', 'payloadEncoding', 'payload', 'properties'] as const;
+const CSV_COLUMNS = ['seq', 'time', 'direction', 'topic', 'qos', 'retain', 'dup', 'payloadSize', 'payloadEncoding', 'payload', 'properties', 'decodedAs', 'decoded'] as const;
 
 /** Messages as CSV (RFC 4180: quoted fields, CRLF line ends). */
 export function messagesToCsv(messages: readonly MessageRecord[]): string {

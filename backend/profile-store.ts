@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DeskError } from '../shared/errors';
+import { checkSchemas } from '../shared/schema-codecs/compile';
 import { checkProfile, type Profile } from '../shared/profile';
 import { unknownFields, withUnknownFields, type StoreFormat } from '../shared/store-version';
 import { writeFileAtomic } from './atomic-file';
@@ -76,6 +77,10 @@ export class ProfileStore {
       const first = Object.entries(check.fields)[0];
       throw new DeskError('INVALID_PROFILE', `Profile is not valid: ${first?.[1] ?? 'unknown problem'}`, check.fields);
     }
+    // Schema files are compiled at save, so a .proto that does not parse is refused next to its field.
+    const schemaProblems = checkSchemas(check.profile.schemas);
+    const firstProblem = Object.values(schemaProblems)[0];
+    if (firstProblem) throw new DeskError('INVALID_PROFILE', `Schema is not valid: ${firstProblem}`, schemaProblems);
     const profile: Profile = { ...check.profile, id: check.profile.id ?? randomUUID() };
     if (options.verify !== false) await this.options.verify?.(profile);
     return this.serial(async () => {

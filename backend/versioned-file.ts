@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DeskError } from '../shared/errors';
+import { jsonErrorLocation } from '../shared/json-location';
 import { StoreVersionError, upgradeDocument, type StoreFormat, type Upgraded } from '../shared/store-version';
 
 /** A file read and brought to the current version; `backup` when it was migrated. */
@@ -14,15 +15,10 @@ export interface LoadedStore extends Upgraded {
   backup?: string;
 }
 
-/** Turns JSON.parse's "position N" into ":line:column" so the user can find the mistake. */
+/** Turns JSON.parse's error into ":line:column" so the user can find the mistake. */
 export function jsonLocation(text: string, error: Error): string {
-  const match = /position (\d+)/.exec(error.message);
-  if (!match) return '';
-  const position = Number(match[1]);
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
-  return `:${line}:${column}`;
+  const where = jsonErrorLocation(text, error);
+  return where ? `:${where.line}:${where.column}` : '';
 }
 
 /** Where the copy of a file written by an older version goes: name.vN.backup.ext. */

@@ -3,6 +3,7 @@
  * and ACLs (later issues) are just other implementations; the default lets everyone in.
  */
 
+import type { ListenerProfile } from './options';
 import type { ProtocolVersion } from './types';
 
 /** What the broker knows about a client when it asks for a decision. */
@@ -67,6 +68,13 @@ export interface Authenticator {
    * retained ones included, as mosquitto checks read access per message.
    */
   authorizeRead?(clientId: string, topic: string): boolean;
+  /** The username a connected client was admitted with (for where a retained message came from). */
+  usernameOf?(clientId: string): string | undefined;
+  /**
+   * Whether a publisher, known by client ID and username, may still write a topic: asked
+   * before a retained message goes to a new subscriber (mosquitto's check_retain_source).
+   */
+  mayPublishAs?(clientId: string, username: string | undefined, topic: string): boolean;
   /**
    * The client is gone for good (its session ended, or it disconnected without one), so
    * whatever was remembered about it may be dropped. Not called for a take-over: the new
@@ -79,8 +87,10 @@ export interface Authenticator {
 export interface ListenerAccess {
   /** This listener's authenticator (per_listener_settings); default: the broker's. */
   authenticator?: Authenticator;
-  /** Client certificate CN, on TLS listeners that requested a certificate. */
+  /** Client certificate CN (or subject, or TLS-PSK identity), on TLS listeners that use identities. */
   tlsIdentity?: string;
+  /** The listener's options and connection limit; default: the broker's options, no limit. */
+  profile?: ListenerProfile;
 }
 
 /** The default: anonymous access, everything allowed, as a local debugging broker expects. */

@@ -14,7 +14,7 @@ import type { Router } from './router';
 import type { Session } from './session';
 import type { DurabilityGate } from './persistence/write-queue';
 import type { PacketTap } from './tap';
-import type { Message } from './types';
+import type { Message, MessageOrigin } from './types';
 
 /** The broker as seen from one connection. */
 export interface BrokerContext {
@@ -37,8 +37,14 @@ export interface BrokerContext {
   authenticatorFor(connection: Connection): Authenticator;
   /** The client certificate CN of a TLS connection whose listener uses identities. */
   tlsIdentityOf(connection: Connection): string | undefined;
-  /** A fresh client identifier for clients that sent an empty one. */
-  assignClientId(): string;
+  /** A fresh client identifier for clients that sent an empty one, after `prefix` (default: the broker's auto_id_prefix). */
+  assignClientId(prefix?: string): string;
+  /** Payload bytes held (retained, queued, in flight), for memory_limit. */
+  heldBytes(): number;
+  /** Who a connection's retained messages come from: its username and listener port (check_retain_source). */
+  originOf(connection: Connection): MessageOrigin;
+  /** check_retain_source: whether a retained message's publisher may still write its topic. */
+  retainedSourceAllowed(message: Message): boolean;
   /**
    * Starts or resumes the session for a client, after any older connection with that ID
    * has been closed. Returns whether an existing session was resumed.
@@ -46,8 +52,8 @@ export interface BrokerContext {
   openSession(clientId: string, cleanStart: boolean, expiryInterval: number): { session: Session; present: boolean };
   /** Marks a connection as the live one for its client ID. */
   attach(connection: Connection, clientId: string): void;
-  /** Retains (when flagged) and routes an application message. */
-  publish(message: Message): void;
+  /** Retains (when flagged, remembering `origin`) and routes an application message. */
+  publish(message: Message, origin?: MessageOrigin): void;
   /** Called once when a connection reaches the closed state. */
   connectionClosed(connection: Connection, will: Will | undefined, session: Session | undefined, clientId: string | undefined): void;
 }

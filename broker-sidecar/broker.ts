@@ -16,15 +16,16 @@ import { Connection } from './connection';
 import type { Will } from './connection-state';
 import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
 import { clientsOf, retainedOf, statsOf, TrafficCounters } from './introspection';
-import { startListener, type ListenerSpec, type RunningListener } from './listeners';
+import { BrokerListeners } from './broker-listeners';
+import type { ListenerSpec, RunningListener } from './listeners';
 import type { LogEntry, Logger } from './logger';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options';
 import type { Persistence, Restored } from './persistence/store';
 import { Router } from './router';
-import { Session } from './session';
+import { HeldBytes, Session } from './session';
 import { isSysTopic, SysTree } from './sys-topics';
 import { PacketTap } from './tap';
-import { SESSION_NEVER_EXPIRES, type Message } from './types';
+import { SESSION_NEVER_EXPIRES, type Message, type MessageOrigin } from './types';
 
 /** Longest timer Node supports; longer session expiries are treated as "never". */
 const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
@@ -50,7 +51,7 @@ export class Broker implements BrokerContext {
   readonly counters = new TrafficCounters();
   /** Epoch ms of construction. */
   readonly startedAt = Date.now();
-  private readonly listeners = new Set<RunningListener>();
+  private readonly listeners: BrokerListeners;
   private readonly connections = new Set<Connection>();
   /** What each connection's listener gave it (authenticator, TLS identity). */
   private readonly access = new WeakMap<Connection, ListenerAccess>();
@@ -59,6 +60,8 @@ export class Broker implements BrokerContext {
   private readonly live = new Map<string, Connection>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly pendingWills = new Map<string, { will: Will; timer: NodeJS.Timeout }>();
+  /** Payload bytes queued and in flight over every session (memory_limit). */
+  private readonly held = new HeldBytes();
   private closing = false;
   /** The durable store when persistence is on; also the gate that holds output until writes are done. */
   readonly durability: Persistence | undefined;
@@ -75,14 +78,17 @@ export class Broker implements BrokerContext {
       if (this.events.has('log')) this.events.emit('log', { time: Date.now(), level: entry.level, clientId: entry.clientId, message: entry.message });
     };
     this.durability = options.persistence;
+    this.listeners = new BrokerListeners(this, this.options);
     // Before the router exists: it indexes the subscriptions of the sessions it finds in the store.
-    const restored = this.durability?.restore(this.options);
+    const restored = this.durability?.restore(this.options, Date.now(), (clientId, expiry) => this.newSession(clientId, expiry));
+    const resolved = this.options;
     this.router = new Router({
-      sessions: this.options.sessions,
+      sessions: resolved.sessions,
       outlet: (id) => this.live.get(id),
       log: this.log,
-      mayRead: (id, topic) => (this.admittedBy.get(id) ?? this.options.authenticator).authorizeRead?.(id, topic) ?? true,
+      mayRead: (id, topic) => (this.admittedBy.get(id) ?? resolved.authenticator).authorizeRead?.(id, topic) ?? true,
       queueFull: () => void this.counters.droppedQueueFull++,
+      policy: { queueQos0: resolved.queueQos0Messages, upgradeQos: resolved.upgradeOutgoingQos, maxInflightBytes: resolved.maxInflightBytes },
     });
     if (restored) this.resumeRestored(restored);
     if (this.options.sysInterval > 0) {
@@ -98,15 +104,12 @@ export class Broker implements BrokerContext {
 
   /** Starts a TCP, TLS, WebSocket or secure WebSocket listener; resolves with the bound port. */
   async listenOn(spec: ListenerSpec): Promise<number> {
-    if (this.closing) throw new Error('the broker is closing');
-    const listener = await startListener(this, spec);
-    if (this.closing) {
-      // close() ran while this one was binding and could not see it.
-      await listener.close();
-      throw new Error('the broker is closing');
-    }
-    this.listeners.add(listener);
-    return listener.port;
+    return (await this.openListener(spec)).port;
+  }
+
+  /** Like `listenOn`, resolving with what was bound (address, port, socket path). */
+  openListener(spec: ListenerSpec): Promise<RunningListener> {
+    return this.listeners.open(spec);
   }
 
   /** Serves one client over any duplex byte stream (TCP, TLS, a WebSocket stream, a test pipe). */
@@ -116,15 +119,18 @@ export class Broker implements BrokerContext {
       return;
     }
     this.counters.socketsAccepted++;
+    const { profile } = access;
     const max = this.options.maxConnections;
-    if (max >= 0 && this.connections.size >= max) {
-      // mosquitto's max_connections: the socket is closed before any MQTT is read.
-      this.log({ level: 'notice', clientId: undefined, message: `Connection from ${remoteAddress} refused: max_connections (${max}) reached.` });
+    const listenerMax = profile?.maxConnections ?? -1;
+    if ((max >= 0 && this.connections.size >= max) || (listenerMax >= 0 && profile!.open >= listenerMax)) {
+      // mosquitto's max_connections (per listener): the socket is closed before any MQTT is read.
+      this.log({ level: 'notice', clientId: undefined, message: `Connection from ${remoteAddress} refused: max_connections (${max >= 0 && this.connections.size >= max ? max : listenerMax}) reached.` });
       stream.destroy();
       return;
     }
-    this.log({ level: 'info', clientId: undefined, message: `New connection from ${remoteAddress}.` });
-    const connection = new Connection(this, stream, remoteAddress);
+    this.log({ level: 'info', clientId: undefined, message: `New connection from ${remoteAddress}.`, connection: true });
+    const connection = new Connection(this, stream, remoteAddress, profile?.options ?? this.options);
+    if (profile) profile.open++;
     this.access.set(connection, access);
     this.connections.add(connection);
   }
@@ -144,7 +150,7 @@ export class Broker implements BrokerContext {
     if (this.closing) return;
     this.closing = true;
     this.sysTree?.stop();
-    const serversClosed = [...this.listeners].map((listener) => listener.close());
+    const serversClosed = this.listeners.closeAll();
     for (const connection of [...this.connections]) connection.shutdown();
     // Give the final DISCONNECTs a moment to leave, then cut whatever is left.
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -153,8 +159,7 @@ export class Broker implements BrokerContext {
     for (const { timer } of this.pendingWills.values()) clearTimeout(timer);
     this.expiryTimers.clear();
     this.pendingWills.clear();
-    await Promise.all(serversClosed);
-    this.listeners.clear();
+    await serversClosed;
     await this.durability?.close(); // after the connections: their ends are written too
     this.log({ level: 'notice', clientId: undefined, message: 'Broker stopped.' });
   }
@@ -184,9 +189,28 @@ export class Broker implements BrokerContext {
     return this.live.get(clientId);
   }
 
-  /** A random client ID for clients that sent an empty one. */
-  assignClientId(): string {
-    return `auto-${randomBytes(8).toString('hex')}`;
+  /** A random client ID for clients that sent an empty one, after `prefix` (mosquitto's auto_id_prefix). */
+  assignClientId(prefix = this.options.autoIdPrefix): string {
+    return `${prefix}${randomBytes(8).toString('hex')}`;
+  }
+
+  /** Payload bytes the broker holds: retained messages, and what is queued or in flight per session (memory_limit). */
+  heldBytes(): number {
+    return this.options.retained.bytes + this.held.bytes;
+  }
+
+  /** Who a connection's retained messages come from: its username and listener port (check_retain_source). */
+  originOf(connection: Connection): MessageOrigin {
+    const clientId = connection.clientId;
+    return { username: clientId === undefined ? undefined : this.authenticatorFor(connection).usernameOf?.(clientId), port: this.access.get(connection)?.profile?.port };
+  }
+
+  /** check_retain_source: whether a retained message's publisher may still write its topic (on the listener it came in on). */
+  retainedSourceAllowed(message: Message): boolean {
+    if (!this.options.checkRetainSource || message.senderId === undefined) return true;
+    const port = message.origin?.port;
+    const authenticator = (port === undefined ? undefined : this.listeners.authenticatorOn(port)) ?? this.options.authenticator;
+    return authenticator.mayPublishAs?.(message.senderId, message.origin?.username, message.topic) ?? true;
   }
 
   /** Starts or resumes a session; settles a pending delayed will and a running expiry timer first. */
@@ -211,10 +235,21 @@ export class Broker implements BrokerContext {
     if (session) {
       session.expiryInterval = expiryInterval;
     } else {
-      session = new Session(clientId, expiryInterval, this.options.maxQueuedMessages);
+      session = this.newSession(clientId, expiryInterval);
       sessions.set(session);
     }
     return { session, present };
+  }
+
+  private newSession(clientId: string, expiryInterval: number): Session {
+    const { options } = this;
+    return new Session(clientId, expiryInterval, options.maxQueuedMessages, options.maxQueuedBytes, this.held);
+  }
+
+  /** How long a session outlives its connection: its own interval, cut to persistent_client_expiration when that is set. */
+  private offlineLifetime(expiryInterval: number): number {
+    const cap = this.options.persistentClientExpiration;
+    return cap > 0 && cap < expiryInterval ? cap : expiryInterval;
   }
 
   /** Registers an accepted connection as the live one for its client ID. */
@@ -226,13 +261,13 @@ export class Broker implements BrokerContext {
     if (this.durability && state.kind === 'connected') this.durability.sessionOnline(state.session);
   }
 
-  /** Updates retained storage when flagged, then routes to every matching session. */
-  publish(message: Message): void {
+  /** Updates retained storage when flagged (noting who published it, `origin`), then routes to every matching session. */
+  publish(message: Message, origin?: MessageOrigin): void {
     if (message.retain) {
       // An empty retained payload clears the topic and is not stored itself [MQTT-3.3.1-10] [MQTT-3.3.1-11] (3.1.1).
       if (message.payload.length === 0) this.options.retained.delete(message.topic);
       // A copy, so a long-lived retained payload does not pin the socket chunk it arrived in.
-      else this.options.retained.set({ ...message, payload: Buffer.from(message.payload) }); // replaces the previous one [MQTT-3.3.1-5] (3.1.1)
+      else this.options.retained.set({ ...message, payload: Buffer.from(message.payload), ...(origin ? { origin } : {}) }); // replaces the previous one [MQTT-3.3.1-5] (3.1.1)
     }
     this.router.route(message);
   }
@@ -240,6 +275,8 @@ export class Broker implements BrokerContext {
   /** End of a connection: publish or schedule the will, end or keep the session. */
   connectionClosed(connection: Connection, will: Will | undefined, session: Session | undefined, clientId: string | undefined): void {
     this.connections.delete(connection);
+    const profile = this.access.get(connection)?.profile;
+    if (profile) profile.open--;
     if (clientId === undefined || session === undefined) return;
     const current = this.live.get(clientId) === connection; // false after a take-over
     if (current) this.live.delete(clientId);
@@ -247,7 +284,7 @@ export class Broker implements BrokerContext {
       const state = connection.state;
       this.events.emit('client-disconnected', { time: Date.now(), clientId, reason: state.kind === 'closed' ? state.reason : 'closed' });
     }
-    const expiry = session.expiryInterval;
+    const expiry = this.offlineLifetime(session.expiryInterval);
     if (will) this.scheduleWill(clientId, will, expiry);
     if (expiry === 0) {
       this.endSession(session);
@@ -286,6 +323,7 @@ export class Broker implements BrokerContext {
     const { sessions } = this.options;
     if (sessions.get(session.clientId) !== session) return;
     sessions.delete(session.clientId);
+    session.release();
     this.router.forget(session);
     this.durability?.sessionEnded(session);
   }
@@ -330,7 +368,7 @@ export class Broker implements BrokerContext {
       this.armWill(clientId, will, Math.min(dueAt - now, MAX_TIMER_SECONDS * 1000));
     }
     for (const { session, disconnectedAt } of restored.sessions) {
-      const expiry = session.expiryInterval;
+      const expiry = this.offlineLifetime(session.expiryInterval);
       if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS) continue;
       // The Session Expiry Interval counts from the disconnect, not from the restart (5.0 §3.1.2.11.2).
       const left = disconnectedAt + expiry * 1000 - now;

@@ -7,8 +7,8 @@
 export const USAGE = `Usage: mqtt-desk-broker [-c FILE] [-p PORT] [--host HOST] [--port-fallback] [--ws-port PORT] [--data-dir DIR] [-v] [-h]
        mqtt-desk-broker passwd FILE USER PASSWORD
 
-  -c, --config FILE   read a mosquitto.conf: listeners, security, limits, sys_interval,
-                      log_type, log_dest, bridges (connection ...)
+  -c, --config FILE   read a mosquitto.conf (mosquitto 2.0's options, include_dir and bridges);
+                      lines that cannot apply here are accepted with a warning
   -p, --port PORT     TCP port to listen on (default 1883; 0 picks a free one)
       --host HOST     address to bind (default 127.0.0.1)
       --port-fallback when PORT is taken, listen on a free port instead of failing

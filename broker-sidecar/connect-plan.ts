@@ -88,6 +88,7 @@ export function acceptConnection(conn: Connection, plan: ConnectPlan, authData: 
     level: 'notice',
     clientId,
     message: `New client connected from ${conn.remoteAddress} as ${clientId} (${PROTOCOL_TAG[version]}, c${clean ? 1 : 0}, k${keepalive}${plan.username ? `, u'${plan.username}'` : ''}).`,
+    connection: true,
   });
   if (broker.events.has('client-connected')) {
     broker.events.emit('client-connected', {
@@ -105,7 +106,7 @@ export function acceptConnection(conn: Connection, plan: ConnectPlan, authData: 
 
 /** What the broker supports, as configured, for a 5.0 CONNACK. */
 function capabilities(conn: Connection): NonNullable<IConnackPacket['properties']> {
-  const options = conn.broker.options;
+  const { options } = conn;
   const properties: NonNullable<IConnackPacket['properties']> = {
     receiveMaximum: options.receiveMaximum,
     topicAliasMaximum: options.topicAliasMaximum,

@@ -14,11 +14,13 @@ import { dispatch } from './dispatcher';
 import { Framer } from './framer';
 import { findInvalidUtf8, inspectConnect } from './raw-checks';
 import { ConnackV3, Reason } from './reason-codes';
+import type { ResolvedOptions } from './options';
 import type { Outlet } from './router';
 import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 import { SocketWriter } from './socket-writer';
+import { unmountTopic } from './mount-point';
 
 /** The frame of a connection with no packet in hand. */
 const EMPTY = Buffer.alloc(0);
@@ -59,14 +61,16 @@ export class Connection implements Outlet {
    * @param broker the broker services this connection may use
    * @param stream the byte stream; the connection owns it from now on
    * @param remoteAddress "host:port" for logs and the authenticator
+   * @param options the options of the listener it came in on (the broker's, with that listener's overrides)
    */
   constructor(
     readonly broker: BrokerContext,
     private readonly stream: Duplex,
     readonly remoteAddress: string,
+    readonly options: ResolvedOptions = broker.options,
   ) {
-    this.framer = new Framer(broker.options.maxPacketBytes);
-    this.inboundAliases = new InboundAliases(broker.options.topicAliasMaximum);
+    this.framer = new Framer(options.maxPacketBytes);
+    this.inboundAliases = new InboundAliases(options.topicAliasMaximum);
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     this.writer = new SocketWriter(stream, {
       // A client that does not read its messages must not make us read (and buffer) more of its own.
@@ -78,7 +82,7 @@ export class Connection implements Outlet {
     stream.on('end', () => this.close('client closed the connection', true));
     stream.on('close', () => this.close('connection lost', true));
     stream.on('error', (error: Error) => this.close(`socket error: ${error.message}`, true));
-    this.connectTimer = setTimeout(() => this.close('no CONNECT in time', true), broker.options.connectTimeoutMs);
+    this.connectTimer = setTimeout(() => this.close('no CONNECT in time', true), options.connectTimeoutMs);
   }
 
   /** Bytes waiting for the socket to drain; 0 when the client keeps up. */
@@ -86,9 +90,10 @@ export class Connection implements Outlet {
     return this.writer.backlogBytes;
   }
 
-  /** The client's Receive Maximum, for the router's in-flight cap. */
+  /** Outgoing QoS 1/2 unacknowledged at most: the client's Receive Maximum, lowered by max_inflight_messages. */
   get receiveMaximum(): number {
-    return this.peer.receiveMaximum;
+    const cap = this.options.maxInflightMessages;
+    return cap > 0 && cap < this.peer.receiveMaximum ? cap : this.peer.receiveMaximum;
   }
 
   /** Records the limits a 5.0 client announced in CONNECT. */
@@ -133,8 +138,14 @@ export class Connection implements Outlet {
   send(packet: Packet, userPropertyBytes?: Buffer): boolean {
     if (this.stateValue.kind === 'closed') return true;
     let out = packet;
+    if (packet.cmd === 'publish' && this.options.mountPoint !== '') {
+      // mount_point: the client sees topics without it; anything else is not for it (mosquitto drops it too).
+      const topic = unmountTopic(this.options.mountPoint, packet.topic);
+      if (topic === undefined) return false;
+      out = { ...packet, topic };
+    }
     let commitAlias = noop;
-    if (packet.cmd === 'publish' && this.outboundAliases.enabled) ({ packet: out, commit: commitAlias } = this.outboundAliases.apply(packet));
+    if (out.cmd === 'publish' && this.outboundAliases.enabled) ({ packet: out, commit: commitAlias } = this.outboundAliases.apply(out));
     let bytes = this.encode(out, userPropertyBytes);
     if (!bytes) return true;
     if (bytes.length > this.peer.maximumPacketSize) {
@@ -153,7 +164,7 @@ export class Connection implements Outlet {
         return false;
       }
     }
-    if (this.writer.blocked && out.cmd === 'publish' && out.qos === 0 && this.writer.backlogBytes >= this.broker.options.maxWriteBufferBytes) {
+    if (this.writer.blocked && out.cmd === 'publish' && out.qos === 0 && this.writer.backlogBytes >= this.options.maxWriteBufferBytes) {
       this.droppedQos0++;
       this.broker.counters.droppedQos0++;
       return false;
@@ -189,6 +200,11 @@ export class Connection implements Outlet {
   /** Closes for a malformed packet: 5.0 clients are told 0x81 first [MQTT-4.13.1-1]. */
   malformed(reason: string): void {
     this.fail(Reason.malformedPacket, `malformed packet: ${reason}`);
+  }
+
+  /** Closes because the broker cannot take what the client sent (memory_limit): 5.0 clients are told 0x97 first. */
+  quotaExceeded(reason: string): void {
+    this.fail(Reason.quotaExceeded, `quota exceeded: ${reason}`, reason);
   }
 
   /**
@@ -251,7 +267,7 @@ export class Connection implements Outlet {
       : publishWill
         ? `Client ${closed.clientId} disconnected: ${reason}.`
         : `Client ${closed.clientId} disconnected.`;
-    this.log(level, line);
+    this.broker.log({ level, clientId: this.clientId, message: line, connection: true }); // connection_messages can hide it
     this.broker.connectionClosed(this, closed.will, closed.session, closed.clientId);
   }
 

@@ -1,18 +1,22 @@
 /**
- * Where the CLI's log lines go and which ones: mosquitto.conf's `log_type` and `log_dest`.
- * Types filter lines (severities, plus subscribe/unsubscribe/websockets); destinations are
- * stdout, stderr, files, and `topic`, which publishes each line to `$SYS/broker/log/<X>`
- * as mosquitto does. syslog and dlt are accepted but not available here: stderr instead.
+ * Where the CLI's log lines go, which ones, and how they look: mosquitto.conf's `log_type`,
+ * `log_dest`, `log_timestamp`, `log_timestamp_format`, `log_facility` and
+ * `connection_messages`. Types filter lines (severities, plus subscribe/unsubscribe/
+ * websockets); destinations are stdout, stderr, files, syslog (syslog.ts), and `topic`,
+ * which publishes each line to `$SYS/broker/log/<X>` as mosquitto does. dlt is accepted and
+ * ignored (the configuration warns about it).
  */
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { BrokerEvents } from './broker-events';
 import type { LogDestination, LogType } from './config/broker-config';
-import { formatLogLine, logTypeOf, type LogEntry } from './logger';
+import { formatLogLine, lineBody, logTypeOf, type LogEntry, type TimestampStyle } from './logger';
+import { compileStrftime } from './strftime';
+import { SyslogWriter } from './syslog';
 import type { Message } from './types';
 
-/** A log type that selects lines (`none` and `all` only change the selection). */
-export type SelectableLogType = Exclude<LogType, 'none' | 'all'>;
+/** A log type that selects lines (`none` and `all` only change the selection; nothing here logs `internal`). */
+export type SelectableLogType = Exclude<LogType, 'none' | 'all' | 'internal'>;
 
 /** Every selectable type, what `log_type all` and `-v` mean. */
 export const ALL_LOG_TYPES: readonly SelectableLogType[] = ['error', 'warning', 'notice', 'information', 'debug', 'subscribe', 'unsubscribe', 'websockets'];
@@ -20,10 +24,18 @@ export const ALL_LOG_TYPES: readonly SelectableLogType[] = ['error', 'warning', 
 /** What the CLI writes without a config file: notices and worse on stdout (-v: everything). */
 export const CLI_DEFAULT_LOGGING: LoggingConfig = { types: ['error', 'warning', 'notice'], destinations: [{ kind: 'stdout' }] };
 
-/** log_type and log_dest lines, in file order. */
+/** log_type and log_dest lines, in file order, and the options that shape lines. */
 export interface LoggingConfig {
   types: readonly LogType[];
   destinations: readonly LogDestination[];
+  /** log_timestamp; default true. */
+  timestamp?: boolean;
+  /** log_timestamp_format (strftime); default: seconds since the epoch. */
+  timestampFormat?: string | undefined;
+  /** syslog facility code for log_dest syslog; default 3 (daemon). */
+  facility?: number;
+  /** connection_messages; default true. */
+  connectionMessages?: boolean;
 }
 
 /** The console streams, replaceable for tests. */
@@ -61,7 +73,7 @@ export function selectedLogTypes(types: readonly LogType[]): Set<SelectableLogTy
   for (const type of types) {
     if (type === 'none') selected.clear();
     else if (type === 'all') for (const t of ALL_LOG_TYPES) selected.add(t);
-    else selected.add(type);
+    else if (type !== 'internal') selected.add(type);
   }
   return selected;
 }
@@ -72,6 +84,9 @@ export class LogOutput {
   private console = { stdout: false, stderr: false };
   private files: Array<{ path: string; fd: number }> = [];
   private toTopic = false;
+  private syslog: SyslogWriter | undefined;
+  private style: TimestampStyle = { timestamp: true };
+  private connectionMessages = true;
   private broker: LoggedBroker | undefined;
   /** Set while a line is being published, so lines that publishing causes are not published in turn. */
   private publishing = false;
@@ -91,21 +106,21 @@ export class LogOutput {
   }
 
   /**
-   * Replaces types and destinations. Opens log files for appending; throws when one cannot
-   * be opened (mosquitto refuses to start then too).
+   * Replaces types, destinations and line style. Opens log files for appending; throws when
+   * one cannot be opened (mosquitto refuses to start then too).
    */
   configure(config: LoggingConfig, verbose = false): void {
     const files: Array<{ path: string; fd: number }> = [];
     const outputs = { stdout: false, stderr: false };
     let toTopic = false;
-    const unsupported: string[] = [];
+    let syslog = false;
     try {
       for (const destination of config.destinations) {
         switch (destination.kind) {
           case 'none':
             // Like mosquitto, `log_dest none` drops the destinations before it.
             for (const file of files.splice(0)) closeSync(file.fd);
-            outputs.stdout = outputs.stderr = toTopic = false;
+            outputs.stdout = outputs.stderr = toTopic = syslog = false;
             break;
           case 'stdout':
           case 'stderr':
@@ -118,10 +133,10 @@ export class LogOutput {
             files.push({ path: destination.path, fd: openLogFile(destination.path) });
             break;
           case 'syslog':
-          case 'dlt':
-            unsupported.push(destination.kind);
-            outputs.stderr = true;
+            syslog = true;
             break;
+          case 'dlt':
+            break; // no DLT daemon here; the configuration warns about the line
         }
       }
     } catch (error) {
@@ -129,19 +144,20 @@ export class LogOutput {
       throw error;
     }
     this.closeFiles();
+    this.syslog?.close();
     this.files = files;
     this.console = outputs;
     this.toTopic = toTopic;
+    this.style = { timestamp: config.timestamp ?? true, format: config.timestampFormat === undefined ? undefined : compileStrftime(config.timestampFormat) };
+    this.connectionMessages = config.connectionMessages ?? true;
     this.types = verbose ? new Set(ALL_LOG_TYPES) : selectedLogTypes(config.types);
-    for (const kind of unsupported) {
-      this.write({ level: 'notice', clientId: undefined, message: `log_dest ${kind} is not supported on this platform; logging to stderr instead.` });
-    }
+    this.syslog = syslog ? new SyslogWriter(config.facility ?? 3, (message) => this.streams.stderr(`${formatLogLine({ level: 'warning', clientId: undefined, message }, new Date(), this.style)}\n`)) : undefined;
     if (this.broker) this.subscribeEvents(this.broker);
   }
 
   /** Whether lines of a type are written anywhere. */
   wants(type: SelectableLogType): boolean {
-    return this.types.has(type) && (this.console.stdout || this.console.stderr || this.files.length > 0 || this.toTopic);
+    return this.types.has(type) && (this.console.stdout || this.console.stderr || this.files.length > 0 || this.toTopic || this.syslog !== undefined);
   }
 
   /** Connects the broker: the `topic` destination publishes through it, and subscribe/unsubscribe lines come from its events. */
@@ -154,23 +170,29 @@ export class LogOutput {
   write(entry: LogEntry, now: Date = new Date()): void {
     const type = logTypeOf(entry);
     if (!this.types.has(type)) return;
-    const line = `${formatLogLine(entry, now)}\n`;
+    if (entry.connection && !this.connectionMessages) return;
+    const line = `${formatLogLine(entry, now, this.style)}\n`;
     if (this.console.stdout) this.streams.stdout(line);
     if (this.console.stderr) this.streams.stderr(line);
     for (const file of this.files) writeSync(file.fd, line); // synchronous: nothing is lost when the process exits
+    this.syslog?.write(entry, lineBody(entry));
     if (this.toTopic && this.broker && !this.publishing) this.publish(this.broker, type, entry, now);
   }
 
-  /** Closes log files and stops listening to the broker. */
+  /** Closes log files and the syslog pipe, and stops listening to the broker. */
   close(): void {
     this.closeFiles();
     this.files = [];
+    this.syslog?.close();
+    this.syslog = undefined;
     for (const off of this.detach.splice(0)) off();
   }
 
   private publish(broker: LoggedBroker, type: SelectableLogType, entry: LogEntry, now: Date): void {
-    // mosquitto's payload: "<epoch seconds>: <message>"; the topic says the type.
-    const payload = Buffer.from(`${Math.floor(now.getTime() / 1000)}: ${entry.message}`);
+    // mosquitto's payload: "<timestamp>: <message>" (as log_timestamp says); the topic says the type.
+    const { style } = this;
+    const stamp = style.timestamp ? `${style.format ? style.format(now) : Math.floor(now.getTime() / 1000)}: ` : '';
+    const payload = Buffer.from(`${stamp}${entry.message}`);
     this.publishing = true;
     try {
       // QoS 0, not mosquitto's 2: with debug lines on, the acknowledgements of a QoS 2 log

@@ -20,7 +20,19 @@ export interface LogEntry {
   message: string;
   /** Set on subscribe/unsubscribe/websockets lines; they are filtered by it instead of by level. */
   category?: LogCategory;
+  /** A client connecting or disconnecting: mosquitto's connection_messages switches these off. */
+  connection?: boolean;
 }
+
+/** How a line starts: mosquitto's log_timestamp and log_timestamp_format. */
+export interface TimestampStyle {
+  /** false: no timestamp at all. */
+  timestamp: boolean;
+  /** Formats the time (log_timestamp_format); undefined: seconds since the epoch. */
+  format?: (now: Date) => string;
+}
+
+const EPOCH_SECONDS: TimestampStyle = { timestamp: true };
 
 /** Receives log entries. */
 export type Logger = (entry: LogEntry) => void;
@@ -40,9 +52,19 @@ export function logTypeOf(entry: LogEntry): 'error' | 'warning' | 'notice' | 'in
  * mosquitto's own text, which starts with the client ID (`client-1 0 a/b`), so they get the
  * category as their label and no bracketed ID.
  */
-export function formatLogLine(entry: LogEntry, now: Date = new Date()): string {
-  const seconds = Math.floor(now.getTime() / 1000);
-  if (entry.category !== undefined) return `${seconds}: ${entry.category.toUpperCase()} ${entry.message}`;
+export function formatLogLine(entry: LogEntry, now: Date = new Date(), style: TimestampStyle = EPOCH_SECONDS): string {
+  return `${timestampOf(now, style)}${lineBody(entry)}`;
+}
+
+/** The line without its timestamp, as syslog gets it (syslog stamps lines itself). */
+export function lineBody(entry: LogEntry): string {
+  if (entry.category !== undefined) return `${entry.category.toUpperCase()} ${entry.message}`;
   const who = entry.clientId === undefined ? '' : ` [${entry.clientId}]`;
-  return `${seconds}: ${entry.level.toUpperCase()}${who} ${entry.message}`;
+  return `${entry.level.toUpperCase()}${who} ${entry.message}`;
+}
+
+/** `<timestamp>: `, or nothing with log_timestamp false. */
+function timestampOf(now: Date, style: TimestampStyle): string {
+  if (!style.timestamp) return '';
+  return `${style.format ? style.format(now) : Math.floor(now.getTime() / 1000)}: `;
 }

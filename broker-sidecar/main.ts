@@ -8,16 +8,17 @@ import { passwdCommand } from './auth/password-file';
 import { BridgeManager } from './bridge/bridge-manager';
 import { createBroker, type Broker } from './broker';
 import { parseCommand, USAGE, type RunCommand } from './cli';
-import { brokerSetup, type BrokerSetup } from './config/broker-setup';
-import { ConfigError } from './config/config-error';
+import { brokerSetup, DEFAULT_USER, type BrokerSetup } from './config/broker-setup';
+import { ConfigError, formatIssue } from './config/config-error';
 import { loadMosquittoConf } from './config/mosquitto-conf';
 import { CLI_DEFAULT_LOGGING, LogOutput } from './log-output';
 import type { LogEntry, Logger } from './logger';
 import { answerQuery } from './control-queries';
 import { ControlChannel } from './control-channel';
-import type { ListenerSpec } from './listeners';
+import type { ListenerSpec, RunningListener } from './listeners';
 import { describePacket } from './packet-log';
 import { openPersistence, type Persistence } from './persistence/store';
+import { dropPrivileges, PRIVILEGED_PORT_HINT, removePidFile, writePidFile } from './process-setup';
 
 /** mosquitto's default sys_interval: $SYS updates every 10 s unless the file says otherwise. */
 const DEFAULT_SYS_INTERVAL = 10;
@@ -56,12 +57,23 @@ async function main(): Promise<void> {
     try {
       output.configure(setup.logging, cli.verbose);
     } catch (error) {
-      process.stderr.write(`mqtt-desk-broker: ${(error as Error).message}\n`);
-      process.exit(1);
+      exitWith(`mqtt-desk-broker: ${(error as Error).message}`, 1);
     }
+  }
+  for (const notice of setup.notices ?? []) write({ level: 'notice', clientId: undefined, message: formatIssue(notice) });
+  for (const warning of setup.warnings ?? []) write({ level: 'warning', clientId: undefined, message: formatIssue(warning) });
+  const { pidFile } = setup;
+  if (pidFile !== undefined) {
+    try {
+      writePidFile(pidFile);
+    } catch (error) {
+      exitWith(`mqtt-desk-broker: ${(error as Error).message}`, 1);
+    }
+    process.on('exit', () => removePidFile(pidFile));
   }
   // Loaded whole before any listener opens, so no client sees a half-restored broker.
   const persistence = await openStore(cli.dataDir ?? setup.dataDir, write);
+  if (persistence && setup.autosave) persistence.autosave(setup.autosave);
   const broker = createBroker({ sysInterval: DEFAULT_SYS_INTERVAL, ...setup.options, logger: write, persistence });
   output.attach(broker);
   const bridges = new BridgeManager(broker, setup.bridges ?? []);
@@ -81,8 +93,8 @@ async function main(): Promise<void> {
   try {
     ready = await startListeners(broker, cli, setup.listeners);
   } catch (error) {
-    process.stderr.write(`mqtt-desk-broker: cannot listen: ${(error as Error).message}\n`);
-    process.exit(1);
+    const hint = (error as NodeJS.ErrnoException).code === 'EACCES' && setup.user !== undefined ? `\n${PRIVILEGED_PORT_HINT}` : '';
+    exitWith(`mqtt-desk-broker: cannot listen: ${(error as Error).message}${hint}`, 1);
   }
   control?.ready(ready.host, ready.port, ready.requestedPort, ready.wsPort);
   await bridges.start();
@@ -102,13 +114,33 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (persistence) {
+    // mosquitto's SIGUSR1: save now (Node would open its inspector on SIGUSR1 otherwise).
+    process.on('SIGUSR1', () => {
+      write({ level: 'notice', clientId: undefined, message: `Saving in-memory database to ${persistence.dir}.` });
+      persistence.save();
+    });
+  }
+}
+
+/** Prints a fatal message and exits (the pid file goes with the 'exit' handler). */
+function exitWith(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
 }
 
 /** The listeners and limits to run: from the -c file, or the single TCP listener of -p/--host. Exits 3 on a bad file. */
 async function readSetup(cli: RunCommand, log: Logger): Promise<BrokerSetup> {
   if (cli.config === undefined) return { options: {}, listeners: [] };
   try {
-    return await brokerSetup(await loadMosquittoConf(cli.config), log);
+    const config = await loadMosquittoConf(cli.config);
+    try {
+      // As mosquitto 2.0.11: right after the configuration, before any file it names is opened.
+      dropPrivileges(config.user ?? DEFAULT_USER, log);
+    } catch (error) {
+      exitWith(`mqtt-desk-broker: ${(error as Error).message}`, 1);
+    }
+    return await brokerSetup(config, log);
   } catch (error) {
     // mosquitto's "Error found at FILE:LINE", one line per problem, so editors can jump to them.
     const text = error instanceof ConfigError ? error.message : `${cli.config}: ${(error as Error).message}`;
@@ -134,33 +166,36 @@ async function openStore(dir: string | undefined, log: Logger): Promise<Persiste
  * channel reports (the first listener of any kind when there is no TCP one).
  */
 async function startListeners(broker: Broker, cli: RunCommand, specs: ListenerSpec[]): Promise<{ host: string; port: number; requestedPort: number; wsPort: number | undefined }> {
-  const started: Array<{ spec: ListenerSpec; host: string; port: number }> = [];
+  const started: Array<{ spec: ListenerSpec; running: RunningListener }> = [];
   if (specs.length === 0) {
     const spec: ListenerSpec = { kind: 'tcp', port: cli.port, host: cli.host };
-    started.push({ spec, host: cli.host, port: await listenWithFallback(broker, spec, cli.portFallback) });
+    started.push({ spec, running: await listenWithFallback(broker, spec, cli.portFallback) });
   }
-  for (const spec of specs) started.push({ spec, host: spec.host ?? '127.0.0.1', port: await broker.listenOn(spec) });
+  for (const spec of specs) started.push({ spec, running: await broker.openListener(spec) });
   if (cli.wsPort !== undefined) {
     const spec: ListenerSpec = { kind: 'ws', port: cli.wsPort, host: cli.host };
-    started.push({ spec, host: cli.host, port: await listenWithFallback(broker, spec, cli.portFallback) });
+    started.push({ spec, running: await listenWithFallback(broker, spec, cli.portFallback) });
   }
-  const first = started.find((s) => s.spec.kind === 'tcp') ?? started[0]!;
-  const ws = started.find((s) => s.spec.kind === 'ws');
+  const tcp = (s: (typeof started)[number]): boolean => s.spec.kind === 'tcp' && s.spec.unixSocketPath === undefined;
+  const first = started.find(tcp) ?? started[0]!;
+  const ws = started.find((s) => s.spec.kind === 'ws' && s.spec.unixSocketPath === undefined);
+  const where = ({ spec, running }: (typeof started)[number]): string =>
+    spec.unixSocketPath !== undefined ? `unix:${spec.unixSocketPath}` : `${running.host.includes(':') ? `[${running.host}]` : running.host}:${running.port}`;
   // The first line a launcher can parse to learn the port when it asked for port 0.
-  process.stdout.write(`mqtt-desk-broker listening on ${first.host}:${first.port}\n`);
-  for (const s of started) if (s !== first) process.stdout.write(`mqtt-desk-broker listening on ${s.host}:${s.port} (${s.spec.kind})\n`);
-  return { host: first.host, port: first.port, requestedPort: first.spec.port, wsPort: ws?.port };
+  process.stdout.write(`mqtt-desk-broker listening on ${where(first)}\n`);
+  for (const s of started) if (s !== first) process.stdout.write(`mqtt-desk-broker listening on ${where(s)} (${s.spec.kind})\n`);
+  return { host: first.running.host, port: first.running.port, requestedPort: first.spec.port, wsPort: ws?.running.port };
 }
 
 /** Listens on the asked port, or with --port-fallback on a free one when it is taken. */
-async function listenWithFallback(broker: Broker, spec: ListenerSpec, fallback: boolean): Promise<number> {
+async function listenWithFallback(broker: Broker, spec: ListenerSpec, fallback: boolean): Promise<RunningListener> {
   try {
-    return await broker.listenOn(spec);
+    return await broker.openListener(spec);
   } catch (error) {
     if (!fallback || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    const port = await broker.listenOn({ ...spec, port: 0 });
-    process.stdout.write(`mqtt-desk-broker: port ${spec.port} is in use, using ${port} instead (${spec.kind})\n`);
-    return port;
+    const running = await broker.openListener({ ...spec, port: 0 });
+    process.stdout.write(`mqtt-desk-broker: port ${spec.port} is in use, using ${running.port} instead (${spec.kind})\n`);
+    return running;
   }
 }
 

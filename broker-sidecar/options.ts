@@ -18,13 +18,54 @@ export interface BrokerOptions {
   /** Close sockets that have not sent CONNECT within this time. Default 10 s. */
   connectTimeoutMs?: number;
   /**
-   * Highest keepalive (seconds) clients may use. Below 65535 it is enforced: 5.0 clients
-   * are told the Server Keep Alive, 3.x clients asking for more (or 0) are refused as
-   * mosquitto's max_keepalive does. Default 65535 (no limit).
+   * Highest keepalive (seconds) 5.0 clients may use (mosquitto's max_keepalive): a 5.0
+   * client asking for more, or for 0, is told this as its Server Keep Alive. 3.x clients keep
+   * their own keepalive, as the mosquitto 2.0 manual says. Default 0: no maximum, no Server
+   * Keep Alive (a mosquitto.conf always has one: 65535 unless it says otherwise).
    */
   maxKeepalive?: number;
   /** Bound on QoS 1/2 messages queued per session while offline or out of packet IDs. Default 1000. */
   maxQueuedMessages?: number;
+  /** Bound on the payload bytes queued per session (mosquitto's max_queued_bytes). 0 (default): none. */
+  maxQueuedBytes?: number;
+  /**
+   * Outgoing QoS 1/2 PUBLISHes unacknowledged per client at most, below the client's own
+   * Receive Maximum (mosquitto's max_inflight_messages). 0 (default): the client's limit only.
+   */
+  maxInflightMessages?: number;
+  /**
+   * Payload bytes of outgoing QoS 1/2 PUBLISHes unacknowledged per client (mosquitto's
+   * max_inflight_bytes): nothing more is sent while that many are in flight, so a larger
+   * message still goes, alone. 0 (default): none.
+   */
+  maxInflightBytes?: number;
+  /**
+   * Bytes of message data the broker holds (retained, queued and in-flight payloads, counted
+   * per holder) beyond which an incoming PUBLISH is dropped and its sender disconnected, as
+   * mosquitto's memory_limit does when an allocation is denied. 0 (default): no limit.
+   */
+  memoryLimit?: number;
+  /** Queue QoS 0 messages for offline durable sessions too (mosquitto's queue_qos0_messages). Default false. */
+  queueQos0Messages?: boolean;
+  /** Deliver at the subscription's QoS even above the message's (mosquitto's upgrade_outgoing_qos, non-standard). Default false. */
+  upgradeOutgoingQos?: boolean;
+  /**
+   * Before a retained message goes to a new subscriber, ask the authenticator whether its
+   * publisher may still write the topic (mosquitto's check_retain_source). Default true.
+   */
+  checkRetainSource?: boolean;
+  /** Only client IDs starting with this may connect (mosquitto's clientid_prefixes). Default '' (any). */
+  clientidPrefixes?: string;
+  /** Whether 3.1.1/5.0 clients may send an empty client ID and get one assigned. Default true. */
+  allowZeroLengthClientid?: boolean;
+  /** Prefix of assigned client IDs (mosquitto's auto_id_prefix). Default `auto-`. */
+  autoIdPrefix?: string;
+  /** Use the username (or the TLS identity that replaces it) as the client ID (mosquitto's use_username_as_clientid). Default false. */
+  useUsernameAsClientid?: boolean;
+  /** Prefix added to every topic of a client and removed from what it receives (mosquitto's mount_point). Default '' (none). */
+  mountPoint?: string;
+  /** Seconds an offline durable session lasts at most (mosquitto's persistent_client_expiration). 0 (default): as the session says. */
+  persistentClientExpiration?: number;
   /** Open sockets beyond which new ones are closed at once (mosquitto's max_connections). -1 (default): no limit. */
   maxConnections?: number;
   /**
@@ -73,6 +114,23 @@ export const PROTOCOL_MAX_PACKET_BYTES = 268_435_460;
 /** Options with defaults filled in; the broker takes `persistence` as given. */
 export type ResolvedOptions = Required<Omit<BrokerOptions, 'persistence'>>;
 
+/**
+ * What a listener gives the connections it accepts: their options (the broker's, with the
+ * listener's overrides) and its own connection limit (mosquitto's per-listener options).
+ */
+export interface ListenerProfile {
+  readonly options: ResolvedOptions;
+  /** Open connections beyond which new ones are closed at once; -1: no limit. */
+  readonly maxConnections: number;
+  /** Connections open on the listener now. */
+  open: number;
+  /** The bound port: where a retained message came in, for check_retain_source. */
+  port: number;
+}
+
+/** What a listener may set for its own clients (mosquitto's per-listener options). */
+export type ListenerOverrides = Partial<Pick<ResolvedOptions, 'maximumQos' | 'topicAliasMaximum' | 'allowZeroLengthClientid' | 'autoIdPrefix' | 'useUsernameAsClientid' | 'mountPoint'>>;
+
 /** Fills in defaults. */
 export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
   return {
@@ -81,8 +139,21 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
     retained: options.retained ?? new MemoryRetainedStore(),
     logger: options.logger ?? silentLogger,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    maxKeepalive: options.maxKeepalive ?? 65535,
+    maxKeepalive: options.maxKeepalive ?? 0,
     maxQueuedMessages: options.maxQueuedMessages ?? 1000,
+    maxQueuedBytes: options.maxQueuedBytes ?? 0,
+    maxInflightMessages: options.maxInflightMessages ?? 0,
+    maxInflightBytes: options.maxInflightBytes ?? 0,
+    memoryLimit: options.memoryLimit ?? 0,
+    queueQos0Messages: options.queueQos0Messages ?? false,
+    upgradeOutgoingQos: options.upgradeOutgoingQos ?? false,
+    checkRetainSource: options.checkRetainSource ?? true,
+    clientidPrefixes: options.clientidPrefixes ?? '',
+    allowZeroLengthClientid: options.allowZeroLengthClientid ?? true,
+    autoIdPrefix: options.autoIdPrefix ?? 'auto-',
+    useUsernameAsClientid: options.useUsernameAsClientid ?? false,
+    mountPoint: options.mountPoint ?? '',
+    persistentClientExpiration: options.persistentClientExpiration ?? 0,
     maxConnections: options.maxConnections ?? -1,
     maxPayloadBytes: options.maxPayloadBytes ?? 0,
     maxPacketBytes: options.maxPacketBytes ?? PROTOCOL_MAX_PACKET_BYTES,

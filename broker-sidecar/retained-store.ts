@@ -18,20 +18,28 @@ export interface RetainedStore {
   all(): Iterable<Message>;
   /** Number of retained messages. */
   readonly size: number;
+  /** Payload bytes of the retained messages (for memory_limit). */
+  readonly bytes: number;
 }
 
 /** In-memory retained store: a map scanned per subscription, fine for a debugging broker. */
 export class MemoryRetainedStore implements RetainedStore {
   private readonly messages = new Map<string, Message>();
+  private payloadBytes = 0;
 
   /** See the interface. */
   set(message: Message): void {
+    this.delete(message.topic);
     this.messages.set(message.topic, message);
+    this.payloadBytes += message.payload.length;
   }
 
   /** See the interface. */
   delete(topic: string): void {
+    const old = this.messages.get(topic);
+    if (!old) return;
     this.messages.delete(topic);
+    this.payloadBytes -= old.payload.length;
   }
 
   /** See the interface. */
@@ -49,5 +57,10 @@ export class MemoryRetainedStore implements RetainedStore {
   /** See the interface. */
   get size(): number {
     return this.messages.size;
+  }
+
+  /** See the interface. */
+  get bytes(): number {
+    return this.payloadBytes;
   }
 }

@@ -14,7 +14,7 @@ import type { Message, ProtocolVersion, PublishProperties, Subscription } from '
 /** The sending side of a live connection, as routing needs it. */
 export interface Outlet {
   readonly protocolVersion: ProtocolVersion;
-  /** The client's Receive Maximum (5.0; 65535 otherwise): cap on unacknowledged QoS 1/2 PUBLISHes. */
+  /** Cap on unacknowledged outgoing QoS 1/2 PUBLISHes: the client's Receive Maximum (5.0; 65535 otherwise), or the broker's lower max_inflight_messages. */
   readonly receiveMaximum: number;
   /**
    * Writes a packet; `userPropertyBytes` are the ordered User Property entries of a
@@ -34,6 +34,25 @@ export interface RouterDeps {
   mayRead?(clientId: string, topic: string): boolean;
   /** Told of every delivery dropped because a session's queue was full (the broker counts them). */
   queueFull?(): void;
+  /** mosquitto's queue_qos0_messages, upgrade_outgoing_qos and max_inflight_bytes; default off. */
+  policy?: RoutingPolicy;
+}
+
+/** Delivery rules that mosquitto.conf can change. */
+export interface RoutingPolicy {
+  /** Queue QoS 0 messages for offline durable sessions. */
+  queueQos0: boolean;
+  /** Deliver at the subscription's QoS, not min(message, subscription) (non-standard). */
+  upgradeQos: boolean;
+  /** Payload bytes in flight per session: nothing more is sent while this many are; 0: no limit. */
+  maxInflightBytes: number;
+}
+
+const STANDARD: RoutingPolicy = { queueQos0: false, upgradeQos: false, maxInflightBytes: 0 };
+
+/** The QoS a message goes out with: min(message, subscription) [MQTT-3.8.4-6], or the subscription's with upgrade_outgoing_qos. */
+export function outgoingQos(messageQos: QoS, subscriptionQos: QoS, upgrade: boolean): QoS {
+  return upgrade ? subscriptionQos : (Math.min(subscriptionQos, messageQos) as QoS);
 }
 
 /** Whether a message's 5.0 Message Expiry has passed. */
@@ -75,7 +94,7 @@ export function buildPublish(delivery: Delivery, packetId: number | undefined, v
  * undefined when No Local rules them all out. One copy per session, at the highest
  * matching QoS [MQTT-3.3.5-1] (3.1.1; 5.0: [MQTT-3.3.4-2]). The caller has matched the topic.
  */
-export function combineMatches(subscriptions: Iterable<Subscription>, clientId: string, message: Message): Delivery | undefined {
+export function combineMatches(subscriptions: Iterable<Subscription>, clientId: string, message: Message, upgrade = false): Delivery | undefined {
   let best = -1;
   let retain = false;
   const subscriptionIds: number[] = [];
@@ -87,8 +106,7 @@ export function combineMatches(subscriptions: Iterable<Subscription>, clientId: 
     if (sub.identifier !== undefined) subscriptionIds.push(sub.identifier); // all of them, one PUBLISH [MQTT-3.3.4-3]
   }
   if (best < 0) return undefined;
-  const qos = Math.min(best, message.qos) as QoS; // [MQTT-3.8.4-6]
-  return { message, qos, retain, subscriptionIds };
+  return { message, qos: outgoingQos(message.qos, best as QoS, upgrade), retain, subscriptionIds };
 }
 
 /** Routes messages to sessions and tracks outgoing QoS 1/2 per session. */
@@ -96,8 +114,10 @@ export class Router {
   /** Every subscription of every session, by filter level; change it only through this class. */
   private readonly index = new SubscriptionIndex();
   private subscriptionCount = 0;
+  private readonly policy: RoutingPolicy;
 
   constructor(private readonly deps: RouterDeps) {
+    this.policy = deps.policy ?? STANDARD;
     // A store handed in with sessions already in it (a durable one) gets indexed once.
     for (const session of deps.sessions.all()) {
       for (const sub of session.subscriptions.values()) {
@@ -149,7 +169,7 @@ export class Router {
     for (const { session, subs } of direct.values()) {
       // Several matches: list them in subscription order, so Subscription Identifiers come out as subscribed.
       const ordered = subs.length > 1 ? [...session.subscriptions.values()].filter((s) => subs.includes(s)) : subs;
-      const delivery = combineMatches(ordered, session.clientId, message);
+      const delivery = combineMatches(ordered, session.clientId, message, this.policy.upgradeQos);
       if (!delivery) continue;
       count++;
       this.deliver(session, delivery);
@@ -162,7 +182,7 @@ export class Router {
       // Each message to one session of the group (5.0 §4.8.2), at that subscription's granted QoS [MQTT-4.8.2-3].
       this.deliver(entry.session, {
         message,
-        qos: Math.min(sub.qos, message.qos) as QoS,
+        qos: outgoingQos(message.qos, sub.qos, this.policy.upgradeQos),
         retain: sub.retainAsPublished && message.retain,
         subscriptionIds: sub.identifier === undefined ? [] : [sub.identifier],
       });
@@ -177,8 +197,10 @@ export class Router {
     if (this.deps.mayRead && !this.deps.mayRead(session.clientId, delivery.message.topic)) return;
     const outlet = this.deps.outlet(session.clientId);
     if (delivery.qos === 0) {
-      // QoS 0 is not kept for offline sessions: at most once means it may be lost.
       if (outlet) outlet.send(buildPublish(delivery, undefined, outlet.protocolVersion, false), delivery.message.userPropertyBytes);
+      // QoS 0 is not kept for offline sessions (at most once means it may be lost), unless
+      // queue_qos0_messages asks for it for sessions that outlive their connection.
+      else if (this.policy.queueQos0 && session.expiryInterval > 0 && !session.enqueue(delivery)) this.logDrop(session, delivery);
       return;
     }
     if (outlet && session.queue.length === 0 && this.sendInflight(session, outlet, delivery)) return;
@@ -211,6 +233,12 @@ export class Router {
         session.dequeue(false);
         continue;
       }
+      if (next.qos === 0) {
+        // A QoS 0 message kept for the offline session (queue_qos0_messages): sent, never in flight.
+        outlet.send(buildPublish(next, undefined, outlet.protocolVersion, false), next.message.userPropertyBytes);
+        session.dequeue(false);
+        continue;
+      }
       if (!this.sendInflight(session, outlet, next)) return;
       session.dequeue(true);
     }
@@ -237,6 +265,9 @@ export class Router {
   private sendInflight(session: Session, outlet: Outlet, delivery: Delivery): boolean {
     // Never more unacknowledged QoS 1/2 PUBLISHes than the client's Receive Maximum [MQTT-3.3.4-9].
     if (session.inflight.size >= outlet.receiveMaximum) return false;
+    // max_inflight_bytes: more goes out while the bytes in flight are below it (as mosquitto counts), so a larger message goes alone.
+    const byteCap = this.policy.maxInflightBytes;
+    if (byteCap > 0 && session.inflightBytes >= byteCap) return false;
     const packetId = session.allocatePacketId();
     if (packetId === undefined) return false;
     session.startInflight(packetId, delivery);

@@ -17,6 +17,18 @@ export interface ClientDetails {
   cleanStart: boolean;
 }
 
+/**
+ * Payload bytes held for sessions (queued and in flight), summed over every session that
+ * shares the counter: what mosquitto's memory_limit is checked against, with the retained
+ * messages. Each holder counts a message once, so one message queued for ten sessions counts ten times.
+ */
+export class HeldBytes {
+  bytes = 0;
+}
+
+/** A counter nobody reads, for sessions made without one. */
+const UNCOUNTED = new HeldBytes();
+
 /** One message on its way to one session, before it has a packet ID. */
 export interface Delivery {
   message: Message;
@@ -65,6 +77,10 @@ export class Session {
   readonly queue: Delivery[] = [];
   /** Deliveries dropped because the queue was full. */
   dropped = 0;
+  /** Payload bytes in `queue`. */
+  queuedBytes = 0;
+  /** Payload bytes in `inflight` (PUBLISHes not yet acknowledged; PUBREL-only entries included). */
+  inflightBytes = 0;
   /** Set at every accepted CONNECT; kept while the session is offline. */
   client: ClientDetails | undefined;
   /** Set while the session is durable (persistence on, Session Expiry Interval > 0). */
@@ -75,11 +91,15 @@ export class Session {
    * @param clientId the session's key
    * @param expiryInterval seconds the session outlives its connection; SESSION_NEVER_EXPIRES for ever
    * @param maxQueued bound on `queue`, so an absent subscriber cannot exhaust memory
+   * @param maxQueuedBytes bound on the payload bytes in `queue`; 0: none
+   * @param held the broker-wide count of held payload bytes this session adds to
    */
   constructor(
     readonly clientId: string,
     public expiryInterval: number,
     private readonly maxQueued: number,
+    private readonly maxQueuedBytes = 0,
+    private readonly held: HeldBytes = UNCOUNTED,
   ) {}
 
   /** A packet ID not used by any in-flight message, or undefined when all 65535 are taken. */
@@ -91,13 +111,18 @@ export class Session {
     return undefined;
   }
 
-  /** Queues a delivery; false (and counted) when the queue is full. */
+  /**
+   * Queues a delivery; false (and counted) when the queue is full: as in mosquitto, a
+   * delivery is taken while the queue is below both bounds, so the one that crosses the
+   * byte bound still fits.
+   */
   enqueue(delivery: Delivery): boolean {
-    if (this.queue.length >= this.maxQueued) {
+    if (this.queue.length >= this.maxQueued || (this.maxQueuedBytes > 0 && this.queuedBytes >= this.maxQueuedBytes)) {
       this.dropped++;
       return false;
     }
     this.queue.push(delivery);
+    this.count(delivery, 1, 'queuedBytes');
     this.journal?.queued(delivery);
     return true;
   }
@@ -105,14 +130,36 @@ export class Session {
   /** Takes the oldest queued delivery off the queue; `sent` tells the journal whether it became in-flight. */
   dequeue(sent: boolean): void {
     const delivery = this.queue.shift();
-    if (delivery && !sent) this.journal?.settled(delivery);
+    if (!delivery) return;
+    this.count(delivery, -1, 'queuedBytes');
+    if (!sent) this.journal?.settled(delivery);
   }
 
   /** Records an outgoing QoS 1/2 PUBLISH under its packet ID, before it is written. */
   startInflight(packetId: number, delivery: Delivery): void {
     const entry: Inflight = { packetId, delivery, phase: 'awaiting-ack' };
     this.inflight.set(packetId, entry);
+    this.count(delivery, 1, 'inflightBytes');
     this.journal?.inflightStarted(entry);
+  }
+
+  /** Counts what a session read back from the store holds (it was put in place, not queued). */
+  recount(): void {
+    for (const delivery of this.queue) this.count(delivery, 1, 'queuedBytes');
+    for (const entry of this.inflight.values()) this.count(entry.delivery, 1, 'inflightBytes');
+  }
+
+  /** Forgets everything the session holds from the broker-wide count, when it ends. */
+  release(): void {
+    this.held.bytes -= this.queuedBytes + this.inflightBytes;
+    this.queuedBytes = 0;
+    this.inflightBytes = 0;
+  }
+
+  private count(delivery: Delivery, sign: 1 | -1, field: 'queuedBytes' | 'inflightBytes'): void {
+    const bytes = sign * delivery.message.payload.length;
+    this[field] += bytes;
+    this.held.bytes += bytes;
   }
 
   /** PUBREC arrived: from now on only the PUBREL is resent, never the PUBLISH [MQTT-4.3.3-6] (3.1.1). */
@@ -126,6 +173,7 @@ export class Session {
     const entry = this.inflight.get(packetId);
     if (!entry) return;
     this.inflight.delete(packetId);
+    this.count(entry.delivery, -1, 'inflightBytes');
     this.journal?.settled(entry.delivery);
   }
 

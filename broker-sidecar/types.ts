@@ -32,6 +32,14 @@ export interface Message {
    * of repeated keys. Undefined when there were none or the source was not a PUBLISH.
    */
   userPropertyBytes: Buffer | undefined;
+  /** Set on stored retained messages only: who published it and where (check_retain_source). */
+  origin?: MessageOrigin;
+}
+
+/** The publisher of a retained message as mosquitto keeps it: username and the port of the listener it came in on. */
+export interface MessageOrigin {
+  username: string | undefined;
+  port: number | undefined;
 }
 
 /** One subscription of one session. 3.x subscriptions use the 5.0 defaults for the options. */

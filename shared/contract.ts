@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { BrokerBridgeInfo, BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, SidecarState } from './broker-control';
 import type { Collection } from './collections';
 import type { ConnectionState } from './connection-state';
+import type { DecodedPayload } from './decoded';
 import type { Profile } from './profile';
 import type { ImportSource } from './profile-transfer';
 
@@ -84,6 +85,15 @@ export const commandArgs = {
   'connections.disconnect': z.object({ connectionId: id }).strict(),
   'subscriptions.subscribe': z.object({ connectionId: id, filter: z.string(), qos, options: subscribeOptions.optional() }).strict(),
   'subscriptions.unsubscribe': z.object({ connectionId: id, filter: z.string() }).strict(),
+  'payloads.encode': z
+    .object({
+      connectionId: id,
+      topic: z.string(),
+      json: z.string().max(20 * 1024 * 1024, 'The payload is larger than 20 MB'),
+      /** Sparkplug B from its JSON form of metrics, or the schema mapped to the topic. */
+      as: z.enum(['sparkplug', 'schema'], { error: 'Encode as sparkplug or schema' }),
+    })
+    .strict(),
   'messages.publish': z
     .object({
       connectionId: id,
@@ -166,6 +176,8 @@ export interface CommandResults {
   'subscriptions.subscribe': SubscriptionInfo;
   'subscriptions.unsubscribe': { filter: string };
   'messages.publish': { bytes: number };
+  /** The payload bytes, and the type they were encoded as. */
+  'payloads.encode': { payload: Uint8Array; type: string };
 }
 
 /** Every command's name. */
@@ -196,6 +208,8 @@ export interface MessageRecord {
   properties?: MessageProperties;
   /** The payload's full length; `payload` may hold only a preview of it (see messages.get). */
   payloadSize: number;
+  /** What the payload decoded to (Sparkplug B, or the schema mapped to the topic). */
+  decoded?: DecodedPayload;
 }
 
 /** One MQTT control packet as it crossed the wire (bytes exactly as sent or received). */

@@ -6,21 +6,10 @@
 
 import { decode as decodeMsgpack, encode as encodeMsgpack } from '@msgpack/msgpack';
 import { decode as decodeCbor, encode as encodeCbor } from 'cborg';
-import { toHex } from './payload';
+import { jsonable } from './jsonable';
 
 /** The binary structured formats. */
 export type BinaryFormat = 'msgpack' | 'cbor';
-
-/** Turns decoded values into JSON-showable ones: bytes as hex, big integers as strings. */
-function jsonable(value: unknown): unknown {
-  if (value instanceof Uint8Array) return `<${value.byteLength} bytes: ${toHex(value.subarray(0, 64))}${value.byteLength > 64 ? ' …' : ''}>`;
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), jsonable(v)]));
-  if (Array.isArray(value)) return value.map(jsonable);
-  if (value instanceof Date) return value.toISOString();
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonable(v)]));
-  return value;
-}
 
 /**
  * Decodes MessagePack or CBOR and renders it as indented JSON.

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { parsePayload } from './payload';
+import { schemaMappingSchema } from './schema-mapping';
 import { checkTopicFilter, checkTopicName } from './topic';
 
 /** Transport schemes a profile can use. */
@@ -130,6 +131,8 @@ export const profileInputSchema = z
     will: willSchema,
     mqtt5: mqtt5Schema,
     subscriptions: z.array(savedSubscriptionSchema).default([]),
+    /** Schemas per topic filter (protobuf, Avro, JSON Schema), in the order they are tried. */
+    schemas: z.array(schemaMappingSchema).default([]),
   })
   .superRefine((profile, ctx) => {
     const { will, tls } = profile;

@@ -117,6 +117,12 @@ export class FileAuthenticator implements Authenticator {
     return false;
   }
 
+  /** Whether a publisher, by client ID and username, may write `topic`: check_retain_source asks this of retained messages. */
+  mayPublishAs(clientId: string, username: string | undefined, topic: string): boolean {
+    const acl = this.options.acl;
+    return !acl || acl.canWrite(username, clientId, topic);
+  }
+
   /** Whether a message on `topic` may be delivered to the client (the check mosquitto makes per message). */
   authorizeRead(clientId: string, topic: string): boolean {
     const acl = this.options.acl;

@@ -7,9 +7,11 @@
 import type { IConnectPacket } from 'mqtt-packet';
 import { checkTopicName } from '../../shared/topic';
 import { acceptConnection, enhancedAuthStep, type ConnectPlan } from '../connect-plan';
+import { clientIdFor, keepaliveFor } from '../connect-rules';
 import type { Connection } from '../connection';
 import type { Will } from '../connection-state';
 import { makeMessage, propertiesComplete } from '../messages';
+import { mountTopic } from '../mount-point';
 import { ConnackV3, Reason } from '../reason-codes';
 import { SESSION_NEVER_EXPIRES } from '../types';
 import { extractWillUserProperties } from '../user-properties';
@@ -18,20 +20,14 @@ import { extractWillUserProperties } from '../user-properties';
 export async function handleConnect(conn: Connection, packet: IConnectPacket): Promise<void> {
   const version = conn.protocolVersion;
   const { broker } = conn;
-  const { options } = broker;
+  const { options } = conn;
   const authenticator = broker.authenticatorFor(conn);
   const clean = packet.clean ?? true;
   const will = packet.will;
   const properties = version === 5 ? packet.properties : undefined;
 
-  let clientId = packet.clientId;
-  let assigned: string | undefined;
-  // 3.1 requires an identifier; 3.1.1 allows an empty one only with a clean session [MQTT-3.1.3-8].
-  const idRejected = clientId === '' && (version === 3 || (version === 4 && !clean));
-  if (clientId === '' && !idRejected) {
-    clientId = broker.assignClientId(); // [MQTT-3.1.3-6]
-    if (version === 5) assigned = clientId; // told to the client in CONNACK [MQTT-3.2.2-16]
-  }
+  // Empty IDs [MQTT-3.1.3-8] [MQTT-3.1.3-6] and mosquitto's client ID options: connect-rules.ts.
+  const { clientId, assigned, refusal: idRefusal } = clientIdFor(conn, packet, clean);
   conn.apply({ type: 'connect-received', clientId });
   // A mosquitto bridge with try_private: what it publishes must not be sent back to it (handlers/subscribe.ts).
   conn.bridge = (packet as { bridgeMode?: boolean }).bridgeMode === true;
@@ -57,16 +53,9 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (will?.retain && !options.retainAvailable) {
     return conn.refuse(undefined, Reason.retainNotSupported, 'retained will but retain is not available', 'Retain is not available'); // [MQTT-3.2.2-13]
   }
-  if (idRejected) return conn.refuse(ConnackV3.identifierRejected, Reason.clientIdentifierNotValid, 'empty client identifier');
+  if (idRefusal) return conn.refuse(idRefusal.v3Code, idRefusal.v5Code, idRefusal.reason);
 
-  let keepalive = packet.keepalive ?? 0;
-  let serverKeepAlive: number | undefined;
-  const max = options.maxKeepalive;
-  if (max < 65535 && (keepalive === 0 || keepalive > max)) {
-    if (version !== 5) return conn.refuse(ConnackV3.identifierRejected, Reason.unspecifiedError, `keepalive ${keepalive} outside 1..${max}`);
-    keepalive = max;
-    serverKeepAlive = max; // the client must use it [MQTT-3.2.2-21]
-  }
+  const { keepalive, serverKeepAlive } = keepaliveFor(conn, packet.keepalive ?? 0); // max_keepalive, 5.0 only
 
   const plan: ConnectPlan = {
     clientId,
@@ -75,7 +64,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     keepalive,
     serverKeepAlive,
     expiry: version === 5 ? (properties?.sessionExpiryInterval ?? 0) : clean ? 0 : SESSION_NEVER_EXPIRES,
-    will: will ? storedWill(will, clientId, version, will.properties?.userProperties ? extractWillUserProperties(conn.currentFrame) : undefined) : undefined,
+    will: will ? storedWill({ ...will, topic: mountTopic(options.mountPoint, will.topic) }, clientId, version, will.properties?.userProperties ? extractWillUserProperties(conn.currentFrame) : undefined) : undefined,
     username: packet.username,
     authMethod: properties?.authenticationMethod,
   };

@@ -10,6 +10,7 @@ import { utf8DecodeStrict } from '../../shared/utf8';
 import type { Connection } from '../connection';
 import type { ConnectedState } from '../connection-state';
 import { makeMessage, propertiesComplete } from '../messages';
+import { mountTopic } from '../mount-point';
 import { Reason } from '../reason-codes';
 import { isSysTopic } from '../sys-topics';
 import { extractUserProperties } from '../user-properties';
@@ -17,7 +18,7 @@ import { extractUserProperties } from '../user-properties';
 /** Handles PUBLISH on a connected client. */
 export function handlePublish(conn: Connection, state: ConnectedState, packet: IPublishPacket): void {
   const { broker } = conn;
-  const { options } = broker;
+  const { options } = conn;
   const v5 = conn.protocolVersion === 5;
   const properties = packet.properties;
   if (typeof packet.topic !== 'string' || packet.payload === null || !propertiesComplete(properties)) return conn.malformed('PUBLISH with a truncated field');
@@ -42,6 +43,7 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
   if (v5 && responseTopic !== undefined && !checkTopicName(responseTopic).ok) {
     return conn.protocolError(`invalid Response Topic '${responseTopic}'`, Reason.protocolError, true); // [MQTT-3.3.2-14]
   }
+  topic = mountTopic(options.mountPoint, topic); // mount_point: the broker sees the full topic
 
   const id = packet.messageId ?? 0;
   const { session } = state;
@@ -52,6 +54,8 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
   }
 
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  // mosquitto's memory_limit: a message the broker cannot take costs the publisher its connection.
+  if (options.memoryLimit > 0 && broker.heldBytes() + payload.length > options.memoryLimit) return conn.quotaExceeded(`memory_limit of ${options.memoryLimit} bytes reached`);
   let reasonCode: number = Reason.success;
   let why: string | undefined;
   if (v5 && properties?.payloadFormatIndicator && utf8DecodeStrict(payload) === undefined) {
@@ -80,7 +84,8 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
   const publishIt = (): void => {
     if (!accepted) return; // 3.x has no way to say no: acknowledge and drop, as 3.1.1 permits
     const userPropertyBytes = v5 && properties?.userProperties ? extractUserProperties(conn.currentFrame) : undefined;
-    broker.publish(makeMessage(topic, payload, packet.qos, packet.retain, properties, state.clientId, conn.protocolVersion, userPropertyBytes));
+    const message = makeMessage(topic, payload, packet.qos, packet.retain, properties, state.clientId, conn.protocolVersion, userPropertyBytes);
+    broker.publish(message, packet.retain ? broker.originOf(conn) : undefined); // who retained it, for check_retain_source
   };
   const properties5 = why === undefined ? undefined : conn.explain(why);
 

@@ -9,13 +9,15 @@ import { checkTopicFilter, parseSharedFilter } from '../../shared/topic';
 import type { Connection } from '../connection';
 import type { ConnectedState } from '../connection-state';
 import { Reason, SUBACK_FAILURE_V3 } from '../reason-codes';
-import { isExpired } from '../router';
+import { mountFilter } from '../mount-point';
+import { isExpired, outgoingQos } from '../router';
 import type { Subscription } from '../types';
 
 /** Handles SUBSCRIBE on a connected client. */
 export function handleSubscribe(conn: Connection, state: ConnectedState, packet: ISubscribePacket): void {
   const v5 = conn.protocolVersion === 5;
-  const { options, router, events } = conn.broker;
+  const { router, events } = conn.broker;
+  const { options } = conn;
   if (!packet.messageId) return conn.protocolError('SUBSCRIBE without packet identifier'); // [MQTT-2.2.1-3] (5.0)
   if (packet.subscriptions.length === 0) return conn.protocolError('SUBSCRIBE without topic filters'); // [MQTT-3.8.3-3] (3.1.1)
   const idProperty: unknown = packet.properties?.subscriptionIdentifier;
@@ -42,11 +44,12 @@ export function handleSubscribe(conn: Connection, state: ConnectedState, packet:
       refused.push(`${request.topic}: ${failure.why}`);
       continue;
     }
-    const shared = parseSharedFilter(request.topic);
+    const filter = mountFilter(options.mountPoint, request.topic); // mount_point: the broker sees the full filter
+    const shared = parseSharedFilter(filter);
     const sub: Subscription = {
-      filter: request.topic,
+      filter,
       group: shared?.group,
-      topicFilter: shared ? shared.filter : request.topic,
+      topicFilter: shared ? shared.filter : filter,
       // Any requested QoS is accepted, granted at most the Maximum QoS [MQTT-3.2.2-10].
       qos: Math.min(request.qos, options.maximumQos) as QoS,
       noLocal: bridge || (request.nl ?? false),
@@ -68,7 +71,7 @@ export function handleSubscribe(conn: Connection, state: ConnectedState, packet:
 
 /** The 5.0 failure code and its explanation for a filter, or undefined when it may be subscribed. */
 function refusal(conn: Connection, state: ConnectedState, request: ISubscription): { code: number; why: string } | undefined {
-  const { options } = conn.broker;
+  const { options } = conn;
   const check = checkTopicFilter(request.topic);
   if (!check.ok) return { code: Reason.topicFilterInvalid, why: check.reason }; // [MQTT-4.7.1-1] [MQTT-4.7.1-2]
   const shared = parseSharedFilter(request.topic);
@@ -76,7 +79,7 @@ function refusal(conn: Connection, state: ConnectedState, request: ISubscription
   if (!options.wildcardSubscriptionAvailable && /[+#]/.test(shared ? shared.filter : request.topic)) {
     return { code: Reason.wildcardSubscriptionsNotSupported, why: 'wildcard subscriptions are not available' };
   }
-  const allowed = conn.broker.authenticatorFor(conn).authorizeSubscribe?.(state.clientId, request.topic) ?? true;
+  const allowed = conn.broker.authenticatorFor(conn).authorizeSubscribe?.(state.clientId, mountFilter(options.mountPoint, request.topic)) ?? true;
   if (!allowed) return { code: Reason.notAuthorized, why: 'not authorized' };
   return undefined;
 }
@@ -85,13 +88,14 @@ function sendRetained(conn: Connection, state: ConnectedState, sub: Subscription
   if (sub.group !== undefined) return; // shared subscriptions get no retained messages (5.0 §4.8.2)
   if (sub.retainHandling === 2) return; // [MQTT-3.3.1-11] (5.0)
   if (sub.retainHandling === 1 && existed) return; // only for a new subscription [MQTT-3.3.1-10] (5.0)
-  const { router } = conn.broker;
-  const { retained } = conn.broker.options;
+  const { broker } = conn;
+  const { retained } = broker.options;
   for (const message of retained.match(sub.topicFilter)) {
     if (isExpired(message)) continue;
-    router.deliver(state.session, {
+    if (!broker.retainedSourceAllowed(message)) continue; // check_retain_source: its publisher lost write access
+    broker.router.deliver(state.session, {
       message,
-      qos: Math.min(message.qos, sub.qos) as QoS,
+      qos: outgoingQos(message.qos, sub.qos, conn.options.upgradeOutgoingQos),
       retain: true, // retained messages for a new subscription keep RETAIN=1 [MQTT-3.3.1-8] (3.1.1)
       subscriptionIds: sub.identifier === undefined ? [] : [sub.identifier],
     });

@@ -4,6 +4,7 @@ import type { IUnsubscribePacket } from 'mqtt-packet';
 import { checkTopicFilter } from '../../shared/topic';
 import type { Connection } from '../connection';
 import type { ConnectedState } from '../connection-state';
+import { mountFilter } from '../mount-point';
 import { Reason } from '../reason-codes';
 
 /** Handles UNSUBSCRIBE on a connected client. */
@@ -13,8 +14,9 @@ export function handleUnsubscribe(conn: Connection, state: ConnectedState, packe
   const { router, events } = conn.broker;
   const codes = packet.unsubscriptions.map((filter) => {
     if (!checkTopicFilter(filter).ok) return Reason.topicFilterInvalid;
-    if (!router.unsubscribe(state.session, filter)) return Reason.noSubscriptionExisted;
-    if (events.has('unsubscribed')) events.emit('unsubscribed', { time: Date.now(), clientId: state.clientId, filter });
+    const mounted = mountFilter(conn.options.mountPoint, filter); // subscribed with the mount_point in front
+    if (!router.unsubscribe(state.session, mounted)) return Reason.noSubscriptionExisted;
+    if (events.has('unsubscribed')) events.emit('unsubscribed', { time: Date.now(), clientId: state.clientId, filter: mounted });
     return Reason.success;
   });
   // UNSUBACK even when nothing matched [MQTT-3.10.4-5], with the same packet ID [MQTT-3.10.4-4].

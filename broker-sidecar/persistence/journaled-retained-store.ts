@@ -42,4 +42,9 @@ export class JournaledRetainedStore implements RetainedStore {
   get size(): number {
     return this.inner.size;
   }
+
+  /** See RetainedStore. */
+  get bytes(): number {
+    return this.inner.bytes;
+  }
 }

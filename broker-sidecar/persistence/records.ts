@@ -65,6 +65,8 @@ export interface MessageRecord {
   senderId?: string;
   expiresAt?: number;
   userPropertyBytes?: string;
+  /** Retained messages: the publisher's username and listener port (check_retain_source). */
+  origin?: { username?: string; port?: number };
 }
 
 /** Session state that is not a list: what the broker panel shows, expiry, and when it went offline. */
@@ -132,6 +134,7 @@ export function encodeMessage(message: Message): MessageRecord {
   if (message.senderId !== undefined) record.senderId = message.senderId;
   if (message.expiresAt !== undefined) record.expiresAt = message.expiresAt;
   if (message.userPropertyBytes) record.userPropertyBytes = message.userPropertyBytes.toString('base64');
+  if (message.origin) record.origin = { username: message.origin.username, port: message.origin.port };
   return record;
 }
 
@@ -152,6 +155,7 @@ export function decodeMessage(record: MessageRecord): Message {
     senderId: record.senderId,
     expiresAt: record.expiresAt,
     userPropertyBytes: record.userPropertyBytes === undefined ? undefined : Buffer.from(record.userPropertyBytes, 'base64'),
+    ...(record.origin ? { origin: { username: record.origin.username, port: record.origin.port } } : {}),
   };
 }
 

@@ -8,7 +8,7 @@
 
 import type { ClassicLevel } from 'classic-level';
 import { isExpired } from '../router';
-import { Session } from '../session';
+import type { Session } from '../session';
 import type { Message, Subscription } from '../types';
 import {
   decodeDelivery,
@@ -121,10 +121,14 @@ export async function readStore(db: ClassicLevel<string, string>): Promise<Store
 }
 
 /** Builds the sessions of a read store, each with a journal that continues its records. */
-export function* buildSessions(state: StoredState, queue: WriteQueue, maxQueued: number): Generator<{ session: Session; records: SessionRecords; disconnectedAt: number | undefined }> {
+export function* buildSessions(
+  state: StoredState,
+  queue: WriteQueue,
+  newSession: (clientId: string, expiryInterval: number) => Session,
+): Generator<{ session: Session; records: SessionRecords; disconnectedAt: number | undefined }> {
   for (const [clientId, stored] of state.sessions) {
     const record = stored.record!;
-    const session = new Session(clientId, record.expiryInterval, maxQueued);
+    const session = newSession(clientId, record.expiryInterval);
     session.client = record.client;
     const records = new SessionRecords(queue, clientId);
     for (const sub of stored.subscriptions) session.subscriptions.set(sub.filter, sub);
@@ -138,6 +142,7 @@ export function* buildSessions(state: StoredState, queue: WriteQueue, maxQueued:
       else session.queue.push(restored); // not `enqueue`: what was accepted before the restart stays, whatever the bound
     }
     for (const id of stored.held) session.awaitingRelease.add(id);
+    session.recount();
     yield { session, records, disconnectedAt: record.disconnectedAt };
   }
 }

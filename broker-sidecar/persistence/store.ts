@@ -17,12 +17,12 @@ import type { ClassicLevel } from 'classic-level';
 import type { Will } from '../connection-state';
 import type { Logger } from '../logger';
 import type { ResolvedOptions } from '../options';
-import type { Session } from '../session';
+import { Session } from '../session';
 import { JournaledRetainedStore } from './journaled-retained-store';
 import { FORMAT_KEY, FORMAT_VERSION, encodeWill, keys } from './records';
 import { buildSessions, readStore, type StoredState } from './restore';
 import { SessionRecords } from './session-records';
-import { WriteQueue, type DurabilityGate } from './write-queue';
+import { WriteQueue, type AutosaveSettings, type DurabilityGate } from './write-queue';
 
 /** The store cannot be used: locked by another broker, not a directory, another format. */
 export class PersistenceError extends Error {}
@@ -81,17 +81,31 @@ export class Persistence implements DurabilityGate {
   }
 
   /**
+   * mosquitto's autosave_interval / autosave_on_changes: from now on changes are saved in
+   * batches, not written through, and acknowledgements no longer wait for the store (a crash
+   * loses what changed since the last save, as with mosquitto).
+   */
+  autosave(settings: AutosaveSettings): void {
+    this.queue.autosave(settings);
+  }
+
+  /** Saves what changed since the last autosave now (mosquitto's SIGUSR1); nothing to do when writing through. */
+  save(): void {
+    this.queue.save();
+  }
+
+  /**
    * Puts the loaded sessions and retained messages into the broker's stores and makes the
    * retained store write through. Call once, before the router indexes the sessions.
    */
-  restore(options: ResolvedOptions, now = Date.now()): Restored {
+  restore(options: ResolvedOptions, now = Date.now(), newSession = (clientId: string, expiryInterval: number): Session => new Session(clientId, expiryInterval, options.maxQueuedMessages)): Restored {
     const loaded = this.loaded;
     if (!loaded) throw new Error('persistence already restored');
     this.loaded = undefined;
     for (const message of loaded.retained) options.retained.set(message);
     options.retained = new JournaledRetainedStore(options.retained, this.queue);
     const sessions: RestoredSession[] = [];
-    for (const { session, records, disconnectedAt } of buildSessions(loaded, this.queue, options.maxQueuedMessages)) {
+    for (const { session, records, disconnectedAt } of buildSessions(loaded, this.queue, newSession)) {
       session.journal = records;
       options.sessions.set(session);
       // Online when the broker stopped (a crash): offline from now on, also if it crashes again before the client is back.
@@ -149,6 +163,7 @@ export class Persistence implements DurabilityGate {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.queue.stopAutosave();
     await this.queue.idle();
     await this.db.close();
   }

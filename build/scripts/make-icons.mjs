@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import pngToIco from 'png-to-ico';
 
 const buildDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.join(buildDir, 'icons');
+// An optional directory argument (the tests use a temp dir); build/icons by default.
+const outDir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(buildDir, 'icons');
 export const SIZES = [16, 24, 32, 48, 64, 128, 256, 512, 1024];
 
 const svg = readFileSync(path.join(buildDir, 'icon.svg'));

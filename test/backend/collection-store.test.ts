@@ -63,10 +63,10 @@ describe('CollectionStore', () => {
     expect(readFileSync(store.file, 'utf8')).toBe(newer);
   });
 
-  it('moves a broken file aside and goes on', async () => {
+  it('moves a broken file aside, naming its line and column, and goes on', async () => {
     writeFileSync(store.file, '{\n  "version": 1,\n  "collections": [ oops ]\n}');
     const error = (await store.list().catch((e: unknown) => e)) as DeskError;
-    expect(error.message).toMatch(/collections\.json[\s\S]*moved to .*collections\.corrupt-.*\.json, unchanged/);
+    expect(error.message).toMatch(/collections\.json:3:20: [\s\S]*moved to .*collections\.corrupt-.*\.json, unchanged/);
     await expect(store.list()).resolves.toEqual([]);
   });
 });

@@ -53,16 +53,16 @@ describe('last will', () => {
       retain: false,
       ...(version === '5.0' ? { contentType: 'application/json', userProperties: [{ key: 'why', value: 'test' }] } : {}),
     };
-    // A clean disconnect first: no will.
-    const clean = testProfile(proxy.port, { mqttVersion: version, will });
+    // A clean disconnect first: no will. Its will says so, should it come; it would come
+    // before the dying link's, whose will therefore is the marker.
+    const clean = testProfile(proxy.port, { mqttVersion: version, will: { ...will, payload: '{"status":"clean"}' } });
     await manager.connect(clean);
     await manager.disconnect(clean.id);
     // Then a link that dies.
     const dying = testProfile(proxy.port, { mqttVersion: version, will, clientId: `dying-${version.replace('.', '')}` });
     await manager.connect(dying);
     proxy.cut();
-    await until(() => seen.length > 0, 5000, 'will delivery');
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => seen.some((p) => p.payload.toString() === '{"status":"gone"}'), 5000, 'will delivery');
     expect(seen).toHaveLength(1);
     expect(seen[0]!.topic).toBe(`will/${version}/desk`);
     expect(seen[0]!.payload.toString()).toBe('{"status":"gone"}');
@@ -138,11 +138,11 @@ describe('MQTT 5 properties', () => {
     const p = testProfile(mosquitto.port, { mqttVersion: '5.0' });
     await manager.connect(p);
     await manager.subscribe(p.id, 'nolocal/#', 0, { noLocal: true });
-    await manager.publish(p.id, { topic: 'nolocal/mine', payload: new TextEncoder().encode('mine'), qos: 0, retain: false });
+    // QoS 1: once acknowledged, mosquitto has routed it; 'theirs', published after, is the marker.
+    await manager.publish(p.id, { topic: 'nolocal/mine', payload: new TextEncoder().encode('mine'), qos: 1, retain: false });
     const other = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`);
     await other.publishAsync('nolocal/theirs', 'theirs');
-    await until(() => messages.some((m) => m.direction === 'in'));
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => messages.some((m) => m.direction === 'in' && text(m.payload) === 'theirs'));
     expect(messages.filter((m) => m.direction === 'in').map((m) => text(m.payload))).toEqual(['theirs']);
     await other.endAsync();
     await manager.closeAll();

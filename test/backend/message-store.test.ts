@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { callerFor } from '../helpers/backend-call';
+import { until } from '../helpers/wait';
 
 const record = (seq: number, payload: Uint8Array | string, extra: Partial<MessageRecord> = {}): MessageRecord => {
   const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
@@ -56,8 +57,8 @@ describe('MessageStore', () => {
   it('exports CSV with quoting where fields need it', () => {
     const csv = messagesToCsv([record(1, 'a,"b"\nc', { topic: 'x/y' })]);
     expect(csv).toBe(
-      'seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties\r\n' +
-        '1,2026-11-23T09:00:00.001Z,in,x/y,0,false,false,7,utf8,"a,""b""\nc",\r\n',
+      'seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties,decodedAs,decoded\r\n' +
+        '1,2026-11-23T09:00:00.001Z,in,x/y,0,false,false,7,utf8,"a,""b""\nc",,,\r\n',
     );
   });
 });
@@ -101,16 +102,22 @@ describe('messages through the backend', () => {
     await call('connections.connect', { profileId: profile.id });
     await call('subscriptions.subscribe', { connectionId: profile.id, filter: 'big/#', qos: 1 });
     const publisher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`);
-    const big = Buffer.alloc(200 * 1024, 0x42);
-    await publisher.publishAsync('big/one', big, { qos: 1 });
-    for (let i = 0; i < 60; i++) await publisher.publishAsync('big/small', `n${i}`, { qos: 1 });
+    const big = Buffer.from(Array.from({ length: 200 * 1024 }, (_, i) => (i * 7) % 256)); // not one repeated byte
     const received = () => batches.flatMap((b) => b.messages);
-    for (let i = 0; i < 100 && received().length < 61; i++) await new Promise((r) => setTimeout(r, 50));
-    await publisher.endAsync();
-
+    await publisher.publishAsync('big/one', big, { qos: 1 });
+    await until(() => received().length >= 1, 5000, 'the big message');
     const first = received()[0]!;
     expect(first.payloadSize).toBe(big.length);
     expect(first.payload.byteLength).toBe(PREVIEW_BYTES);
+    expect(Buffer.from(first.payload).equals(big.subarray(0, PREVIEW_BYTES))).toBe(true);
+    // While it is stored, the whole payload is served on request.
+    const whole = await call('messages.get', { connectionId: profile.id, seq: first.seq });
+    expect(Buffer.from(whole.payload).equals(big)).toBe(true);
+
+    for (let i = 0; i < 60; i++) await publisher.publishAsync('big/small', `n${i}`, { qos: 1 });
+    await until(() => received().length >= 61, 5000, '61 messages');
+    await publisher.endAsync();
+
     // 61 messages into a store of 50: the big one was evicted and is no longer served.
     await expect(call('messages.get', { connectionId: profile.id, seq: first.seq })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(batches.at(-1)!.evicted).toBe(11);

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { desktopBlocker } from '../../backend/start-checks';
 
 describe('desktopBlocker', () => {
@@ -67,8 +67,15 @@ function status(url: string): Promise<number> {
   );
 }
 
+/** Fails, never skips, when the launcher was not built: a skipped test would read as a pass. */
+function requireBuiltLauncher(): void {
+  if (!existsSync('dist/backend/start.js')) throw new Error('dist/backend/start.js is missing: run "npm run build" first (npm test does).');
+}
+
 describe('npm start without a usable Electron', () => {
-  it.skipIf(!existsSync('dist/backend/start.js'))('says why and serves the UI in browser mode', async () => {
+  beforeAll(requireBuiltLauncher);
+
+  it('says why and serves the UI in browser mode', async () => {
     const configDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-start-'));
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: os.homedir(), MQTT_DESK_CONFIG_DIR: configDir };
     const run = await runUntilUrl(env);
@@ -82,7 +89,7 @@ describe('npm start without a usable Electron', () => {
     }
   });
 
-  it.skipIf(!existsSync('dist/backend/start.js'))('falls back when the Electron binary cannot be had, naming the cause', async () => {
+  it('falls back when the Electron binary cannot be had, naming the cause', async () => {
     const configDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-start-'));
     // A display is claimed, so the launcher goes on to look for Electron's binary, which
     // cannot be downloaded here (no route to its host) and is not installed.

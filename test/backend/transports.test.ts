@@ -130,10 +130,15 @@ describe('websockets', () => {
   it('refuses wss to a server its CA did not sign', async () => {
     const error = await connectError(wssProxy.port, { protocol: 'wss', tls: { ca: pki.otherCaCert } });
     expect(error.code).toBe('CONNECT_FAILED');
+    expect(error.message).toMatch(/unable to verify the first certificate/i); // the trust failure, not any failure
   });
 
   it('reports a wrong path as a failed connection', async () => {
+    const seen = wsProxy.upgrades.length;
     const error = await connectError(wsProxy.port, { protocol: 'ws', path: '/wrong' });
     expect(error.code).toBe('CONNECT_FAILED');
+    expect(error.message).toContain(`ws://127.0.0.1:${wsProxy.port}/wrong`);
+    // The server was reached and refused that path (it serves /mqtt only).
+    expect(wsProxy.upgrades.slice(seen)).toEqual(['/wrong']);
   });
 });

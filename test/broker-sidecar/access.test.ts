@@ -2,9 +2,10 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ErrorWithReasonCode, IClientOptions, MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, endAll, mqttClient, sleep } from '../helpers/broker-harness';
+import { collect, endAll, mqttClient } from '../helpers/broker-harness';
 import { runClient, startConfigured, tempDir, writeIn, type ConfiguredBroker } from '../helpers/broker-config';
 import { freePort } from '../helpers/mosquitto';
+import { until } from '../helpers/wait';
 
 // password_file made by Debian's mosquitto_passwd, an ACL file, allow_anonymous false:
 // what mosquitto_pub/mosquitto_sub and MQTT.js see in 3.1.1 and 5.0.
@@ -76,7 +77,7 @@ describe('ACL file', () => {
 
   it('drops a denied PUBLISH with a normal PUBACK (3.1.1) and answers PUBACK 0x87 (5.0)', async () => {
     const seen = collect(bob!);
-    await bob!.subscribeAsync('denied/#', { qos: 1 });
+    await bob!.subscribeAsync(['denied/#', 'allowed/ok'], { qos: 1 });
     const pub3 = await runClient('mosquitto_pub', [...host(), '-V', 'mqttv311', '-u', 'alice', '-P', 'alice-secret', '-t', 'denied/3', '-m', 'x', '-q', '1']);
     expect(pub3.code, pub3.stderr).toBe(0);
     const alice5 = await mqttClient(port, { clientId: 'alice-pub5', protocolVersion: 5, ...asUser('alice', 'alice-secret') });
@@ -90,8 +91,8 @@ describe('ACL file', () => {
     } finally {
       await endAll(alice5);
     }
-    await sleep(200);
-    expect(seen.messages).toEqual([]);
+    // 'allowed/ok' is the marker: both denied PUBLISHes were handled before it.
+    expect(await seen.until('allowed/ok')).toEqual([]);
     expect(running.log.some((e) => e.message.includes("Denied PUBLISH from alice-pub5 to 'denied/5'"))).toBe(true);
   });
 
@@ -112,8 +113,12 @@ describe('ACL file', () => {
     ] as const) {
       await bob!.publishAsync(topic, payload, { qos: 1, retain: true });
     }
-    const sub = runClient('mosquitto_sub', [...host(), '-V', version, '-u', 'alice', '-P', 'alice-secret', '-t', 'data/#', '-v', '-W', '1']);
-    await sleep(300);
+    // -C 2: exits after two messages, so a withheld one that leaked would be among them.
+    const clientId = `alice-data-${version}`;
+    const sub = runClient('mosquitto_sub', [...host(), '-V', version, '-u', 'alice', '-P', 'alice-secret', '-i', clientId, '-t', 'data/#', '-v', '-C', '2']);
+    let exited = false;
+    void sub.then(() => (exited = true)); // two leaked retained messages end it early
+    await until(() => exited || (running.broker.options.sessions.get(clientId)?.subscriptions.size ?? 0) > 0, 5000, 'mosquitto_sub to subscribe');
     await bob!.publishAsync('data/secret', 'live secret', { qos: 1 });
     await bob!.publishAsync('data/open', 'live open', { qos: 1 });
     const { stdout } = await sub;

@@ -45,6 +45,13 @@ async function start(args: string[]): Promise<{ child: ChildProcess; port: numbe
   return { child, port, output: () => output, exited };
 }
 
+/** Publishes 'hi' to 'cli/t' at QoS 1 with Debian's mosquitto_pub as `clientId`. */
+function mosquittoPub(port: number, clientId: string): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    execFile('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-i', clientId, '-t', 'cli/t', '-m', 'hi', '-q', '1'], { timeout: 5000 }, (e) => (e ? reject(e) : resolve())),
+  );
+}
+
 describe('mqtt-desk-broker CLI', () => {
   it('prints usage for -h and exits 0', async () => {
     const { code, stdout } = await run(['-h']);
@@ -62,11 +69,7 @@ describe('mqtt-desk-broker CLI', () => {
   it('serves on the port it prints, logs packets with -v and stops cleanly on SIGTERM', async () => {
     const cli = await start(['-p', '0', '-v']);
     try {
-      await new Promise<void>((resolve, reject) =>
-        execFile('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', String(cli.port), '-i', 'cli-peer', '-t', 'cli/t', '-m', 'hi', '-q', '1'], { timeout: 5000 }, (e) =>
-          e ? reject(e) : resolve(),
-        ),
-      );
+      await mosquittoPub(cli.port, 'cli-peer');
       await withTimeout(
         (async () => {
           while (!cli.output().includes('Client cli-peer disconnected')) await new Promise((r) => setTimeout(r, 20));
@@ -89,8 +92,20 @@ describe('mqtt-desk-broker CLI', () => {
   it('stops on SIGINT too, and logs only notices without -v', async () => {
     const cli = await start(['--port', '0']);
     try {
+      // A publish and a clean disconnect: with -v these log DEBUG and INFO lines.
+      await mosquittoPub(cli.port, 'cli-quiet');
+      // The marker: a later client's NOTICE comes after every line the first one caused.
+      await mosquittoPub(cli.port, 'cli-marker');
+      await withTimeout(
+        (async () => {
+          while (!/New client connected from .* as cli-marker/.test(cli.output())) await new Promise((r) => setTimeout(r, 20));
+        })(),
+        3000,
+        "the marker client's NOTICE",
+      );
       process.kill(cli.child.pid!, 'SIGINT');
       expect(await withTimeout(cli.exited, 3000, 'the CLI to exit')).toBe(0);
+      expect(cli.output()).toMatch(/^\d+: NOTICE \[cli-quiet\] New client connected from 127\.0\.0\.1:\d+ as cli-quiet /m);
       expect(cli.output()).not.toMatch(/DEBUG|INFO/);
     } finally {
       cli.child.kill('SIGKILL');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, endAll, withTimeout } from '../helpers/broker-harness';
 import { runClient, tempDir, writeIn } from '../helpers/broker-config';
 import { freePort, startMosquitto } from '../helpers/mosquitto';
-import { bundleBrokerCli, runBrokerCli } from '../helpers/broker-cli';
+import { bundleBrokerCli, runBrokerCli, startBrokerCli } from '../helpers/broker-cli';
 
 // `mqtt-desk-broker -c FILE`, `--ws-port` and `passwd`, as users run them: the bundled CLI
 // in its own process, checked against Debian's mosquitto tools.
@@ -28,7 +28,7 @@ const run = (args: string[]) => runBrokerCli(entry, args);
 describe('mqtt-desk-broker -c', () => {
   it('reports every bad line as FILE:LINE and exits 3 without listening', async () => {
     const port = await freePort();
-    const conf = writeIn(dir, 'bad.conf', [`listener ${port} 127.0.0.1`, 'max_connections lots', 'frobnicate yes', ''].join('\n'));
+    const conf = writeIn(dir, 'bad.conf', [`listener ${port} 127.0.0.1`, 'max_keepalive 5', 'frobnicate yes', ''].join('\n'));
     const { code, stderr, stdout } = await run(['-c', conf]);
     expect(code).toBe(3);
     expect(stderr).toMatch(new RegExp(`^${conf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: `, 'm'));
@@ -74,21 +74,63 @@ describe('mqtt-desk-broker -c', () => {
       const extra = Number(/listening on 127\.0\.0\.1:(\d+) \(ws\)\n(?![\s\S]*\(ws\))/.exec(output)?.[1]);
       expect(extra).toBeGreaterThan(0);
       expect(extra).not.toBe(ws);
-      // Both WebSocket listeners and the TCP one are one broker.
-      const sub = await withTimeout(connectAsync(`ws://127.0.0.1:${extra}/mqtt`, { reconnectPeriod: 0, clientId: 'cli-ws' }), 4000, 'ws connect');
+      // The file's WebSocket listener, the --ws-port one and the TCP one are one broker.
+      const subs = await Promise.all(
+        [ws, extra].map((port, i) => withTimeout(connectAsync(`ws://127.0.0.1:${port}/mqtt`, { reconnectPeriod: 0, clientId: `cli-ws-${i}` }), 4000, `ws connect on ${port}`)),
+      );
       try {
-        const got = collect(sub);
-        await sub.subscribeAsync('cli/ws', { qos: 1 });
+        const got = subs.map((sub) => collect(sub));
+        await Promise.all(subs.map((sub) => sub.subscribeAsync('cli/ws', { qos: 1 })));
         const pub = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(tcp), '-t', 'cli/ws', '-m', 'via tcp', '-q', '1']);
         expect(pub.code, pub.stderr).toBe(0);
-        expect((await got.waitFor(1))[0]).toMatchObject({ payload: 'via tcp' });
+        for (const g of got) expect((await g.waitFor(1))[0]).toMatchObject({ payload: 'via tcp' });
       } finally {
-        await endAll(sub);
+        await endAll(...subs);
       }
     } finally {
       child.kill('SIGTERM');
       expect(await withTimeout(exited, 5000, 'the CLI to exit')).toBe(0);
     }
+  });
+
+  it('logs the lines that cannot apply as warnings at start, and runs', async () => {
+    const port = await freePort();
+    const conf = writeIn(dir, 'warned.conf', [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', 'log_dest stdout', ''].join('\n'));
+    const cli = await startBrokerCli(entry, ['-c', conf]);
+    try {
+      expect(cli.stdout()).toMatch(new RegExp(`WARNING ${conf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: plugin .*: mosquitto plugins are C libraries, which this broker cannot load; ignored`));
+      expect((await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(cli.port), '-t', 'w', '-m', 'x'])).code).toBe(0);
+    } finally {
+      await cli.stop();
+    }
+  });
+
+  it('follows log_timestamp_format and connection_messages false', async () => {
+    const port = await freePort();
+    const conf = writeIn(dir, 'quiet.conf', [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stdout', 'log_type all', 'log_timestamp_format %Y-%m-%dT%H:%M:%S', 'connection_messages false', ''].join('\n'));
+    const cli = await startBrokerCli(entry, ['-c', conf]);
+    try {
+      // A retained message, then a subscriber that takes it and leaves: no timing involved.
+      expect((await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(cli.port), '-t', 'quiet/kept', '-m', 'x', '-r'], 15_000)).code).toBe(0);
+      const sub = await runClient('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(cli.port), '-i', 'quiet-client', '-t', 'quiet/#', '-C', '1'], 15_000);
+      expect(sub.stdout, sub.stderr).toBe('x\n');
+    } finally {
+      await cli.stop();
+    }
+    const lines = cli.stdout().split('\n').filter((l) => / (NOTICE|INFO|SUBSCRIBE|DEBUG) /.test(l));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d: /.test(l))).toBe(true);
+    expect(cli.stdout()).toMatch(/: SUBSCRIBE quiet-client 0 quiet\/#$/m); // the client was there and logged...
+    expect(cli.stdout()).not.toMatch(/New client connected|New connection from|disconnected/); // ...but not its connect and disconnect
+  });
+
+  it('exits 1 when started as root with a user that does not exist, as mosquitto does', async () => {
+    if (process.getuid?.() !== 0) return; // the user matters only to root
+    const conf = writeIn(dir, 'nouser.conf', [`listener ${await freePort()} 127.0.0.1`, 'user no-such-user-here', ''].join('\n'));
+    const { code, stderr, stdout } = await run(['-c', conf]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("Unable to drop privileges to 'no-such-user-here' because this user does not exist.");
+    expect(stdout).not.toContain('listening on');
   });
 });
 

@@ -6,6 +6,7 @@ import { collect, endAll, withTimeout } from '../helpers/broker-harness';
 import { runClient, startConfigured, tempDir, writeIn, type ConfiguredBroker } from '../helpers/broker-config';
 import { freePort } from '../helpers/mosquitto';
 import { makeTestPki, type TestPki } from '../helpers/tls';
+import { until } from '../helpers/wait';
 
 // Every transport of one broker, started from a mosquitto.conf, with real peers on each.
 
@@ -142,20 +143,27 @@ describe('listeners from mosquitto.conf', () => {
   });
 
   it('refuses a TLS client that does not trust the server (wrong --cafile)', async () => {
+    const logged = running.log.length;
     const pub = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(tls), '--cafile', pki.otherCaCert, '-t', 'open/x', '-m', 'x']);
     expect(pub.code).not.toBe(0);
+    expect(pub.stderr).toMatch(/TLS error/);
+    // Why, from the broker's side: the client rejected our certificate's CA.
+    await until(() => running.log.slice(logged).some((e) => /TLS handshake with .* failed: .*unknown ca/.test(e.message)), 5000, 'the handshake failure in the log');
   });
 
   it('require_certificate: a client without a certificate fails the handshake', async () => {
+    const logged = running.log.length;
     const pub = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mtls), '--cafile', pki.caCert, '-t', 'cert/x', '-m', 'x']);
     expect(pub.code).not.toBe(0);
+    await until(() => running.log.slice(logged).some((e) => /TLS handshake with .* failed: .*peer did not return a certificate/.test(e.message)), 5000, 'the handshake failure in the log');
+    expect(running.log.slice(logged).map((e) => e.message)).not.toContainEqual(expect.stringMatching(/^New client connected/));
   });
 
   it('use_identity_as_username: the certificate CN (desk-client) is the username the ACL sees', async () => {
     const tlsArgs = ['-h', '127.0.0.1', '-p', String(mtls), '--cafile', pki.caCert, '--cert', pki.clientCert, '--key', pki.clientKey];
     // Only user desk-client may use cert/# (the ACL), so getting the message proves the CN became the username.
-    const sub = runClient('mosquitto_sub', [...tlsArgs, '-i', 'cert-sub', '-t', 'cert/#', '-C', '1', '-W', '5', '-V', 'mqttv5']);
-    await new Promise((r) => setTimeout(r, 400));
+    const sub = runClient('mosquitto_sub', [...tlsArgs, '-i', 'cert-sub', '-t', 'cert/#', '-C', '1', '-W', '10', '-V', 'mqttv5'], 15_000);
+    await until(() => (running.broker.options.sessions.get('cert-sub')?.subscriptions.size ?? 0) > 0, 10_000, 'mosquitto_sub to subscribe');
     const pub = await runClient('mosquitto_pub', [...tlsArgs, '-i', 'cert-pub', '-t', 'cert/hello', '-m', 'from cert', '-q', '1']);
     expect(pub.code, pub.stderr).toBe(0);
     const received = await sub;

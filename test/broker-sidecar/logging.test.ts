@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,15 +88,85 @@ describe('log_dest', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
-  it('falls back to stderr for syslog and dlt, saying so', () => {
+  it("sends log_dest syslog lines through logger(1) with mosquitto's severities and the log_facility, without a timestamp", async () => {
+    // A syslog socket of our own (this machine has no /dev/log): Python receives the datagrams.
+    const socket = path.join(dir, 'syslog.sock');
+    const receiver = spawn('/usr/bin/python3', ['-u', '-c', SYSLOG_RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let received = '';
+    receiver.stdout.on('data', (d) => (received += d));
+    const saved = process.env.MQTT_DESK_SYSLOG_SOCKET;
+    try {
+      await until(() => received.startsWith('ready'), 5000, 'the syslog receiver');
+      process.env.MQTT_DESK_SYSLOG_SOCKET = socket;
+      const streams = capture();
+      const output = new LogOutput({ types: ['error', 'warning', 'notice', 'information'], destinations: [{ kind: 'syslog' }, { kind: 'dlt' }], facility: 21 }, false, streams);
+      output.write({ level: 'warning', clientId: undefined, message: 'disk nearly full' }, at);
+      output.write({ level: 'info', clientId: 'c1', message: 'New client connected.' }, at);
+      output.write({ level: 'debug', clientId: undefined, message: 'not selected' }, at);
+      output.close(); // logger sends what it has and exits
+      await until(() => received.includes('New client connected.'), 5000, 'both lines at the syslog socket');
+      const lines = received.split('\n').filter((l) => l.startsWith('<'));
+      // local5 is facility 21: 21 * 8 + 4 (warning) = 172, + 6 (info) = 174.
+      expect(lines).toEqual([
+        expect.stringMatching(/^<172>.*mqtt-desk-broker\[\d+\]: WARNING disk nearly full$/),
+        expect.stringMatching(/^<174>.*mqtt-desk-broker\[\d+\]: INFO \[c1\] New client connected\.$/),
+      ]);
+      expect(streams.err.concat(streams.out)).toEqual([]); // dlt is ignored (the configuration warns about it), nothing falls back
+    } finally {
+      if (saved === undefined) delete process.env.MQTT_DESK_SYSLOG_SOCKET;
+      else process.env.MQTT_DESK_SYSLOG_SOCKET = saved;
+      receiver.kill('SIGTERM');
+    }
+  });
+
+  it('says once on stderr when syslog cannot be written', async () => {
+    const saved = process.env.MQTT_DESK_SYSLOG_SOCKET;
+    process.env.MQTT_DESK_SYSLOG_SOCKET = path.join(dir, 'no-such.sock');
+    try {
+      const streams = capture();
+      const output = new LogOutput({ types: ['error'], destinations: [{ kind: 'syslog' }, { kind: 'stderr' }] }, false, streams);
+      output.write({ level: 'error', clientId: undefined, message: 'first' }, at);
+      await until(() => streams.err.some((l) => l.includes('cannot write to syslog')), 5000, 'the syslog warning');
+      output.write({ level: 'error', clientId: undefined, message: 'second' }, at);
+      output.close();
+      expect(streams.err.filter((l) => l.includes('cannot write to syslog'))).toEqual([expect.stringMatching(/WARNING log_dest syslog: cannot write to syslog \(.*no-such\.sock.*\); syslog lines are lost/)]);
+      expect(streams.err.join('')).toContain('ERROR second');
+    } finally {
+      if (saved === undefined) delete process.env.MQTT_DESK_SYSLOG_SOCKET;
+      else process.env.MQTT_DESK_SYSLOG_SOCKET = saved;
+    }
+  });
+
+  it('writes lines without a timestamp (log_timestamp false), or with a strftime format (log_timestamp_format)', () => {
     const streams = capture();
-    const output = new LogOutput({ types: ['error', 'warning', 'notice', 'information'], destinations: [{ kind: 'syslog' }, { kind: 'dlt' }] }, false, streams);
-    output.write({ level: 'error', clientId: undefined, message: 'still seen' }, at);
-    expect(streams.err.join('')).toMatch(/NOTICE log_dest syslog is not supported on this platform; logging to stderr instead\./);
-    expect(streams.err.join('')).toMatch(/NOTICE log_dest dlt is not supported/);
-    expect(streams.err.at(-1)).toBe('1700000000: ERROR still seen\n');
+    const output = new LogOutput({ types: ['error'], destinations: [{ kind: 'stdout' }], timestamp: false }, false, streams);
+    output.write({ level: 'error', clientId: undefined, message: 'bare' }, at);
+    const local = new Date(2024, 0, 2, 3, 4, 5);
+    output.configure({ types: ['error'], destinations: [{ kind: 'stdout' }], timestampFormat: '%Y-%m-%dT%H:%M:%S' });
+    output.write({ level: 'error', clientId: undefined, message: 'stamped' }, local);
+    expect(streams.out).toEqual(['ERROR bare\n', '2024-01-02T03:04:05: ERROR stamped\n']);
+  });
+
+  it('leaves out client connects and disconnects with connection_messages false', () => {
+    const streams = capture();
+    const output = new LogOutput({ types: ['all'], destinations: [{ kind: 'stdout' }], connectionMessages: false }, false, streams);
+    output.write({ level: 'notice', clientId: 'c', message: 'New client connected.', connection: true }, at);
+    output.write({ level: 'notice', clientId: 'c', message: 'Something else.' }, at);
+    expect(streams.out).toEqual(['1700000000: NOTICE [c] Something else.\n']);
   });
 });
+
+/** Receives syslog datagrams on a Unix socket and prints each on a line. */
+const SYSLOG_RECEIVER = `
+import socket, sys, os
+path = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.chmod(path, 0o777)
+print('ready', flush=True)
+while True:
+    print(s.recv(65536).decode('utf-8', 'replace').rstrip('\\n'), flush=True)
+`;
 
 describe('with a broker', () => {
   let running: RunningBroker;
@@ -176,13 +247,15 @@ describe('mqtt-desk-broker -c with log_type and log_dest', () => {
     entry = await bundleBrokerCli(dir);
   }, 30_000);
 
-  /** Writes a config with one listener and `lines`, runs the CLI with it, lets mosquitto_sub subscribe once, stops it. */
+  /** Writes a config with one listener and `lines`, runs the CLI with it, lets mosquitto_sub subscribe once (and leave), stops it. */
   async function runWith(name: string, lines: string[], extraArgs: string[] = []): Promise<{ stdout: string; stderr: string }> {
-    const conf = writeIn(dir, `${name}.conf`, [`listener ${await freePort()} 127.0.0.1`, 'allow_anonymous true', 'sys_interval 0', ...lines, ''].join('\n'));
+    // `user root`: started as root (as in CI), mosquitto's default user could not write this root-only temp folder.
+    const conf = writeIn(dir, `${name}.conf`, [`listener ${await freePort()} 127.0.0.1`, 'allow_anonymous true', 'sys_interval 0', 'user root', ...lines, ''].join('\n'));
     const cli = await startBrokerCli(entry, ['-c', conf, ...extraArgs]);
     try {
-      const sub = await runClient('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(cli.port), '-i', `${name}-client`, '-t', 'logged/#', '-q', '1', '-W', '1']);
-      expect(sub.code).toBe(27); // mosquitto_sub's "timed out": it subscribed and waited
+      // -E: exits once the SUBACK is in, however long connecting took (-W 1 timed out before the CONNACK under load).
+      const sub = await runClient('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(cli.port), '-i', `${name}-client`, '-t', 'logged/#', '-q', '1', '-E'], 15_000);
+      expect(sub.code, sub.stderr).toBe(0);
     } finally {
       await cli.stop();
     }
@@ -221,7 +294,7 @@ describe('mqtt-desk-broker -c with log_type and log_dest', () => {
   });
 
   it('exits 1 naming the file when a log file cannot be opened', async () => {
-    const conf = writeIn(dir, 'badlog.conf', [`listener ${await freePort()} 127.0.0.1`, `log_dest file ${path.join(dir, 'missing-dir', 'x.log')}`, ''].join('\n'));
+    const conf = writeIn(dir, 'badlog.conf', [`listener ${await freePort()} 127.0.0.1`, 'user root', `log_dest file ${path.join(dir, 'missing-dir', 'x.log')}`, ''].join('\n'));
     const { code, stdout, stderr } = await runBrokerCli(entry, ['-c', conf]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/Unable to open log file .*missing-dir/);

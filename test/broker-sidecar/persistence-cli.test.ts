@@ -15,6 +15,12 @@ import { freePort } from '../helpers/mosquitto';
 import { BUILT_CLI, requireBuiltCli, spawnBuiltCli, tempDataDir, type CliProcess } from '../helpers/persistence';
 
 const dirs: string[] = [];
+
+/**
+ * Started as root (as in CI), mosquitto.conf's default `user mosquitto` would switch to a
+ * user that cannot write these root-only temp folders; `user root` keeps root (no effect otherwise).
+ */
+const ROOT = 'user root';
 const brokers: CliProcess[] = [];
 
 function dataDir(): string {
@@ -103,7 +109,7 @@ describe('mosquitto.conf persistence', () => {
     const store = path.join(dir, 'store');
     const port = await freePort();
     const conf = path.join(dir, 'persist.conf');
-    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${store}`, ''].join('\n'));
+    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ROOT, 'persistence true', `persistence_location ${store}`, ''].join('\n'));
     const first = await startCli(['-c', conf]);
     await retain(first.port, 'conf/a', 'from the file');
     await stopCli(first);
@@ -117,14 +123,14 @@ describe('mosquitto.conf persistence', () => {
     const dir = dataDir();
     const port = await freePort();
     const on = path.join(dir, 'on.conf');
-    writeFileSync(on, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', ''].join('\n'));
+    writeFileSync(on, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ROOT, 'persistence true', ''].join('\n'));
     const first = await startCli(['-c', on], dir);
     await stopCli(first);
     expect(existsSync(path.join(dir, 'mqtt-desk-broker.db', 'CURRENT'))).toBe(true);
 
     const elsewhere = dataDir();
     const off = path.join(elsewhere, 'off.conf');
-    writeFileSync(off, [`listener ${await freePort()} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ''].join('\n'));
+    writeFileSync(off, [`listener ${await freePort()} 127.0.0.1`, 'allow_anonymous true', ROOT, 'persistence false', ''].join('\n'));
     const second = await startCli(['-c', off], elsewhere);
     await stopCli(second);
     expect(existsSync(path.join(elsewhere, 'mqtt-desk-broker.db'))).toBe(false);
@@ -135,7 +141,7 @@ describe('mosquitto.conf persistence', () => {
     const fromFlag = path.join(dir, 'flag-store');
     const fromFile = path.join(dir, 'file-store');
     const conf = path.join(dir, 'both.conf');
-    writeFileSync(conf, [`listener ${await freePort()} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${fromFile}`, ''].join('\n'));
+    writeFileSync(conf, [`listener ${await freePort()} 127.0.0.1`, 'allow_anonymous true', ROOT, 'persistence true', `persistence_location ${fromFile}`, ''].join('\n'));
     const broker = await startCli(['-c', conf, '--data-dir', fromFlag]);
     await stopCli(broker);
     expect(existsSync(path.join(fromFlag, 'CURRENT'))).toBe(true);

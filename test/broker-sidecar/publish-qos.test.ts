@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { MqttClient } from 'mqtt';
-import { collect, endAll, mqttClient, RawClient, sleep, startBroker, type RunningBroker } from '../helpers/broker-harness';
+import { collect, endAll, mqttClient, RawClient, startBroker, type RunningBroker } from '../helpers/broker-harness';
 
 let running: RunningBroker;
 const clients: MqttClient[] = [];
@@ -78,10 +78,8 @@ describe('QoS end to end', () => {
     // After PUBCOMP the same ID starts a new message.
     pub.send({ ...publish, payload: Buffer.from('second') });
     expect(await pub.next()).toMatchObject({ cmd: 'pubrec', messageId: 5 });
-    const got = await inbox.waitFor(2);
-    await sleep(100);
-    expect(inbox.messages.map((m) => m.payload)).toEqual(['first', 'second']);
-    expect(got).toHaveLength(2);
+    pub.send({ cmd: 'publish', topic: 'once/end', payload: Buffer.from('marker'), qos: 0, dup: false, retain: false });
+    expect((await inbox.until('once/end')).map((m) => m.payload)).toEqual(['first', 'second']);
   });
 
   it('sends QoS 2 to a subscriber with a packet ID and forgets it after PUBCOMP', async () => {
@@ -100,7 +98,7 @@ describe('QoS end to end', () => {
     expect(await sub.next()).toMatchObject({ cmd: 'pubrel', messageId: id });
     expect(session.inflight.get(id)?.phase).toBe('awaiting-comp');
     sub.send({ cmd: 'pubcomp', messageId: id });
-    await sleep(50);
+    expect(await sub.beforePingresp()).toEqual([]); // the PUBCOMP was handled before the PINGREQ
     expect(session.inflight.size).toBe(0);
   });
 
@@ -141,12 +139,7 @@ describe('subscription QoS', () => {
     const pub = await client('pub-overlap');
     await pub.publishAsync('ov/x', 'once', { qos: 2 });
     await pub.publishAsync('ov-end', 'marker', { qos: 0 });
-    await inbox.waitFor(2);
-    await sleep(50);
-    expect(inbox.messages.map((m) => [m.topic, m.packet.qos])).toEqual([
-      ['ov/x', 2],
-      ['ov-end', 0],
-    ]);
+    expect((await inbox.until('ov-end')).map((m) => [m.topic, m.packet.qos])).toEqual([['ov/x', 2]]);
   });
 
   it('puts every matching Subscription Identifier into the one PUBLISH (5.0)', async () => {
@@ -154,12 +147,14 @@ describe('subscription QoS', () => {
     await sub.subscribeAsync('sid/+', { qos: 1, properties: { subscriptionIdentifier: 3 } });
     await sub.subscribeAsync('sid/#', { qos: 0, properties: { subscriptionIdentifier: 7 } });
     await sub.subscribeAsync('sid/x', { qos: 0 });
+    await sub.subscribeAsync('sid-end', { qos: 0 });
     const inbox = collect(sub);
     const pub = await client('pub-ids5', 5);
     await pub.publishAsync('sid/x', 'x', { qos: 1 });
-    const [m] = await inbox.waitFor(1);
-    await sleep(50);
-    expect(inbox.messages).toHaveLength(1);
+    await pub.publishAsync('sid-end', 'marker', { qos: 0 });
+    const before = await inbox.until('sid-end');
+    expect(before).toHaveLength(1);
+    const [m] = before;
     expect(m!.packet.qos).toBe(1);
     expect(m!.packet.properties?.subscriptionIdentifier).toEqual([3, 7]);
   });
@@ -171,15 +166,13 @@ describe('$ topics', () => {
     await sub.subscribeAsync({ '#': { qos: 0 }, '+/x': { qos: 0 } });
     const wild = collect(sub);
     const explicit = await client('sub-dollar-explicit');
-    await explicit.subscribeAsync('$app/#', { qos: 0 });
+    await explicit.subscribeAsync({ '$app/#': { qos: 0 }, 'plain/end': { qos: 0 } });
     const inbox = collect(explicit);
     const pub = await client('pub-dollar');
     await pub.publishAsync('$app/x', 'hidden', { qos: 1 });
     await pub.publishAsync('plain/x', 'visible', { qos: 1 });
-    await inbox.waitFor(1);
-    await wild.waitFor(1);
-    await sleep(50);
-    expect(inbox.messages.map((m) => m.topic)).toEqual(['$app/x']);
-    expect(wild.messages.map((m) => m.topic)).toEqual(['plain/x']);
+    await pub.publishAsync('plain/end', 'marker', { qos: 0 }); // '#' matches it too
+    expect((await inbox.until('plain/end')).map((m) => m.topic)).toEqual(['$app/x']);
+    expect((await wild.until('plain/end')).map((m) => m.topic)).toEqual(['plain/x']);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { collect, endAll, mqttClient, sleep, startBroker, type RunningBroker } from '../helpers/broker-harness';
+import { collect, endAll, mqttClient, startBroker, untilMarker, type RunningBroker } from '../helpers/broker-harness';
 
 let running: RunningBroker;
 const clients: MqttClient[] = [];
@@ -38,10 +38,8 @@ describe('retained messages', () => {
     await pub.publishAsync('rep/a', 'new', { qos: 1, retain: true });
     const sub = await client('r-sub2');
     const inbox = collect(sub);
-    await sub.subscribeAsync('rep/a', { qos: 1 });
-    await inbox.waitFor(1);
-    await sleep(100);
-    expect(inbox.messages.map((m) => m.payload)).toEqual(['new']);
+    await sub.subscribeAsync(['rep/a', 'ctl/r-sub2'], { qos: 1 });
+    expect((await untilMarker(sub, inbox, 'ctl/r-sub2')).map((m) => m.payload)).toEqual(['new']);
   });
 
   it('clears the retained message when an empty retained payload is published', async () => {
@@ -51,9 +49,8 @@ describe('retained messages', () => {
     expect([...running.broker.options.retained.match('clr/#')]).toEqual([]);
     const sub = await client('r-sub3');
     const inbox = collect(sub);
-    await sub.subscribeAsync('clr/#', { qos: 1 });
-    await sleep(150);
-    expect(inbox.messages).toEqual([]);
+    await sub.subscribeAsync(['clr/#', 'ctl/r-sub3'], { qos: 1 });
+    expect(await untilMarker(sub, inbox, 'ctl/r-sub3')).toEqual([]);
   });
 
   it('downgrades a retained message to the subscription QoS', async () => {
@@ -93,10 +90,11 @@ describe('Retain Handling (5.0)', () => {
     await pub.publishAsync(topic, 'r', { qos: 1, retain: true });
     const sub = await client(id, 5);
     const inbox = collect(sub);
+    await sub.subscribeAsync(`ctl/${id}`, { qos: 0 });
     await sub.subscribeAsync(topic, { qos: 1, rh });
     await sub.subscribeAsync(topic, { qos: 1, rh });
-    await sleep(150);
-    return inbox.messages.map((m) => m.payload);
+    // Retained messages follow each SUBACK; the subscriber's own marker comes after them.
+    return (await untilMarker(sub, inbox, `ctl/${id}`)).map((m) => m.payload);
   }
 
   it('0 sends retained messages on every SUBSCRIBE', async () => {
@@ -116,12 +114,11 @@ describe('No Local (5.0)', () => {
   it('does not send a client its own messages on a No Local subscription', async () => {
     const me = await client('nl-me', 5);
     await me.subscribeAsync('nl/a', { qos: 1, nl: true });
+    await me.subscribeAsync('ctl/nl-me', { qos: 0 });
     const inbox = collect(me);
     const other = await client('nl-other', 5);
     await me.publishAsync('nl/a', 'mine', { qos: 1 });
-    await other.publishAsync('nl/a', 'theirs', { qos: 1 });
-    await inbox.waitFor(1);
-    await sleep(100);
-    expect(inbox.messages.map((m) => m.payload)).toEqual(['theirs']);
+    await other.publishAsync('nl/a', 'theirs', { qos: 1 }); // routed before its PUBACK
+    expect((await untilMarker(me, inbox, 'ctl/nl-me')).map((m) => m.payload)).toEqual(['theirs']);
   });
 });

@@ -1,15 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IPublishPacket } from 'mqtt-packet';
-import { RawClient, sleep, startBroker, type RunningBroker } from '../helpers/broker-harness';
+import { publishOn, RawClient, startBroker, type RunningBroker } from '../helpers/broker-harness';
+import { until } from '../helpers/wait';
 
 let running: RunningBroker;
 const raws: RawClient[] = [];
 
+/** Subscribes to `filter` and to the plain marker topic 'settle', in one SUBSCRIBE. */
 async function subscriber(clientId: string, version: 4 | 5, filter: string, qos: 0 | 1 | 2 = 0, extra: Parameters<typeof RawClient.connected>[3] = {}): Promise<RawClient> {
   const c = await RawClient.connected(running.port, clientId, version, extra);
   raws.push(c);
-  c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos }] });
-  expect(await c.next()).toMatchObject({ cmd: 'suback', granted: [qos] });
+  c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos }, { topic: 'settle', qos: 0 }] });
+  expect(await c.next()).toMatchObject({ cmd: 'suback', granted: [qos, 0] });
   return c;
 }
 
@@ -23,15 +25,18 @@ function publish(c: RawClient, topic: string, payload: string, retain = false): 
   c.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, dup: false, retain });
 }
 
-/** Payloads of every PUBLISH a client has received so far. */
-function payloads(c: RawClient): string[] {
-  return c.packets.filter((p): p is IPublishPacket => p.cmd === 'publish').map((p) => p.payload.toString());
+/**
+ * Publishes a marker to 'settle', which every subscriber also has as a plain subscription,
+ * and returns, per client, the PUBLISHes that reached it before the marker: the broker
+ * routes one publisher's messages in order, and each socket delivers in order.
+ */
+async function settle(pub: RawClient, clients: RawClient[]): Promise<IPublishPacket[][]> {
+  publish(pub, 'settle', 'marker');
+  return Promise.all(clients.map(async (c) => (await c.until(publishOn('settle'))).filter((p): p is IPublishPacket => p.cmd === 'publish')));
 }
 
-/** Sends a marker through a plain subscription, so everything published before it has been routed. */
-async function settle(pub: RawClient, watcher: RawClient, marker: string): Promise<void> {
-  publish(pub, 'settle', marker);
-  for (let i = 0; i < 100 && !payloads(watcher).includes(marker); i++) await sleep(10);
+function payloads(packets: IPublishPacket[]): string[] {
+  return packets.map((p) => p.payload.toString());
 }
 
 beforeAll(async () => {
@@ -48,58 +53,52 @@ describe('shared subscriptions', () => {
   it('deals messages round-robin within a group, to 5.0 and 3.1.1 members alike', async () => {
     const members = [await subscriber('sh-a', 5, '$share/g/sh/#'), await subscriber('sh-b', 4, '$share/g/sh/#'), await subscriber('sh-c', 5, '$share/g/sh/#')];
     const plain = await subscriber('sh-plain', 4, 'sh/#');
-    const watcher = await subscriber('sh-watch', 4, 'settle');
     const pub = await publisher('sh-pub');
     for (let i = 0; i < 9; i++) publish(pub, 'sh/x', `${i}`);
-    await settle(pub, watcher, 'rr');
-    expect(members.map(payloads)).toEqual([
+    const got = await settle(pub, [...members, plain]);
+    expect(got.slice(0, 3).map(payloads)).toEqual([
       ['0', '3', '6'],
       ['1', '4', '7'],
       ['2', '5', '8'],
     ]);
-    expect(payloads(plain)).toHaveLength(9); // an ordinary subscription still gets everything
+    expect(payloads(got[3]!)).toHaveLength(9); // an ordinary subscription still gets everything
     // Delivered with the plain topic, not the $share filter.
-    expect((members[0]!.packets.find((p) => p.cmd === 'publish') as IPublishPacket).topic).toBe('sh/x');
+    expect(got[0]![0]!.topic).toBe('sh/x');
   });
 
   it('gives each group its own copy', async () => {
     const one = await subscriber('grp-1', 5, '$share/one/grp/+');
     const two = await subscriber('grp-2', 5, '$share/two/grp/+');
-    const watcher = await subscriber('grp-watch', 4, 'settle');
     const pub = await publisher('grp-pub');
     publish(pub, 'grp/a', 'both');
-    await settle(pub, watcher, 'grp');
-    expect([payloads(one), payloads(two)]).toEqual([['both'], ['both']]);
+    expect((await settle(pub, [one, two])).map(payloads)).toEqual([['both'], ['both']]);
   });
 
   it('skips members that are offline and stops dealing to a member that unsubscribed', async () => {
     const a = await subscriber('off-a', 5, '$share/o/off/#', 1, { clean: false, properties: { sessionExpiryInterval: 60 } });
     const b = await subscriber('off-b', 5, '$share/o/off/#', 1);
-    const watcher = await subscriber('off-watch', 4, 'settle');
     const pub = await publisher('off-pub');
     a.destroy();
-    for (let i = 0; i < 50 && running.broker.online('off-a'); i++) await sleep(10);
+    await until(() => running.broker.online('off-a') === undefined, 5000, 'off-a to be offline');
     for (let i = 0; i < 3; i++) publish(pub, 'off/x', `${i}`);
-    await settle(pub, watcher, 'off1');
-    expect(payloads(b)).toEqual(['0', '1', '2']);
-    b.packets.length = 0;
+    expect((await settle(pub, [b])).map(payloads)).toEqual([['0', '1', '2']]);
+    expect(running.broker.options.sessions.get('off-a')!.queue).toEqual([]); // nothing dealt to the offline member
     b.send({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: ['$share/o/off/#'] });
     expect(await b.next()).toMatchObject({ cmd: 'unsuback', granted: [0] });
     const c = await subscriber('off-c', 4, '$share/o/off/#');
     publish(pub, 'off/x', 'after');
-    await settle(pub, watcher, 'off2');
-    expect(payloads(c)).toEqual(['after']);
-    expect(payloads(b)).toEqual([]);
+    expect((await settle(pub, [c, b])).map(payloads)).toEqual([['after'], []]);
   });
 
   it('sends no retained messages on a shared subscribe, unlike an ordinary one', async () => {
     const pub = await publisher('ret-pub');
     publish(pub, 'shret/x', 'kept', true);
-    await sleep(50);
+    expect(await pub.beforePingresp()).toEqual([]); // the retained message is stored
     const shared = await subscriber('ret-shared', 5, '$share/r/shret/#');
     const plain = await subscriber('ret-plain', 5, 'shret/#');
-    expect(((await plain.next()) as IPublishPacket).payload.toString()).toBe('kept');
-    expect(await shared.silentFor(100)).toBe(true);
+    // Retained messages go out right after the SUBACK, before the PINGREQ is read.
+    expect(payloads((await plain.beforePingresp()) as IPublishPacket[])).toEqual(['kept']);
+    expect(await shared.beforePingresp()).toEqual([]);
   });
 
   it('answers No Local on a shared subscription with DISCONNECT 0x82', async () => {

@@ -61,11 +61,18 @@ describe('socket writer', () => {
   it('passes large buffers through uncopied, in order with small ones', async () => {
     const pair = await socketPair();
     close = pair.close;
+    const writes: Buffer[] = [];
+    const write = pair.ours.write.bind(pair.ours);
+    pair.ours.write = ((chunk: Buffer, ...rest: never[]) => (writes.push(chunk), write(chunk, ...rest))) as typeof pair.ours.write;
     const writer = new SocketWriter(pair.ours, { full: () => undefined, drained: () => undefined });
-    const sent = [packet(1), packet(2, 100_000), packet(3), packet(4, 70_000)];
-    const arrived = readAll(pair.peer, 170_040);
+    // 20 and 30 KB: large (16 KiB and up), yet all four would fit one 64 KiB slab if copied.
+    const sent = [packet(1), packet(2, 20_000), packet(3), packet(4, 30_000)];
+    const arrived = readAll(pair.peer, 50_040);
     for (const bytes of sent) writer.write(bytes);
     expect((await arrived).equals(Buffer.concat(sent))).toBe(true);
+    expect(writes.map((w) => w.length)).toEqual([20, 20_000, 20, 30_000]);
+    expect(writes[1]).toBe(sent[1]); // the very buffer, not a copy
+    expect(writes[3]).toBe(sent[3]);
   });
 
   it('queues behind a peer that stops reading, says so, and sends the queue in order once it reads again', async () => {

@@ -3,7 +3,8 @@ import { topicMatches } from '../../shared/topic';
 import { Session } from '../../broker-sidecar/session';
 import { SubscriptionIndex } from '../../broker-sidecar/subscription-index';
 import type { Subscription } from '../../broker-sidecar/types';
-import { RawClient, sleep, startBroker, type RunningBroker } from '../helpers/broker-harness';
+import { RawClient, startBroker, type RunningBroker } from '../helpers/broker-harness';
+import { until } from '../helpers/wait';
 
 function sub(filter: string): Subscription {
   return { filter, group: undefined, topicFilter: filter, qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0, identifier: undefined };
@@ -120,17 +121,15 @@ describe('routing through the index', () => {
     target.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'bulk/+/hit', qos: 0 }] });
     await target.next();
     const pub = await RawClient.connected(running.port, 'idx-pub', 4);
-    const started = process.hrtime.bigint();
+    // Only the matching sessions are visited; how fast that is belongs to the benchmarks (npm run bench).
     const routed = running.broker.router.route({ topic: 'bulk/1999/hit', payload: Buffer.from('x'), qos: 0, retain: false, properties: undefined, senderId: undefined, expiresAt: undefined, userPropertyBytes: undefined });
-    const micros = Number(process.hrtime.bigint() - started) / 1000;
-    expect(routed).toBe(2); // bulk-1999's 'bulk/1999/+' and the target's 'bulk/+/hit'
-    expect(micros).toBeLessThan(20_000);
+    expect(routed).toBe(2); // bulk-1999's 'bulk/1999/+' and the target's 'bulk/+/hit
     expect(await target.next()).toMatchObject({ cmd: 'publish', topic: 'bulk/1999/hit' });
     expect(running.broker.stats().subscriptions).toBe(2001);
     target.write([0xe0, 0x00]);
     await target.waitClosed();
-    await sleep(20);
-    expect(running.broker.stats().subscriptions).toBe(2000); // the clean session's subscription left the index
+    // The clean session's subscription left the index.
+    await until(() => running.broker.stats().subscriptions === 2000, 5000, 'the subscription to leave the index');
     pub.destroy();
   });
 });

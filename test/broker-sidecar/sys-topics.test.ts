@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../broker-sidecar/broker';
 import { bundleBrokerCli, startBrokerCli } from '../helpers/broker-cli';
 import { runClient, startConfigured, tempDir, writeIn } from '../helpers/broker-config';
-import { collect, endAll, mqttClient, RawClient, sleep, startBroker, type RunningBroker } from '../helpers/broker-harness';
+import type { LogEntry } from '../../broker-sidecar/logger';
+import { collect, endAll, mqttClient, RawClient, startBroker, untilMarker, type Received, type RunningBroker } from '../helpers/broker-harness';
 import { freePort } from '../helpers/mosquitto';
 import { until } from '../helpers/wait';
 
@@ -37,7 +38,7 @@ function parseLines(stdout: string): Map<string, string> {
 
 /** Waits for a published value to satisfy a check (the tree updates every INTERVAL). */
 async function sysUntil(broker: Broker, topic: string, check: (value: number) => boolean, what: string): Promise<number> {
-  await until(() => check(Number(sysValue(broker, topic))), 3000, what);
+  await until(() => check(Number(sysValue(broker, topic))), 10_000, what);
   return Number(sysValue(broker, topic));
 }
 
@@ -131,8 +132,9 @@ describe('$SYS tree', () => {
       expect(run.code, run.stderr).toBe(0);
     }
     await sysUntil(running.broker, '$SYS/broker/publish/messages/received', (v) => v >= before + 5, 'five more PUBLISHes');
-    // Each mosquitto_pub run sends CONNECT, PUBLISH and DISCONNECT: every packet counts.
-    expect(Number(sysValue(running.broker, '$SYS/broker/messages/received'))).toBeGreaterThanOrEqual(packetsBefore + 15);
+    // Each mosquitto_pub run sends CONNECT, PUBLISH and DISCONNECT: every packet counts (the
+    // last DISCONNECT may be read after the update that showed the fifth PUBLISH, so wait for it).
+    await sysUntil(running.broker, '$SYS/broker/messages/received', (v) => v >= packetsBefore + 15, 'CONNECT, PUBLISH and DISCONNECT counted');
     expect(Number(sysValue(running.broker, '$SYS/broker/load/publish/received/1min'))).toBeGreaterThan(0);
     expect(Number(sysValue(running.broker, '$SYS/broker/load/connections/1min'))).toBeGreaterThan(0);
   });
@@ -159,10 +161,13 @@ describe('$SYS tree', () => {
     try {
       const got = collect(sub);
       await sub.subscribeAsync('$SYS/broker/#');
-      await sleep(INTERVAL * 1000 * 3 + 100);
-      const live = got.messages.filter((m) => !m.packet.retain);
+      // Each update is published at once, uptime first: whole updates lie before the third uptime.
+      const isLiveUptime = (m: Received): boolean => m.topic === '$SYS/broker/uptime' && !m.packet.retain;
+      for (let i = 0; i < 3; i++) await got.until(isLiveUptime, 10_000);
+      const thirdUptime = got.messages.map(isLiveUptime).lastIndexOf(true);
+      const live = got.messages.slice(0, thirdUptime).filter((m) => !m.packet.retain);
       const count = (topic: string) => live.filter((m) => m.topic === topic).length;
-      expect(count('$SYS/broker/uptime')).toBeGreaterThanOrEqual(2);
+      expect(count('$SYS/broker/uptime')).toBe(2);
       expect(count('$SYS/broker/version')).toBe(0);
       expect(count('$SYS/broker/clients/expired')).toBe(0);
       expect(count('$SYS/broker/retained messages/count')).toBe(0);
@@ -193,8 +198,9 @@ describe('$SYS and wildcards', () => {
 
 describe('publishing to $SYS', () => {
   let running: RunningBroker;
+  const log: LogEntry[] = [];
   beforeAll(async () => {
-    running = await startBroker({ sysInterval: 60 });
+    running = await startBroker({ sysInterval: 60, logger: (entry) => void log.push(entry) });
   });
   afterAll(async () => {
     await running.stop();
@@ -203,7 +209,7 @@ describe('publishing to $SYS', () => {
   it('answers a 5.0 client PUBACK/PUBREC 0x87 and changes nothing', async () => {
     const watcher = await mqttClient(running.port, { clientId: 'sys-watch' });
     const got = collect(watcher);
-    await watcher.subscribeAsync('$SYS/broker/version');
+    await watcher.subscribeAsync(['$SYS/broker/version', '$SYS/broker/new', 'ctl/sys-5']);
     await got.waitFor(1);
     const c = await RawClient.connected(running.port, 'sys-forger-5', 5);
     try {
@@ -213,8 +219,9 @@ describe('publishing to $SYS', () => {
       expect(await c.next()).toMatchObject({ cmd: 'pubrec', messageId: 8, reasonCode: 0x87 });
       expect(sysValue(running.broker, '$SYS/broker/version')).toBe(`mqtt-desk-broker version ${VERSION}`);
       expect(sysValue(running.broker, '$SYS/broker/new')).toBeUndefined();
-      await sleep(100);
-      expect(got.messages).toHaveLength(1); // only the retained value from subscribing
+      c.send({ cmd: 'publish', topic: 'ctl/sys-5', payload: Buffer.from('marker'), qos: 0, retain: false, dup: false });
+      // Only the retained value from subscribing came before the forger's marker.
+      expect((await got.until('ctl/sys-5')).map((m) => [m.topic, m.packet.retain])).toEqual([['$SYS/broker/version', true]]);
     } finally {
       c.destroy();
       await endAll(watcher);
@@ -222,23 +229,35 @@ describe('publishing to $SYS', () => {
   });
 
   it('acknowledges and drops it for 3.1.1 clients (mosquitto_pub), like an ACL denial', async () => {
-    const run = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(running.port), '-t', '$SYS/broker/uptime', '-m', 'forever', '-q', '1', '-r']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(sysValue(running.broker, '$SYS/broker/uptime')).toMatch(/^\d+ seconds$/);
+    const watcher = await mqttClient(running.port, { clientId: 'sys-watch-4' });
+    const got = collect(watcher);
+    await watcher.subscribeAsync(['$SYS/broker/uptime', '$SYS/x', 'ctl/sys-4']);
+    await got.waitFor(1); // the retained uptime
+    const logged = log.length;
     const c = await RawClient.connected(running.port, 'sys-forger-4', 4);
     try {
+      // mosquitto_pub -q 1 exits after its PUBACK, which follows the routing decision.
+      const run = await runClient('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(running.port), '-t', '$SYS/broker/uptime', '-m', 'forever', '-q', '1', '-r']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(sysValue(running.broker, '$SYS/broker/uptime')).toMatch(/^\d+ seconds$/);
       c.send({ cmd: 'publish', topic: '$SYS/x', payload: Buffer.from('forged'), qos: 1, retain: false, dup: false, messageId: 3 });
-      const ack = await c.next();
-      expect(ack).toMatchObject({ cmd: 'puback', messageId: 3 });
+      expect(await c.next()).toMatchObject({ cmd: 'puback', messageId: 3 });
+      c.send({ cmd: 'publish', topic: 'ctl/sys-4', payload: Buffer.from('marker'), qos: 0, retain: false, dup: false });
+      const before = await got.until('ctl/sys-4');
+      expect(before.map((m) => [m.topic, m.packet.retain])).toEqual([['$SYS/broker/uptime', true]]); // neither forgery was routed
+      expect(before[0]!.payload).toMatch(/^\d+ seconds$/);
+      expect(sysValue(running.broker, '$SYS/x')).toBeUndefined();
+      expect(log.slice(logged).filter((e) => /^Denied PUBLISH from .* \(\$SYS is read-only\)\.$/.test(e.message))).toHaveLength(2);
     } finally {
       c.destroy();
+      await endAll(watcher);
     }
   });
 
   it('does not publish a will on a $SYS topic', async () => {
     const c = await RawClient.connected(running.port, 'sys-will', 4, { will: { topic: '$SYS/broker/version', payload: Buffer.from('dead'), qos: 0, retain: true } });
     c.destroy();
-    await sleep(100);
+    await until(() => log.some((e) => e.message === "Denied will on '$SYS/broker/version': $SYS is written by the broker only."), 10_000, 'the will to be refused');
     expect(sysValue(running.broker, '$SYS/broker/version')).toBe(`mqtt-desk-broker version ${VERSION}`);
   });
 });
@@ -249,8 +268,15 @@ describe('sys_interval 0 and the default', () => {
       const running = await startBroker(options);
       try {
         expect(sysCount(running.broker)).toBe(0);
-        const run = await runClient('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(running.port), '-t', '$SYS/#', '-W', '1', '-v'], 4000);
-        expect(run.stdout).toBe('');
+        const sub = await mqttClient(running.port, { clientId: 'sys-none' });
+        try {
+          const got = collect(sub);
+          await sub.subscribeAsync(['$SYS/#', 'ctl/sys-none']);
+          // Retained $SYS values would follow the SUBACK, before the subscriber's own marker.
+          expect(await untilMarker(sub, got, 'ctl/sys-none')).toEqual([]);
+        } finally {
+          await endAll(sub);
+        }
       } finally {
         await running.stop();
       }
@@ -329,15 +355,19 @@ describe('sys_interval from mosquitto.conf', () => {
   });
 
   it('updates uptime every sys_interval seconds when the CLI runs with -c', async () => {
-    const conf = writeIn(dir, 'sys.conf', [`listener ${await freePort()} 127.0.0.1`, 'allow_anonymous true', 'sys_interval 1', ''].join('\n'));
+    const conf = writeIn(dir, 'sys.conf', [`listener ${await freePort()} 127.0.0.1`, 'allow_anonymous true', 'sys_interval 2', ''].join('\n'));
     const cli = await startBrokerCli(entry, ['-c', conf]);
     try {
-      // The retained value, then the next update about a second later.
-      const run = await runClient('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(cli.port), '-t', '$SYS/broker/uptime', '-C', '2', '-W', '5', '-v']);
+      // The retained value of one update, then the next update: their uptimes are one interval apart.
+      const run = await runClient('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(cli.port), '-t', '$SYS/broker/uptime', '-C', '2', '-W', '15', '-v'], 20_000);
       expect(run.code, run.stderr).toBe(0);
       const lines = run.stdout.trim().split('\n');
       expect(lines).toHaveLength(2);
       for (const line of lines) expect(line).toMatch(/^\$SYS\/broker\/uptime \d+ seconds$/);
+      const [retained, next] = lines.map((line) => Number(/(\d+) seconds$/.exec(line)![1]));
+      // At least 2 s apart (a shorter interval fails), and less than the default 10 s (-c ignored fails).
+      expect(next! - retained!).toBeGreaterThanOrEqual(2);
+      expect(next! - retained!).toBeLessThan(10);
     } finally {
       await cli.stop();
     }

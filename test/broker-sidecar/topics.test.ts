@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { collect, endAll, mqttClient, sleep, startBroker, type RunningBroker } from '../helpers/broker-harness';
+import { collect, endAll, mqttClient, startBroker, type RunningBroker } from '../helpers/broker-harness';
 
 let running: RunningBroker;
 let publisher: MqttClient;
@@ -39,8 +39,8 @@ describe.each([4, 5] as const)('topics, MQTT %i subscriber', (version) => {
     await sub.subscribeAsync([`v${version}/+/end`, `w${version}/#`, '+/never-dollar'], { qos: 0 });
     await publisher.publishAsync('$dollar/never-dollar', 'no', { qos: 1 }); // [MQTT-4.7.2-1]
     for (const topic of [`v${version}//end`, `w${version}`, `w${version}/x/y`]) await publisher.publishAsync(topic, topic, { qos: 1 });
-    const got = await inbox.waitFor(3);
-    await sleep(50);
+    await publisher.publishAsync(`w${version}/marker`, 'marker', { qos: 0 });
+    const got = await inbox.until(`w${version}/marker`);
     expect(got.map((m) => m.topic)).toEqual([`v${version}//end`, `w${version}`, `w${version}/x/y`]);
     await endAll(sub);
   });
@@ -49,7 +49,7 @@ describe.each([4, 5] as const)('topics, MQTT %i subscriber', (version) => {
     const topic = `repeat/${version}`;
     const early = await mqttClient(running.port, { clientId: `early-${version}`, protocolVersion: version });
     const earlyInbox = collect(early);
-    await early.subscribeAsync(topic, { qos: 1 });
+    await early.subscribeAsync([topic, `ctl/early-${version}`], { qos: 1 });
     await publisher.publishAsync(topic, 'one', { qos: 1 });
     await earlyInbox.waitFor(1);
 
@@ -62,8 +62,8 @@ describe.each([4, 5] as const)('topics, MQTT %i subscriber', (version) => {
     await early.unsubscribeAsync(topic);
     await publisher.publishAsync(topic, 'three', { qos: 1 });
     await lateInbox.waitFor(2);
-    await sleep(50);
-    expect(earlyInbox.messages.map((m) => m.payload)).toEqual(['one', 'two']);
+    await publisher.publishAsync(`ctl/early-${version}`, 'marker', { qos: 0 });
+    expect((await earlyInbox.until(`ctl/early-${version}`)).map((m) => m.payload)).toEqual(['one', 'two']);
     expect(lateInbox.messages.map((m) => m.payload)).toEqual(['two', 'three']);
     await endAll(early, late);
   });

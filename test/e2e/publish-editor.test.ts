@@ -69,26 +69,44 @@ describe('publish editor', () => {
     await setPayload('{"t":');
     await panel().getByRole('button', { name: 'Publish', exact: true }).click();
     await panel().getByRole('alert').filter({ hasText: 'Payload is not valid JSON' }).waitFor();
-    await new Promise((r) => setTimeout(r, 200));
+    // The marker: a valid publish from the same connection; a refused one sent anyway would be on the wire first.
+    await panel().getByLabel('Topic', { exact: true }).fill('editor/after-bad');
+    await setPayload('{"t":1}');
+    await panel().getByRole('button', { name: 'Publish', exact: true }).click();
+    await until(() => seen.some((p) => p.topic === 'editor/after-bad'), 'the marker publish');
     expect(seen.some((p) => p.topic === 'editor/bad')).toBe(false);
   });
 
   it('repeats a template with a visible counter until stopped, each message fresh', async () => {
+    // The count covers every publish of this page so far: compare what this test adds.
+    const sentCount = async (): Promise<number> => Number((await panel().getByRole('status', { name: 'Published count' }).textContent())!.split(' ')[0]);
+    const sentBefore = await sentCount();
     await panel().getByLabel('Topic', { exact: true }).fill('editor/repeat');
     await setPayload('{"n":{{counter}},"at":{{timestamp}}}');
     await panel().getByLabel('Template').check();
     await panel().getByLabel('Repeat interval (ms)').fill('100');
-    await panel().getByRole('button', { name: 'Repeat' }).click();
+    await panel().getByRole('button', { name: 'Repeat', exact: true }).click();
     await until(() => seen.filter((p) => p.topic === 'editor/repeat').length >= 5, 'five repeats');
     await panel().getByRole('button', { name: 'Stop repeat' }).click();
-    const count = Number((await panel().getByRole('status', { name: 'Published count' }).textContent())!.split(' ')[0]);
-    await new Promise((r) => setTimeout(r, 400));
-    const repeats = seen.filter((p) => p.topic === 'editor/repeat').map((p) => JSON.parse(p.payload.toString()) as { n: number; at: number });
+    await panel().getByRole('button', { name: 'Repeat', exact: true }).waitFor();
+    // The marker: one publish by hand, to another topic, from the same connection: every
+    // repeat sent before it is on the wire before it.
+    await panel().getByLabel('Topic', { exact: true }).fill('editor/repeat-end');
+    await panel().getByRole('button', { name: 'Publish', exact: true }).click();
+    await until(() => seen.some((p) => p.topic === 'editor/repeat-end'), 'the marker publish');
+    const markerAt = seen.findIndex((p) => p.topic === 'editor/repeat-end');
+    const repeats = seen
+      .slice(0, markerAt)
+      .filter((p) => p.topic === 'editor/repeat')
+      .map((p) => JSON.parse(p.payload.toString()) as { n: number; at: number });
     expect(repeats.length).toBeGreaterThanOrEqual(5);
     expect(repeats.map((r) => r.n)).toEqual(repeats.map((_, i) => repeats[0]!.n + i));
     expect(new Set(repeats.map((r) => r.at)).size).toBeGreaterThan(1);
-    // Stopped means stopped: the counter and the wire agree, and nothing more came.
-    expect(count).toBeGreaterThanOrEqual(repeats.length);
+    // Stopped means stopped: the counter and the wire agree exactly (the repeats and the
+    // marker), the marker went out once, and no repeat came after it.
+    await expect.poll(sentCount, { timeout: 5000 }).toBe(sentBefore + repeats.length + 1);
+    expect(seen.filter((p) => p.topic === 'editor/repeat-end')).toHaveLength(1);
+    expect(seen.slice(markerAt).filter((p) => p.topic === 'editor/repeat')).toEqual([]);
     await panel().getByLabel('Template').uncheck();
   });
 

@@ -60,9 +60,11 @@ describe('topic tree', () => {
     // A fresh subscriber gets no retained message any more.
     const probe = await connectAsync(`mqtt://127.0.0.1:${port}`);
     const got: string[] = [];
-    probe.on('message', (topic) => got.push(topic));
-    await probe.subscribeAsync('plant/line1/status');
-    await new Promise((r) => setTimeout(r, 300));
+    const marked = new Promise<void>((resolve) => probe.on('message', (topic) => (topic === 'probe/marker' ? resolve() : got.push(topic))));
+    await probe.subscribeAsync(['plant/line1/status', 'probe/marker']);
+    // A retained message follows the SUBACK; the probe's own marker comes after it.
+    await probe.publishAsync('probe/marker', 'marker');
+    await marked;
     await probe.endAsync();
     expect(got).toEqual([]);
   });

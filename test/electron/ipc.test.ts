@@ -9,11 +9,11 @@ function batchFromOneChunk(count: number): { connectionId: string; messages: Arr
 }
 
 describe('bytes over Electron IPC', () => {
-  it('would send a whole large payload with its preview: the structured clone Electron uses copies the view\'s ArrayBuffer', () => {
-    // The backend's message batches carry the first 4 KiB of a large payload as a view of it.
+  it('sends the preview of a large payload without the rest of its ArrayBuffer', () => {
+    // The backend's message batches carry the first 4 KiB of a large payload as a view of it,
+    // and the structured clone Electron uses copies a view's whole ArrayBuffer.
     const payload = Buffer.alloc(10 * 1024 * 1024, 0x62);
     const message = { seq: 1, payloadSize: payload.byteLength, payload: payload.subarray(0, 4096) };
-    expect(structuredClone(message).payload.buffer.byteLength).toBe(10 * 1024 * 1024);
     const compact = compactViews({ messages: [message] }) as { messages: Array<typeof message> };
     expect(structuredClone(compact).messages[0]!.payload.buffer.byteLength).toBe(4096);
     expect(compact.messages[0]!.payload).toEqual(new Uint8Array(4096).fill(0x62));

@@ -13,6 +13,8 @@ export default class SummaryReporter implements Reporter {
     let skipped = 0;
     for (const module of testModules) {
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
+      // A failing beforeAll fails its suite and skips its tests: count the suite, or a failed run reads "0 failed".
+      for (const suite of module.children.allSuites()) if (suite.errors().length > 0) failed++;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;

@@ -12,6 +12,8 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 /** A running proxy. */
 export interface WsProxy {
   port: number;
+  /** The path of every WebSocket upgrade request, accepted or not, in order. */
+  upgrades: string[];
   close(): Promise<void>;
 }
 
@@ -20,6 +22,8 @@ export async function startWsProxy(brokerPort: number, tls?: { key: string; cert
   const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }) : http.createServer();
   const wss = new WebSocketServer({ server, path: '/mqtt', handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
   const sockets = new Set<net.Socket>();
+  const upgrades: string[] = [];
+  server.on('upgrade', (req: http.IncomingMessage) => upgrades.push(req.url ?? ''));
   wss.on('connection', (ws) => {
     const duplex = createWebSocketStream(ws);
     const tcp = net.connect(brokerPort, '127.0.0.1');
@@ -38,6 +42,7 @@ export async function startWsProxy(brokerPort: number, tls?: { key: string; cert
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    upgrades,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       for (const client of wss.clients) client.terminate();

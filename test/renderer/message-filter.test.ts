@@ -36,8 +36,13 @@ describe('message filter', () => {
     if (!filter.ok) expect(filter.reason).toContain(reason);
   });
 
-  it('gives each subscription a stable color', () => {
-    expect(subscriptionColor('demo/#')).toBe(subscriptionColor('demo/#'));
-    expect(subscriptionColor('demo/#')).toMatch(/^#[0-9a-f]{6}$/);
+  it('gives each subscription a stable color, different filters different colors', () => {
+    // Pinned: the same filter keeps its color in every session and every release.
+    expect(subscriptionColor('demo/#')).toBe('#65a30d');
+    expect(subscriptionColor('sensors/+/temp')).toBe('#db2777');
+    const filters = ['demo/#', 'sensors/+/temp', 'home/kitchen/light', '$SYS/#', 'a', 'b', 'c', 'd'];
+    const colors = filters.map(subscriptionColor);
+    for (const color of colors) expect(color).toMatch(/^#[0-9a-f]{6}$/);
+    expect(new Set(colors).size).toBeGreaterThanOrEqual(6); // 7 of the 8 palette colors here
   });
 });

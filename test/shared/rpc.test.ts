@@ -41,6 +41,7 @@ const handlers: CommandHandlers = {
   'subscriptions.subscribe': async ({ filter, qos }) => ({ filter, qos }),
   'subscriptions.unsubscribe': notUsed,
   'messages.publish': async ({ payload }) => ({ bytes: payload.byteLength }),
+  'payloads.encode': notUsed,
 };
 const dispatch = createDispatcher(handlers);
 

@@ -6,6 +6,8 @@ import { useAppStore } from '../store/app-store';
 import { MessageList } from './message-list';
 import { PacketInspector } from './packet-inspector';
 import { PublishPanel } from './publish-panel';
+import { SchemasDialog } from './schemas-dialog';
+import { SparkplugView } from './sparkplug-view';
 import { SubscribePanel } from './subscribe-panel';
 import { TopicTree } from './topic-tree';
 
@@ -13,7 +15,8 @@ import { TopicTree } from './topic-tree';
 export function ConnectionView({ profileId }: { profileId: string }) {
   const profile = useAppStore((s) => s.profiles.find((p) => p.id === profileId));
   const snapshot = useAppStore((s) => s.connections[profileId]);
-  const [tab, setTab] = useState<'messages' | 'topics' | 'packets'>('messages');
+  const [tab, setTab] = useState<'messages' | 'topics' | 'sparkplug' | 'packets'>('messages');
+  const [schemasOpen, setSchemasOpen] = useState(false);
   if (!profile) return null;
   const state = snapshot?.state ?? { status: 'idle' as const };
   const connected = state.status === 'connected';
@@ -51,6 +54,9 @@ export function ConnectionView({ profileId }: { profileId: string }) {
           <button type="button" onClick={() => duplicateProfile(profileId)}>
             Duplicate
           </button>
+          <button type="button" aria-haspopup="dialog" onClick={() => setSchemasOpen(true)}>
+            Schemas
+          </button>
           <button
             type="button"
             onClick={() => {
@@ -75,13 +81,25 @@ export function ConnectionView({ profileId }: { profileId: string }) {
             <button type="button" role="tab" aria-selected={tab === 'topics'} onClick={() => setTab('topics')}>
               Topics
             </button>
+            <button type="button" role="tab" aria-selected={tab === 'sparkplug'} onClick={() => setTab('sparkplug')}>
+              Sparkplug
+            </button>
             <button type="button" role="tab" aria-selected={tab === 'packets'} onClick={() => setTab('packets')}>
               Packets
             </button>
           </div>
-          {tab === 'messages' ? <MessageList connectionId={profileId} /> : tab === 'topics' ? <TopicTree connectionId={profileId} connected={connected} /> : <PacketInspector connectionId={profileId} />}
+          {tab === 'messages' ? (
+            <MessageList connectionId={profileId} />
+          ) : tab === 'topics' ? (
+            <TopicTree connectionId={profileId} connected={connected} />
+          ) : tab === 'sparkplug' ? (
+            <SparkplugView connectionId={profileId} />
+          ) : (
+            <PacketInspector connectionId={profileId} />
+          )}
         </div>
       </div>
+      {schemasOpen ? <SchemasDialog profile={profile} onClose={() => setSchemasOpen(false)} /> : null}
     </main>
   );
 }

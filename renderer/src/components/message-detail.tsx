@@ -4,6 +4,7 @@ import type { MessageRecord } from '../../../shared/contract';
 import { detectPayloadFormat, formatPayload, toHex } from '../../../shared/payload';
 import { formatBinary, looksLike } from '../../../shared/payload-binary';
 import { loadFullMessage } from '../store/connection-actions';
+import { DecodedSection } from './decoded-detail';
 
 /** Every way a payload can be shown. */
 const VIEWS = ['text', 'json', 'hex', 'base64', 'msgpack', 'cbor'] as const;
@@ -35,9 +36,18 @@ export function MessageDetail({ connectionId, message, previous }: { connectionI
   const [full, setFull] = useState<MessageRecord>(message);
   const [view, setView] = useState<View | 'auto'>('auto');
   const [showDiff, setShowDiff] = useState(false);
+  const [showRaw, setShowRaw] = useState(false);
   useEffect(() => setFull(message), [message]);
+  // A large payload's decoded value stays in the backend until asked for.
+  useEffect(() => {
+    if (message.decoded?.partial) void loadFullMessage(connectionId, message.seq).then((m) => m && setFull(m));
+  }, [connectionId, message]);
+  const decoded = full.decoded;
+  // With a decoded value the raw bytes are one click away; when decoding failed they are shown.
+  const rawShown = !decoded || showRaw || decoded.error !== undefined;
   const truncated = full.payload.byteLength < full.payloadSize;
-  const chosen = view === 'auto' ? autoView(full.payload) : view;
+  // Bytes that failed to decode are shown as they are: hex, not a guess at another format.
+  const chosen = view === 'auto' ? (full.decoded?.error ? 'hex' : autoView(full.payload)) : view;
   const rendered = renderPayload(full.payload, chosen);
 
   return (
@@ -51,7 +61,13 @@ export function MessageDetail({ connectionId, message, previous }: { connectionI
           {full.direction === 'in' ? 'received' : 'sent'} {new Date(full.time).toLocaleString()} · {full.payloadSize} B
         </span>
       </div>
+      {decoded ? <DecodedSection decoded={decoded} /> : null}
       <div className="detail-toolbar">
+        {decoded && !decoded.error ? (
+          <button type="button" aria-pressed={showRaw} onClick={() => setShowRaw(!showRaw)}>
+            Raw bytes
+          </button>
+        ) : null}
         <label>
           View as{' '}
           <select aria-label="View as" value={view} onChange={(e) => setView(e.target.value as View | 'auto')}>
@@ -82,7 +98,7 @@ export function MessageDetail({ connectionId, message, previous }: { connectionI
           {rendered.error}
         </p>
       ) : null}
-      {showDiff && previous ? (
+      {!rawShown ? null : showDiff && previous ? (
         <PayloadDiff before={renderPayload(previous.payload, chosen).text} after={rendered.text} />
       ) : (
         <pre className={`payload-view payload-${chosen}`} aria-label="Payload">

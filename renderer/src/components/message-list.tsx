@@ -1,10 +1,11 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
-import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { useAppStore } from '../store/app-store';
 import { clearMessages, exportMessages } from '../store/connection-actions';
 import { MessageDetail } from './message-detail';
+import { DecodedBadges } from './decoded-detail';
+import { messagePreview } from '../store/decoded-view';
 import { compileMessageFilter, subscriptionColor } from '../store/message-filter';
 import { logFor, sharedFilterTarget } from '../store/message-log';
 import { topicMatches } from '../../../shared/topic';
@@ -12,7 +13,6 @@ import { Field } from './field';
 import { indexOfSeq, nextIndex } from './list-keys';
 
 const ROW_HEIGHT = 56;
-const PREVIEW_BYTES = 512;
 
 /** The live message list: virtualized, newest at the bottom, following new messages while scrolled to the end. */
 export function MessageList({ connectionId }: { connectionId: string }) {
@@ -184,10 +184,7 @@ function findWithPrevious(buffer: { length: number; at(i: number): MessageRecord
 }
 
 function MessageRow({ message, color, top, selected, onSelect }: { message: MessageRecord; color: string | undefined; top: number; selected: boolean; onSelect: () => void }) {
-  const head = message.payload.subarray(0, PREVIEW_BYTES);
-  const format = detectPayloadFormat(message.payload);
-  // Previews stay on one line: JSON compact, hex for binary.
-  const preview = format === 'json' ? formatPayload(head, 'text') : formatPayload(head, format === 'hex' ? 'hex' : 'text');
+  const preview = messagePreview(message);
   return (
     <div
       role="listitem"
@@ -211,6 +208,7 @@ function MessageRow({ message, color, top, selected, onSelect }: { message: Mess
         {message.dup ? <span className="badge">dup</span> : null}
         <time dateTime={new Date(message.time).toISOString()}>{formatTime(message.time)}</time>
         <span className="muted">{message.payloadSize} B</span>
+        {message.decoded ? <DecodedBadges decoded={message.decoded} /> : null}
       </div>
       <div className="payload-preview">{preview}</div>
     </div>

@@ -3,7 +3,8 @@ import { PAYLOAD_FORMATS, parsePayload, type PayloadFormat } from '../../../shar
 import { encodeBinary, type BinaryFormat } from '../../../shared/payload-binary';
 import { expandTemplate } from '../../../shared/payload-template';
 import { checkTopicName } from '../../../shared/topic';
-import { publish } from '../store/connection-actions';
+import type { EncodeAs } from '../../../shared/payload-decoder';
+import { encodePayload, publish } from '../store/connection-actions';
 import { loadHistory, recentTopics, remember, type PublishedEntry } from '../store/publish-history';
 import { Field } from './field';
 import { CheckboxField } from './form-controls';
@@ -11,8 +12,11 @@ import { PayloadEditor } from './payload-editor';
 import { EMPTY_PROPERTIES, PublishProperties, toMessageProperties, type PropertiesDraft } from './publish-properties';
 import { QosSelect } from './qos-select';
 
-type Format = PayloadFormat | BinaryFormat;
-const FORMATS: readonly Format[] = [...PAYLOAD_FORMATS, 'msgpack', 'cbor'];
+type Format = PayloadFormat | BinaryFormat | EncodeAs;
+/** sparkplug: Sparkplug B from a JSON form of metrics; schema: JSON encoded to the type mapped to the topic. */
+const FORMATS: readonly Format[] = [...PAYLOAD_FORMATS, 'msgpack', 'cbor', 'sparkplug', 'schema'];
+/** What the editor starts with for Sparkplug B: a rebirth request, the usual NCMD. */
+const SPARKPLUG_SAMPLE = '{\n  "metrics": [\n    { "name": "Node Control/Rebirth", "type": "Boolean", "value": true }\n  ]\n}';
 
 /** Compose and publish: Monaco payload editor, formats, templates, MQTT 5 properties, repeat, history. */
 export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId: string; connected: boolean; mqtt5: boolean }) {
@@ -32,14 +36,21 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
   const editorApi = useRef<{ format: () => void; focus: () => void }>(undefined);
 
   /** Builds the bytes for one publish, or reports what is wrong next to the fields. */
-  const prepare = (): { payload: Uint8Array } | undefined => {
+  const prepare = async (): Promise<{ payload: Uint8Array } | undefined> => {
     const found: Record<string, string> = {};
     const check = checkTopicName(topic);
     if (!check.ok && !(topic === '' && properties.topicAlias !== undefined)) found.topic = check.reason;
     let bytes: Uint8Array | undefined;
     try {
       const text = template ? expandTemplate(payload, { counter: counter.current + 1, now: Date.now, uuid: () => crypto.randomUUID(), random: Math.random }) : payload;
-      bytes = format === 'msgpack' || format === 'cbor' ? encodeBinary(text, format) : parsePayload(text, format);
+      if (format === 'sparkplug' || format === 'schema') {
+        // Encoded by the backend: the codecs compile code, which this page's CSP forbids.
+        if (!found.topic) {
+          const encoded = await encodePayload(connectionId, topic, text, format);
+          if ('error' in encoded) found.payload = encoded.error;
+          else bytes = encoded.payload;
+        }
+      } else bytes = format === 'msgpack' || format === 'cbor' ? encodeBinary(text, format) : parsePayload(text, format);
     } catch (error) {
       found.payload = (error as Error).message;
     }
@@ -48,7 +59,7 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
   };
 
   const send = async (): Promise<boolean> => {
-    const prepared = prepare();
+    const prepared = await prepare();
     if (!prepared) return false;
     counter.current++;
     const refused = await publish(connectionId, { topic, payload: prepared.payload, qos, retain, properties: mqtt5 ? toMessageProperties(properties) : undefined });
@@ -80,7 +91,7 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
     // `send` reads the latest form state through React's closure on each restart of the timer.
   }, [repeating, connected, repeatMs, topic, payload, format, qos, retain, template, properties]);
 
-  const structured = format === 'json' || format === 'msgpack' || format === 'cbor';
+  const structured = format === 'json' || format === 'msgpack' || format === 'cbor' || format === 'sparkplug' || format === 'schema';
   return (
     <section className="panel" aria-label="Publish">
       <h3>Publish</h3>
@@ -102,7 +113,15 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
           <QosSelect value={qos} onChange={setQos} />
           <Field label="Format">
             {(p) => (
-              <select {...p} value={format} onChange={(e) => setFormat(e.target.value as Format)}>
+              <select
+                {...p}
+                value={format}
+                onChange={(e) => {
+                  const next = e.target.value as Format;
+                  setFormat(next);
+                  if (next === 'sparkplug' && payload.trim() === '') setPayload(SPARKPLUG_SAMPLE);
+                }}
+              >
                 {FORMATS.map((f) => (
                   <option key={f} value={f}>
                     {f}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { formatPayload } from '../../../shared/payload';
+import { messagePreview } from '../store/decoded-view';
 import { deleteRetained } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
 import { logFor } from '../store/message-log';
@@ -46,7 +46,7 @@ function TopicItem({ node, selected, onSelect }: { node: TopicNode; selected: st
         </button>
         {node.retained ? <span className="badge badge-on" title="The broker holds a retained message here">retained</span> : null}
         <span className="muted">{hasChildren ? `${subtreeCount(node)} msgs` : `${node.count}`}</span>
-        {node.last ? <span className="topic-value">{formatPayload(node.last.payload.subarray(0, 80), 'text')}</span> : null}
+        {node.last ? <span className="topic-value">{messagePreview(node.last, 80)}</span> : null}
       </div>
       {hasChildren && open ? (
         <ul role="group">
@@ -64,7 +64,7 @@ function TopicDetail({ connectionId, node, revision, connected }: { connectionId
   const history: string[] = [];
   for (let i = log.length - 1; i >= 0 && history.length < 50; i--) {
     const m = log.at(i)!;
-    if (m.direction === 'in' && m.topic === node.topic) history.push(`${new Date(m.time).toLocaleTimeString()}  ${formatPayload(m.payload.subarray(0, 200), 'text')}`);
+    if (m.direction === 'in' && m.topic === node.topic) history.push(`${new Date(m.time).toLocaleTimeString()}  ${messagePreview(m, 200)}`);
   }
   return (
     <section className="topic-detail" aria-label="Topic detail">

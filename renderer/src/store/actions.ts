@@ -13,6 +13,7 @@ import { downloadJson, requestImport } from './files';
 import { appendBatch } from './message-log';
 import { appendPackets } from './packet-log';
 import { exportProfiles, startNewProfile } from './profile-actions';
+import { addToSparkplug } from './sparkplug-state';
 import { addToTree } from './topic-tree';
 
 /** Attaches the API, subscribes to its streams, and loads the initial state. */
@@ -25,6 +26,7 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
     const filters = useAppStore.getState().connections[batch.connectionId]?.subscriptions.map((s) => s.filter) ?? [];
     appendBatch(batch, filters);
     addToTree(batch.connectionId, batch.messages);
+    addToSparkplug(batch.connectionId, batch.messages);
     useAppStore.setState((s) => ({
       messageRevision: { ...s.messageRevision, [batch.connectionId]: (s.messageRevision[batch.connectionId] ?? 0) + 1 },
     }));

@@ -7,6 +7,7 @@ import { backend } from './backend-api';
 import { saveFile } from './files';
 import { clearLog } from './message-log';
 import { clearPackets, oldestSeq, packetsFor, prependPackets } from './packet-log';
+import { clearSparkplug } from './sparkplug-state';
 import { clearTree } from './topic-tree';
 
 /** Connects a profile; the state stream drives the UI, errors become toasts. */
@@ -63,10 +64,21 @@ export async function publish(
   }
 }
 
+/** Encodes JSON as Sparkplug B or the schema mapped to the topic (in the backend); the error is for the payload field. */
+export async function encodePayload(connectionId: string, topic: string, json: string, as: 'sparkplug' | 'schema'): Promise<{ payload: Uint8Array } | { error: string }> {
+  try {
+    return { payload: (await backend().call('payloads.encode', { connectionId, topic, json, as })).payload };
+  } catch (error) {
+    if (error instanceof DeskError && error.fields?.payload) return { error: error.fields.payload };
+    return { error: describeError(error) };
+  }
+}
+
 /** Clears a connection's messages in the backend and in the page. */
 export async function clearMessages(connectionId: string): Promise<void> {
   clearLog(connectionId);
   clearTree(connectionId);
+  clearSparkplug(connectionId);
   useAppStore.setState((s) => ({ messageRevision: { ...s.messageRevision, [connectionId]: (s.messageRevision[connectionId] ?? 0) + 1 } }));
   try {
     await backend().call('messages.clear', { connectionId });

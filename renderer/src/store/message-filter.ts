@@ -4,6 +4,7 @@
  */
 
 import type { MessageRecord } from '../../../shared/contract';
+import { decodedPreview } from '../../../shared/decoded';
 import { checkTopicFilter, topicMatches } from '../../../shared/topic';
 import { utf8Decode } from '../../../shared/utf8';
 
@@ -38,7 +39,8 @@ export function compileMessageFilter(topic: string, payload: string): CompiledFi
     payloadTest = (text) => text.toLowerCase().includes(needle);
   }
   const needsPayload = payload !== '';
-  return { ok: true, test: (m) => topicTest(m.topic) && (!needsPayload || payloadTest(utf8Decode(m.payload))) };
+  // A decoded payload is searched as it is shown (Sparkplug `name = value`, decoded JSON).
+  return { ok: true, test: (m) => topicTest(m.topic) && (!needsPayload || payloadTest(m.decoded ? decodedPreview(m.decoded, Infinity) : utf8Decode(m.payload))) };
 }
 
 const PALETTE = ['#3b6cf6', '#1f9d55', '#d69e2e', '#c6283b', '#8b5cf6', '#0ea5e9', '#db2777', '#65a30d'];

@@ -11,9 +11,9 @@ import { parseSharedFilter, topicMatches } from '../../../shared/topic';
 /** Default caps per connection in the page. */
 export const MESSAGE_LOG_LIMITS: RingBufferLimits = { maxItems: 100_000, maxBytes: 64 * 1024 * 1024 };
 
-/** Rough in-memory size of a record: payload, topic, and a fixed overhead. */
+/** Rough in-memory size of a record: payload, topic, a fixed overhead, and a decoded value (about four times its payload). */
 function sizeOf(message: MessageRecord): number {
-  return message.payload.byteLength + message.topic.length * 2 + 96;
+  return message.payload.byteLength + message.topic.length * 2 + 96 + (message.decoded ? 256 + message.payload.byteLength * 4 : 0);
 }
 
 /** One connection's messages and what was lost on the way. */

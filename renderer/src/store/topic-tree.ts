@@ -6,6 +6,7 @@
 
 import type { MessageRecord } from '../../../shared/contract';
 import { utf8DecodeStrict } from '../../../shared/utf8';
+import { messageNumbers } from './decoded-view';
 
 /** Numeric points kept per series. */
 export const MAX_POINTS = 1000;
@@ -55,7 +56,7 @@ export function addToTree(connectionId: string, messages: readonly MessageRecord
     current.last = message;
     // An empty retained payload clears the broker's retained message [MQTT-3.3.1-6].
     current.retained = message.retain && message.payloadSize > 0;
-    for (const [name, value] of numericFields(message.payload)) {
+    for (const [name, value] of messageNumbers(message)) {
       let series = current.series.get(name);
       if (!series) current.series.set(name, (series = { times: [], values: [] }));
       series.times.push(message.time / 1000);

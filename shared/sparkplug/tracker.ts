@@ -1,0 +1,131 @@
+/**
+ * Sparkplug B as a host application reads it, one message at a time in arrival order:
+ * decodes the payload, resolves metric aliases to the names of the latest birth
+ * certificate, and flags `seq` gaps and `bdSeq` mismatches on the message. One tracker per
+ * connection; the app's backend and the CLI use the same one.
+ */
+
+import type { DecodedPayload, SparkplugInfo, SparkplugMetric } from '../decoded';
+import { DecodeFailure } from '../schema-codecs/decode-failure';
+import { utf8DecodeStrict } from '../utf8';
+import { decodeSparkplug } from './codec';
+import { parseSparkplugTopic, type SparkplugTopic } from './topic';
+
+/** What the tracker remembers of one edge node (and its devices). */
+interface EdgeNodeState {
+  /** Alias → name, from NBIRTH and every DBIRTH since; aliases are unique per edge node. */
+  aliases: Map<number, string>;
+  /** The seq of the last message from the edge node (undefined before its NBIRTH). */
+  seq?: number;
+  /** The bdSeq of the current NBIRTH. */
+  bdSeq?: number;
+}
+
+/** Decodes Sparkplug B messages in arrival order, keeping birth certificates per edge node. */
+export class SparkplugTracker {
+  private readonly nodes = new Map<string, EdgeNodeState>();
+
+  /** Decodes a message on a Sparkplug topic; undefined for any other topic. */
+  decode(topic: string, payload: Uint8Array): DecodedPayload | undefined {
+    const where = parseSparkplugTopic(topic);
+    if (!where) return undefined;
+    const type = `Sparkplug B ${where.messageType}`;
+    if (where.messageType === 'STATE') return decodeState(where.host, payload, type);
+    let decoded;
+    try {
+      decoded = decodeSparkplug(payload);
+    } catch (error) {
+      const failure = error as DecodeFailure;
+      return { kind: 'sparkplug', type, error: { message: failure.message, ...(failure.offset !== undefined ? { offset: failure.offset } : {}) } };
+    }
+    const info: SparkplugInfo = {
+      group: where.group,
+      messageType: where.messageType,
+      edgeNode: where.edgeNode,
+      ...(where.device !== undefined ? { device: where.device } : {}),
+      ...(decoded.timestamp !== undefined ? { timestamp: decoded.timestamp } : {}),
+      ...(decoded.seq !== undefined ? { seq: decoded.seq } : {}),
+      ...(decoded.uuid !== undefined ? { uuid: decoded.uuid } : {}),
+      metrics: decoded.metrics,
+    };
+    const warnings = this.track(where, info);
+    return { kind: 'sparkplug', type, sparkplug: info, ...(warnings.length > 0 ? { warnings } : {}) };
+  }
+
+  /** Forgets every edge node (the message log was cleared or the connection is new). */
+  reset(): void {
+    this.nodes.clear();
+  }
+
+  private track(where: Exclude<SparkplugTopic, { messageType: 'STATE' }>, info: SparkplugInfo): string[] {
+    const key = `${where.group}/${where.edgeNode}`;
+    const warnings: string[] = [];
+    let node = this.nodes.get(key);
+    const bdSeq = metricNumber(info.metrics, 'bdSeq');
+    if (bdSeq !== undefined) info.bdSeq = bdSeq;
+
+    if (where.messageType === 'NBIRTH') {
+      // A birth starts a new session: the aliases of the old one no longer hold.
+      node = { aliases: new Map() };
+      this.nodes.set(key, node);
+      if (bdSeq !== undefined) node.bdSeq = bdSeq;
+      else warnings.push('NBIRTH has no bdSeq metric'); // tck-id-payloads-nbirth-bdseq
+    }
+    if (where.messageType === 'NBIRTH' || where.messageType === 'DBIRTH') {
+      for (const metric of info.metrics) if (metric.alias !== undefined && metric.name) node?.aliases.set(metric.alias, metric.name);
+    }
+
+    // Aliases in data and commands stand for the names of the birth [tck-id-payloads-alias-data-cmd-requirement].
+    let unresolved = 0;
+    for (const metric of info.metrics) {
+      if (metric.name || metric.alias === undefined) continue;
+      const name = node?.aliases.get(metric.alias);
+      if (name !== undefined) metric.name = name;
+      else {
+        metric.name = `alias ${metric.alias}`;
+        unresolved++;
+      }
+    }
+    if (unresolved > 0) warnings.push(node ? `${unresolved} alias${unresolved > 1 ? 'es' : ''} not defined by the birth certificate` : `No NBIRTH seen for ${key}: aliases cannot be resolved`);
+
+    if (where.messageType === 'NDEATH') {
+      // The NDEATH's bdSeq must match the one of the NBIRTH it ends [tck-id-payloads-ndeath-bdseq].
+      if (node?.bdSeq !== undefined && bdSeq !== undefined && bdSeq !== node.bdSeq) warnings.push(`bdSeq mismatch: NDEATH has bdSeq ${bdSeq}, the NBIRTH had ${node.bdSeq}`);
+      if (node) delete node.seq;
+      return warnings;
+    }
+    if (where.messageType === 'NCMD' || where.messageType === 'DCMD') return warnings; // commands come from hosts, without the edge node's seq
+
+    // Every message of an edge node session carries seq, one more than the last, 255 wrapping to 0
+    // [tck-id-payloads-sequence-num-incrementing].
+    if (info.seq === undefined) warnings.push(`${where.messageType} has no seq`);
+    else if (where.messageType !== 'NBIRTH' && node?.seq !== undefined) {
+      const expected = (node.seq + 1) % 256;
+      if (info.seq !== expected) warnings.push(`seq gap: expected ${expected}, got ${info.seq}`);
+    }
+    if (node && info.seq !== undefined) node.seq = info.seq;
+    return warnings;
+  }
+}
+
+/** A metric's value as a number, if the metric is there and numeric. */
+function metricNumber(metrics: readonly SparkplugMetric[], name: string): number | undefined {
+  const value = metrics.find((m) => m.name === name)?.value;
+  return typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** STATE is JSON `{"online": true, "timestamp": …}` in 3.0; 2.x hosts sent the text ONLINE/OFFLINE. */
+function decodeState(host: string, payload: Uint8Array, type: string): DecodedPayload {
+  const text = utf8DecodeStrict(payload)?.trim();
+  const base: SparkplugInfo = { group: '', messageType: 'STATE', edgeNode: '', host, metrics: [] };
+  if (text === 'ONLINE' || text === 'OFFLINE') return { kind: 'sparkplug', type, value: text, sparkplug: { ...base, online: text === 'ONLINE' } };
+  try {
+    const value = JSON.parse(text ?? '') as { online?: unknown; timestamp?: unknown };
+    if (typeof value === 'object' && value !== null && typeof value.online === 'boolean') {
+      return { kind: 'sparkplug', type, value, sparkplug: { ...base, online: value.online, ...(typeof value.timestamp === 'number' ? { timestamp: value.timestamp } : {}) } };
+    }
+  } catch {
+    // Reported below.
+  }
+  return { kind: 'sparkplug', type, error: { message: 'A STATE payload must be JSON {"online": true|false, "timestamp": …}' } };
+}

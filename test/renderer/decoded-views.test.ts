@@ -1,0 +1,65 @@
+// The page's side of decoded payloads: previews, chart numbers and the Sparkplug model,
+// fed with what the backend's decoder makes of Tahu-encoded messages.
+import { encodePayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import { describe, expect, it } from 'vitest';
+import type { MessageRecord } from '../../shared/contract';
+import { PayloadDecoder } from '../../shared/payload-decoder';
+import { messageNumbers, messagePreview } from '../../renderer/src/store/decoded-view';
+import { addToSparkplug, clearSparkplug, sparkplugFor } from '../../renderer/src/store/sparkplug-state';
+import { addToTree, findNode, treeFor } from '../../renderer/src/store/topic-tree';
+import { compileMessageFilter } from '../../renderer/src/store/message-filter';
+
+let seq = 0;
+const decoder = new PayloadDecoder();
+const record = (topic: string, payload: Uint8Array): MessageRecord => {
+  const message: MessageRecord = { seq: ++seq, direction: 'in', topic, payload, payloadSize: payload.length, qos: 0, retain: false, dup: false, time: seq * 1000 };
+  const decoded = decoder.decode(topic, payload);
+  return decoded ? { ...message, decoded } : message;
+};
+const birth = record('spBv1.0/G/NBIRTH/E', encodePayload({ timestamp: 1, seq: 0, metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }, { name: 'Temp', alias: 1, type: 'Double', value: 20 }, { name: 'Mode', alias: 2, type: 'String', value: 'auto' }] }));
+const data = (n: number, value: number) => record('spBv1.0/G/NDATA/E', encodePayload({ timestamp: 2, seq: n, metrics: [{ alias: 1, type: 'Double', value } as never] }));
+
+describe('previews and chart numbers', () => {
+  it.each([
+    [birth, 'bdSeq = 0, Temp = 20, Mode = auto'],
+    [record('plain', new TextEncoder().encode('{"a":1}')), '{"a":1}'],
+    [record('bin', new Uint8Array([0, 255])), '00 ff'],
+  ])('preview %#', (message, text) => {
+    expect(messagePreview(message)).toBe(text);
+  });
+
+  it('numeric Sparkplug metrics go to the topic chart by name', () => {
+    expect(messageNumbers(birth)).toEqual([['bdSeq', 0], ['Temp', 20]]);
+    addToTree('chart', [birth, data(1, 21), data(2, 22.5)]);
+    expect(findNode(treeFor('chart'), 'spBv1.0/G/NDATA/E')!.series.get('Temp')!.values).toEqual([21, 22.5]);
+  });
+});
+
+describe('the Sparkplug model', () => {
+  it('groups, edge nodes, devices, last values, online from births and offline from deaths', () => {
+    clearSparkplug('sp');
+    const dbirth = record('spBv1.0/G/DBIRTH/E/Pump', encodePayload({ timestamp: 3, seq: 3, metrics: [{ name: 'Speed', alias: 3, type: 'Int32', value: 10 }] }));
+    addToSparkplug('sp', [birth, data(2, 23), dbirth]);
+    const node = sparkplugFor('sp').groups.get('G')!.get('E')!;
+    expect(node.online).toBe(true);
+    expect(node.metrics.get('Temp')!.metric.value).toBe(23);
+    expect(node.devices.get('Pump')).toMatchObject({ online: true });
+    expect(node.devices.get('Pump')!.metrics.get('Speed')!.metric.value).toBe(10);
+    const ncmd = record('spBv1.0/G/NCMD/E', encodePayload({ timestamp: 4, metrics: [{ name: 'Temp', type: 'Double', value: 99 }] }));
+    const death = record('spBv1.0/G/NDEATH/E', encodePayload({ timestamp: 5, metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }));
+    addToSparkplug('sp', [ncmd, death, record('spBv1.0/STATE/scada', new TextEncoder().encode('{"online": true, "timestamp": 1}'))]);
+    // A command is a request: the value stays what the edge node reported.
+    expect(node.metrics.get('Temp')!.metric.value).toBe(23);
+    expect(node.online).toBe(false);
+    expect(node.devices.get('Pump')!.online).toBe(false);
+    expect(sparkplugFor('sp').hosts.get('scada')).toBe(true);
+  });
+});
+
+describe('filtering decoded messages', () => {
+  it('the payload filter searches what a decoded message shows', () => {
+    const filter = compileMessageFilter('', 'temp = 23');
+    expect(filter.ok && filter.test(data(5, 23))).toBe(true);
+    expect(filter.ok && filter.test(data(6, 24))).toBe(false);
+  });
+});
