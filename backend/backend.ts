@@ -21,6 +21,7 @@ import { encodePcapng } from './pcapng';
 import { ProfileStore } from './profile-store';
 import { SidecarSupervisor } from './sidecar-supervisor';
 import type { SecretCipher } from './secret-store';
+import { checkKeylogPath } from './tls-keylog';
 import { loadTlsMaterial } from './tls-material';
 
 /** What a carrier needs from the backend. */
@@ -56,7 +57,10 @@ export function createBackend(options: BackendOptions): Backend {
   // TLS files and PEM are checked at save time too, so a wrong path shows in the editor.
   const profiles = new ProfileStore(options.configDir, {
     verify: async (profile) => {
-      if (profile.protocol === 'mqtts' || profile.protocol === 'wss') await loadTlsMaterial(profile.tls);
+      if (profile.protocol === 'mqtts' || profile.protocol === 'wss') {
+        await loadTlsMaterial(profile.tls);
+        if (profile.tls.keylogFile) await checkKeylogPath(profile.tls.keylogFile);
+      }
     },
     ...(options.secretCipher ? { cipher: options.secretCipher } : {}),
   });

@@ -17,6 +17,7 @@ import { Batcher, DEFAULT_BATCHER_OPTIONS, type BatcherOptions } from './message
 import { PacketCapture } from './packet-capture';
 import { MessageStore } from './message-store';
 import { clientOptions, fromUserProperties, PROTOCOL_LEVEL, toUserProperties } from './mqtt-options';
+import { TlsKeyLog } from './tls-keylog';
 import { loadTlsMaterial } from './tls-material';
 
 interface LiveConnection {
@@ -82,12 +83,20 @@ export class ConnectionManager {
         batcherOptions,
       );
     const capture: PacketCapture = existing?.capture ?? new PacketCapture((packet) => packetBatcher.add(packet), this.options.captureLimits);
-    const client = connect(profileUrl(profile), { ...clientOptions(profile, tls), manualConnect: true });
+    // Off unless the profile names a file; checked here so an unwritable path fails the connect.
+    const keylog = secure && profile.tls.keylogFile ? TlsKeyLog.open(profile.tls.keylogFile) : undefined;
+    const options = { ...clientOptions(profile, tls), manualConnect: true };
+    if (keylog && profile.protocol === 'wss') options.wsOptions = { ...options.wsOptions, createConnection: keylog.connect as never };
+    const client = connect(profileUrl(profile), options);
     // MQTT.js has no hook for its transport's bytes; wrapping the (TS-private) stream
     // builder taps every stream it builds, reconnects included. A test guards this.
     const internals = client as unknown as { streamBuilder: StreamBuilder };
     const build = internals.streamBuilder;
-    internals.streamBuilder = (c, o) => capture.attach(build(c, o));
+    internals.streamBuilder = (c, o) => {
+      const stream = build(c, o);
+      keylog?.watch(stream);
+      return capture.attach(stream);
+    };
     const live: LiveConnection = {
       profile,
       client,

@@ -61,6 +61,8 @@ const TCP_PSH = 0x08;
 const TCP_ACK = 0x10;
 
 const LOOPBACK = [127, 0, 0, 1] as const;
+/** The loopback address as the checksum adds it: two 16-bit words. */
+const LOOPBACK_SUM = ((LOOPBACK[0] << 8) | LOOPBACK[1]) + ((LOOPBACK[2] << 8) | LOOPBACK[3]);
 // Locally administered addresses, so nobody mistakes them for real hardware.
 const CLIENT_MAC = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01] as const;
 const SERVER_MAC = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02] as const;
@@ -124,37 +126,22 @@ function interfaceDescription(): Buffer {
   );
 }
 
-function enhancedPacket(timeMs: number, frame: Buffer, outbound: boolean): Buffer {
-  const micros = BigInt(Math.round(timeMs * 1000));
-  const fixed = Buffer.alloc(20);
-  fixed.writeUInt32LE(0, 0); // interface 0
-  fixed.writeUInt32LE(Number(micros >> 32n), 4);
-  fixed.writeUInt32LE(Number(micros & 0xffff_ffffn), 8);
-  fixed.writeUInt32LE(frame.length, 12); // captured length
-  fixed.writeUInt32LE(frame.length, 16); // original length
-  const flags = Buffer.alloc(4);
-  flags.writeUInt32LE(outbound ? EPB_OUTBOUND : EPB_INBOUND, 0);
-  return block(
-    BLOCK_EPB,
-    Buffer.concat([fixed, frame, Buffer.alloc(pad4(frame.length) - frame.length), options([{ code: EPB_FLAGS, value: flags }])]),
-  );
+/** Bytes of an Enhanced Packet Block around a frame of `frameLength` bytes, with its flags option. */
+function enhancedPacketSize(frameLength: number): number {
+  // type, length, interface, timestamp (2), captured, original: 28; the frame, padded; the flags option (8) and its end (4); the length again (4).
+  return 28 + pad4(frameLength) + 16;
 }
 
-/** The Internet checksum (RFC 1071) over `parts`, as if they were concatenated. */
-function internetChecksum(parts: ReadonlyArray<Buffer>): number {
-  let sum = 0;
-  let odd: number | undefined;
-  for (const part of parts) {
-    for (const byte of part) {
-      if (odd === undefined) odd = byte;
-      else {
-        sum += (odd << 8) | byte;
-        odd = undefined;
-      }
-    }
-    sum = (sum & 0xffff) + (sum >>> 16);
-  }
-  if (odd !== undefined) sum += odd << 8;
+/** Adds `bytes[start, end)` as big-endian 16-bit words to a running Internet checksum sum (RFC 1071). */
+function sum16(bytes: Uint8Array, start: number, end: number, sum: number): number {
+  let i = start;
+  for (; i + 1 < end; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
+  if (i < end) sum += bytes[i]! << 8;
+  return sum;
+}
+
+/** Folds a running sum into the one's complement checksum. */
+function fold(sum: number): number {
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }
@@ -165,47 +152,70 @@ interface Segment {
   ack: number;
   flags: number;
   ipId: number;
-  payload: Buffer;
+  payload: Uint8Array;
 }
 
-function ethernetIpTcp(s: Segment, clientPort: number, serverPort: number): Buffer {
-  const frame = Buffer.alloc(ETH_HEADER + IP_HEADER + TCP_HEADER + s.payload.length);
+/**
+ * Writes one Enhanced Packet Block holding an Ethernet + IPv4 + TCP frame around the
+ * segment's payload at `out[at]`; returns where the next block starts. Written in place:
+ * exporting a million packets fills one buffer instead of allocating several per packet.
+ */
+function writeSegmentBlock(out: Buffer, at: number, timeMs: number, s: Segment, clientPort: number, serverPort: number): number {
+  const frameLength = ETH_HEADER + IP_HEADER + TCP_HEADER + s.payload.length;
+  const total = enhancedPacketSize(frameLength);
+  const micros = Math.round(timeMs * 1000);
+  out.writeUInt32LE(BLOCK_EPB, at);
+  out.writeUInt32LE(total, at + 4);
+  out.writeUInt32LE(0, at + 8); // interface 0
+  out.writeUInt32LE(Math.floor(micros / 4294967296), at + 12);
+  out.writeUInt32LE(micros % 4294967296, at + 16);
+  out.writeUInt32LE(frameLength, at + 20); // captured length
+  out.writeUInt32LE(frameLength, at + 24); // original length
+  const f = at + 28;
   // Ethernet II
-  Buffer.from(s.fromClient ? SERVER_MAC : CLIENT_MAC).copy(frame, 0);
-  Buffer.from(s.fromClient ? CLIENT_MAC : SERVER_MAC).copy(frame, 6);
-  frame.writeUInt16BE(0x0800, 12); // IPv4
-
-  const ip = frame.subarray(ETH_HEADER, ETH_HEADER + IP_HEADER);
-  ip[0] = 0x45; // version 4, 5 words of header
-  ip[1] = 0;
-  ip.writeUInt16BE(IP_HEADER + TCP_HEADER + s.payload.length, 2);
-  ip.writeUInt16BE(s.ipId & 0xffff, 4);
-  ip.writeUInt16BE(0x4000, 6); // Don't Fragment
-  ip[8] = 64; // TTL
-  ip[9] = 6; // TCP
-  Buffer.from(LOOPBACK).copy(ip, 12);
-  Buffer.from(LOOPBACK).copy(ip, 16);
-  ip.writeUInt16BE(internetChecksum([ip]), 10);
-
-  const tcpStart = ETH_HEADER + IP_HEADER;
-  const tcp = frame.subarray(tcpStart, tcpStart + TCP_HEADER);
-  tcp.writeUInt16BE(s.fromClient ? clientPort : serverPort, 0);
-  tcp.writeUInt16BE(s.fromClient ? serverPort : clientPort, 2);
-  tcp.writeUInt32BE(s.seq >>> 0, 4);
-  tcp.writeUInt32BE((s.flags & TCP_ACK) !== 0 ? s.ack >>> 0 : 0, 8);
-  tcp[12] = (TCP_HEADER / 4) << 4;
-  tcp[13] = s.flags;
-  tcp.writeUInt16BE(65535, 14); // window
-  s.payload.copy(frame, tcpStart + TCP_HEADER);
-
+  const dst = s.fromClient ? SERVER_MAC : CLIENT_MAC;
+  const src = s.fromClient ? CLIENT_MAC : SERVER_MAC;
+  for (let i = 0; i < 6; i++) {
+    out[f + i] = dst[i]!;
+    out[f + 6 + i] = src[i]!;
+  }
+  out.writeUInt16BE(0x0800, f + 12); // IPv4
+  const ip = f + ETH_HEADER;
+  out[ip] = 0x45; // version 4, 5 words of header
+  out[ip + 1] = 0;
+  out.writeUInt16BE(IP_HEADER + TCP_HEADER + s.payload.length, ip + 2);
+  out.writeUInt16BE(s.ipId & 0xffff, ip + 4);
+  out.writeUInt16BE(0x4000, ip + 6); // Don't Fragment
+  out[ip + 8] = 64; // TTL
+  out[ip + 9] = 6; // TCP
+  out.writeUInt16BE(0, ip + 10);
+  for (let i = 0; i < 4; i++) {
+    out[ip + 12 + i] = LOOPBACK[i]!;
+    out[ip + 16 + i] = LOOPBACK[i]!;
+  }
+  out.writeUInt16BE(fold(sum16(out, ip, ip + IP_HEADER, 0)), ip + 10);
+  const tcp = ip + IP_HEADER;
+  out.writeUInt16BE(s.fromClient ? clientPort : serverPort, tcp);
+  out.writeUInt16BE(s.fromClient ? serverPort : clientPort, tcp + 2);
+  out.writeUInt32BE(s.seq >>> 0, tcp + 4);
+  out.writeUInt32BE((s.flags & TCP_ACK) !== 0 ? s.ack >>> 0 : 0, tcp + 8);
+  out[tcp + 12] = (TCP_HEADER / 4) << 4;
+  out[tcp + 13] = s.flags;
+  out.writeUInt16BE(65535, tcp + 14); // window
+  out.writeUInt32BE(0, tcp + 16); // checksum (below) and urgent pointer
+  out.set(s.payload, tcp + TCP_HEADER);
+  // The pseudo-header: source and destination address, protocol 6, TCP length.
   const segmentLength = TCP_HEADER + s.payload.length;
-  const pseudo = Buffer.alloc(12);
-  Buffer.from(LOOPBACK).copy(pseudo, 0);
-  Buffer.from(LOOPBACK).copy(pseudo, 4);
-  pseudo[9] = 6;
-  pseudo.writeUInt16BE(segmentLength, 10);
-  tcp.writeUInt16BE(internetChecksum([pseudo, frame.subarray(tcpStart)]), 16);
-  return frame;
+  out.writeUInt16BE(fold(sum16(out, tcp, tcp + segmentLength, 2 * LOOPBACK_SUM + 6 + segmentLength)), tcp + 16);
+  let o = f + pad4(frameLength);
+  out.fill(0, f + frameLength, o);
+  out.writeUInt16LE(EPB_FLAGS, o);
+  out.writeUInt16LE(4, o + 2);
+  out.writeUInt32LE(s.fromClient ? EPB_OUTBOUND : EPB_INBOUND, o + 4);
+  out.writeUInt32LE(OPT_ENDOFOPT, o + 8);
+  o += 12;
+  out.writeUInt32LE(total, o);
+  return o + 4;
 }
 
 /**
@@ -218,40 +228,57 @@ export function encodePcapng(packets: ReadonlyArray<CapturedPacket>, options: Pc
   const clientPort = options.clientPort ?? 50000;
   const serverPort = options.serverPort ?? 1883;
   const mss = Math.max(1, Math.min(options.maxSegmentSize ?? 1460, MAX_IP_PAYLOAD));
-  const blocks: Buffer[] = [sectionHeader(options.comment), interfaceDescription()];
+  const head = Buffer.concat([sectionHeader(options.comment), interfaceDescription()]);
+  const handshake = (options.handshake ?? true) && packets.length > 0;
+  const empty = new Uint8Array(0);
+
+  // Sizes first, so the whole file is one allocation.
+  let size = head.length + (handshake ? 3 * enhancedPacketSize(ETH_HEADER + IP_HEADER + TCP_HEADER) : 0);
+  for (const packet of packets) {
+    const n = packet.bytes.length;
+    const full = Math.floor(n / mss);
+    size += full * enhancedPacketSize(ETH_HEADER + IP_HEADER + TCP_HEADER + mss);
+    if (n % mss) size += enhancedPacketSize(ETH_HEADER + IP_HEADER + TCP_HEADER + (n % mss));
+  }
+  const out = Buffer.allocUnsafe(size);
+  head.copy(out, 0);
+  let at = head.length;
 
   // Next sequence number each side will send; each side acknowledges all it has received.
   let clientSeq = CLIENT_ISN;
   let serverSeq = SERVER_ISN;
   let clientIpId = 1;
   let serverIpId = 1;
-  const emit = (time: number, fromClient: boolean, flags: number, payload: Buffer) => {
-    const segment: Segment = fromClient
-      ? { fromClient, seq: clientSeq, ack: serverSeq, flags, ipId: clientIpId++, payload }
-      : { fromClient, seq: serverSeq, ack: clientSeq, flags, ipId: serverIpId++, payload };
+  const segment: Segment = { fromClient: true, seq: 0, ack: 0, flags: 0, ipId: 0, payload: empty };
+  const emit = (time: number, fromClient: boolean, flags: number, payload: Uint8Array) => {
+    segment.fromClient = fromClient;
+    segment.seq = fromClient ? clientSeq : serverSeq;
+    segment.ack = fromClient ? serverSeq : clientSeq;
+    segment.flags = flags;
+    segment.ipId = fromClient ? clientIpId++ : serverIpId++;
+    segment.payload = payload;
     // SYN and FIN take one sequence number each (RFC 9293, 3.4).
     const advance = payload.length + ((flags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0);
     if (fromClient) clientSeq = (clientSeq + advance) >>> 0;
     else serverSeq = (serverSeq + advance) >>> 0;
-    blocks.push(enhancedPacket(time, ethernetIpTcp(segment, clientPort, serverPort), fromClient));
+    at = writeSegmentBlock(out, at, time, segment, clientPort, serverPort);
   };
 
-  const first = packets[0];
-  if ((options.handshake ?? true) && first) {
+  if (handshake) {
     // Just before the first packet, so the handshake sorts first in any time-ordered view.
-    const t = first.time - 0.003;
-    emit(t, true, TCP_SYN, Buffer.alloc(0));
-    emit(t + 0.001, false, TCP_SYN | TCP_ACK, Buffer.alloc(0));
-    emit(t + 0.002, true, TCP_ACK, Buffer.alloc(0));
+    const t = packets[0]!.time - 0.003;
+    emit(t, true, TCP_SYN, empty);
+    emit(t + 0.001, false, TCP_SYN | TCP_ACK, empty);
+    emit(t + 0.002, true, TCP_ACK, empty);
   }
   for (const packet of packets) {
-    const bytes = Buffer.from(packet.bytes.buffer, packet.bytes.byteOffset, packet.bytes.byteLength);
+    const bytes = packet.bytes;
     const fromClient = packet.direction === 'out';
-    for (let at = 0; at < bytes.length; at += mss) {
-      const end = Math.min(at + mss, bytes.length);
+    for (let start = 0; start < bytes.length; start += mss) {
+      const end = Math.min(start + mss, bytes.length);
       // PSH marks where the sender's write ended, as a real stack would.
-      emit(packet.time, fromClient, TCP_ACK | (end === bytes.length ? TCP_PSH : 0), bytes.subarray(at, end));
+      emit(packet.time, fromClient, TCP_ACK | (end === bytes.length ? TCP_PSH : 0), bytes.subarray(start, end));
     }
   }
-  return Buffer.concat(blocks);
+  return out;
 }

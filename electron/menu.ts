@@ -1,5 +1,5 @@
 /**
- * The application menu: File (New connection, Import, Export, Quit), View (theme, zoom,
+ * The application menu: File (New connection, Import, Open capture, Export, Quit), View (theme, zoom,
  * developer tools), Help (About with versions). Built as a plain template from injected
  * actions, so tests can click every item without Electron.
  */
@@ -30,6 +30,7 @@ export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform = p
       submenu: [
         { label: 'New connection', accelerator: 'CmdOrCtrl+N', click: () => actions.send('new-connection') },
         { label: 'Import connections…', accelerator: 'CmdOrCtrl+O', click: () => actions.send('import') },
+        { label: 'Open capture…', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.send('open-capture') },
         { label: 'Export connections…', accelerator: 'CmdOrCtrl+S', click: () => actions.send('export') },
         { type: 'separator' },
         { label: platform === 'darwin' ? 'Quit MQTT Desk' : 'Quit', accelerator: 'CmdOrCtrl+Q', click: actions.quit },

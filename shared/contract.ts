@@ -218,9 +218,11 @@ export interface PacketRecord {
   seq: number;
   /** Milliseconds since the epoch, with sub-millisecond fractions. */
   time: number;
-  /** 'out' = sent by the app to the broker. */
+  /** 'out' = sent by the app to the broker (in an opened capture file: by the client). */
   direction: 'in' | 'out';
   bytes: Uint8Array;
+  /** Opened capture files only: the file's frame number (from 1) whose segment completed the packet. */
+  frame?: number;
 }
 
 /**
@@ -271,7 +273,7 @@ export interface EventStreams {
 }
 
 /** Menu items the page handles (the desktop menu sends them). */
-export type MenuAction = 'new-connection' | 'import' | 'export' | 'theme-system' | 'theme-light' | 'theme-dark';
+export type MenuAction = 'new-connection' | 'import' | 'open-capture' | 'export' | 'theme-system' | 'theme-light' | 'theme-dark';
 
 /** Every stream's name. */
 export type StreamName = keyof EventStreams;

@@ -14,6 +14,7 @@
 
 import { DecodeError, FieldReader, hexByte, previewPayload, type FieldNode } from './packet-anatomy/field-reader';
 import { readProperties } from './packet-anatomy/properties';
+import { tagWiresharkFields } from './packet-anatomy/wireshark-fields';
 import {
   anyReasonCodeName,
   CONNACK_RETURN_CODES,
@@ -96,6 +97,7 @@ export function annotatePacket(frame: Uint8Array, protocolVersion: MqttProtocolV
   if (fatal === undefined && declaredEnd !== undefined && frame.length < declaredEnd) fatal = `Truncated: ${shortBy}`;
   const messages = fatal === undefined ? r.problems : [fatal, ...r.problems];
   if (messages.length > 0) result.error = messages.join('; ');
+  tagWiresharkFields(result.fields, result.type, result.protocolVersion);
   return result;
 }
 
@@ -139,6 +141,9 @@ function flagsField(r: FieldReader, type: PacketTypeName, flags: number, version
   const tolerated = version === 3 && expected === 0b0010 ? flags === 0b1010 : false;
   if (flags !== expected && !tolerated) {
     r.problem(`${type} flags are ${flags.toString(2).padStart(4, '0')}, must be ${expected.toString(2).padStart(4, '0')} [MQTT-2.1.3-1]`, at);
+  }
+  if (version === 3 && expected === 0b0010) {
+    return { ...bit('Flags', flags), children: [bit('DUP', (flags & 8) !== 0), bit('QoS', (flags >> 1) & 3), bit('Reserved', flags & 1)] };
   }
   return bit('Flags', flags);
 }
@@ -305,7 +310,8 @@ function readConnack(r: FieldReader, version: MqttProtocolVersion): void {
     const flags = r.bytes[at]!;
     const bit = (name: string, value: FieldNode['value']): FieldNode => ({ name, value, start: at, end: at + 1 });
     // 3.1 had no Session Present: the whole byte was reserved.
-    const children = version === 3 ? [bit('Reserved', flags)] : [bit('Session present', (flags & 1) !== 0), bit('Reserved', flags >> 1)];
+    // Bits from the highest, as Wireshark lists them.
+    const children = version === 3 ? [bit('Reserved', flags)] : [bit('Reserved', flags >> 1), bit('Session present', (flags & 1) !== 0)];
     r.add({ ...bit('Acknowledge flags', hexByte(flags)), children });
     if ((version === 3 ? flags : flags >> 1) !== 0) r.problem('Acknowledge flags: reserved bits are set [MQTT-3.2.2-1]', at);
     reasonCode(r, 'CONNACK', version);
@@ -347,11 +353,11 @@ function readSubscriptions(r: FieldReader, version: MqttProtocolVersion): void {
         r.add({
           ...bit('Subscription options', hexByte(options)),
           children: [
-            bit('QoS', qos),
-            bit('No Local', (options & 0x04) !== 0),
-            bit('Retain As Published', (options & 0x08) !== 0),
-            bit('Retain Handling', retainHandling),
             bit('Reserved', options >> 6),
+            bit('Retain Handling', retainHandling),
+            bit('Retain As Published', (options & 0x08) !== 0),
+            bit('No Local', (options & 0x04) !== 0),
+            bit('QoS', qos),
           ],
         });
         if (retainHandling === 3) r.problem('Subscription options: Retain Handling 3 is malformed [MQTT-3.8.3-4]', at);

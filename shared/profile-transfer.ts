@@ -37,15 +37,19 @@ export interface ImportResult {
   collections: ImportedCollection[];
 }
 
-/** Builds the export document; secrets are blanked unless asked for. */
+/**
+ * Builds the export document; secrets are blanked unless asked for. A TLS key log path is
+ * never exported: importing it elsewhere would log that machine's session keys unasked.
+ */
 export function exportProfiles(profiles: readonly Profile[], options: { includeSecrets: boolean; now: Date }): ProfileExport {
   return {
     format: 'mqtt-desk-profiles',
     version: 1,
     exportedAt: options.now.toISOString(),
-    profiles: profiles.map(({ id: _id, ...profile }) =>
-      options.includeSecrets ? profile : { ...profile, password: '', tls: { ...profile.tls, passphrase: '' } },
-    ),
+    profiles: profiles.map(({ id: _id, ...profile }) => {
+      const tls = { ...profile.tls, keylogFile: '' };
+      return options.includeSecrets ? { ...profile, tls } : { ...profile, password: '', tls: { ...tls, passphrase: '' } };
+    }),
   };
 }
 

@@ -54,6 +54,12 @@ const tlsSchema = z
     servername: z.string().default(''),
     /** ALPN protocols, comma-separated. */
     alpn: z.string().default(''),
+    /**
+     * Where to append the session keys in NSS key log format (SSLKEYLOGFILE), so Wireshark can
+     * decrypt a capture of this connection. Empty: off, the default. Local to this machine:
+     * never exported.
+     */
+    keylogFile: z.string().trim().default(''),
   })
   .prefault({});
 
@@ -155,6 +161,9 @@ export const profileInputSchema = z
     }
     if (tls.cert && !tls.key) ctx.addIssue({ code: 'custom', path: ['tls', 'key'], message: 'A client certificate needs its private key' });
     if (tls.key && !tls.cert) ctx.addIssue({ code: 'custom', path: ['tls', 'cert'], message: 'A private key needs its client certificate' });
+    if (tls.keylogFile && !/^(\/|[A-Za-z]:[\\/]|\\\\)/.test(tls.keylogFile)) {
+      ctx.addIssue({ code: 'custom', path: ['tls', 'keylogFile'], message: 'TLS key log file must be an absolute path, e.g. /home/me/mqtt-keys.log' });
+    }
     if (tls.alpn && !/^[\w.\/-]+(\s*,\s*[\w.\/-]+)*$/.test(tls.alpn.trim())) {
       ctx.addIssue({ code: 'custom', path: ['tls', 'alpn'], message: 'ALPN must be protocol names separated by commas, e.g. mqtt, x-amzn-mqtt-ca' });
     }

@@ -18,6 +18,8 @@ export interface FieldNode {
   end: number;
   /** Sub-fields, in byte order, within [start, end). */
   children?: FieldNode[];
+  /** Wireshark's display filter field for the same bytes (e.g. `mqtt.topic`), when it has one. */
+  filter?: string;
 }
 
 /** Why decoding stopped: a truncated or malformed field at `offset`. */

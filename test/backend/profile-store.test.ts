@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -83,6 +83,17 @@ describe('backend profiles.save', () => {
     await expect(backend.dispatch('profiles.list', {})).resolves.toEqual({ ok: true, value: [] });
     // The same path on a plain mqtt profile is not checked: TLS settings are unused there.
     await expect(backend.dispatch('profiles.save', { profile: { ...input, tls: { ca: '/missing/ca.pem' } } })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('refuses a TLS key log file in a folder that does not exist, naming the field, and creates nothing', async () => {
+    const { createBackend } = await import('../../backend/backend');
+    const backend = createBackend({ configDir: dir });
+    const keylogFile = path.join(dir, 'no-such-folder', 'keys.log');
+    const result = await backend.dispatch('profiles.save', { profile: { ...input, protocol: 'mqtts', tls: { keylogFile } } });
+    expect(result).toMatchObject({ ok: false, error: { fields: { 'tls.keylogFile': `TLS key log folder does not exist: ${path.dirname(keylogFile)}` } } });
+    const ok = await backend.dispatch('profiles.save', { profile: { ...input, protocol: 'mqtts', tls: { keylogFile: path.join(dir, 'keys.log') } } });
+    expect(ok).toMatchObject({ ok: true });
+    expect(existsSync(path.join(dir, 'keys.log'))).toBe(false);
   });
 });
 

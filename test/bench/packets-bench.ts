@@ -1,35 +1,92 @@
 /**
- * `npm run bench:packets`: the packet inspector with a million captured packets, in
- * Debian's Chromium. A publisher floods PACKETS QoS 0 messages through Debian mosquitto into
- * a connection the page subscribes to (each arrives as one captured PUBLISH); then the
- * inspector is opened, filtered, scrolled and a packet selected, each timed, with long
- * tasks counted over the whole interaction. Prints the figures and the memory used.
+ * `npm run bench:packets`: the packet inspector with a million packets, in Debian's
+ * Chromium. Live (the default): a publisher floods PACKETS QoS 0 messages through Debian
+ * mosquitto into a connection the page subscribes to (each arrives as one captured PUBLISH);
+ * then the inspector is opened, filtered, scrolled and a packet selected, each timed, with
+ * long tasks counted over the whole interaction. `BENCH_CAPTURE=generate` instead writes a
+ * PACKETS-packet pcapng (test/bench/capture-file.ts) and times "Open capture…" on it, then
+ * the same steps; `BENCH_CAPTURE=/path/file.pcapng` opens a file of your own.
  */
 
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { connectAsync } from 'mqtt';
 import type { Page } from 'playwright-core';
 import type { PacketBatch } from '../../shared/contract';
 import { launchChromium } from '../helpers/browser';
 import { startMosquitto } from '../helpers/mosquitto';
 import { startWebApp } from '../helpers/web-app';
+import { writeBenchCapture } from './capture-file';
 import { readPageMetrics, startPageMetrics } from './page-metrics';
+import { hasRows, inspectorSteps, printSteps, timeUntil } from './packets-bench-steps';
 
 const PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
 const RATE = Number(process.env.BENCH_RATE ?? 40_000);
+const CAPTURE = process.env.BENCH_CAPTURE;
 const PAYLOAD = Buffer.alloc(32, 0x61);
 
-/** Milliseconds from starting `action` until `condition(arg)` holds in the page, polled each frame (a function: the CSP forbids eval). */
-async function timeUntil<A extends string | undefined>(page: Page, action: () => Promise<unknown>, condition: (arg: A) => boolean, arg: A): Promise<number> {
-  const start = performance.now();
-  await action();
-  await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout: 60_000, polling: 'raf' });
-  return performance.now() - start;
+/** Long tasks, frames and memory, printed the same way by both modes. */
+async function printPageFigures(page: Page): Promise<void> {
+  const { long, p95Frame: p95 } = await readPageMetrics(page);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const heap = (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+  console.log(`long tasks > 50 ms         ${long.filter((d) => d > 50).length} (longest ${Math.max(0, ...long).toFixed(0)} ms)`);
+  console.log(`long tasks > 100 ms        ${long.filter((d) => d > 100).length}`);
+  console.log(`p95 frame interval         ${p95.toFixed(1)} ms`);
+  console.log(`JS heap of the page        ${mb(heap)}`);
+  console.log(`RSS of the bench process   ${mb(process.memoryUsage().rss)} (backend, web server${CAPTURE ? '' : ' and publisher'} share this process)`);
 }
 
-const hasRows = () => document.querySelectorAll('[role=option]').length > 0;
-const countMatches = (pattern: string) => new RegExp(pattern).test(document.querySelector('[aria-label="Packet count"]')?.textContent ?? '');
+/** Opens a capture file through "Open capture…" and runs the inspector steps on it. */
+async function captureBench(): Promise<void> {
+  const file = CAPTURE === 'generate' ? path.join(mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-bench-')), `bench-${PACKETS}.pcapng`) : path.resolve(CAPTURE!);
+  const started = performance.now();
+  if (CAPTURE === 'generate') writeBenchCapture(file, PACKETS);
+  const written = (performance.now() - started) / 1000;
+  const app = await startWebApp();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(app.server.url);
+    await page.getByRole('button', { name: 'Open capture…' }).waitFor();
+    await startPageMetrics(page);
+    // BENCH_PROFILE=file.cpuprofile records the page's CPU while the file opens (Chrome DevTools reads it).
+    const profiler = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : undefined;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.start');
+    }
+    // From choosing the file to the packet list on screen with every packet counted.
+    const open = await timeUntil(
+      page,
+      async () => {
+        const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open capture…' }).click()]);
+        await chooser.setFiles(file);
+      },
+      () => document.querySelectorAll('[role=option]').length > 0 && /^(\d+) of \1 packets/.test(document.querySelector('[aria-label="Packet count"]')?.textContent ?? ''),
+      undefined,
+      300_000,
+    );
+    if (profiler) writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify((await profiler.send('Profiler.stop')).profile));
+    const shown = (await page.getByLabel('Packet count').textContent()) ?? '';
+    const parts = await page.evaluate(() => performance.getEntriesByType('measure').filter((m) => m.name.startsWith('capture: ')).map((m) => `${m.name.slice(9)} ${m.duration.toFixed(0)} ms`));
+    const steps = await inspectorSteps(page, page.getByRole('main'));
+    console.log(`MQTT Desk packet inspector bench — capture file, Debian Chromium headless`);
+    console.log(`file                       ${file} (${(statSync(file).size / 1024 / 1024).toFixed(0)} MB${CAPTURE === 'generate' ? `, ${PACKETS} packets, written in ${written.toFixed(1)} s` : ''})`);
+    console.log(`inspector says             ${shown}`);
+    console.log(`Open capture… → rows       ${open.toFixed(0)} ms (${parts.join(', ')})`);
+    printSteps(steps);
+    await printPageFigures(page);
+  } finally {
+    await browser.close();
+    await app.stop();
+  }
+}
 
-async function main(): Promise<void> {
+async function liveBench(): Promise<void> {
   const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
   const app = await startWebApp();
   const browser = await launchChromium();
@@ -67,66 +124,14 @@ async function main(): Promise<void> {
     await startPageMetrics(page);
 
     const open = await timeUntil(page, () => page.getByRole('tab', { name: 'Packets' }).click(), hasRows, undefined);
-    const countText = async () => (await page.getByLabel('Packet count').textContent()) ?? '';
-    const shown = await countText();
-    const filter = await timeUntil(
-      page,
-      () => page.getByLabel('Packet type').selectOption('SUBACK'),
-      countMatches,
-      // 0 when a full ring has already evicted the SUBACK from before the flood.
-      '^[01] of',
-    );
-    const unfilter = await timeUntil(page, () => page.getByLabel('Packet type').selectOption('all'), countMatches, '^(\\d+) of \\1 ');
-    const direction = await timeUntil(page, () => page.getByLabel('Direction').selectOption('out'), countMatches, '^\\d{1,3} of');
-    await page.getByLabel('Direction').selectOption('all');
-    // Scroll: jump through the list in ten steps and drag back to the top.
-    const timeline = page.getByRole('listbox', { name: 'Packets' });
-    const scroll = await timeUntil(
-      page,
-      () =>
-        timeline.evaluate(async (el) => {
-          for (let i = 1; i <= 10; i++) {
-            el.scrollTop = (el.scrollHeight * i) / 10;
-            await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-          }
-          el.scrollTop = el.scrollHeight / 2;
-        }),
-      hasRows,
-      undefined,
-    );
-    const select = await timeUntil(page, () => timeline.getByRole('option').nth(5).click(), () => !!document.querySelector('[aria-label="Hex dump"]'), undefined);
-    const keys = await timeUntil(
-      page,
-      async () => {
-        for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowDown');
-        await page.keyboard.press('End');
-      },
-      () => {
-        const list = document.querySelector('[role=listbox]');
-        const options = list?.querySelectorAll('[role=option]');
-        return !!options?.length && list?.getAttribute('aria-activedescendant') === options[options.length - 1]!.id;
-      },
-      undefined,
-    );
-    const { long, p95Frame: p95 } = await readPageMetrics(page);
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Performance.enable');
-    const heap = (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
-    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
-    const ms = (n: number) => `${n.toFixed(0)} ms`;
+    const shown = (await page.getByLabel('Packet count').textContent()) ?? '';
+    const steps = await inspectorSteps(page, page.getByRole('main'));
     console.log(`MQTT Desk packet inspector bench — ${PACKETS} packets (QoS 0 PUBLISH of ${PAYLOAD.length} B via mosquitto), Debian Chromium headless`);
     console.log(`flood                      ${PACKETS} messages in ${floodSeconds.toFixed(1)} s; backend holds packets up to seq ${captured}`);
     console.log(`inspector says             ${shown}`);
-    console.log(`open the Packets tab       ${ms(open)}`);
-    console.log(`filter by type (SUBACK)    ${ms(filter)}; back to all ${ms(unfilter)}; by direction ${ms(direction)}`);
-    console.log(`scroll 10 jumps + middle   ${ms(scroll)}`);
-    console.log(`select a packet            ${ms(select)}`);
-    console.log(`20 × ArrowDown then End    ${ms(keys)}`);
-    console.log(`long tasks > 50 ms         ${long.filter((d) => d > 50).length} (longest ${Math.max(0, ...long).toFixed(0)} ms)`);
-    console.log(`long tasks > 100 ms        ${long.filter((d) => d > 100).length}`);
-    console.log(`p95 frame interval         ${p95.toFixed(1)} ms`);
-    console.log(`JS heap of the page        ${mb(heap)}`);
-    console.log(`RSS of the backend process ${mb(process.memoryUsage().rss)} (backend, web server and publisher share this process)`);
+    console.log(`open the Packets tab       ${open.toFixed(0)} ms`);
+    printSteps(steps);
+    await printPageFigures(page);
   } finally {
     await browser.close();
     await app.stop();
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => {
+(CAPTURE ? captureBench() : liveBench()).catch((error: Error) => {
   console.error(error);
   process.exit(1);
 });

@@ -42,10 +42,11 @@ describe('packet inspector', () => {
     await timeline.getByRole('option').filter({ hasText: 'PUBLISH' }).filter({ has: page.getByLabel('sent') }).click();
     const tree = page.getByRole('tree', { name: 'Packet fields' });
     await tree.getByRole('button', { name: /Topic name: demo\/room1/ }).click();
-    const highlighted = page.getByRole('grid', { name: 'Hex dump' }).locator('[aria-selected="true"]');
-    const bytes = await highlighted.allTextContents();
-    // 2-byte length (00 0a) then "demo/room1".
+    const dump = page.getByRole('grid', { name: 'Hex dump' });
+    const bytes = await dump.locator('.hex-byte[aria-selected="true"]').allTextContents();
+    // 2-byte length (00 0a) then "demo/room1", lit in the hex and the ASCII halves alike.
     expect(bytes).toEqual(['00', '0a', ...Buffer.from('demo/room1').toString('hex').match(/../g)!]);
+    expect((await dump.locator('.ascii-byte[aria-selected="true"]').allTextContents()).join('')).toBe('..demo/room1');
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'packet-inspector.png') });
 
     // And back: clicking a payload byte selects the payload field.

@@ -263,10 +263,11 @@ describe('startDesktop', () => {
     walk(fake.menu());
     const click = (label: string) => (items.get(label)!.click as () => void)();
     fake.sent.length = 0;
-    for (const label of ['New connection', 'Import connections…', 'Export connections…', 'Dark']) click(label);
+    for (const label of ['New connection', 'Import connections…', 'Open capture…', 'Export connections…', 'Dark']) click(label);
     expect(fake.sent.filter(([channel, stream]) => channel === EVENT_CHANNEL && stream === 'app.menu').map(([, , data]) => (data as { action: string }).action)).toEqual([
       'new-connection',
       'import',
+      'open-capture',
       'export',
       'theme-dark',
     ]);

@@ -100,3 +100,12 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<Mosqui
     },
   };
 }
+
+/** Resolves once mosquitto's log (it runs with -v) contains `text`; rejects after `timeoutMs`. */
+export async function waitForLog(broker: Mosquitto, text: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!broker.log().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`mosquitto never logged "${text}":\n${broker.log()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

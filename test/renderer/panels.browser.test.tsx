@@ -61,9 +61,12 @@ describe('PacketDetail', () => {
     const screen = await render(<PacketDetail packet={{ seq: 1, time: 0, direction: 'out', bytes }} version={4} />);
     await screen.getByRole('button', { name: /Topic name: a\/b/ }).click();
     const cells = screen.getByRole('gridcell');
-    const selected = cells.elements().filter((cell) => cell.getAttribute('aria-selected') === 'true');
-    expect(selected.map((cell) => cell.textContent)).toEqual(['00', '03', '61', '2f', '62']);
-    await cells.nth(bytes.length - 1).click();
+    const selected = (kind: string) => cells.elements().filter((cell) => cell.classList.contains(kind) && cell.getAttribute('aria-selected') === 'true');
+    expect(selected('hex-byte').map((cell) => cell.textContent)).toEqual(['00', '03', '61', '2f', '62']);
+    expect(selected('ascii-byte').map((cell) => cell.textContent)).toEqual(['.', '.', 'a', '/', 'b']);
+    // The last ASCII cell ('i' of the payload) selects the payload.
+    await cells.last().click();
     await expect.element(screen.getByRole('treeitem', { selected: true }).first()).toHaveTextContent(/Payload/);
+    await expect.element(screen.getByLabelText('Byte selection')).toHaveTextContent('Bytes 7–8 · Payload (mqtt.msg)');
   });
 });

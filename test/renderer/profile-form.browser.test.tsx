@@ -35,6 +35,21 @@ describe('ProfileForm', () => {
     await expect.element(screen.getByRole('group', { name: 'TLS' })).toBeVisible();
   });
 
+  it('keeps the TLS key log off by default and says plainly what turning it on does', async () => {
+    startNewProfile();
+    const screen = await render(<ProfileForm />);
+    await screen.getByLabelText('Protocol').selectOptions('mqtts');
+    const field = screen.getByLabelText('TLS key log file');
+    await expect.element(field).toHaveValue('');
+    await expect.element(screen.getByRole('note', { name: 'About the TLS key log' })).toHaveTextContent(/^Off\./);
+    await field.fill('keys.log');
+    await expect.element(screen.getByText('TLS key log file must be an absolute path, e.g. /home/me/mqtt-keys.log')).toBeVisible();
+    await field.fill('/tmp/mqtt-keys.log');
+    await expect.element(screen.getByText(/must be an absolute path/)).not.toBeInTheDocument();
+    await expect.element(screen.getByRole('note', { name: 'About the TLS key log' })).toHaveTextContent(/anyone who has the file can decrypt the traffic/);
+    expect(useAppStore.getState().draft?.value.tls.keylogFile).toBe('/tmp/mqtt-keys.log');
+  });
+
   it('shows MQTT 5 settings and the Clean start wording only for 5.0', async () => {
     startNewProfile();
     const screen = await render(<ProfileForm />);

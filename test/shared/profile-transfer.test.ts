@@ -54,6 +54,11 @@ describe('MQTT Desk export and import', () => {
     expect(exportProfiles([profile], { includeSecrets: true, now: new Date(0) }).profiles[0]).toMatchObject({ password: 'pw', tls: { passphrase: 'pp' } });
   });
 
+  it('never exports a TLS key log path, with or without secrets', () => {
+    const logging: Profile = { ...profile, protocol: 'mqtts', tls: { ...profile.tls, keylogFile: '/home/me/keys.log' } };
+    for (const includeSecrets of [false, true]) expect(exportProfiles([logging], { includeSecrets, now: new Date(0) }).profiles[0]!.tls.keylogFile).toBe('');
+  });
+
   it('round-trips through its own format', () => {
     const text = JSON.stringify(exportProfiles([profile], { includeSecrets: true, now: new Date(0) }));
     const { id: _id, ...withoutId } = profile;

@@ -51,7 +51,7 @@ describe('profile sections', () => {
     expect(check).toMatchObject({
       ok: true,
       profile: {
-        tls: { ca: '', cert: '', key: '', rejectUnauthorized: true },
+        tls: { ca: '', cert: '', key: '', rejectUnauthorized: true, keylogFile: '' },
         will: { enabled: false, qos: 0, retain: false, userProperties: [] },
         mqtt5: { requestProblemInformation: true, userProperties: [] },
         autoReconnect: false,
@@ -70,6 +70,7 @@ describe('profile sections', () => {
     [{ tls: { cert: '/c.pem' } }, 'tls.key', 'A client certificate needs its private key'],
     [{ tls: { key: '/k.pem' } }, 'tls.cert', 'A private key needs its client certificate'],
     [{ tls: { alpn: 'mqtt;;' } }, 'tls.alpn', /ALPN must be protocol names/],
+    [{ tls: { keylogFile: 'keys.log' } }, 'tls.keylogFile', 'TLS key log file must be an absolute path, e.g. /home/me/mqtt-keys.log'],
     [{ mqtt5: { receiveMaximum: 0 } }, 'mqtt5.receiveMaximum', 'Receive maximum must be between 1 and 65535'],
     [{ mqtt5: { sessionExpiryInterval: -1 } }, 'mqtt5.sessionExpiryInterval', 'Session expiry must be between 0 and 4294967295'],
     [{ mqtt5: { userProperties: [{ key: '', value: 'x' }] } }, 'mqtt5.userProperties.0.key', 'User property name must not be empty'],

@@ -1,5 +1,6 @@
 import { useAppStore } from '../store/app-store';
 import { BrokerPanel } from './broker-panel';
+import { CaptureView } from './capture-view';
 import { ConnectionList } from './connection-list';
 import { ConnectionView } from './connection-view';
 import { ProfileForm } from './profile-form';
@@ -11,6 +12,7 @@ export function App() {
   const backendUp = useAppStore((s) => s.backendUp);
   const toasts = useAppStore((s) => s.toasts);
   const brokerOpen = useAppStore((s) => s.brokerOpen);
+  const capture = useAppStore((s) => s.selectedCaptureId);
   return (
     <div className="app">
       <ConnectionList />
@@ -24,6 +26,8 @@ export function App() {
           <ProfileForm />
         ) : brokerOpen ? (
           <BrokerPanel />
+        ) : capture ? (
+          <CaptureView captureId={capture} />
         ) : selected ? (
           <ConnectionView profileId={selected} />
         ) : (

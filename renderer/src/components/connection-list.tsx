@@ -1,9 +1,10 @@
 import { useEffect, useRef } from 'react';
 import type { Profile } from '../../../shared/profile';
 import { openBrokerPanel } from '../store/broker-actions';
-import { downloadJson, onImportRequest } from '../store/files';
+import { closeCaptureFile, openCaptureFile, selectCapture } from '../store/capture-files';
+import { downloadJson, onImportRequest, onOpenCaptureRequest } from '../store/files';
 import { exportProfiles, importProfiles, selectProfile, startNewProfile } from '../store/profile-actions';
-import { useAppStore } from '../store/app-store';
+import { useAppStore, type OpenedCapture } from '../store/app-store';
 import { setThemeChoice, useThemeChoice, type ThemeChoice } from '../theme';
 
 /** The sidebar: saved connections with a status dot each, and "New connection". */
@@ -14,8 +15,13 @@ export function ConnectionList() {
   const broker = useAppStore((s) => s.broker.state);
   const brokerOpen = useAppStore((s) => s.brokerOpen);
   const fileInput = useRef<HTMLInputElement>(null);
+  const captureInput = useRef<HTMLInputElement>(null);
+  const captures = useAppStore((s) => s.captures);
+  const selectedCapture = useAppStore((s) => s.selectedCaptureId);
+  const loading = useAppStore((s) => s.captureLoading);
   const themeChoice = useThemeChoice();
   useEffect(() => onImportRequest(() => fileInput.current?.click()), []);
+  useEffect(() => onOpenCaptureRequest(() => captureInput.current?.click()), []);
   return (
     <nav className="sidebar" aria-label="Connections">
       <div className="sidebar-header">
@@ -27,9 +33,24 @@ export function ConnectionList() {
           <button type="button" onClick={() => fileInput.current?.click()}>
             Import
           </button>
+          <button type="button" onClick={() => captureInput.current?.click()} disabled={loading !== undefined} title="Open a pcap or pcapng file from tcpdump or Wireshark">
+            Open capture…
+          </button>
           <button type="button" onClick={() => void exportProfiles(downloadJson)} disabled={profiles.length === 0}>
             Export
           </button>
+          <input
+            ref={captureInput}
+            type="file"
+            accept=".pcap,.pcapng,.cap,application/vnd.tcpdump.pcap"
+            aria-label="Capture file"
+            hidden
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void openCaptureFile(file);
+            }}
+          />
           <input
             ref={fileInput}
             type="file"
@@ -68,8 +89,8 @@ export function ConnectionList() {
                 <li key={profile.id}>
                   <button
                     type="button"
-                    className={profile.id === selected ? 'connection-item selected' : 'connection-item'}
-                    aria-current={profile.id === selected ? 'true' : undefined}
+                    className={profile.id === selected && !selectedCapture ? 'connection-item selected' : 'connection-item'}
+                    aria-current={profile.id === selected && !selectedCapture ? 'true' : undefined}
                     onClick={() => selectProfile(profile.id)}
                   >
                     <span className={`status-dot status-${status}`} aria-label={`Status: ${status}`} role="img" />
@@ -81,6 +102,40 @@ export function ConnectionList() {
                 </li>
               );
             })}
+          </ul>
+        </div>
+      ))}
+      {captures.length > 0 || loading ? <h2 className="sidebar-heading">Captures</h2> : null}
+      {loading ? (
+        <p className="muted capture-loading" role="status" aria-label="Opening capture">
+          Opening {loading.fileName}… {Math.round(loading.progress * 100)} %
+        </p>
+      ) : null}
+      {groupCaptures(captures).map(([fileId, members]) => (
+        <div key={fileId} className="connection-group">
+          <div className="group-heading capture-heading">
+            <span>{members[0]!.fileName}</span>
+            <button type="button" className="link-button" aria-label={`Close ${members[0]!.fileName}`} onClick={() => closeCaptureFile(fileId)}>
+              Close
+            </button>
+          </div>
+          <ul aria-label={`Connections in ${members[0]!.fileName}`}>
+            {members.map((capture) => (
+              <li key={capture.id}>
+                <button
+                  type="button"
+                  className={capture.id === selectedCapture ? 'connection-item selected' : 'connection-item'}
+                  aria-current={capture.id === selectedCapture ? 'true' : undefined}
+                  onClick={() => selectCapture(capture.id)}
+                >
+                  <span className="status-dot status-capture" aria-hidden="true" />
+                  <span className="connection-name">{capture.clientId || capture.client}</span>
+                  <span className="connection-host">
+                    {capture.client} → {capture.server} · {capture.packets.toLocaleString('en')} packets
+                  </span>
+                </button>
+              </li>
+            ))}
           </ul>
         </div>
       ))}
@@ -96,6 +151,13 @@ export function ConnectionList() {
       </div>
     </nav>
   );
+}
+
+/** Capture connections by the file opening they came from, in the order opened. */
+function groupCaptures(captures: readonly OpenedCapture[]): Array<[string, OpenedCapture[]]> {
+  const groups = new Map<string, OpenedCapture[]>();
+  for (const capture of captures) groups.set(capture.fileId, [...(groups.get(capture.fileId) ?? []), capture]);
+  return [...groups];
 }
 
 /** Profiles by group, ungrouped first, groups in name order. */

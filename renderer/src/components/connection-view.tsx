@@ -3,6 +3,7 @@ import { profileUrl } from '../../../shared/profile';
 import { connectProfile, disconnectProfile } from '../store/connection-actions';
 import { deleteProfile, duplicateProfile, editProfile } from '../store/profile-actions';
 import { useAppStore } from '../store/app-store';
+import { FlowView } from './flow-view';
 import { MessageList } from './message-list';
 import { PacketInspector } from './packet-inspector';
 import { PublishPanel } from './publish-panel';
@@ -10,18 +11,21 @@ import { SchemasDialog } from './schemas-dialog';
 import { SparkplugView } from './sparkplug-view';
 import { SubscribePanel } from './subscribe-panel';
 import { TopicTree } from './topic-tree';
+import { ViewTabs } from './view-tabs';
 
 /** One profile's workspace: connect/disconnect, subscriptions, publish, messages. */
 export function ConnectionView({ profileId }: { profileId: string }) {
   const profile = useAppStore((s) => s.profiles.find((p) => p.id === profileId));
   const snapshot = useAppStore((s) => s.connections[profileId]);
-  const [tab, setTab] = useState<'messages' | 'topics' | 'sparkplug' | 'packets'>('messages');
+  const tab = useAppStore((s) => s.viewTabs[profileId] ?? 'messages');
   const [schemasOpen, setSchemasOpen] = useState(false);
   if (!profile) return null;
   const state = snapshot?.state ?? { status: 'idle' as const };
   const connected = state.status === 'connected';
   const busy = state.status === 'connecting';
   const error = state.status === 'closed' ? state.error : state.status === 'reconnecting' ? state.lastError : undefined;
+  // Clearly marked while on: this connection's session keys go to a file.
+  const keylog = (profile.protocol === 'mqtts' || profile.protocol === 'wss') && profile.tls.keylogFile !== '';
 
   return (
     <main className="connection-view">
@@ -30,6 +34,12 @@ export function ConnectionView({ profileId }: { profileId: string }) {
           <h2>{profile.name}</h2>
           <div className="muted">
             {profileUrl(profile)} · MQTT {profile.mqttVersion}
+            {keylog ? (
+              <span className="keylog-badge" role="note" aria-label="TLS key log">
+                {' '}
+                · TLS keys logged to {profile.tls.keylogFile}
+              </span>
+            ) : null}
           </div>
         </div>
         <div className="connection-status" role="status" aria-label="Connection status">
@@ -74,28 +84,17 @@ export function ConnectionView({ profileId }: { profileId: string }) {
           <PublishPanel connectionId={profileId} connected={connected} mqtt5={profile.mqttVersion === '5.0'} />
         </div>
         <div className="tabbed">
-          <div role="tablist" aria-label="Views" className="tabs">
-            <button type="button" role="tab" aria-selected={tab === 'messages'} onClick={() => setTab('messages')}>
-              Messages
-            </button>
-            <button type="button" role="tab" aria-selected={tab === 'topics'} onClick={() => setTab('topics')}>
-              Topics
-            </button>
-            <button type="button" role="tab" aria-selected={tab === 'sparkplug'} onClick={() => setTab('sparkplug')}>
-              Sparkplug
-            </button>
-            <button type="button" role="tab" aria-selected={tab === 'packets'} onClick={() => setTab('packets')}>
-              Packets
-            </button>
-          </div>
+          <ViewTabs connectionId={profileId} tabs={['messages', 'topics', 'sparkplug', 'packets', 'flows']} current={tab} />
           {tab === 'messages' ? (
             <MessageList connectionId={profileId} />
           ) : tab === 'topics' ? (
             <TopicTree connectionId={profileId} connected={connected} />
           ) : tab === 'sparkplug' ? (
             <SparkplugView connectionId={profileId} />
-          ) : (
+          ) : tab === 'packets' ? (
             <PacketInspector connectionId={profileId} />
+          ) : (
+            <FlowView connectionId={profileId} live />
           )}
         </div>
       </div>

@@ -1,9 +1,15 @@
-import { useMemo, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
+import { BYTE_FORMAT_NAMES, formatBytes, type ByteFormat } from '../../../shared/byte-format';
 import type { FieldNode, MqttProtocolVersion } from '../../../shared/packet-anatomy';
+import { copyText } from '../store/clipboard';
+import { showToast } from '../store/app-store';
 import { anatomyOf } from '../store/packet-log';
+import { HexDumpRow, HEX_ROW_HEIGHT, BYTES_PER_ROW } from './hex-dump-row';
 
-const BYTES_PER_ROW = 16;
+/** What is highlighted: a decoded field, or a byte range dragged in the dump. */
+export type ByteSelection = { field: FieldNode; start: number; end: number } | { field?: undefined; start: number; end: number };
 
 /** The deepest field whose byte range holds `offset` (bit fields share a byte: the first wins). */
 function fieldAt(fields: readonly FieldNode[], offset: number): FieldNode | undefined {
@@ -13,23 +19,68 @@ function fieldAt(fields: readonly FieldNode[], offset: number): FieldNode | unde
   return undefined;
 }
 
-/** One packet: its decoded field tree beside its bytes; selecting either highlights the other. */
-export function PacketDetail({ packet, version }: { packet: PacketRecord; version: MqttProtocolVersion }) {
+const FORMATS: ByteFormat[] = ['hex', 'text', 'c', 'js'];
+
+/**
+ * One packet: its decoded field tree beside its bytes, as hex and ASCII; selecting a field
+ * highlights its bytes and back, dragging over bytes (or shift-clicking) selects a range,
+ * and either can be copied as hex, text or a C/JS byte array. `onPin` offers comparing
+ * this packet with the next one selected.
+ */
+export function PacketDetail({ packet, version, pinned = false, onPin }: { packet: PacketRecord; version: MqttProtocolVersion; pinned?: boolean; onPin?: () => void }) {
   const anatomy = anatomyOf(packet, version);
-  const [selected, setSelected] = useState<FieldNode | undefined>(undefined);
-  const rows = useMemo(() => {
-    const out: number[] = [];
-    for (let i = 0; i < packet.bytes.length; i += BYTES_PER_ROW) out.push(i);
-    return out;
-  }, [packet]);
-  const inRange = (i: number) => selected !== undefined && i >= selected.start && i < selected.end;
+  const [selection, setSelection] = useState<ByteSelection | undefined>(undefined);
+  const drag = useRef<{ anchor: number; moved: boolean } | undefined>(undefined);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rowCount = Math.ceil(packet.bytes.length / BYTES_PER_ROW);
+  const virtualizer = useVirtualizer({ count: rowCount, getScrollElement: () => scrollRef.current, estimateSize: () => HEX_ROW_HEIGHT, overscan: 8 });
+
+  const selectField = (field: FieldNode | undefined) => setSelection(field ? { field, start: field.start, end: field.end } : undefined);
+  const range = (a: number, b: number): ByteSelection => ({ start: Math.min(a, b), end: Math.max(a, b) + 1 });
+  const onCellDown = (offset: number, shift: boolean) => {
+    if (shift && selection) {
+      setSelection(range(selection.start, offset));
+      return;
+    }
+    drag.current = { anchor: offset, moved: false };
+  };
+  const onCellEnter = (offset: number) => {
+    const d = drag.current;
+    if (!d) return;
+    d.moved = d.moved || offset !== d.anchor;
+    if (d.moved) setSelection(range(d.anchor, offset));
+  };
+  const onCellUp = (offset: number) => {
+    const d = drag.current;
+    drag.current = undefined;
+    if (d && !d.moved) selectField(fieldAt(anatomy.fields, offset));
+  };
+  const copy = async (format: ByteFormat) => {
+    const bytes = selection ? packet.bytes.subarray(selection.start, selection.end) : packet.bytes;
+    const what = selection?.field ? selection.field.name : selection ? 'selected bytes' : `packet #${packet.seq}`;
+    try {
+      await copyText(formatBytes(bytes, format));
+      showToast(`Copied ${bytes.length} byte${bytes.length === 1 ? '' : 's'} (${what}) as ${BYTE_FORMAT_NAMES[format]}`, 'info');
+    } catch (error) {
+      showToast(`Could not copy: ${(error as Error).message}`);
+    }
+  };
+  const versionName = anatomy.protocolVersion === 5 ? '5.0' : anatomy.protocolVersion === 4 ? '3.1.1' : '3.1';
 
   return (
     <div className="packet-detail">
       <section aria-label="Decoded fields" className="field-tree-panel">
-        <h3>
-          {anatomy.type ?? 'Unknown'} · {packet.bytes.length} B · MQTT {anatomy.protocolVersion === 5 ? '5.0' : anatomy.protocolVersion === 4 ? '3.1.1' : '3.1'}
-        </h3>
+        <div className="detail-header">
+          <h3>
+            {anatomy.type ?? 'Unknown'} · {packet.bytes.length} B · MQTT {versionName}
+            {packet.frame !== undefined ? ` · frame ${packet.frame}` : ''}
+          </h3>
+          {onPin ? (
+            <button type="button" className="link-button" aria-pressed={pinned} onClick={onPin}>
+              {pinned ? 'Unpin' : 'Pin for comparison'}
+            </button>
+          ) : null}
+        </div>
         {anatomy.error ? (
           <p className="field-error" role="alert">
             {anatomy.error}
@@ -37,33 +88,38 @@ export function PacketDetail({ packet, version }: { packet: PacketRecord; versio
         ) : null}
         <ul role="tree" aria-label="Packet fields" className="field-tree">
           {anatomy.fields.map((field, i) => (
-            <FieldItem key={i} field={field} selected={selected} onSelect={setSelected} />
+            <FieldItem key={i} field={field} selected={selection?.field} onSelect={selectField} />
           ))}
         </ul>
       </section>
       <section aria-label="Raw bytes" className="hex-panel">
-        <h3>Bytes{selected ? ` ${selected.start}–${selected.end - 1} (${selected.name})` : ''}</h3>
-        <div className="hex-dump" role="grid" aria-label="Hex dump">
-          {rows.map((start) => (
-            <div role="row" key={start} className="hex-row">
-              <span className="hex-offset">{start.toString(16).padStart(4, '0')}</span>
-              {[...packet.bytes.subarray(start, start + BYTES_PER_ROW)].map((byte, j) => {
-                const offset = start + j;
-                return (
-                  <span
-                    role="gridcell"
-                    key={offset}
-                    data-offset={offset}
-                    aria-selected={inRange(offset)}
-                    className={inRange(offset) ? 'hex-byte highlighted' : 'hex-byte'}
-                    onClick={() => setSelected(fieldAt(anatomy.fields, offset))}
-                  >
-                    {byte.toString(16).padStart(2, '0')}
-                  </span>
-                );
-              })}
-            </div>
-          ))}
+        <div className="detail-header">
+          <h3 aria-label="Byte selection">
+            {selection ? `Bytes ${selection.start}–${selection.end - 1}${selection.field ? ` · ${selection.field.name}${selection.field.filter ? ` (${selection.field.filter})` : ''}` : ` · ${selection.end - selection.start} selected`}` : 'Bytes'}
+          </h3>
+          <div className="copy-actions" role="group" aria-label="Copy bytes">
+            {FORMATS.map((format) => (
+              <button key={format} type="button" className="link-button" onClick={() => void copy(format)}>
+                Copy as {BYTE_FORMAT_NAMES[format]}
+              </button>
+            ))}
+          </div>
+        </div>
+        <div ref={scrollRef} className="hex-scroll" onMouseLeave={() => (drag.current = undefined)}>
+          <div className="hex-dump" role="grid" aria-label="Hex dump" aria-rowcount={rowCount} style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualizer.getVirtualItems().map((item) => (
+              <HexDumpRow
+                key={item.index}
+                bytes={packet.bytes}
+                start={item.index * BYTES_PER_ROW}
+                top={item.start}
+                selection={selection}
+                onCellDown={onCellDown}
+                onCellEnter={onCellEnter}
+                onCellUp={onCellUp}
+              />
+            ))}
+          </div>
         </div>
       </section>
     </div>
@@ -73,9 +129,10 @@ export function PacketDetail({ packet, version }: { packet: PacketRecord; versio
 function FieldItem({ field, selected, onSelect }: { field: FieldNode; selected: FieldNode | undefined; onSelect: (field: FieldNode) => void }) {
   const isSelected = selected === field;
   const value = field.value === null ? '' : `: ${String(field.value)}`;
+  const bytes = field.end > field.start ? `bytes ${field.start}–${field.end - 1}` : `no bytes (at ${field.start})`;
   return (
     <li role="treeitem" aria-selected={isSelected} aria-expanded={field.children ? true : undefined}>
-      <button type="button" className={isSelected ? 'field-node selected' : 'field-node'} onClick={() => onSelect(field)} title={`bytes ${field.start}–${field.end - 1}`}>
+      <button type="button" className={isSelected ? 'field-node selected' : 'field-node'} onClick={() => onSelect(field)} title={field.filter ? `${field.filter} · ${bytes}` : bytes}>
         <span className="field-name">{field.name}</span>
         <span className="field-value">{value}</span>
       </button>

@@ -1,28 +1,36 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
+import type { MqttProtocolVersion } from '../../../shared/packet-anatomy';
 import { clearCapturedPackets, exportPackets, loadPackets } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
 import { atSeq } from '../../../shared/ring-buffer';
-import { anatomyOf, FilteredPackets, findField, PACKET_TYPE_NAMES, packetsFor, packetTypeName, type PacketRows } from '../store/packet-log';
+import { FilteredPackets, PACKET_TYPE_NAMES, packetsFor, packetTypeName, summaryOf, type PacketRows } from '../store/packet-log';
 import { indexOfSeq, nextIndex } from './list-keys';
+import { PacketComparison } from './packet-comparison';
 import { PacketDetail } from './packet-detail';
 
 const ROW_HEIGHT = 26;
 
-/** Every control packet of a connection: a filterable timeline, and the selected packet's fields and bytes. */
-export function PacketInspector({ connectionId }: { connectionId: string }) {
+/**
+ * Every control packet of a connection: a filterable timeline whose rows read like
+ * Wireshark's Info column, and the selected packet's fields and bytes. `readOnly` is an
+ * opened capture file: nothing to fetch, export or clear in the backend.
+ */
+export function PacketInspector({ connectionId, readOnly = false }: { connectionId: string; readOnly?: boolean }) {
   // Re-render once per batch; the log itself is read directly.
   useAppStore((s) => s.packetRevision[connectionId] ?? 0);
+  const focus = useAppStore((s) => s.packetFocus[connectionId]);
   const log = packetsFor(connectionId);
   const [direction, setDirection] = useState<'all' | 'in' | 'out'>('all');
   const [type, setType] = useState<string>('all');
-  const [selectedSeq, setSelectedSeq] = useState<number | undefined>();
+  const [selectedSeq, setSelectedSeq] = useState<number | undefined>(focus?.seq);
+  const [pinnedSeq, setPinnedSeq] = useState<number | undefined>();
   const scrollRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    void loadPackets(connectionId);
-  }, [connectionId]);
+    if (!readOnly) void loadPackets(connectionId);
+  }, [connectionId, readOnly]);
 
   // Filtered incrementally: each batch looks at its new packets only, even with a million held.
   const filtered = useMemo(
@@ -33,6 +41,18 @@ export function PacketInspector({ connectionId }: { connectionId: string }) {
 
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
   const selected = selectedSeq === undefined ? undefined : atSeq(log.buffer, selectedSeq);
+  const pinned = pinnedSeq === undefined ? undefined : atSeq(log.buffer, pinnedSeq);
+
+  // "Show in Packets" from the Flows view: select the packet and bring it on screen.
+  useEffect(() => {
+    if (!focus) return;
+    setDirection('all');
+    setType('all');
+    setSelectedSeq(focus.seq);
+    const index = indexOfSeq(log.buffer, focus.seq);
+    if (index !== undefined) virtualizer.scrollToIndex(index, { align: 'center' });
+    // Only a new request (a new nonce) moves the selection.
+  }, [focus?.nonce]);
 
   return (
     <section className="packet-inspector" aria-label="Packet inspector">
@@ -41,8 +61,8 @@ export function PacketInspector({ connectionId }: { connectionId: string }) {
           Direction{' '}
           <select aria-label="Direction" value={direction} onChange={(e) => setDirection(e.target.value as typeof direction)}>
             <option value="all">both</option>
-            <option value="out">sent</option>
-            <option value="in">received</option>
+            <option value="out">{readOnly ? 'client → broker' : 'sent'}</option>
+            <option value="in">{readOnly ? 'broker → client' : 'received'}</option>
           </select>
         </label>
         <label>
@@ -59,12 +79,16 @@ export function PacketInspector({ connectionId }: { connectionId: string }) {
         <span className="muted" aria-label="Packet count">
           {rows.length} of {log.buffer.length} packets{log.buffer.evicted ? ` · ${log.buffer.evicted} dropped by cap` : ''}
         </span>
-        <button type="button" onClick={() => void exportPackets(connectionId)}>
-          Export pcapng
-        </button>
-        <button type="button" onClick={() => void clearCapturedPackets(connectionId)}>
-          Clear packets
-        </button>
+        {readOnly ? null : (
+          <>
+            <button type="button" onClick={() => void exportPackets(connectionId)}>
+              Export pcapng
+            </button>
+            <button type="button" onClick={() => void clearCapturedPackets(connectionId)}>
+              Clear packets
+            </button>
+          </>
+        )}
       </div>
       <div className="packet-body">
         <div
@@ -93,46 +117,75 @@ export function PacketInspector({ connectionId }: { connectionId: string }) {
               return (
                 <PacketRow
                   key={packet.seq}
+                  connectionId={connectionId}
                   domId={`packet-${connectionId}-${packet.seq}`}
                   packet={packet}
                   version={log.protocolVersion}
                   top={item.start}
                   selected={packet.seq === selectedSeq}
+                  pinned={packet.seq === pinnedSeq}
+                  readOnly={readOnly}
                   onSelect={() => setSelectedSeq(packet.seq)}
                 />
               );
             })}
           </div>
         </div>
-        <div className="packet-detail-pane">{selected ? <PacketDetail key={selected.seq} packet={selected} version={log.protocolVersion} /> : <p className="empty">Select a packet to see its fields and bytes.</p>}</div>
+        <div className="packet-detail-pane">
+          {selected && pinned && pinned !== selected ? <PacketComparison a={pinned} b={selected} version={log.protocolVersion} onUnpin={() => setPinnedSeq(undefined)} /> : null}
+          {selected ? (
+            <PacketDetail
+              key={selected.seq}
+              packet={selected}
+              version={log.protocolVersion}
+              pinned={pinned === selected}
+              onPin={() => setPinnedSeq(pinned === selected ? undefined : selected.seq)}
+            />
+          ) : (
+            <p className="empty">Select a packet to see its fields and bytes.</p>
+          )}
+        </div>
       </div>
     </section>
   );
 }
 
-function PacketRow({ domId, packet, version, top, selected, onSelect }: { domId: string; packet: PacketRecord; version: 3 | 4 | 5; top: number; selected: boolean; onSelect: () => void }) {
-  const anatomy = anatomyOf(packet, version);
-  const id = findField(anatomy.fields, ['Packet identifier'])?.value;
-  const reason = findField(anatomy.fields, ['Reason code', 'Return code'])?.value;
+interface RowProps {
+  connectionId: string;
+  domId: string;
+  packet: PacketRecord;
+  version: MqttProtocolVersion;
+  top: number;
+  selected: boolean;
+  pinned: boolean;
+  readOnly: boolean;
+  onSelect: () => void;
+}
+
+/** One timeline row: time, direction, Wireshark's Info, what else the packet says, its size. */
+function PacketRow({ connectionId, domId, packet, version, top, selected, pinned, readOnly, onSelect }: RowProps) {
+  const summary = summaryOf(packet, version, connectionId);
   const time = new Date(packet.time);
   const clock = `${time.toLocaleTimeString([], { hour12: false })}.${String(time.getMilliseconds()).padStart(3, '0')}`;
+  const incoming = packet.direction === 'in';
   return (
     <div
       id={domId}
       role="option"
       aria-selected={selected}
       tabIndex={-1}
-      className={selected ? 'packet-row selected' : 'packet-row'}
+      className={`packet-row${selected ? ' selected' : ''}${pinned ? ' pinned' : ''}`}
       style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT }}
       onClick={onSelect}
       onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect()}
     >
+      {packet.frame !== undefined ? <span className="packet-frame muted">{packet.frame}</span> : null}
       <time>{clock}</time>
-      <span aria-label={packet.direction === 'in' ? 'received' : 'sent'}>{packet.direction === 'in' ? '↓' : '↑'}</span>
-      <span className="packet-type">{anatomy.type ?? '?'}</span>
-      <span className="muted">{packet.bytes.length} B</span>
-      {id !== undefined ? <span className="muted">id {String(id)}</span> : null}
-      {reason !== undefined ? <span className="muted">{String(reason)}</span> : null}
+      <span aria-label={readOnly ? (incoming ? 'broker to client' : 'client to broker') : incoming ? 'received' : 'sent'}>{incoming ? '↓' : '↑'}</span>
+      <span className="packet-type">{packetTypeName(packet)}</span>
+      <span className="packet-info">{summary.info}</span>
+      {summary.details ? <span className="packet-details muted">{summary.details}</span> : null}
+      <span className="packet-size muted">{packet.bytes.length} B</span>
     </div>
   );
 }

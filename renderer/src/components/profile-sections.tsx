@@ -40,7 +40,7 @@ function PemField(props: { label: string; value: string; error?: string | undefi
   );
 }
 
-/** TLS: CA, client certificate and key (path or PEM), passphrase, verification, SNI, ALPN. */
+/** TLS: CA, client certificate and key (path or PEM), passphrase, verification, SNI, ALPN, and the key log (off by default). */
 export function TlsSection({ value, errors, update }: SectionProps) {
   const tls = value.tls;
   const set = (patch: Partial<ProfileValue['tls']>) => update({ tls: { ...tls, ...patch } });
@@ -56,6 +56,14 @@ export function TlsSection({ value, errors, update }: SectionProps) {
         <TextField label="SNI server name" value={tls.servername} error={errors['tls.servername']} placeholder="the host when empty" onChange={(servername) => set({ servername })} />
         <TextField label="ALPN protocols" value={tls.alpn} error={errors['tls.alpn']} placeholder="e.g. mqtt" onChange={(alpn) => set({ alpn })} />
         <CheckboxField label="Verify server certificate" checked={tls.rejectUnauthorized} onChange={(rejectUnauthorized) => set({ rejectUnauthorized })} />
+      </div>
+      <div className="keylog-field">
+        <TextField label="TLS key log file" value={tls.keylogFile} error={errors['tls.keylogFile']} placeholder="off when empty, e.g. /home/me/mqtt-keys.log" onChange={(keylogFile) => set({ keylogFile })} />
+        <p className={tls.keylogFile ? 'keylog-warning active' : 'muted'} role="note" aria-label="About the TLS key log">
+          {tls.keylogFile
+            ? 'On: every session key of this connection is written to this file (NSS key log format), and anyone who has the file can decrypt the traffic. Give it to Wireshark as tls.keylog_file; clear the field to stop.'
+            : 'Off. Set a file to write this connection’s TLS session keys, so Wireshark can decrypt a capture of it. For debugging only.'}
+        </p>
       </div>
     </fieldset>
   );

@@ -9,7 +9,7 @@ import { useAppStore } from './app-store';
 import { refresh, setApi } from './backend-api';
 import { brokerLog } from './broker-log';
 import { bumpPackets } from './connection-actions';
-import { downloadJson, requestImport } from './files';
+import { downloadJson, requestImport, requestOpenCapture } from './files';
 import { appendBatch } from './message-log';
 import { appendPackets } from './packet-log';
 import { exportProfiles, startNewProfile } from './profile-actions';
@@ -41,6 +41,8 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
         return startNewProfile();
       case 'import':
         return requestImport();
+      case 'open-capture':
+        return requestOpenCapture();
       case 'export':
         return void exportProfiles(downloadJson);
       case 'theme-system':

@@ -18,6 +18,26 @@ export interface ProfileDraft {
   original: ProfileValue;
 }
 
+/** One MQTT connection of an opened capture file, shown read-only. */
+export interface OpenedCapture {
+  /** The packet log's id: `capture-FILE-STREAM`. */
+  id: string;
+  /** Which opening of a file it came from (several streams share it). */
+  fileId: string;
+  fileName: string;
+  client: string;
+  server: string;
+  transport: 'tcp' | 'websocket';
+  protocolVersion: 3 | 4 | 5;
+  clientId: string | undefined;
+  packets: number;
+  /** What could not be read in this connection. */
+  problems: string[];
+}
+
+/** The tabs of a connection's workspace. */
+export type ViewTab = 'messages' | 'topics' | 'sparkplug' | 'packets' | 'flows';
+
 /** A message shown briefly at the bottom of the window. */
 export interface Toast {
   id: number;
@@ -40,6 +60,16 @@ export interface AppState {
   /** The local broker panel is shown instead of a connection. */
   brokerOpen: boolean;
   broker: { state: SidecarState; logRevision: number; clients: BrokerClientInfo[]; retained: BrokerRetainedInfo[]; stats: BrokerStats | null };
+  /** Connections read from capture files, in the order opened. */
+  captures: OpenedCapture[];
+  /** The capture connection shown, when one is. */
+  selectedCaptureId: string | undefined;
+  /** A capture file being read, with how far it has got (0–1). */
+  captureLoading: { fileName: string; progress: number } | undefined;
+  /** The tab shown per connection (live or capture). */
+  viewTabs: Record<string, ViewTab>;
+  /** A packet another view asked the inspector to select ("Show in Packets"); the nonce repeats a request. */
+  packetFocus: Record<string, { seq: number; nonce: number }>;
 }
 
 /** The store; actions live in actions.ts and call `useAppStore.setState`. */
@@ -55,6 +85,11 @@ export const useAppStore = create<AppState>(() => ({
   toasts: [],
   brokerOpen: false,
   broker: { state: { status: 'stopped' }, logRevision: 0, clients: [], retained: [], stats: null },
+  captures: [],
+  selectedCaptureId: undefined,
+  captureLoading: undefined,
+  viewTabs: {},
+  packetFocus: {},
 }));
 
 let nextToast = 1;

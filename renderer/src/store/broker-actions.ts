@@ -9,7 +9,7 @@ import { mayLeaveEditor } from './profile-actions';
 /** Shows the local broker panel with its current state and log. */
 export async function openBrokerPanel(): Promise<void> {
   if (!mayLeaveEditor()) return;
-  useAppStore.setState({ brokerOpen: true, draft: undefined });
+  useAppStore.setState({ brokerOpen: true, draft: undefined, selectedCaptureId: undefined });
   await refreshBroker(true);
 }
 
@@ -48,6 +48,7 @@ export async function connectLocalBroker(): Promise<void> {
     useAppStore.setState((s) => ({
       brokerOpen: false,
       selectedProfileId: snapshot.profileId,
+      selectedCaptureId: undefined,
       connections: { ...s.connections, [snapshot.connectionId]: snapshot },
     }));
   } catch (error) {

@@ -12,6 +12,18 @@ export function requestImport(): void {
   for (const listener of importListeners) listener();
 }
 
+const captureListeners = new Set<() => void>();
+
+/** The sidebar registers how to open its capture file picker; the desktop menu's Open capture uses it. */
+export function onOpenCaptureRequest(listener: () => void): () => void {
+  captureListeners.add(listener);
+  return () => captureListeners.delete(listener);
+}
+
+export function requestOpenCapture(): void {
+  for (const listener of captureListeners) listener();
+}
+
 /** Hands exported connections to the browser as a file download. */
 export function downloadJson(json: string): void {
   saveFile(json, 'application/json', 'mqtt-desk-connections.json');

@@ -1,10 +1,14 @@
 /**
  * Captured packets in the page: one capped ring per connection outside React state (the
  * store keeps a revision), and packet summaries decoded lazily for the rows on screen.
+ * Packets of an opened capture file live here too, one log per MQTT connection in the file.
  */
 
 import { PACKET_CAPTURE_LIMITS, packetFootprint, type PacketBatch, type PacketRecord } from '../../../shared/contract';
-import { annotatePacket, type FieldNode, type MqttProtocolVersion, type PacketAnatomy } from '../../../shared/packet-anatomy';
+import { annotatePacket, type MqttProtocolVersion, type PacketAnatomy } from '../../../shared/packet-anatomy';
+import { bodyStart } from '../../../shared/packet-analysis/packet-facts';
+import { topicAliasOf, TopicAliases } from '../../../shared/packet-analysis/topic-aliases';
+import { summarizePacket, type AliasedTopic, type PacketSummary } from '../../../shared/packet-summary';
 import { atSeq, RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
 
 /** Caps per connection in the page: the backend's, so the page can hold all it captured. */
@@ -14,6 +18,8 @@ export const PACKET_LOG_LIMITS: RingBufferLimits = PACKET_CAPTURE_LIMITS;
 export interface ConnectionPackets {
   buffer: RingBuffer<PacketRecord>;
   protocolVersion: MqttProtocolVersion;
+  /** Bumped whenever packets are removed or put in front, so derived state (analysis) starts over. */
+  generation: number;
 }
 
 const logs = new Map<string, ConnectionPackets>();
@@ -22,7 +28,7 @@ const logs = new Map<string, ConnectionPackets>();
 export function packetsFor(connectionId: string): ConnectionPackets {
   let log = logs.get(connectionId);
   if (!log) {
-    log = { buffer: new RingBuffer(PACKET_LOG_LIMITS, packetFootprint), protocolVersion: 4 };
+    log = { buffer: new RingBuffer(PACKET_LOG_LIMITS, packetFootprint), protocolVersion: 4, generation: 0 };
     logs.set(connectionId, log);
   }
   return log;
@@ -55,11 +61,19 @@ export function prependPackets(connectionId: string, older: readonly PacketRecor
   log.buffer.clear();
   for (const packet of missing) log.buffer.push(packet);
   for (const packet of held) log.buffer.push(packet);
+  log.generation++;
 }
 
 /** Empties a connection's packet log. */
 export function clearPackets(connectionId: string): void {
-  packetsFor(connectionId).buffer.clear();
+  const log = packetsFor(connectionId);
+  log.buffer.clear();
+  log.generation++;
+}
+
+/** Forgets a log entirely (a closed capture file). */
+export function dropPackets(connectionId: string): void {
+  logs.delete(connectionId);
 }
 
 const TYPE_NAMES = ['Reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'] as const;
@@ -84,14 +98,39 @@ export function anatomyOf(packet: PacketRecord, version: MqttProtocolVersion): P
   return anatomy;
 }
 
-/** The first field with one of these names, depth first. */
-export function findField(fields: readonly FieldNode[], names: readonly string[]): FieldNode | undefined {
-  for (const field of fields) {
-    if (names.includes(field.name)) return field;
-    const inner = field.children ? findField(field.children, names) : undefined;
-    if (inner) return inner;
+const summaries = new WeakMap<PacketRecord, PacketSummary>();
+const aliases = new Map<string, { index: TopicAliases; generation: number }>();
+
+/** The topic a 5.0 PUBLISH without a topic name stands for, learned from the log up to it. */
+function aliasedTopic(connectionId: string, packet: PacketRecord): AliasedTopic | undefined {
+  const alias = topicAliasOf(packet.bytes);
+  if (alias === 0) return undefined;
+  const log = packetsFor(connectionId);
+  let entry = aliases.get(connectionId);
+  if (!entry || entry.generation !== log.generation) aliases.set(connectionId, (entry = { index: new TopicAliases(), generation: log.generation }));
+  // Learn from every packet before this one not yet seen (once per log, however many rows ask).
+  const first = log.buffer.at(0)?.seq ?? 0;
+  for (let i = Math.max(0, entry.index.lastSeq + 1 - first); i < log.buffer.length; i++) {
+    const earlier = log.buffer.at(i)!;
+    if (earlier.seq >= packet.seq) break;
+    entry.index.add(earlier);
   }
-  return undefined;
+  return entry.index.resolve(packet.direction, alias, packet.seq);
+}
+
+/**
+ * A packet's row text (Wireshark's Info, then the rest), decoded once and kept while the
+ * packet is. A 5.0 PUBLISH that names its topic only by alias shows the topic the alias stood for.
+ */
+export function summaryOf(packet: PacketRecord, version: MqttProtocolVersion, connectionId: string): PacketSummary {
+  let summary = summaries.get(packet);
+  if (!summary) {
+    const body = bodyStart(packet.bytes);
+    const aliasOnly = version === 5 && connectionId !== undefined && packet.bytes[0]! >> 4 === 3 && body > 0 && packet.bytes[body] === 0 && packet.bytes[body + 1] === 0;
+    summary = summarizePacket(anatomyOf(packet, version), packet.bytes, aliasOnly ? aliasedTopic(connectionId, packet) : undefined);
+    summaries.set(packet, summary);
+  }
+  return summary;
 }
 
 /** The packets a timeline shows, by position. */

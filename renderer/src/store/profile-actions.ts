@@ -73,6 +73,7 @@ export async function saveDraft(): Promise<void> {
       return {
         profiles: exists ? s.profiles.map((p) => (p.id === saved.id ? saved : p)) : [...s.profiles, saved],
         selectedProfileId: saved.id,
+        selectedCaptureId: undefined,
         draft: undefined,
       };
     });
@@ -100,7 +101,7 @@ export async function deleteProfile(id: string): Promise<void> {
 
 /** Selects a profile in the sidebar. */
 export function selectProfile(id: string): void {
-  if (mayLeaveEditor()) useAppStore.setState({ selectedProfileId: id, draft: undefined, brokerOpen: false });
+  if (mayLeaveEditor()) useAppStore.setState({ selectedProfileId: id, selectedCaptureId: undefined, draft: undefined, brokerOpen: false });
 }
 
 /** Imports profiles from an MQTT Desk or MQTTX export file's text; reports what was skipped. */

@@ -1,0 +1,21 @@
+import { useAppStore, type ViewTab } from '../store/app-store';
+
+const LABELS: Record<ViewTab, string> = { messages: 'Messages', topics: 'Topics', sparkplug: 'Sparkplug', packets: 'Packets', flows: 'Flows' };
+
+/** Selects the tab shown for a connection (kept per connection, so "Show in Packets" can switch it). */
+export function selectTab(connectionId: string, tab: ViewTab): void {
+  useAppStore.setState((s) => ({ viewTabs: { ...s.viewTabs, [connectionId]: tab } }));
+}
+
+/** The tab strip of a connection's workspace. */
+export function ViewTabs({ connectionId, tabs, current }: { connectionId: string; tabs: readonly ViewTab[]; current: ViewTab }) {
+  return (
+    <div role="tablist" aria-label="Views" className="tabs">
+      {tabs.map((tab) => (
+        <button key={tab} type="button" role="tab" aria-selected={current === tab} onClick={() => selectTab(connectionId, tab)}>
+          {LABELS[tab]}
+        </button>
+      ))}
+    </div>
+  );
+}

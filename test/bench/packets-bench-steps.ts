@@ -1,0 +1,85 @@
+/**
+ * The inspector interactions `npm run bench:packets` times, the same for a live connection
+ * and an opened capture file: filter by type and back, filter by direction, scroll jumps,
+ * select a packet (fields, hex and ASCII), keys, then the Flows tab until its analysis of
+ * every packet is done. Each figure is from the action to the page showing its result.
+ */
+
+import type { Locator, Page } from 'playwright-core';
+
+/** Milliseconds from starting `action` until `condition(arg)` holds in the page, polled each frame (a function: the CSP forbids eval). */
+export async function timeUntil<A extends string | undefined>(page: Page, action: () => Promise<unknown>, condition: (arg: A) => boolean, arg: A, timeout = 60_000): Promise<number> {
+  const start = performance.now();
+  await action();
+  await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout, polling: 'raf' });
+  return performance.now() - start;
+}
+
+export const hasRows = () => document.querySelectorAll('[role=option]').length > 0;
+export const countMatches = (pattern: string) => new RegExp(pattern).test(document.querySelector('[aria-label="Packet count"]')?.textContent ?? '');
+
+/** Timings of one run of the steps, in ms. */
+export interface StepTimes {
+  filter: number;
+  unfilter: number;
+  direction: number;
+  scroll: number;
+  select: number;
+  keys: number;
+  flows: number;
+}
+
+/** Runs the steps on the inspector inside `scope` (the connection or capture view). */
+export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTimes> {
+  const filter = await timeUntil(
+    page,
+    () => scope.getByLabel('Packet type').selectOption('SUBACK'),
+    countMatches,
+    // 0 when a full ring has already evicted the SUBACK from before the flood.
+    '^[01] of',
+  );
+  const unfilter = await timeUntil(page, () => scope.getByLabel('Packet type').selectOption('all'), countMatches, '^(\\d+) of \\1 ');
+  const direction = await timeUntil(page, () => scope.getByLabel('Direction').selectOption('out'), countMatches, '^\\d{1,3} of');
+  await scope.getByLabel('Direction').selectOption('all');
+  // Scroll: jump through the list in ten steps and drag back to the middle.
+  const timeline = scope.getByRole('listbox', { name: 'Packets' });
+  const scroll = await timeUntil(
+    page,
+    () =>
+      timeline.evaluate(async (el) => {
+        for (let i = 1; i <= 10; i++) {
+          el.scrollTop = (el.scrollHeight * i) / 10;
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        }
+        el.scrollTop = el.scrollHeight / 2;
+      }),
+    hasRows,
+    undefined,
+  );
+  const select = await timeUntil(page, () => timeline.getByRole('option').nth(5).click(), () => !!document.querySelector('[aria-label="Hex dump"] .ascii-byte'), undefined);
+  const keys = await timeUntil(
+    page,
+    async () => {
+      for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('End');
+    },
+    () => {
+      const list = document.querySelector('[role=listbox]');
+      const options = list?.querySelectorAll('[role=option]');
+      return !!options?.length && list?.getAttribute('aria-activedescendant') === options[options.length - 1]!.id;
+    },
+    undefined,
+  );
+  const flows = await timeUntil(page, () => scope.getByRole('tab', { name: 'Flows' }).click(), () => /packets analysed/.test(document.querySelector('[aria-label="Analysis status"]')?.textContent ?? ''), undefined, 300_000);
+  return { filter, unfilter, direction, scroll, select, keys, flows };
+}
+
+/** The steps' figures as the bench prints them. */
+export function printSteps(t: StepTimes): void {
+  const ms = (n: number) => `${n.toFixed(0)} ms`;
+  console.log(`filter by type (SUBACK)    ${ms(t.filter)}; back to all ${ms(t.unfilter)}; by direction ${ms(t.direction)}`);
+  console.log(`scroll 10 jumps + middle   ${ms(t.scroll)}`);
+  console.log(`select a packet            ${ms(t.select)}`);
+  console.log(`20 × ArrowDown then End    ${ms(t.keys)}`);
+  console.log(`Flows tab, all analysed    ${ms(t.flows)}`);
+}

@@ -1,0 +1,111 @@
+/**
+ * Captures a test's own traffic with Debian's dumpcap or tcpdump on the loopback interface,
+ * filtered to the test's port (the tests run as root). Stopping proves by ordering that
+ * everything before it is in the file: a marker connection is opened to the port after the
+ * traffic, and the capture stops only once the marker's SYN is in the file.
+ */
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { CaptureFileCursor } from '../../shared/capture-file/pcap-file';
+import { newTcpSegment, readTcpSegment, TCP, type TcpSegment } from '../../shared/capture-file/tcp-segment';
+
+/** A running capture. */
+export interface LiveCapture {
+  file: string;
+  /** Stops the capture once everything sent so far is in the file; returns the file's bytes. */
+  stop(): Promise<Uint8Array>;
+  /** Kills the capture process (teardown after a failure); no-op once stopped. */
+  abort(): void;
+}
+
+/** Options for {@link startCapture}. */
+export interface CaptureOptions {
+  /** dumpcap writes pcapng, tcpdump classic pcap. Default dumpcap. */
+  tool?: 'dumpcap' | 'tcpdump';
+  /** 'lo' gives Ethernet frames, 'any' Linux cooked (SLL2) ones. Default 'lo'. */
+  iface?: 'lo' | 'any';
+  /** Directory for the file; a fresh temp dir by default. */
+  dir?: string;
+}
+
+/** Starts capturing TCP traffic to and from `port` on 127.0.0.1. */
+export async function startCapture(port: number, options: CaptureOptions = {}): Promise<LiveCapture> {
+  const tool = options.tool ?? 'dumpcap';
+  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-capture-'));
+  const file = path.join(dir, `capture-${port}.${tool === 'dumpcap' ? 'pcapng' : 'pcap'}`);
+  const iface = options.iface ?? 'lo';
+  const filter = `tcp port ${port}`;
+  // tcpdump -U writes each packet as it comes, so the marker can be seen in the file.
+  const args = tool === 'dumpcap' ? ['-q', '-i', iface, '-f', filter, '-w', file] : ['-U', '-n', '-i', iface, '-w', file, filter];
+  const child = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${tool} did not start capturing within 15 s: ${stderr}`)), 15_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Both print this once the filter is set and packets are being taken.
+      if (/Capturing on|listening on/.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${tool} exited: ${stderr}`));
+    });
+  });
+  return {
+    file,
+    stop: async () => {
+      const markerPort = await marker(port);
+      const deadline = Date.now() + 15_000;
+      while (!hasSynFrom(file, markerPort)) {
+        if (Date.now() > deadline) {
+          process.kill(child.pid!, 'SIGKILL');
+          throw new Error(`The marker connection never reached ${file}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      process.kill(child.pid!, 'SIGINT');
+      await exited;
+      return new Uint8Array(readFileSync(file));
+    },
+    abort: () => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+    },
+  };
+}
+
+/** Opens and closes a connection to the port; resolves with its local port. */
+function marker(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      const local = socket.localPort!;
+      socket.end();
+      resolve(local);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** Whether the capture file already holds a SYN sent from `port`. */
+function hasSynFrom(file: string, port: number): boolean {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch {
+    return false;
+  }
+  if (bytes.length < 24) return false;
+  const cursor = new CaptureFileCursor(bytes);
+  const segment: TcpSegment = newTcpSegment();
+  while (cursor.next()) {
+    if (readTcpSegment(bytes, cursor.start, cursor.end, cursor.linkType, cursor.originalLength, segment) && segment.sourcePort === port && segment.flags & TCP.SYN) return true;
+  }
+  return false;
+}
