@@ -14,7 +14,7 @@ import { ProfileStore } from '../profile-store';
 import type { CliIo } from './cli-io';
 import { runCollection } from './collection-command';
 import { PlanError, planFromFlags, planFromProfile, type ConnectPlan } from './connect-plan';
-import { checkCliFormat, encodePayload, type CliFormat } from './desk-payload';
+import { checkCliFormat, DeskPayloads, type CliFormat } from './desk-payload';
 import { runPub, templateSource, type PubSource } from './pub-command';
 import { runRr } from './rr-command';
 import { runSub } from './sub-command';
@@ -72,10 +72,14 @@ export async function runMosquittoTool(tool: MosquittoTool, argv: string[], io: 
       return 1;
     }
   }
-  if (tool === 'pub' && config.desk.collection !== undefined) return runCollection(config, profile, io);
+  const collection = tool === 'pub' && config.desk.collection !== undefined;
+  if (!collection && config.desk.env !== undefined) {
+    io.stderr('Error: --env names an environment of a --collection.\n');
+    return 1;
+  }
 
   let payload: Uint8Array | undefined;
-  if (tool !== 'sub') {
+  if (tool !== 'sub' && !collection) {
     const loaded = await loadMessage(config, io);
     if (loaded.exit !== undefined) return loaded.exit;
     payload = loaded.payload;
@@ -96,12 +100,14 @@ export async function runMosquittoTool(tool: MosquittoTool, argv: string[], io: 
     return 1;
   }
 
-  if (tool === 'sub') return runSub(config, plan, io);
+  if (collection) return runCollection(config, plan, io);
   const format = config.desk.format as CliFormat | undefined;
+  const payloads = format ? new DeskPayloads(format, profile?.schemas) : undefined;
+  if (tool === 'sub') return runSub(config, plan, io, payloads);
   let body = payload ?? new Uint8Array(0);
-  if (format && config.pubMode !== 'stdin-line' && config.pubMode !== 'null') {
+  if (payloads && config.pubMode !== 'stdin-line' && config.pubMode !== 'null') {
     try {
-      body = encodePayload(Buffer.from(body).toString('utf8'), format);
+      body = payloads.encode(config.topic!, Buffer.from(body).toString('utf8'));
     } catch (error) {
       io.stderr(`Error: ${(error as Error).message}\n`);
       return 1;
@@ -111,7 +117,7 @@ export async function runMosquittoTool(tool: MosquittoTool, argv: string[], io: 
   let source: PubSource = { kind: 'fixed', payload: body };
   if (config.pubMode === 'stdin-line') source = { kind: 'lines', lines: io.stdin() };
   else if (config.desk.count !== undefined || config.desk.rate !== undefined) {
-    source = templateSource(Buffer.from(payload ?? new Uint8Array(0)).toString('utf8'), format, config.desk.count ?? config.repeatCount);
+    source = templateSource(Buffer.from(payload ?? new Uint8Array(0)).toString('utf8'), config.topic!, payloads, config.desk.count ?? config.repeatCount);
   }
   return runPub(config, plan, source, io);
 }

@@ -5,6 +5,7 @@
  * --format to encode the message with the desk's codecs.
  */
 
+import type { IPublishPacket } from 'mqtt';
 import { randomUUID } from 'node:crypto';
 import type { MosquittoConfig } from '../../shared/mosquitto/config';
 import { propertiesFor } from '../../shared/mosquitto/config';
@@ -14,24 +15,37 @@ import { expandTemplate, hasPlaceholders } from '../../shared/payload-template';
 import { utf8Encode } from '../../shared/utf8';
 import type { CliIo } from './cli-io';
 import type { ConnectPlan } from './connect-plan';
-import { encodePayload, type CliFormat } from './desk-payload';
+import type { DeskPayloads } from './desk-payload';
 import { isTlsError, loopEnd, type LoopEnd } from './loop-end';
 import { Session } from './session';
 
-/** What to publish: one fixed message, lines from stdin, or generated ones. */
+/** One request of a saved collection, resolved: its own topic, QoS, retain and properties. */
+export interface CollectionPublish {
+  name: string;
+  topic: string;
+  payload: Uint8Array;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  properties?: IPublishPacket['properties'];
+  /** Wait before publishing it. */
+  delayMs: number;
+}
+
+/** What to publish: one fixed message, lines from stdin, generated ones, or a collection's requests. */
 export type PubSource =
   | { kind: 'fixed'; payload: Uint8Array }
   | { kind: 'lines'; lines: AsyncIterable<Uint8Array> }
-  | { kind: 'generated'; next: (index: number) => Uint8Array; count: number };
+  | { kind: 'generated'; next: (index: number) => Uint8Array; count: number }
+  | { kind: 'requests'; requests: readonly CollectionPublish[] };
 
 /** Builds the --count/--rate source: the message text as a template, expanded per publish. */
-export function templateSource(text: string, format: CliFormat | undefined, count: number): PubSource {
+export function templateSource(text: string, topic: string, payloads: DeskPayloads | undefined, count: number): PubSource {
   return {
     kind: 'generated',
     count,
     next: (index) => {
       const body = hasPlaceholders(text) ? expandTemplate(text, { counter: index + 1, now: () => Date.now(), uuid: randomUUID, random: Math.random }) : text;
-      return format ? encodePayload(body, format) : utf8Encode(body);
+      return payloads ? payloads.encode(topic, body) : utf8Encode(body);
     },
   };
 }
@@ -53,7 +67,7 @@ export function runPub(config: MosquittoConfig, plan: ConnectPlan, source: PubSo
     let disconnectSent = false;
     const rate = config.desk.rate;
     const delayMs = rate ? 1000 / rate : config.repeatDelayMs;
-    const total = source.kind === 'generated' ? source.count : config.repeatCount;
+    const total = source.kind === 'generated' ? source.count : source.kind === 'requests' ? source.requests.length : config.repeatCount;
     let maxQos = 2;
     let maxPacket = 0;
 
@@ -77,6 +91,7 @@ export function runPub(config: MosquittoConfig, plan: ConnectPlan, source: PubSo
           maxQos = props?.maximumQoS ?? 2;
           maxPacket = props?.maximumPacketSize ?? 0;
           if (source.kind === 'lines') void publishLines(source.lines);
+          else if (source.kind === 'requests') publishRequest(source.requests, 0);
           else publishNext(0);
         },
         message: () => undefined,
@@ -90,21 +105,24 @@ export function runPub(config: MosquittoConfig, plan: ConnectPlan, source: PubSo
     );
 
     /** my_publish: mosquitto's checks, then the publish; resolves to whether it went out. */
-    function publishOne(payload: Uint8Array): Promise<void> | undefined {
-      const useAlias = v5 && haveTopicAlias && !firstPublish;
+    function publishOne(payload: Uint8Array, request?: CollectionPublish): Promise<void> | undefined {
+      const useAlias = !request && v5 && haveTopicAlias && !firstPublish;
       firstPublish = false;
-      const t = useAlias ? '' : topic;
+      const t = request ? request.topic : useAlias ? '' : topic;
+      const qos = request ? request.qos : config.qos;
       let problem: string | undefined;
-      if (config.qos > maxQos) problem = 'Error: Message QoS not supported on broker, try a lower QoS.\n';
+      if (qos > maxQos) problem = 'Error: Message QoS not supported on broker, try a lower QoS.\n';
       else if (t === '' && !useAlias) problem = "Error: Invalid input. Does your topic contain '+' or '#'?\n";
-      else if (maxPacket > 0 && 2 + utf8Encode(t).length + payload.length + (config.qos > 0 ? 2 : 0) + 5 > maxPacket) problem = '';
+      else if (maxPacket > 0 && 2 + utf8Encode(t).length + payload.length + (qos > 0 ? 2 : 0) + 5 > maxPacket) problem = '';
       if (problem !== undefined) {
         err(problem);
         disconnect();
         return undefined;
       }
-      return session.publish(t, payload, config.qos, config.retain, properties as never).then(({ mid, reasonCode }) => {
-        if (reasonCode > 127) err(`Warning: Publish ${mid} failed: ${reasonString(reasonCode)}.\n`);
+      const props = request ? (v5 ? request.properties : undefined) : properties;
+      return session.publish(t, payload, qos, request ? request.retain : config.retain, props as never).then(({ mid, reasonCode }) => {
+        if (reasonCode > 127 && request) err(`Warning: ${request.name}: publish ${mid} failed: ${reasonString(reasonCode)}.\n`);
+        else if (reasonCode > 127) err(`Warning: Publish ${mid} failed: ${reasonString(reasonCode)}.\n`);
         published++;
       });
     }
@@ -117,6 +135,16 @@ export function runPub(config: MosquittoConfig, plan: ConnectPlan, source: PubSo
         if (published < total) setTimeout(() => publishNext(index + 1), delayMs);
         else disconnect();
       });
+    }
+
+    /** A collection's requests in order, each after its delay, the next once the last is acknowledged. */
+    function publishRequest(requests: readonly CollectionPublish[], index: number): void {
+      const request = requests[index];
+      if (!request) return disconnect();
+      setTimeout(() => {
+        const sent = publishOne(request.payload, request);
+        if (sent) void sent.then(() => publishRequest(requests, index + 1));
+      }, request.delayMs);
     }
 
     async function publishLines(lines: AsyncIterable<Uint8Array>): Promise<void> {

@@ -11,16 +11,19 @@ import { parseFormat } from '../../shared/mosquitto/output-format';
 import { toMqttJsProperties } from '../../shared/mosquitto/properties';
 import { connackString, reasonString } from '../../shared/mosquitto/strings';
 import { topicMatches } from '../../shared/topic';
-import { utf8Encode } from '../../shared/utf8';
+import { utf8Decode, utf8Encode } from '../../shared/utf8';
 import { appendJsonLine, type CliIo } from './cli-io';
 import type { ConnectPlan } from './connect-plan';
-import { payloadValue, showPayload, type CliFormat } from './desk-payload';
+import type { DeskPayloads } from './desk-payload';
 import { Session } from './session';
 import { printMessage, wallClock, type PrintOptions, type ReceivedMessage } from './sub-output';
 import { connectionLost, type LoopEnd } from './loop-end';
 
-/** Runs the subscriber until it is done; resolves to the exit code. */
-export function runSub(config: MosquittoConfig, plan: ConnectPlan, io: CliIo): Promise<number> {
+/**
+ * Runs the subscriber until it is done; resolves to the exit code.
+ * @param payloads the `--format` decoder, when one was asked for.
+ */
+export function runSub(config: MosquittoConfig, plan: ConnectPlan, io: CliIo, payloads?: DeskPayloads): Promise<number> {
   return new Promise((resolve) => {
     const print: PrintOptions = {
       ...(config.format !== undefined ? { format: parseFormat(config.format) } : {}),
@@ -29,7 +32,6 @@ export function runSub(config: MosquittoConfig, plan: ConnectPlan, io: CliIo): P
       pretty: config.pretty,
       quiet: config.quiet,
     };
-    const deskFormat = config.desk.format as CliFormat | undefined;
     const err = (text: string) => {
       if (!config.quiet) io.stderr(text);
     };
@@ -118,9 +120,9 @@ export function runSub(config: MosquittoConfig, plan: ConnectPlan, io: CliIo): P
     function show(message: ReceivedMessage): void {
       const now = wallClock();
       let shown = message;
-      if (deskFormat) {
+      if (payloads) {
         try {
-          shown = { ...message, payload: utf8Encode(showPayload(message.payload, deskFormat)) };
+          shown = { ...message, payload: utf8Encode(payloads.show(message.topic, message.payload)) };
         } catch (error) {
           err(`Error: ${message.topic}: ${(error as Error).message}\n`);
         }
@@ -134,8 +136,8 @@ export function runSub(config: MosquittoConfig, plan: ConnectPlan, io: CliIo): P
           topic: message.topic,
           qos: message.qos,
           retain: message.retain,
-          ...(deskFormat ? { format: deskFormat } : {}),
-          payload: payloadValue(message.payload, deskFormat),
+          ...(payloads ? { format: payloads.format } : {}),
+          payload: payloads ? payloads.value(message.topic, message.payload) : utf8Decode(message.payload),
           ...(message.properties ? { properties: message.properties } : {}),
         });
       }
