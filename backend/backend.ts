@@ -9,11 +9,12 @@ import type { CommandHandlers } from '../shared/contract';
 import type { BrokerBridgeInfo, BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
-import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
+import { exportProfiles } from '../shared/profile-transfer';
 import { PayloadDecoder } from '../shared/payload-decoder';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
 import { CollectionStore } from './collection-store';
 import { ConnectionManager } from './connection-manager';
+import { importProfiles } from './profile-import';
 import { EventHub } from './event-hub';
 import type { BatcherOptions } from './message-batcher';
 import { messagesToCsv, messagesToJson } from './message-store';
@@ -99,28 +100,7 @@ export function createBackend(options: BackendOptions): Backend {
       const chosen = (await profiles.list()).filter((p) => !ids || ids.includes(p.id));
       return { json: JSON.stringify(exportProfiles(chosen, { includeSecrets, now: new Date() }), null, 2) + '\n', count: chosen.length };
     },
-    'profiles.import': async ({ json }) => {
-      let parsed;
-      try {
-        parsed = parseProfileImport(json);
-      } catch (error) {
-        throw new DeskError('INVALID_ARGUMENTS', (error as Error).message, { json: (error as Error).message });
-      }
-      // Collections first: one that does not check out refuses the file before anything is saved.
-      const added = await collections.addAll(parsed.collections);
-      const imported = [];
-      const skipped = [...parsed.skipped];
-      for (const profile of parsed.profiles) {
-        try {
-          imported.push(await profiles.save(profile, { verify: false }));
-        } catch (error) {
-          // A profile whose schema files do not compile is listed, not saved.
-          if (!(error instanceof DeskError && error.code === 'INVALID_PROFILE')) throw error;
-          skipped.push({ name: profile.name, reason: Object.entries(error.fields ?? {}).map(([f, m]) => `${f}: ${m}`).join('; ') || error.message });
-        }
-      }
-      return { source: parsed.source, imported, skipped, warnings: parsed.warnings, collections: added };
-    },
+    'profiles.import': ({ json }) => importProfiles(json, profiles, collections),
     'collections.list': () => collections.list(),
     'collections.save': ({ collection }) => collections.save(collection),
     'collections.delete': ({ id }) => collections.delete(id),

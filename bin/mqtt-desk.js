@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The `mqtt-desk` command. It runs the bundle `npm run build` makes (dist/cli/mqtt-desk.js)
-// and builds that bundle first when it is missing or older than the sources, so
-// `npx mqtt-desk ...` works right after `npm ci`, before any build.
+// The `mqtt-desk` command. It runs the bundles `npm run build` makes (dist/cli/mqtt-desk.js
+// and the broker `mqtt-desk broker` starts, dist/broker-sidecar/main.js) and builds them first
+// when they are missing or older than the sources, so `npx mqtt-desk ...` works right after
+// `npm ci`, before any build.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'dist', 'cli', 'mqtt-desk.js');
+const broker = path.join(root, 'dist', 'broker-sidecar', 'main.js');
 
 /** The newest modification time of the TypeScript sources the bundle is made from. */
 function newestSource() {
@@ -19,11 +21,12 @@ function newestSource() {
       else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(file).mtimeMs);
     }
   };
-  for (const dir of ['backend', 'shared']) walk(path.join(root, dir));
+  for (const dir of ['backend', 'shared', 'broker-sidecar']) walk(path.join(root, dir));
   return newest;
 }
 
-if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource()) {
+const newest = newestSource();
+if (![bundle, broker].every((file) => existsSync(file) && statSync(file).mtimeMs >= newest)) {
   try {
     const { buildCli } = await import(pathToFileURL(path.join(root, 'build', 'scripts', 'cli-build.mjs')).href);
     await buildCli(root);

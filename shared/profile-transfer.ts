@@ -73,6 +73,8 @@ export function parseProfileImport(text: string): ImportResult {
     throw new Error(`The file is not JSON: ${(error as Error).message}`);
   }
   if (isRecord(data) && data.format === 'mqtt-desk-profiles') {
+    // An export from a newer MQTT Desk may mean things this one would silently drop.
+    if (data.version !== undefined && !(typeof data.version === 'number' && data.version <= 1)) throw new Error(`Profile export version ${String(data.version)} is newer than this MQTT Desk reads (1)`);
     if (!Array.isArray(data.profiles)) throw new Error('The MQTT Desk export has no "profiles" list');
     return collect('mqtt-desk', data.profiles, (entry) => (isRecord(entry) ? { ...entry, id: undefined } : entry));
   }

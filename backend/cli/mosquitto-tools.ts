@@ -31,10 +31,19 @@ function optionsFile(tool: MosquittoTool, env: NodeJS.ProcessEnv): string[] {
   }
 }
 
+/** A profile by name, else by id. */
+export function findIn(profiles: readonly Profile[], nameOrId: string): Profile | undefined {
+  return profiles.find((p) => p.name === nameOrId) ?? profiles.find((p) => p.id === nameOrId);
+}
+
+/** The error for a profile name that is not saved. */
+export function noProfile(nameOrId: string): string {
+  return `No saved profile named '${nameOrId}' ('mqtt-desk profiles ls' lists them).`;
+}
+
 /** Finds a saved profile by name (or id), with its secrets. */
 export async function findProfile(nameOrId: string, env: NodeJS.ProcessEnv): Promise<Profile | undefined> {
-  const profiles = await new ProfileStore(resolveConfigDir(env)).list();
-  return profiles.find((p) => p.name === nameOrId) ?? profiles.find((p) => p.id === nameOrId);
+  return findIn(await new ProfileStore(resolveConfigDir(env)).list(), nameOrId);
 }
 
 /** Runs pub, sub or rr with its arguments; resolves to the exit code. */
@@ -68,7 +77,7 @@ export async function runMosquittoTool(tool: MosquittoTool, argv: string[], io: 
       return 1;
     }
     if (!profile) {
-      io.stderr(`Error: No saved profile named '${config.desk.profile}' ('mqtt-desk profiles ls' lists them).\n`);
+      io.stderr(`Error: ${noProfile(config.desk.profile)}\n`);
       return 1;
     }
   }

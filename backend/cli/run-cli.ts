@@ -1,10 +1,13 @@
 /**
  * `mqtt-desk`: the desk on the command line. pub/sub/rr speak mosquitto's flags; conn,
- * bench, broker and profiles are the desk's own.
+ * broker and profiles are the desk's own (bench is not built yet).
  */
 
 import type { CliIo } from './cli-io';
+import { runBroker } from './broker-command';
+import { runConn } from './conn-command';
 import { runMosquittoTool } from './mosquitto-tools';
+import { runProfiles } from './profiles-command';
 import { MAIN_USAGE } from './usage';
 
 /** Runs one command line (without "node" and the script); resolves to the exit code. */
@@ -15,6 +18,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     case 'sub':
     case 'rr':
       return runMosquittoTool(command, rest, io);
+    case 'conn':
+      return runConn(rest, io);
+    case 'broker':
+      return runBroker(rest, io);
+    case 'profiles':
+      return runProfiles(rest, io);
     case undefined:
     case '--help':
     case 'help':

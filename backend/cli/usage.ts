@@ -79,8 +79,7 @@ Usage: mqtt-desk <command> [options]
   sub        subscribe and print (mosquitto_sub's flags)
   rr         request/response (mosquitto_rr's flags)
   conn       connect with a profile or flags, print the CONNACK and its properties
-  bench      pub, sub and conn benchmarks (msgs/s, latency percentiles; --json)
-  broker     run the desk's MQTT broker (mosquitto.conf, -p, -v; see 'mqtt-desk broker --help')
-  profiles   ls | show NAME | export [NAME...] | import FILE
+  broker     run the desk's MQTT broker (-c mosquitto.conf, -p, -v; 'mqtt-desk broker --help')
+  profiles   ls | show NAME [--mosquitto-sub] | export [NAME...] | import FILE
 Run 'mqtt-desk <command> --help' for a command's options.
 `;

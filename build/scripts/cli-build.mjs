@@ -6,9 +6,26 @@ import { build } from 'esbuild';
 /** Where the bundle goes, relative to the repository root. */
 export const CLI_OUTFILE = 'dist/cli/mqtt-desk.js';
 
-/** Bundles backend/cli/main.ts into CLI_OUTFILE (dependencies stay in node_modules). */
+/**
+ * Bundles backend/cli/main.ts into CLI_OUTFILE, and the broker `mqtt-desk broker` starts
+ * (dist/broker-sidecar/main.js, which is also the `mqtt-desk-broker` bin). Dependencies
+ * stay in node_modules.
+ */
 export async function buildCli(root = process.cwd()) {
-  await build({
+  const broker = build({
+    absWorkingDir: root,
+    entryPoints: { 'broker-sidecar/main': 'broker-sidecar/main.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+    banner: { js: '#!/usr/bin/env node' },
+  });
+  const cli = build({
     absWorkingDir: root,
     entryPoints: ['backend/cli/main.ts'],
     outfile: CLI_OUTFILE,
@@ -20,4 +37,5 @@ export async function buildCli(root = process.cwd()) {
     sourcemap: true,
     logLevel: 'warning',
   });
+  await Promise.all([cli, broker]);
 }

@@ -68,6 +68,7 @@ describe('MQTT Desk export and import', () => {
   it.each([
     ['{ nope', /The file is not JSON/],
     ['{"format":"mqtt-desk-profiles"}', /has no "profiles" list/],
+    ['{"format":"mqtt-desk-profiles","version":2,"profiles":[]}', /^Profile export version 2 is newer than this MQTT Desk reads \(1\)$/],
     ['[{"foo":1}]', /Not a profile export/],
     ['42', /Not a profile export/],
   ])('explains why %j cannot be imported', (text, message) => {
