@@ -54,7 +54,7 @@ export function ConnectionList() {
           <input
             ref={fileInput}
             type="file"
-            accept="application/json,.json"
+            accept="application/json,.json,.xml,text/xml"
             aria-label="Import connections file"
             hidden
             onChange={(e) => {
