@@ -6,12 +6,13 @@
 
 import { exportCollections, parseCollectionsImport } from '../shared/collections';
 import type { CommandHandlers } from '../shared/contract';
-import type { BrokerBridgeInfo, BrokerClientInfo, BrokerRetainedInfo, BrokerStats } from '../shared/broker-control';
+import type { BrokerBridgeInfo, BrokerClientInfo, BrokerRetainedInfo, BrokerStats, BrokerViolation } from '../shared/broker-control';
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles } from '../shared/profile-transfer';
 import { PayloadDecoder } from '../shared/payload-decoder';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
+import { allBrokerPackets, brokerClientOf, brokerPacketsPage, clearBrokerPackets } from './broker-packets';
 import { CollectionStore } from './collection-store';
 import { ConnectionManager } from './connection-manager';
 import { importProfiles } from './profile-import';
@@ -127,6 +128,7 @@ export function createBackend(options: BackendOptions): Backend {
     'broker.stop': () => needSidecar().stop(),
     'broker.clients': async () => (await needSidecar().query('clients')) as BrokerClientInfo[],
     'broker.retained': async () => (await needSidecar().query('retained')) as BrokerRetainedInfo[],
+    'broker.violations': async () => (await needSidecar().query('violations')) as BrokerViolation[],
     'broker.bridges': async () => (await needSidecar().query('bridges')) as BrokerBridgeInfo[],
     'broker.connectLocal': async () => {
       const state = await needSidecar().start();
@@ -149,13 +151,14 @@ export function createBackend(options: BackendOptions): Backend {
         : { text: messagesToJson(all), count: all.length, mimeType: 'application/json' };
     },
     'messages.clear': async ({ connectionId }) => connections.clearMessages(connectionId),
-    'packets.list': async ({ connectionId, afterSeq, limit }) => connections.packets(connectionId, afterSeq, limit),
+    'packets.list': async ({ connectionId, afterSeq, limit }) =>
+      brokerClientOf(connectionId) === undefined ? connections.packets(connectionId, afterSeq, limit) : brokerPacketsPage(needSidecar(), connectionId, afterSeq, limit),
     'packets.export': async ({ connectionId }) => {
-      const packets = connections.allPackets(connectionId);
+      const packets = brokerClientOf(connectionId) === undefined ? connections.allPackets(connectionId) : await allBrokerPackets(needSidecar(), connectionId);
       const data = encodePcapng(packets, { comment: `MQTT Desk capture of ${connectionId}` });
-      return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), count: packets.length, fileName: `mqtt-desk-${connectionId.slice(0, 8)}.pcapng` };
+      return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), count: packets.length, fileName: `mqtt-desk-${connectionId.slice(0, 8).replace(/[^\w-]/g, '-')}.pcapng` };
     },
-    'packets.clear': async ({ connectionId }) => connections.clearPackets(connectionId),
+    'packets.clear': async ({ connectionId }) => (brokerClientOf(connectionId) === undefined ? connections.clearPackets(connectionId) : clearBrokerPackets(needSidecar(), connectionId)),
     'connections.connect': async ({ profileId }) => connections.connect(await profiles.get(profileId)),
     'connections.disconnect': ({ connectionId }) => connections.disconnect(connectionId),
     'subscriptions.subscribe': ({ connectionId, filter, qos, options }) => connections.subscribe(connectionId, filter, qos, options),

@@ -151,7 +151,7 @@ export class SidecarSupervisor {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new DeskError('INTERNAL', `The local broker did not answer "${query}" in time`));
+        reject(new DeskError('INTERNAL', `The local broker did not answer "${typeof query === 'string' ? query : query.type}" in time`));
       }, QUERY_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
       const message: SupervisorMessage = { type: 'ask', id, query };

@@ -3,6 +3,7 @@
  * than the Broker class so that handlers stay testable and the import graph has no cycle.
  */
 
+import type { Violation } from '../shared/packet-rules/violation';
 import type { Authenticator } from './authenticator';
 import type { BrokerEvents } from './broker-events';
 import type { Connection } from './connection';
@@ -52,6 +53,11 @@ export interface BrokerContext {
   openSession(clientId: string, cleanStart: boolean, expiryInterval: number): { session: Session; present: boolean };
   /** Marks a connection as the live one for its client ID. */
   attach(connection: Connection, clientId: string): void;
+  /**
+   * Keeps a refused packet for the panel, counts it, and shows it to the tap and to
+   * 'violation' listeners. `text` is the rule and message as the client and the log see them.
+   */
+  recordViolation(connection: Connection, violation: Violation, text: string, frame: Buffer): void;
   /** Retains (when flagged, remembering `origin`) and routes an application message. */
   publish(message: Message, origin?: MessageOrigin): void;
   /** Called once when a connection reaches the closed state. */

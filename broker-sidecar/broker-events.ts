@@ -50,8 +50,12 @@ export interface LogEvent {
   message: string;
 }
 
+/** A packet was refused because it broke a rule (see shared/packet-rules). */
+export type ViolationEvent = import('./violation-log').ViolationRecord;
+
 /** Event names and their payloads. */
 export interface BrokerEventMap {
+  violation: ViolationEvent;
   'client-connected': ClientConnectedEvent;
   'client-disconnected': ClientDisconnectedEvent;
   subscribed: SubscribedEvent;
@@ -68,6 +72,7 @@ type ListenerSets = { [K in BrokerEventName]: Set<Listener<K>> };
 /** A typed, synchronous emitter; listener errors are contained so the panel cannot break MQTT traffic. */
 export class BrokerEvents {
   private readonly listeners: ListenerSets = {
+    violation: new Set(),
     'client-connected': new Set(),
     'client-disconnected': new Set(),
     subscribed: new Set(),

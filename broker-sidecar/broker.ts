@@ -26,6 +26,10 @@ import { HeldBytes, Session } from './session';
 import { isSysTopic, SysTree } from './sys-topics';
 import { PacketTap } from './tap';
 import { SESSION_NEVER_EXPIRES, type Message, type MessageOrigin } from './types';
+import type { Violation } from '../shared/packet-rules/violation';
+import type { BrokerViolation } from '../shared/broker-control';
+import { connectClientId } from './raw-checks';
+import { ViolationLog } from './violation-log';
 
 /** Longest timer Node supports; longer session expiries are treated as "never". */
 const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
@@ -51,6 +55,8 @@ export class Broker implements BrokerContext {
   readonly counters = new TrafficCounters();
   /** Epoch ms of construction. */
   readonly startedAt = Date.now();
+  /** The packets refused for breaking a rule, newest kept (see `violations()`). */
+  private readonly violationLog = new ViolationLog();
   private readonly listeners: BrokerListeners;
   private readonly connections = new Set<Connection>();
   /** What each connection's listener gave it (authenticator, TLS identity). */
@@ -177,6 +183,25 @@ export class Broker implements BrokerContext {
   /** Every retained message, without payloads. */
   retained(): BrokerRetainedInfo[] {
     return retainedOf(this.options.retained);
+  }
+
+  /** The refused packets held for the panel, oldest first. */
+  violations(): BrokerViolation[] {
+    return this.violationLog.list();
+  }
+
+  /** Keeps, counts and reports a packet refused for breaking a rule (see BrokerContext). */
+  recordViolation(connection: Connection, violation: Violation, text: string, frame: Buffer): void {
+    this.counters.packetsRefused++;
+    const time = Date.now();
+    const clientId = connection.clientId ?? (frame[0]! >> 4 === 1 ? connectClientId(frame) : '');
+    const { remoteAddress, protocolVersion } = connection;
+    const record = this.violationLog.add(
+      { time, clientId, remoteAddress, client: clientId || remoteAddress, protocolVersion, rule: text.slice(0, text.indexOf(']') + 1), message: violation.message, reasonCode: protocolVersion === 5 ? violation.reasonCode : undefined },
+      frame,
+    );
+    if (this.tap.active && frame.length > 0) this.tap.emit({ direction: 'in', clientId, remoteAddress, bytes: frame, packet: undefined, violation: record.rule, protocolVersion, time });
+    if (this.events.has('violation')) this.events.emit('violation', record);
   }
 
   /** Number of sockets currently open (accepted or not). */

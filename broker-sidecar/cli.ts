@@ -4,7 +4,8 @@
  */
 
 /** Help text; printed for -h and after a usage error. */
-export const USAGE = `Usage: mqtt-desk-broker [-c FILE] [-p PORT] [--host HOST] [--port-fallback] [--ws-port PORT] [--data-dir DIR] [-v] [-h]
+export const USAGE = `Usage: mqtt-desk-broker [-c FILE] [-p PORT] [--host HOST] [--port-fallback] [--ws-port PORT] [--data-dir DIR]
+                        [--allow-control-characters] [-v] [-h]
        mqtt-desk-broker passwd FILE USER PASSWORD
 
   -c, --config FILE   read a mosquitto.conf (mosquitto 2.0's options, include_dir and bridges);
@@ -18,6 +19,11 @@ export const USAGE = `Usage: mqtt-desk-broker [-c FILE] [-p PORT] [--host HOST] 
                       restart or a crash. Wins over the file's persistence settings;
                       without it, "persistence true" in the file stores them in
                       persistence_location, or in ./mqtt-desk-broker.db when unset
+      --allow-control-characters
+                      accept control characters (U+0001-U+001F, U+007F-U+009F) and
+                      Unicode noncharacters in client IDs, topics and other strings,
+                      which are refused by default as mosquitto does (the same as
+                      "allow_control_characters true" in the file)
   -v, --verbose       log everything (log_type all): connection events, every packet
   -h, --help          show this help
 
@@ -37,6 +43,8 @@ export interface RunCommand {
   wsPort: number | undefined;
   /** Persistence directory (--data-dir); undefined: as the config file says, else in memory only. */
   dataDir: string | undefined;
+  /** --allow-control-characters: wins over the file's allow_control_characters. */
+  allowControlCharacters: boolean;
   verbose: boolean;
 }
 
@@ -58,7 +66,7 @@ export function parseCommand(argv: readonly string[]): Command | string {
     if (!file || !user || extra.length > 0) return 'Usage: mqtt-desk-broker passwd FILE USER PASSWORD';
     return { kind: 'passwd', file, user, password };
   }
-  const run: RunCommand = { kind: 'run', config: undefined, port: 1883, host: '127.0.0.1', portFallback: false, wsPort: undefined, dataDir: undefined, verbose: false };
+  const run: RunCommand = { kind: 'run', config: undefined, port: 1883, host: '127.0.0.1', portFallback: false, wsPort: undefined, dataDir: undefined, allowControlCharacters: false, verbose: false };
   let help = false;
   let addressGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -66,6 +74,7 @@ export function parseCommand(argv: readonly string[]): Command | string {
     if (arg === '-h' || arg === '--help') help = true;
     else if (arg === '-v' || arg === '--verbose') run.verbose = true;
     else if (arg === '--port-fallback') run.portFallback = true;
+    else if (arg === '--allow-control-characters') run.allowControlCharacters = true;
     else if (arg === '-p' || arg === '--port' || arg === '--ws-port') {
       const value = argv[++i];
       const port = Number(value);

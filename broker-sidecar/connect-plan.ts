@@ -60,6 +60,13 @@ export function acceptConnection(conn: Connection, plan: ConnectPlan, authData: 
   const { broker } = conn;
   const version = conn.protocolVersion;
   const { clientId, clean, keepalive } = plan;
+  const connack = connackFor(conn, plan, authData);
+  const size = conn.encodedSize(connack);
+  if (size > conn.peer.maximumPacketSize) {
+    // Even without its Reason String and User Properties the CONNACK exceeds the client's
+    // Maximum Packet Size; it must not be sent [MQTT-3.1.2-24], and without it there is no connection.
+    return conn.violation({ rule: 'MQTT-3.1.2-24', message: `the Maximum Packet Size ${conn.peer.maximumPacketSize} in CONNECT is smaller than the CONNACK (${size} bytes)`, reasonCode: Reason.packetTooLarge });
+  }
   broker.online(clientId)?.takeOver(); // [MQTT-3.1.4-2] (3.1.1; 5.0: [MQTT-3.1.4-3])
   // Clean Session / Clean Start discards any old session [MQTT-3.1.2-6]; otherwise it resumes [MQTT-3.1.2-4].
   const { session, present } = broker.openSession(clientId, clean, plan.expiry);
@@ -70,19 +77,7 @@ export function acceptConnection(conn: Connection, plan: ConnectPlan, authData: 
   broker.attach(conn, clientId);
   conn.startKeepalive(keepalive);
 
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: present }; // [MQTT-3.2.2-2] [MQTT-3.2.2-3]
-  if (version === 5) {
-    connack.reasonCode = Reason.success;
-    connack.properties = capabilities(conn);
-    if (plan.assigned !== undefined) connack.properties.assignedClientIdentifier = plan.assigned;
-    if (plan.serverKeepAlive !== undefined) connack.properties.serverKeepAlive = plan.serverKeepAlive;
-    if (plan.authMethod !== undefined) {
-      connack.properties.authenticationMethod = plan.authMethod; // [MQTT-4.12.0-5]
-      if (authData) connack.properties.authenticationData = authData;
-    }
-  } else {
-    connack.returnCode = ConnackV3.accepted;
-  }
+  connack.sessionPresent = present; // [MQTT-3.2.2-2] [MQTT-3.2.2-3]
   conn.send(connack);
   broker.log({
     level: 'notice',
@@ -102,6 +97,24 @@ export function acceptConnection(conn: Connection, plan: ConnectPlan, authData: 
     });
   }
   broker.router.resume(session, conn); // resend unacknowledged messages first [MQTT-4.4.0-1]
+}
+
+/** The CONNACK accepting a plan (Session Present set later, when the session is open). */
+function connackFor(conn: Connection, plan: ConnectPlan, authData: Buffer | undefined): IConnackPacket {
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: false };
+  if (conn.protocolVersion !== 5) {
+    connack.returnCode = ConnackV3.accepted;
+    return connack;
+  }
+  connack.reasonCode = Reason.success;
+  connack.properties = capabilities(conn);
+  if (plan.assigned !== undefined) connack.properties.assignedClientIdentifier = plan.assigned;
+  if (plan.serverKeepAlive !== undefined) connack.properties.serverKeepAlive = plan.serverKeepAlive;
+  if (plan.authMethod !== undefined) {
+    connack.properties.authenticationMethod = plan.authMethod; // [MQTT-4.12.0-5]
+    if (authData) connack.properties.authenticationData = authData;
+  }
+  return connack;
 }
 
 /** What the broker supports, as configured, for a 5.0 CONNACK. */

@@ -8,17 +8,20 @@ import type { Duplex } from 'node:stream';
 import type { Packet } from 'mqtt-packet';
 import type { BrokerContext } from './broker-context';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection-state';
+import { describeViolation, type Violation } from '../shared/packet-rules/violation';
+import { validatePacket } from '../shared/packet-rules/validate';
 import { decodeFrame } from './decoder';
 import { fastDecode } from './fast-decode';
 import { dispatch } from './dispatcher';
 import { Framer } from './framer';
-import { findInvalidUtf8, inspectConnect } from './raw-checks';
-import { ConnackV3, Reason } from './reason-codes';
+import { connectPreambleViolation, FIRST_PACKET_NOT_CONNECT, framingViolation, protocolLevelOf } from './raw-checks';
+import { Reason } from './reason-codes';
 import type { ResolvedOptions } from './options';
 import type { Outlet } from './router';
 import { InboundAliases, OutboundAliases } from './topic-aliases';
 import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
+import { Keepalive } from './keepalive';
 import { SocketWriter } from './socket-writer';
 import { unmountTopic } from './mount-point';
 
@@ -53,9 +56,7 @@ export class Connection implements Outlet {
   /** Packets waiting for the persistence store (see `send`). */
   private held = 0;
   private connectTimer: NodeJS.Timeout | undefined;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private keepaliveLimitMs = 0;
-  private lastPacketAt = Date.now();
+  private readonly keepalive: Keepalive;
 
   /**
    * @param broker the broker services this connection may use
@@ -83,6 +84,10 @@ export class Connection implements Outlet {
     stream.on('close', () => this.close('connection lost', true));
     stream.on('error', (error: Error) => this.close(`socket error: ${error.message}`, true));
     this.connectTimer = setTimeout(() => this.close('no CONNECT in time', true), options.connectTimeoutMs);
+    this.keepalive = new Keepalive(
+      () => this.writer.blocked,
+      () => this.fail(Reason.keepAliveTimeout, 'keepalive timeout'),
+    );
   }
 
   /** Bytes waiting for the socket to drain; 0 when the client keeps up. */
@@ -160,7 +165,8 @@ export class Connection implements Outlet {
       out = withoutDiagnostics(out);
       bytes = this.encode(out, undefined);
       if (!bytes || bytes.length > this.peer.maximumPacketSize) {
-        this.log('error', `${packet.cmd.toUpperCase()} does not fit the client's Maximum Packet Size ${this.peer.maximumPacketSize}; not sent.`);
+        // The client's own setting keeps it out [MQTT-3.1.2-24]: not the broker's error.
+        this.log('warning', `${packet.cmd.toUpperCase()} does not fit the client's Maximum Packet Size ${this.peer.maximumPacketSize}; not sent.`);
         return false;
       }
     }
@@ -173,7 +179,7 @@ export class Connection implements Outlet {
     const { tap, counters } = this.broker;
     counters.bytesSent += bytes.length;
     counters.packetOut(out);
-    if (tap.active) tap.emit({ direction: 'out', clientId: this.clientId ?? '', bytes, packet: out, time: Date.now() });
+    if (tap.active) tap.emit({ direction: 'out', clientId: this.clientId ?? '', remoteAddress: this.remoteAddress, bytes, packet: out, protocolVersion: this.protocolVersion, time: Date.now() });
     const gate = this.broker.durability;
     if (gate !== undefined && gate.pending) {
       // Output commit: nothing leaves before the state it reflects is in the store, so a PUBACK,
@@ -189,17 +195,14 @@ export class Connection implements Outlet {
     return true;
   }
 
-  /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
-  startKeepalive(seconds: number): void {
-    if (seconds <= 0) return; // keepalive 0 switches supervision off
-    this.keepaliveLimitMs = seconds * 1500;
-    this.lastPacketAt = Date.now();
-    this.armKeepalive(this.keepaliveLimitMs);
+  /** The size of a packet as `send` would write it to this client, optional diagnostics left out (0 if it cannot be encoded). */
+  encodedSize(packet: Packet): number {
+    return this.encode(withoutDiagnostics(packet), undefined)?.length ?? 0;
   }
 
-  /** Closes for a malformed packet: 5.0 clients are told 0x81 first [MQTT-4.13.1-1]. */
-  malformed(reason: string): void {
-    this.fail(Reason.malformedPacket, `malformed packet: ${reason}`);
+  /** Starts keepalive supervision: 1.5 × the keepalive without a packet closes [MQTT-3.1.2-24] (3.1.1; 5.0: [MQTT-3.1.2-22]). */
+  startKeepalive(seconds: number): void {
+    this.keepalive.start(seconds);
   }
 
   /** Closes because the broker cannot take what the client sent (memory_limit): 5.0 clients are told 0x97 first. */
@@ -208,11 +211,29 @@ export class Connection implements Outlet {
   }
 
   /**
-   * Closes for a protocol error: 5.0 clients get DISCONNECT (or CONNACK) with the code
-   * first; with `tell` the reason goes along as Reason String (always allowed there [MQTT-3.1.2-29]).
+   * Refuses what the client sent because it broke `violation.rule`: before CONNACK with a
+   * CONNACK (5.0: the reason code; 3.x: the return code the spec gives, if any), after it
+   * with DISCONNECT (5.0), then closes [MQTT-4.13.1-1]. The Reason String (where the client
+   * accepts problem information) and the log line name the rule; the broker keeps the
+   * packet for the panel's "Protocol violations".
    */
-  protocolError(reason: string, code: number = Reason.protocolError, tell = false): void {
-    this.fail(code, `protocol error: ${reason}`, tell ? reason : undefined);
+  violation(violation: Violation, frame: Buffer = this.currentFrame): void {
+    if (this.stateValue.kind === 'closed') return;
+    const text = describeViolation(violation, this.protocolVersion);
+    this.broker.recordViolation(this, violation, text, frame);
+    const properties = this.peer.requestProblemInformation ? { reasonString: text } : undefined;
+    if (this.protocolVersion === 5) {
+      if (this.stateValue.kind === 'connected') this.send({ cmd: 'disconnect', reasonCode: violation.reasonCode, properties });
+      else this.send({ cmd: 'connack', sessionPresent: false, reasonCode: violation.reasonCode, properties }); // [MQTT-3.2.2-6] [MQTT-3.2.2-7]
+    } else if (violation.returnCode !== undefined && this.stateValue.kind !== 'connected') {
+      this.send({ cmd: 'connack', sessionPresent: false, returnCode: violation.returnCode });
+    }
+    this.close(`protocol violation: ${text}`, true, 'notice'); // shown by default, as mosquitto shows its malformed-packet lines
+  }
+
+  /** Ends a connected 5.0 client with DISCONNECT and `code` (3.x: just closes); for ends that are not the client's fault. */
+  disconnectWith(code: number, reason: string, reasonString?: string): void {
+    this.fail(code, reason, reasonString);
   }
 
   /**
@@ -249,19 +270,20 @@ export class Connection implements Outlet {
 
   /**
    * The close path, run once. `publishWill` is false only for a normal DISCONNECT
-   * [MQTT-3.1.2-10]; the broker then publishes the will and settles the session.
+   * [MQTT-3.1.2-10]; the broker then publishes the will and settles the session. `level`
+   * of the log line: by default a notice for a client that had a session, else info.
    */
-  close(reason: string, publishWill: boolean): void {
+  close(reason: string, publishWill: boolean, level?: 'info' | 'notice'): void {
     if (this.stateValue.kind === 'closed') return;
     const closed = transition(this.stateValue, { type: 'close', reason, publishWill });
     this.stateValue = closed;
     clearTimeout(this.connectTimer);
-    clearTimeout(this.keepaliveTimer);
+    this.keepalive.stop();
     // Packets still waiting for the store (a final DISCONNECT among them) go out before the end.
     if (this.held > 0 && this.broker.durability) this.broker.durability.afterDurable(() => this.writer.end());
     else this.writer.end();
     if (closed.kind !== 'closed') return; // cannot happen; narrows the type
-    const level = publishWill && closed.session ? 'notice' : 'info';
+    level ??= publishWill && closed.session ? 'notice' : 'info';
     const line = !closed.session
       ? `Connection from ${this.remoteAddress} closed: ${reason}.`
       : publishWill
@@ -292,32 +314,44 @@ export class Connection implements Outlet {
     while (!this.busy && this.stateValue.kind !== 'closed') {
       const next = this.framer.next();
       if (next.kind === 'need-more') return;
-      if (next.kind === 'malformed') return this.malformed(next.reason);
-      if (next.kind === 'too-large') return this.fail(Reason.packetTooLarge, next.reason, 'packet exceeds the Maximum Packet Size in CONNACK'); // 5.0 §3.2.2.3.6
+      // What cannot be framed is kept as far as it goes (its fixed header and what follows, up to 64 KiB).
+      if (next.kind !== 'frame') return this.violation(framingViolation(next, this.protocolVersion), this.framer.peek(64 * 1024));
       this.handleFrame(next.bytes);
     }
   }
 
   private handleFrame(bytes: Buffer): void {
-    this.lastPacketAt = Date.now();
+    this.keepalive.lastPacketAt = Date.now();
     const { counters } = this.broker;
     counters.bytesReceived += bytes.length;
-    const type = bytes[0]! >> 4;
-    if (this.stateValue.kind === 'awaiting-connect' && type === 1 && !this.learnVersion(bytes)) return;
-    // The common packets by hand (fast-decode.ts); everything else strictly checked, then mqtt-packet.
+    if (this.stateValue.kind === 'awaiting-connect') {
+      if (bytes[0]! >> 4 !== 1) return this.violation(FIRST_PACKET_NOT_CONNECT, bytes); // [MQTT-3.1.0-1]
+      const refused = connectPreambleViolation(bytes);
+      if (refused) {
+        this.protocolVersion = refused.answerAs;
+        return this.violation(refused.violation, bytes);
+      }
+      this.protocolVersion = protocolLevelOf(bytes);
+    }
+    // The common packets by hand, only when valid in full (fast-decode.ts); everything else
+    // is checked against the rule tables (shared/packet-rules) before mqtt-packet decodes it.
     let packet = fastDecode(bytes, this.protocolVersion);
     if (!packet) {
-      const badString = findInvalidUtf8(bytes, this.protocolVersion);
-      if (badString) return this.malformedConnectAware(`ill-formed UTF-8 in ${badString}`); // [MQTT-1.5.3-1] (3.1.1; 5.0: [MQTT-1.5.4-1])
+      const violation = validatePacket(bytes, this.protocolVersion, this.options);
+      if (violation) return this.violation(violation, bytes);
       const decoded = decodeFrame(bytes, this.protocolVersion);
-      if (!decoded.packet) return this.malformedConnectAware(decoded.error?.message ?? 'undecodable packet');
+      if (!decoded.packet) {
+        // The rule tables must refuse all that mqtt-packet refuses; this is a gap in them.
+        this.log('error', `The codec refused a packet the validator accepted: ${decoded.error?.message ?? 'undecodable'} (${bytes.toString('hex')})`);
+        return this.violation({ rule: '§2', message: decoded.error?.message ?? 'undecodable packet', reasonCode: Reason.malformedPacket }, bytes);
+      }
       packet = decoded.packet;
     }
     counters.packetIn(packet);
     const { tap } = this.broker;
     if (tap.active) {
       const clientId = this.clientId ?? (packet.cmd === 'connect' ? packet.clientId : '');
-      tap.emit({ direction: 'in', clientId, bytes, packet, time: Date.now() });
+      tap.emit({ direction: 'in', clientId, remoteAddress: this.remoteAddress, bytes, packet, protocolVersion: this.protocolVersion, time: Date.now() });
     }
     this.currentFrame = bytes;
     let pending: void | Promise<void>;
@@ -347,37 +381,6 @@ export class Connection implements Outlet {
     }
   }
 
-  /** A malformed CONNECT of a 5.0 client still deserves a CONNACK 0x81 [MQTT-3.2.2-7]. */
-  private malformedConnectAware(reason: string): void {
-    if (this.stateValue.kind === 'awaiting-connect' && this.protocolVersion === 5) {
-      this.send({ cmd: 'connack', sessionPresent: false, reasonCode: Reason.malformedPacket });
-    }
-    this.malformed(reason);
-  }
-
-  /** Reads protocol name and level off the CONNECT; refuses what we do not speak. */
-  private learnVersion(bytes: Buffer): boolean {
-    const preamble = inspectConnect(bytes);
-    switch (preamble.kind) {
-      case 'ok':
-        this.protocolVersion = preamble.version;
-        return true;
-      case 'unknown-protocol':
-        this.close(`unknown protocol name '${preamble.name}'`, true); // [MQTT-3.1.2-1]
-        return false;
-      case 'truncated':
-        this.malformed('CONNECT too short');
-        return false;
-      case 'unsupported-level':
-        // A level above 5 comes from a newer client: answer in the newest format we know.
-        this.protocolVersion = preamble.level > 5 ? 5 : 4;
-        if (this.protocolVersion === 5) this.send({ cmd: 'connack', sessionPresent: false, reasonCode: Reason.unsupportedProtocolVersion });
-        else this.send({ cmd: 'connack', sessionPresent: false, returnCode: ConnackV3.unacceptableProtocolVersion }); // [MQTT-3.1.2-2]
-        this.close(`unsupported protocol level ${preamble.level}`, true);
-        return false;
-    }
-  }
-
   /** Holds further frames (and reading) until an async handler settles, keeping their order. */
   private holdUntil(pending: Promise<void>): void {
     this.busy = true;
@@ -399,24 +402,9 @@ export class Connection implements Outlet {
     this.processFrames();
   }
 
-  private armKeepalive(ms: number): void {
-    // One timer per connection, re-armed lazily, instead of a reset per packet.
-    this.keepaliveTimer = setTimeout(() => {
-      const idle = Date.now() - this.lastPacketAt;
-      // While we stopped reading for backpressure the client is not idle, we are.
-      if (this.writer.blocked || idle < this.keepaliveLimitMs) {
-        this.armKeepalive(this.writer.blocked ? this.keepaliveLimitMs : this.keepaliveLimitMs - idle);
-        return;
-      }
-      this.fail(Reason.keepAliveTimeout, 'keepalive timeout'); // [MQTT-3.1.2-24] (3.1.1)
-    }, ms);
-    this.keepaliveTimer.unref?.();
-  }
-
   private log(level: 'debug' | 'info' | 'notice' | 'warning' | 'error', message: string): void {
     this.broker.log({ level, clientId: this.clientId, message });
   }
 }
 
 function noop(): void {}
-

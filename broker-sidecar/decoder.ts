@@ -45,6 +45,7 @@ interface ParserState {
 
 /** Decodes one complete frame as a packet of the given protocol version. */
 export function decodeFrame(frame: Buffer, version: ProtocolVersion): Decoded {
+  if (version === 3) frame = as311(frame);
   const parser = parserFor(version);
   const state = parser as unknown as ParserState;
   // Parsing a CONNECT replaces the settings with that packet; set them back each time so
@@ -63,4 +64,32 @@ export function decodeFrame(frame: Buffer, version: ProtocolVersion): Decoded {
     state._pos = 0;
   }
   return packet && !error ? { packet } : { error };
+}
+
+/**
+ * A 3.1 frame as mqtt-packet accepts it. 3.1 gave every fixed header DUP/QoS/RETAIN bits and
+ * did not reserve bit 0 of the Connect Flags, where mqtt-packet applies 3.1.1's rules; the
+ * validator (shared/packet-rules) has checked the frame by 3.1's, so those bits are cleared
+ * in a copy. Frames that need nothing cleared are returned as they are.
+ */
+function as311(frame: Buffer): Buffer {
+  const type = frame[0]! >> 4;
+  if (type === 3) return frame; // PUBLISH: its flags mean the same in both
+  const flags = type === 6 || type === 8 || type === 10 ? 0b0010 : 0;
+  let copy: Buffer | undefined;
+  if ((frame[0]! & 0x0f) !== flags) {
+    copy = Buffer.from(frame);
+    copy[0] = (type << 4) | flags;
+  }
+  if (type === 1) {
+    let body = 1;
+    while (body < 5 && (frame[body]! & 0x80) !== 0) body++;
+    body++;
+    const flagsAt = body + 2 + frame.readUInt16BE(body) + 1; // protocol name, level, then the Connect Flags
+    if (flagsAt < frame.length && (frame[flagsAt]! & 0x01) !== 0) {
+      copy ??= Buffer.from(frame);
+      copy[flagsAt] = copy[flagsAt]! & 0xfe;
+    }
+  }
+  return copy ?? frame;
 }

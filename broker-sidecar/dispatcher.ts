@@ -16,6 +16,8 @@ import { handlePubrec } from './handlers/pubrec';
 import { handlePubrel } from './handlers/pubrel';
 import { handleSubscribe } from './handlers/subscribe';
 import { handleUnsubscribe } from './handlers/unsubscribe';
+import { FIRST_PACKET_NOT_CONNECT } from './raw-checks';
+import { Reason } from './reason-codes';
 
 /** Routes one decoded packet. Returns a promise only when the handler is async (CONNECT). */
 export function dispatch(conn: Connection, packet: Packet): void | Promise<void> {
@@ -24,21 +26,22 @@ export function dispatch(conn: Connection, packet: Packet): void | Promise<void>
     case 'closed':
       return;
     case 'awaiting-connect':
-      if (packet.cmd !== 'connect') return conn.close(`${packet.cmd.toUpperCase()} before CONNECT`, true); // [MQTT-3.1.0-1]
+      if (packet.cmd !== 'connect') return conn.violation(FIRST_PACKET_NOT_CONNECT); // [MQTT-3.1.0-1] (the read path refuses it first)
       return handleConnect(conn, packet);
     case 'authenticating':
       // Frames are held while authenticating, so only a bug gets here; fail closed.
-      return conn.protocolError(`${packet.cmd.toUpperCase()} during authentication`);
+      return conn.disconnectWith(Reason.protocolError, `${packet.cmd.toUpperCase()} during authentication`);
     case 'auth-exchange':
       // Before CONNACK only AUTH is processed (5.0 §4.12); pipelined packets cannot wait behind the exchange.
       if (packet.cmd === 'auth') return handleAuth(conn, state, packet);
-      return conn.protocolError(`${packet.cmd.toUpperCase()} during enhanced authentication`, undefined, true);
+      if (packet.cmd === 'disconnect') return conn.close('disconnected during authentication', false);
+      return conn.violation({ rule: 'MQTT-3.1.2-30', message: `${packet.cmd.toUpperCase()} before the CONNACK of an enhanced authentication (only AUTH or DISCONNECT may come)`, reasonCode: Reason.protocolError }); // [MQTT-3.1.2-30]
     case 'connected':
       break;
   }
   switch (packet.cmd) {
     case 'connect':
-      return conn.protocolError('second CONNECT'); // [MQTT-3.1.0-2]
+      return conn.violation({ rule: 'MQTT-3.1.0-2', message: 'a second CONNECT on the connection', reasonCode: Reason.protocolError }); // [MQTT-3.1.0-2]
     case 'publish':
       return handlePublish(conn, state, packet);
     case 'puback':
@@ -63,7 +66,8 @@ export function dispatch(conn: Connection, packet: Packet): void | Promise<void>
     case 'suback':
     case 'unsuback':
     case 'pingresp':
-      return conn.protocolError(`${packet.cmd.toUpperCase()} is sent by servers only`);
+      // The rule tables refuse these before decoding; kept so no type goes unhandled.
+      return conn.violation({ rule: '§2.1.2', message: `${packet.cmd.toUpperCase()} is sent by servers only`, reasonCode: Reason.protocolError });
     default:
       return unreachable(packet);
   }

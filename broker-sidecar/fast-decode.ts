@@ -1,20 +1,26 @@
 /**
- * Hand decoders for the packets a busy broker reads most: PUBLISHes with an ASCII topic and
- * no properties, and plain acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP with only a
- * packet identifier). mqtt-packet's parser handles every packet, but walks a BufferList and
- * a state machine with a debug call per step; on the broker bench's QoS 0 1→1 row it was a
- * quarter of the broker's time. These read the same fields from the whole frame the Framer
- * cut, in one pass. Anything else — properties, a non-ASCII topic (whose UTF-8 must be
- * checked strictly), reserved bits, a length that does not add up — returns undefined and
- * goes through raw-checks.ts and mqtt-packet as before. test/broker-sidecar/fast-decode.test.ts
- * checks every case field for field against mqtt-packet.
+ * Hand decoders for the packets a busy broker reads most: PUBLISHes with a printable ASCII
+ * topic and no properties, and plain acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP with
+ * only a packet identifier). mqtt-packet's parser handles every packet, but walks a
+ * BufferList and a state machine with a debug call per step; on the broker bench's QoS 0
+ * 1→1 row it was a quarter of the broker's time. These read the same fields from the whole
+ * frame the Framer cut, in one pass, and take a frame only when it is valid in full: every
+ * rule of the validator (shared/packet-rules) that applies to these shapes holds for what
+ * they return. Anything else — properties, a topic with a byte outside 0x20–0x7E or a
+ * wildcard, an empty topic, DUP on QoS 0, packet identifier 0, reserved bits, a length that
+ * does not add up — returns undefined and goes through the validator and mqtt-packet.
+ * test/broker-sidecar/fast-decode.test.ts checks every case field for field against
+ * mqtt-packet, and that each frame it takes is one the validator accepts.
  */
 
 import type { Packet } from 'mqtt-packet';
+import { bodyStart, minimalLength } from '../shared/packet-rules/fixed-header';
+import { CLIENT_REASON_CODES } from '../shared/packet-rules/tables';
 import type { ProtocolVersion } from './types';
 
 const PUBLISH = 3;
 const ACK_COMMANDS = { 4: 'puback', 5: 'pubrec', 6: 'pubrel', 7: 'pubcomp' } as const;
+const ACK_NAMES = { 4: 'PUBACK', 5: 'PUBREC', 6: 'PUBREL', 7: 'PUBCOMP' } as const;
 /** The fixed-header flags each ack must carry (PUBREL 0b0010) [MQTT-2.2.2-1]. */
 const ACK_FLAGS = { 4: 0, 5: 0, 6: 2, 7: 0 } as const;
 
@@ -30,30 +36,23 @@ export function fastDecode(frame: Buffer, version: ProtocolVersion): Packet | un
   return undefined;
 }
 
-/** Offset of the variable header when the Remaining Length matches the frame; else -1. */
-function bodyStart(frame: Buffer): number {
-  let length = 0;
-  let multiplier = 1;
-  for (let i = 1; i < 5 && i < frame.length; i++) {
-    const byte = frame[i]!;
-    length += (byte & 0x7f) * multiplier;
-    multiplier *= 128;
-    if ((byte & 0x80) === 0) return i + 1 + length === frame.length ? i + 1 : -1;
-  }
-  return -1;
-}
-
 function decodePublish(frame: Buffer, first: number, version: ProtocolVersion): Packet | undefined {
   const qos = (first >> 1) & 3;
-  if (qos === 3) return undefined; // mqtt-packet's error names it
+  // QoS 3 [MQTT-3.3.1-4] and DUP on QoS 0 [MQTT-3.3.1-2] are the validator's to name.
+  if (qos === 3 || (qos === 0 && (first & 0x08) !== 0)) return undefined;
   const body = bodyStart(frame);
-  if (body < 0 || body + 2 > frame.length) return undefined;
+  if (body < 0 || !minimalLength(frame, body) || body + 2 > frame.length) return undefined;
   const topicStart = body + 2;
   const topicEnd = topicStart + frame.readUInt16BE(body);
   let at = topicEnd + (qos > 0 ? 2 : 0);
-  if (at > frame.length) return undefined;
-  // ASCII only: any byte ≥ 0x80 needs the strict UTF-8 check of the slow path [MQTT-1.5.4-1].
-  for (let i = topicStart; i < topicEnd; i++) if (frame[i]! >= 0x80) return undefined;
+  if (at > frame.length || topicEnd === topicStart) return undefined; // cut short, or empty [MQTT-4.7.3-1]
+  // Printable ASCII without wildcards: anything else (UTF-8 [MQTT-1.5.4-1], U+0000 [MQTT-4.7.3-2],
+  // control characters, '+' and '#' [MQTT-3.3.2-2]) is for the validator to judge and name.
+  for (let i = topicStart; i < topicEnd; i++) {
+    const byte = frame[i]!;
+    if (byte < 0x20 || byte > 0x7e || byte === 0x23 || byte === 0x2b) return undefined;
+  }
+  if (qos > 0 && frame[topicEnd] === 0 && frame[topicEnd + 1] === 0) return undefined; // Packet Identifier 0 [MQTT-2.2.1-3]
   if (version === 5) {
     if (at >= frame.length || frame[at] !== 0) return undefined; // properties: mqtt-packet reads them
     at++;
@@ -72,19 +71,27 @@ function decodePublish(frame: Buffer, first: number, version: ProtocolVersion): 
 }
 
 function decodeAck(frame: Buffer, first: number, type: 4 | 5 | 6 | 7, version: ProtocolVersion): Packet | undefined {
-  // Exactly type, flags, length 2 and the packet identifier; reason codes and properties go the slow way.
-  if ((first & 0x0f) !== ACK_FLAGS[type] || frame.length !== 4 || frame[1] !== 2) return undefined;
+  // Type, flags, a non-zero packet identifier and, in 5.0, maybe a Reason Code a client may
+  // send there and an empty property list (as paho writes them); properties go the slow way.
+  const length = frame.length - 2;
+  if ((first & 0x0f) !== ACK_FLAGS[type] || frame[1] !== length || (frame[2] === 0 && frame[3] === 0)) return undefined;
+  let reasonCode = 0;
+  if (length !== 2) {
+    if (version !== 5 || length > 4 || (length === 4 && frame[5] !== 0)) return undefined;
+    reasonCode = frame[4]!;
+    if (!CLIENT_REASON_CODES[ACK_NAMES[type]]!.codes.has(reasonCode)) return undefined; // the validator names the rule
+  }
   const packet = {
     cmd: ACK_COMMANDS[type],
     retain: false,
     qos: (first >> 1) & 3,
     dup: false,
-    length: 2,
+    length,
     topic: null,
     payload: null,
     messageId: frame.readUInt16BE(2),
   } as unknown as Packet;
-  // mqtt-packet fills in the omitted 5.0 Reason Code as Success (5.0 §3.4.2.1).
-  if (version === 5) (packet as { reasonCode?: number }).reasonCode = 0;
+  // mqtt-packet fills in an omitted 5.0 Reason Code as Success (5.0 §3.4.2.1).
+  if (version === 5) (packet as { reasonCode?: number }).reasonCode = reasonCode;
   return packet;
 }

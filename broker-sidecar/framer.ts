@@ -70,6 +70,13 @@ export class Framer {
     return { kind: 'frame', bytes };
   }
 
+  /** Up to `max` of the bytes not yet framed, for reporting a stream that cannot be framed. */
+  peek(max: number): Buffer {
+    if (this.buffered === 0) return Buffer.alloc(0);
+    if (this.chunks.length > 1) this.merge();
+    return this.chunks[0]!.subarray(this.offset, this.offset + max);
+  }
+
   /** Joins everything buffered into one chunk. */
   private merge(): void {
     const rest = this.chunks[0]!.subarray(this.offset);

@@ -28,6 +28,8 @@ export class TrafficCounters {
   droppedQos0 = 0;
   /** MQTT packets of any type read; mosquitto's `$SYS/broker/messages/received` counts these. */
   packetsReceived = 0;
+  /** Packets read and refused because they broke a rule (they are not in `packetsReceived`). */
+  packetsRefused = 0;
   /** MQTT packets of any type written or queued. */
   packetsSent = 0;
   /** Payload bytes of the PUBLISHes received. */

@@ -14,6 +14,7 @@ import { loadMosquittoConf } from './config/mosquitto-conf';
 import { CLI_DEFAULT_LOGGING, LogOutput } from './log-output';
 import type { LogEntry, Logger } from './logger';
 import { answerQuery } from './control-queries';
+import { ClientCapture } from './client-capture';
 import { ControlChannel } from './control-channel';
 import type { ListenerSpec, RunningListener } from './listeners';
 import { describePacket } from './packet-log';
@@ -74,14 +75,17 @@ async function main(): Promise<void> {
   // Loaded whole before any listener opens, so no client sees a half-restored broker.
   const persistence = await openStore(cli.dataDir ?? setup.dataDir, write);
   if (persistence && setup.autosave) persistence.autosave(setup.autosave);
-  const broker = createBroker({ sysInterval: DEFAULT_SYS_INTERVAL, ...setup.options, logger: write, persistence });
+  const strings = cli.allowControlCharacters ? { allowControlCharacters: true } : {};
+  const broker = createBroker({ sysInterval: DEFAULT_SYS_INTERVAL, ...setup.options, ...strings, logger: write, persistence });
   output.attach(broker);
   const bridges = new BridgeManager(broker, setup.bridges ?? []);
   if (process.send) {
     const send = process.send.bind(process);
+    // The app's broker panel shows each client's packets: keep them, within the capture's caps.
+    const capture = new ClientCapture(broker.tap);
     control = new ControlChannel(
       (message) => send(message),
-      (query) => answerQuery(broker, query, bridges),
+      (query) => answerQuery(broker, query, capture, bridges),
       (listener) => process.on('message', listener as (message: unknown) => void),
     );
     // The app going away closes the channel: a sidecar must not outlive it.

@@ -38,18 +38,3 @@ export function makeMessage(
     userPropertyBytes: version === 5 ? userPropertyBytes : undefined,
   };
 }
-
-/**
- * Whether decoded properties are complete. mqtt-packet turns a string or binary property
- * that runs past the end of the packet into null instead of failing, which would only
- * surface when the message is encoded for a subscriber; such a packet is malformed.
- */
-export function propertiesComplete(properties: object | undefined): boolean {
-  if (!properties) return true;
-  for (const value of Object.values(properties) as unknown[]) {
-    if (value === null) return false;
-    if (Array.isArray(value) && value.some((v) => v === null)) return false;
-    if (typeof value === 'object' && !Buffer.isBuffer(value) && !Array.isArray(value) && !propertiesComplete(value as object)) return false;
-  }
-  return true;
-}

@@ -96,6 +96,13 @@ export interface BrokerOptions {
   /** Whether `$share/{group}/{filter}` subscriptions are supported. Default true. */
   sharedSubscriptionAvailable?: boolean;
   /**
+   * Accept control characters (U+0001–U+001F, U+007F–U+009F) and Unicode noncharacters in
+   * UTF-8 strings: client IDs, topics, user names, properties. The specs say a sender SHOULD
+   * NOT send them and a receiver MAY treat them as malformed; mosquitto 2.0 always refuses
+   * them, and so does this broker by default (false). An MQTT Desk extension.
+   */
+  allowControlCharacters?: boolean;
+  /**
    * Seconds between `$SYS/broker/...` updates (mosquitto's sys_interval); fractions allowed.
    * Default 0 (none) for an embedded broker; the CLI and mosquitto.conf default to 10 as mosquitto does.
    */
@@ -165,6 +172,7 @@ export function resolveOptions(options: BrokerOptions = {}): ResolvedOptions {
     wildcardSubscriptionAvailable: options.wildcardSubscriptionAvailable ?? true,
     subscriptionIdentifiersAvailable: options.subscriptionIdentifiersAvailable ?? true,
     sharedSubscriptionAvailable: options.sharedSubscriptionAvailable ?? true,
+    allowControlCharacters: options.allowControlCharacters ?? false,
     sysInterval: options.sysInterval ?? 0,
   };
 }

@@ -9,6 +9,7 @@ import type { TapEvent } from './tap';
 export function describePacket(event: TapEvent): string {
   const { packet } = event;
   const who = event.clientId === '' ? '<unknown>' : event.clientId;
+  if (!packet) return `Received a packet from ${who} that breaks ${event.violation ?? 'the protocol'} (${event.bytes.length} bytes)`;
   const head = event.direction === 'in' ? `Received ${packet.cmd.toUpperCase()} from ${who}` : `Sending ${packet.cmd.toUpperCase()} to ${who}`;
   switch (packet.cmd) {
     case 'publish': {

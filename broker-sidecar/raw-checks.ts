@@ -1,62 +1,16 @@
 /**
- * Checks made on a packet's raw bytes, where mqtt-packet cannot help: it refuses unknown
- * protocol levels with a bare error (so no CONNACK 0x01/0x84 could be sent), and it
- * decodes strings leniently, turning ill-formed UTF-8 into U+FFFD instead of failing.
+ * What the broker must decide on raw bytes before the rule tables can judge a packet: the
+ * start of a CONNECT (protocol name and level pick the version everything else is read
+ * by; mqtt-packet would refuse an unknown level with a bare error, where the spec wants a
+ * CONNACK), the first packet of a connection, and streams the framer cannot cut.
  */
 
-import { utf8DecodeStrict } from '../shared/utf8';
+import { RC, RETURN_CODE, type Violation } from '../shared/packet-rules/violation';
+import type { FrameResult } from './framer';
 import type { ProtocolVersion } from './types';
 
-/** What the start of a CONNECT says about the protocol. */
-export type ConnectPreamble =
-  | { kind: 'ok'; version: ProtocolVersion }
-  | { kind: 'unknown-protocol'; name: string }
-  | { kind: 'unsupported-level'; level: number }
-  | { kind: 'truncated' };
-
-/** Bounds-checked cursor; every read returns undefined past the end. */
-class Reader {
-  pos: number;
-  constructor(
-    private readonly buf: Buffer,
-    start: number,
-  ) {
-    this.pos = start;
-  }
-  byte(): number | undefined {
-    return this.pos < this.buf.length ? this.buf[this.pos++] : undefined;
-  }
-  u16(): number | undefined {
-    if (this.pos + 2 > this.buf.length) return undefined;
-    const v = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  varint(): number | undefined {
-    let value = 0;
-    let mul = 1;
-    for (let i = 0; i < 4; i++) {
-      const b = this.byte();
-      if (b === undefined) return undefined;
-      value += (b & 0x7f) * mul;
-      mul *= 128;
-      if ((b & 0x80) === 0) return value;
-    }
-    return undefined;
-  }
-  /** A length-prefixed field's bytes. */
-  field(): Buffer | undefined {
-    const len = this.u16();
-    if (len === undefined || this.pos + len > this.buf.length) return undefined;
-    const out = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len;
-    return out;
-  }
-  skip(n: number): boolean {
-    this.pos += n;
-    return this.pos <= this.buf.length;
-  }
-}
+/** A non-CONNECT first packet [MQTT-3.1.0-1]: no CONNACK can answer it, the connection just closes. */
+export const FIRST_PACKET_NOT_CONNECT: Violation = { rule: 'MQTT-3.1.0-1', message: 'the first packet is not a CONNECT', reasonCode: RC.protocolError };
 
 /** Offset of the variable header: after the type byte and the Remaining Length. */
 function bodyStart(frame: Buffer): number {
@@ -65,76 +19,65 @@ function bodyStart(frame: Buffer): number {
   return i + 1;
 }
 
-/** Reads protocol name and level of a CONNECT frame. */
-export function inspectConnect(frame: Buffer): ConnectPreamble {
-  const r = new Reader(frame, bodyStart(frame));
-  const name = r.field();
-  const level = r.byte();
-  if (name === undefined || level === undefined) return { kind: 'truncated' };
-  const text = name.toString('latin1');
-  if (text !== 'MQTT' && text !== 'MQIsdp') return { kind: 'unknown-protocol', name: text };
-  const plain = level & 0x7f; // bit 7 is the bridge flag mosquitto bridges set
-  if (text === 'MQIsdp' && plain === 3) return { kind: 'ok', version: 3 };
-  if (text === 'MQTT' && (plain === 4 || plain === 5)) return { kind: 'ok', version: plain };
-  return { kind: 'unsupported-level', level: plain };
-}
-
-function badUtf8(bytes: Buffer | undefined): boolean {
-  return bytes !== undefined && utf8DecodeStrict(bytes) === undefined;
-}
-
 /**
- * Names the first UTF-8 string field of the packet that is not well-formed UTF-8
- * [MQTT-1.5.3-1] (3.1.1; 5.0: [MQTT-1.5.4-1]), or undefined. Covers topics, filters, client ID, will topic and user
- * name; truncated packets are left for the codec to reject.
+ * Why a CONNECT's protocol name and level cannot be taken, and the version to answer in
+ * (a level above 5 comes from a newer client: CONNACK 0x84 in the newest format we know;
+ * below, 3.1.1's return code 0x01 [MQTT-3.1.2-2]); undefined when they name 3.1, 3.1.1 or 5.0.
  */
-export function findInvalidUtf8(frame: Buffer, version: ProtocolVersion): string | undefined {
-  const type = frame[0]! >> 4;
-  const r = new Reader(frame, bodyStart(frame));
-  switch (type) {
-    case 1:
-      return checkConnectStrings(r);
-    case 3:
-      return badUtf8(r.field()) ? 'topic name' : undefined;
-    case 8:
-    case 10: {
-      if (!r.skip(2)) return undefined;
-      if (version === 5) {
-        const propsLength = r.varint();
-        if (propsLength === undefined || !r.skip(propsLength)) return undefined;
-      }
-      for (let guard = 0; guard < frame.length; guard++) {
-        const filter = r.field();
-        if (filter === undefined) return undefined;
-        if (badUtf8(filter)) return 'topic filter';
-        if (type === 8 && r.byte() === undefined) return undefined;
-      }
-      return undefined;
-    }
-    default:
-      return undefined;
+export function connectPreambleViolation(frame: Buffer): { violation: Violation; answerAs: ProtocolVersion } | undefined {
+  const at = bodyStart(frame);
+  if (at + 2 > frame.length || at + 2 + frame.readUInt16BE(at) >= frame.length) {
+    return { violation: { rule: 'MQTT-3.1.4-1', message: 'the CONNECT ends before its Protocol Level', reasonCode: RC.malformed }, answerAs: 4 };
   }
+  const nameEnd = at + 2 + frame.readUInt16BE(at);
+  const name = frame.toString('latin1', at + 2, nameEnd);
+  const level = frame[nameEnd]! & 0x7f; // bit 7 is the bridge flag mosquitto bridges set
+  if (name === 'MQIsdp' ? level === 3 : name === 'MQTT' && (level === 4 || level === 5)) return undefined;
+  if (name !== 'MQTT' && name !== 'MQIsdp') {
+    // Not MQTT at all, or a dialect we do not speak: closing is the spec's answer [MQTT-3.1.2-1].
+    return { violation: { rule: 'MQTT-3.1.2-1', message: `unknown protocol name '${name}'`, reasonCode: RC.unsupportedProtocolVersion }, answerAs: 4 };
+  }
+  const violation: Violation = {
+    rule: 'MQTT-3.1.2-2',
+    message: `protocol level ${level} with protocol name '${name}' is not supported (3 with MQIsdp, 4 or 5 with MQTT)`,
+    reasonCode: RC.unsupportedProtocolVersion,
+    returnCode: RETURN_CODE.unacceptableProtocolVersion,
+  };
+  return { violation, answerAs: level > 5 ? 5 : 4 };
 }
 
-function checkConnectStrings(r: Reader): string | undefined {
-  r.field(); // protocol name, already inspected
-  const level = r.byte();
-  const flags = r.byte();
-  if (level === undefined || flags === undefined || !r.skip(2)) return undefined;
-  const v5 = (level & 0x7f) === 5;
-  if (v5) {
-    const len = r.varint();
-    if (len === undefined || !r.skip(len)) return undefined;
-  }
-  if (badUtf8(r.field())) return 'client identifier';
-  if (flags & 0x04) {
-    if (v5) {
-      const len = r.varint();
-      if (len === undefined || !r.skip(len)) return undefined;
+/** The framer's refusal as a violation: a Remaining Length that cannot be, or a packet above our Maximum Packet Size. */
+export function framingViolation(result: Extract<FrameResult, { kind: 'malformed' | 'too-large' }>, version: ProtocolVersion): Violation {
+  if (result.kind === 'malformed') return { rule: version === 5 ? 'MQTT-1.5.5-1' : '§2.2.3', message: result.reason, reasonCode: RC.malformed };
+  // A 5.0 client must respect the Maximum Packet Size in CONNACK [MQTT-3.2.2-15]; 3.x has no such rule, only our limit.
+  return { rule: version === 5 ? 'MQTT-3.2.2-15' : 'broker limit', message: result.reason, reasonCode: RC.packetTooLarge };
+}
+
+/** The Client Identifier a CONNECT frame names, read leniently for the panel; '' when it cannot be read. */
+export function connectClientId(frame: Buffer): string {
+  let at = bodyStart(frame);
+  if (at + 2 > frame.length) return '';
+  at += 2 + frame.readUInt16BE(at); // protocol name
+  const level = frame[at]! & 0x7f;
+  at += 4; // level, flags, keep alive
+  if (level === 5) {
+    let length = 0;
+    let multiplier = 1;
+    for (let i = 0; i < 4 && at < frame.length; i++) {
+      const byte = frame[at++]!;
+      length += (byte & 0x7f) * multiplier;
+      multiplier *= 128;
+      if ((byte & 0x80) === 0) break;
     }
-    if (badUtf8(r.field())) return 'will topic';
-    r.field(); // will payload is binary
+    at += length;
   }
-  if (flags & 0x80 && badUtf8(r.field())) return 'user name';
-  return undefined;
+  if (at + 2 > frame.length) return '';
+  const end = at + 2 + frame.readUInt16BE(at);
+  return end > frame.length ? '' : frame.toString('utf8', at + 2, end);
+}
+
+/** The protocol level of a CONNECT whose preamble was accepted: 3, 4 or 5 (bit 7, a bridge's flag, aside). */
+export function protocolLevelOf(frame: Buffer): ProtocolVersion {
+  const at = bodyStart(frame);
+  return (frame[at + 2 + frame.readUInt16BE(at)]! & 0x7f) as ProtocolVersion;
 }

@@ -11,9 +11,16 @@ export interface TapEvent {
   direction: 'in' | 'out';
   /** Client ID once known (the CONNECT's own ID for the CONNECT itself; '' before). */
   clientId: string;
+  /** "host:port" of the connection, for packets of clients without an ID. */
+  remoteAddress: string;
   /** Exactly the bytes read or written. */
   bytes: Buffer;
-  packet: Packet;
+  /** The decoded packet; undefined for a packet refused because it broke a rule (see `violation`). */
+  packet: Packet | undefined;
+  /** Set on a refused packet: the rule it broke, as the Reason String and the log name it. */
+  violation?: string;
+  /** The connection's protocol level when the packet crossed. */
+  protocolVersion: 3 | 4 | 5;
   /** Epoch ms. */
   time: number;
 }

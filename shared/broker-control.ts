@@ -13,8 +13,73 @@ export interface BrokerLogLine {
   message: string;
 }
 
-/** Questions the backend may ask the sidecar. */
-export type BrokerQuery = 'stats' | 'clients' | 'retained' | 'bridges';
+/**
+ * Questions the backend may ask the sidecar: counters, clients, retained messages, bridges, the
+ * protocol violations it refused, and the packets it exchanged with one client.
+ */
+export type BrokerQuery = 'stats' | 'clients' | 'retained' | 'bridges' | 'violations' | BrokerPacketsQuery | BrokerPacketsClear;
+
+/**
+ * The packets the sidecar captured for one client (its own key, see BrokerCapturedPacket),
+ * oldest first, after `afterSeq`, at most `limit`.
+ */
+export interface BrokerPacketsQuery {
+  type: 'packets';
+  client: string;
+  afterSeq: number;
+  limit: number;
+}
+
+/** Forgets the captured packets of one client. */
+export interface BrokerPacketsClear {
+  type: 'packets-clear';
+  client: string;
+}
+
+/** One packet between the sidecar and a client, as the client saw it: 'out' is what the client sent. */
+export interface BrokerCapturedPacket {
+  seq: number;
+  /** Epoch ms. */
+  time: number;
+  direction: 'in' | 'out';
+  /** The packet's exact bytes, hex. */
+  hex: string;
+}
+
+/** The answer to a BrokerPacketsQuery. */
+export interface BrokerPacketsPage {
+  packets: BrokerCapturedPacket[];
+  /** The client's protocol level, to decode its packets (4 until its CONNECT says otherwise). */
+  protocolVersion: 3 | 4 | 5;
+  /** Packets evicted by the capture's caps so far, all clients together. */
+  evicted: number;
+  /** True when the page was cut at `limit`. */
+  more: boolean;
+}
+
+/**
+ * One packet the sidecar refused because it broke a rule of the spec: who sent it, the
+ * rule, what was wrong, the reason code it answered with (5.0; 3.x only closes), its bytes.
+ */
+export interface BrokerViolation {
+  /** Epoch ms. */
+  time: number;
+  /** The client ID, or the one the refused CONNECT named; '' when there was none. */
+  clientId: string;
+  remoteAddress: string;
+  /** The capture key of the client's packets (the client ID, or the address when it had none). */
+  client: string;
+  protocolVersion: 3 | 4 | 5;
+  /** As shown in the Reason String and the log: `[MQTT-3.1.2-22]` or `[MQTT 5.0 §3.8.3.1]`. */
+  rule: string;
+  message: string;
+  /** The 5.0 reason code of the CONNACK or DISCONNECT sent; undefined for 3.x (the connection is just closed). */
+  reasonCode: number | undefined;
+  /** The packet's bytes, hex (the first 64 KiB of a larger one). */
+  hex: string;
+  /** The packet's size in bytes. */
+  size: number;
+}
 
 /** Sidecar → backend. */
 export type SidecarMessage =

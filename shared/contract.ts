@@ -5,7 +5,7 @@
  */
 
 import { z } from 'zod';
-import type { BrokerBridgeInfo, BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, SidecarState } from './broker-control';
+import type { BrokerBridgeInfo, BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, BrokerViolation, SidecarState } from './broker-control';
 import type { Collection } from './collections';
 import type { ConnectionState } from './connection-state';
 import type { DecodedPayload } from './decoded';
@@ -16,6 +16,13 @@ const id = z.string().min(1, 'id must not be empty').max(200);
 
 /** Largest page of `packets.list`. */
 export const PACKET_PAGE_MAX = 50_000;
+
+/**
+ * A connection id of this form names a client of the local broker (its client ID, or its
+ * address when it had none) for packets.list, packets.export and packets.clear, so the
+ * broker panel shows a client's packets in the same inspector as the app's connections.
+ */
+export const BROKER_CLIENT_PREFIX = 'broker:';
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'QoS must be 0, 1 or 2' });
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'must be bytes' });
 
@@ -65,6 +72,7 @@ export const commandArgs = {
   'broker.stop': z.object({}).strict(),
   'broker.clients': z.object({}).strict(),
   'broker.retained': z.object({}).strict(),
+  'broker.violations': z.object({}).strict(),
   'broker.bridges': z.object({}).strict(),
   'broker.connectLocal': z.object({}).strict(),
   'messages.get': z.object({ connectionId: id, seq: z.number().int().min(1) }).strict(),
@@ -158,6 +166,8 @@ export interface CommandResults {
   'broker.stop': SidecarState;
   'broker.clients': BrokerClientInfo[];
   'broker.retained': BrokerRetainedInfo[];
+  /** The packets the local broker refused for breaking a rule of the spec, oldest first. */
+  'broker.violations': BrokerViolation[];
   'broker.bridges': BrokerBridgeInfo[];
   /** Starts the sidecar if needed, keeps a "Local broker" profile pointing at it, connects. */
   'broker.connectLocal': ConnectionSnapshot;
@@ -165,8 +175,11 @@ export interface CommandResults {
   'messages.get': MessageRecord;
   'messages.export': { text: string; count: number; mimeType: string };
   'messages.clear': { cleared: number };
-  /** Every captured packet still held, for an inspector opened late. */
-  /** The oldest held packets after `afterSeq`; `more` when the page was cut at `limit`. */
+  /**
+   * The oldest held packets after `afterSeq`; `more` when the page was cut at `limit`. The
+   * packets.* commands also take `broker:<client>` (see BROKER_CLIENT_PREFIX): the packets the
+   * local broker exchanged with one of its clients, directions as that client saw them.
+   */
   'packets.list': PacketBatch & { more: boolean };
   /** A pcapng file of the capture (tshark/Wireshark decode it as MQTT on port 1883). */
   'packets.export': { data: Uint8Array; count: number; fileName: string };

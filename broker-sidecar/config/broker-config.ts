@@ -106,6 +106,8 @@ export interface LimitsConfig {
   maxPacketSize: number;
   maxKeepalive: number;
   retainAvailable: boolean;
+  /** MQTT Desk extension `allow_control_characters`: accept control characters and noncharacters in strings. */
+  allowControlCharacters: boolean;
   /** Bytes of message data the broker may hold; 0: no limit. */
   memoryLimit: number;
   /** Queue QoS 0 messages for offline durable sessions too. */
@@ -192,6 +194,7 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
   maxPacketSize: 0,
   maxKeepalive: 65535,
   retainAvailable: true,
+  allowControlCharacters: false,
   memoryLimit: 0,
   queueQos0Messages: false,
   upgradeOutgoingQos: false,

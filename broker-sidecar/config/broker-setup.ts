@@ -89,6 +89,7 @@ export function limitOptions(limits: LimitsConfig): BrokerOptions {
     maxQueuedBytes: limits.maxQueuedBytes,
     maxKeepalive: limits.maxKeepalive,
     retainAvailable: limits.retainAvailable,
+    allowControlCharacters: limits.allowControlCharacters,
     memoryLimit: limits.memoryLimit,
     queueQos0Messages: limits.queueQos0Messages,
     upgradeOutgoingQos: limits.upgradeOutgoingQos,

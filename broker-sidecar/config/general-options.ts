@@ -157,6 +157,8 @@ export const GENERAL_OPTIONS: ReadonlyMap<string, OptionHandler> = new Map<strin
   ['persistent_client_expiration', persistentClientExpiration],
   ['queue_qos0_messages', globalBool((ctx, v) => (ctx.draft.limits.queueQos0Messages = v))],
   ['retain_available', globalBool((ctx, v) => (ctx.draft.limits.retainAvailable = v))],
+  // An MQTT Desk extension: mosquitto has no such option and always refuses control characters.
+  ['allow_control_characters', globalBool((ctx, v) => (ctx.draft.limits.allowControlCharacters = v))],
   ['set_tcp_nodelay', globalBool((ctx, v) => (ctx.draft.limits.setTcpNodelay = v))],
   ['upgrade_outgoing_qos', globalBool((ctx, v) => (ctx.draft.limits.upgradeOutgoingQos = v))],
   [

@@ -14,22 +14,26 @@ import { Reason } from '../reason-codes';
 export async function handleAuth(conn: Connection, state: AuthExchangeState | ConnectedState, packet: IAuthPacket): Promise<void> {
   const method = state.kind === 'auth-exchange' ? state.plan.authMethod : state.authMethod;
   // No Authentication Method in CONNECT: the client must not send AUTH [MQTT-4.12.0-7].
-  if (method === undefined) return conn.protocolError('AUTH without enhanced authentication');
+  if (method === undefined) return conn.violation({ rule: 'MQTT-4.12.0-7', message: 'AUTH from a client whose CONNECT had no Authentication Method', reasonCode: Reason.protocolError });
   const properties = packet.properties;
   if (properties?.authenticationMethod !== method) {
-    return conn.protocolError(`AUTH method '${properties?.authenticationMethod ?? ''}' differs from '${method}'`, Reason.protocolError, true); // [MQTT-4.12.0-5]
+    // Every AUTH carries the CONNECT's method [MQTT-4.12.0-5], re-authentication included [MQTT-4.12.1-1].
+    const rule = state.kind === 'auth-exchange' ? 'MQTT-4.12.0-5' : 'MQTT-4.12.1-1';
+    return conn.violation({ rule, message: `AUTH with Authentication Method '${properties?.authenticationMethod ?? ''}', not the CONNECT's '${method}'`, reasonCode: Reason.protocolError });
   }
   const data = properties.authenticationData;
 
   if (state.kind === 'auth-exchange') {
     // An answer to our challenge carries 0x18 [MQTT-4.12.0-3].
-    if (packet.reasonCode !== Reason.continueAuthentication) return conn.protocolError(`AUTH reason ${packet.reasonCode} during authentication`, Reason.protocolError, true);
+    if (packet.reasonCode !== Reason.continueAuthentication) {
+      return conn.violation({ rule: 'MQTT-4.12.0-3', message: `AUTH with Reason Code 0x${(packet.reasonCode ?? 0).toString(16)} answers a challenge; it must be 0x18`, reasonCode: Reason.protocolError });
+    }
     return enhancedAuthStep(conn, state.plan, 'continue', data);
   }
 
   // Re-authentication starts with 0x19 and continues with 0x18 [MQTT-4.12.1-1].
   if (packet.reasonCode !== Reason.reAuthenticate && packet.reasonCode !== Reason.continueAuthentication) {
-    return conn.protocolError(`AUTH reason ${packet.reasonCode} from a client`, Reason.protocolError, true);
+    return conn.violation({ rule: 'MQTT-4.12.1-1', message: `AUTH with Reason Code 0x${(packet.reasonCode ?? 0).toString(16)} after CONNACK; re-authentication starts with 0x19`, reasonCode: Reason.protocolError });
   }
   const step = packet.reasonCode === Reason.reAuthenticate ? 'reauthenticate' : 'continue';
   const hook = conn.broker.authenticatorFor(conn).auth!;
@@ -44,7 +48,7 @@ export async function handleAuth(conn: Connection, state: AuthExchangeState | Co
       return;
     case 'fail':
       // A failed re-authentication ends the connection [MQTT-4.12.1-2].
-      conn.protocolError(result.reason ?? 're-authentication failed', result.reasonCode ?? Reason.notAuthorized, true);
+      conn.disconnectWith(result.reasonCode ?? Reason.notAuthorized, `re-authentication failed${result.reason ? `: ${result.reason}` : ''}`, result.reason ?? 're-authentication failed');
       return;
   }
 }

@@ -5,12 +5,11 @@
  */
 
 import type { IConnectPacket } from 'mqtt-packet';
-import { checkTopicName } from '../../shared/topic';
 import { acceptConnection, enhancedAuthStep, type ConnectPlan } from '../connect-plan';
 import { clientIdFor, keepaliveFor } from '../connect-rules';
 import type { Connection } from '../connection';
 import type { Will } from '../connection-state';
-import { makeMessage, propertiesComplete } from '../messages';
+import { makeMessage } from '../messages';
 import { mountTopic } from '../mount-point';
 import { ConnackV3, Reason } from '../reason-codes';
 import { SESSION_NEVER_EXPIRES } from '../types';
@@ -32,8 +31,8 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   // A mosquitto bridge with try_private: what it publishes must not be sent back to it (handlers/subscribe.ts).
   conn.bridge = (packet as { bridgeMode?: boolean }).bridgeMode === true;
 
-  if (properties?.receiveMaximum === 0) return conn.protocolError('Receive Maximum 0', Reason.protocolError, true); // 5.0 §3.1.2.11.3
-  if (properties?.maximumPacketSize === 0) return conn.protocolError('Maximum Packet Size 0', Reason.protocolError, true); // 5.0 §3.1.2.11.4
+  // The CONNECT is valid in itself (shared/packet-rules): flags agree with the payload, every
+  // string is strict UTF-8, property values are in range, the will topic is a topic name.
   conn.configurePeer({
     receiveMaximum: properties?.receiveMaximum ?? 65535,
     maximumPacketSize: properties?.maximumPacketSize ?? Infinity, // applies from the CONNACK on [MQTT-3.1.2-24]
@@ -41,17 +40,17 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
     requestProblemInformation: properties?.requestProblemInformation ?? true,
   });
 
-  if (!propertiesComplete(packet.properties) || !propertiesComplete(will?.properties)) return conn.malformed('CONNECT with a truncated property');
-  // mqtt-packet accepts both QoS bits set in the will flags; the spec does not [MQTT-3.1.2-14].
-  if (will && (will.qos ?? 0) > 2) return conn.malformed('will QoS 3');
-  if (will && !checkTopicName(will.topic).ok) {
-    return conn.refuse(undefined, Reason.topicNameInvalid, `invalid will topic '${will.topic}'`); // will topics follow the topic-name rules [MQTT-3.3.2-2]
-  }
   if (will && (will.qos ?? 0) > options.maximumQos) {
-    return conn.refuse(undefined, Reason.qosNotSupported, `will QoS ${will.qos} above the maximum`, `Maximum QoS is ${options.maximumQos}`); // [MQTT-3.2.2-12]
+    return conn.refuse(undefined, Reason.qosNotSupported, `will QoS ${will.qos} above the maximum`, `[MQTT-3.2.2-12] Will QoS ${will.qos} is above the Maximum QoS ${options.maximumQos}`);
   }
   if (will?.retain && !options.retainAvailable) {
-    return conn.refuse(undefined, Reason.retainNotSupported, 'retained will but retain is not available', 'Retain is not available'); // [MQTT-3.2.2-13]
+    return conn.refuse(undefined, Reason.retainNotSupported, 'retained will but retain is not available', '[MQTT-3.2.2-13] Will Retain is set but retained messages are not available');
+  }
+  if (idRefusal && packet.clientId === '' && (version === 3 || (version === 4 && !clean))) {
+    // 3.1.1: an empty ID needs Clean Session 1 [MQTT-3.1.3-7], else CONNACK 0x02 [MQTT-3.1.3-8]; 3.1 needs 1 to 23 characters.
+    const rule = version === 3 ? '§3.1' : 'MQTT-3.1.3-8';
+    const message = version === 3 ? 'MQTT 3.1 needs a Client Identifier of 1 to 23 characters' : 'an empty Client Identifier needs Clean Session 1';
+    return conn.violation({ rule, message, reasonCode: Reason.clientIdentifierNotValid, returnCode: ConnackV3.identifierRejected });
   }
   if (idRefusal) return conn.refuse(idRefusal.v3Code, idRefusal.v5Code, idRefusal.reason);
 
@@ -72,7 +71,7 @@ export async function handleConnect(conn: Connection, packet: IConnectPacket): P
   if (plan.authMethod !== undefined) {
     if (!authenticator.auth) {
       // No enhanced authentication configured: refusing is the spec's answer [MQTT-4.12.0-1].
-      const why = `Authentication method '${plan.authMethod}' is not supported`;
+      const why = `[MQTT-4.12.0-1] Authentication Method '${plan.authMethod}' is not supported`;
       return conn.refuse(undefined, Reason.badAuthenticationMethod, 'enhanced authentication is not supported', why);
     }
     return enhancedAuthStep(conn, plan, 'connect', properties?.authenticationData);

@@ -10,8 +10,10 @@ export function handleDisconnect(conn: Connection, state: ConnectedState, packet
   if (conn.protocolVersion === 5) {
     const expiry = packet.properties?.sessionExpiryInterval;
     if (expiry !== undefined) {
-      // A session that was to end with the connection cannot be extended now [MQTT-3.14.2-2].
-      if (state.connectExpiry === 0 && expiry !== 0) return conn.protocolError('Session Expiry Interval raised from 0 at DISCONNECT');
+      // A session that was to end with the connection cannot be extended now (5.0 §3.14.2.2.2).
+      if (state.connectExpiry === 0 && expiry !== 0) {
+        return conn.violation({ rule: '§3.14.2.2.2', message: `DISCONNECT raises the Session Expiry Interval from 0 (CONNECT) to ${expiry}`, reasonCode: Reason.protocolError });
+      }
       state.session.expiryInterval = expiry;
     }
   }

@@ -1,15 +1,14 @@
 /**
- * PUBLISH from a client: enforce the limits we announced, resolve the Topic Alias,
- * validate, then QoS 0 route; QoS 1 route + PUBACK; QoS 2 route once per packet ID +
+ * PUBLISH from a client (already valid in itself): enforce the limits we announced, resolve
+ * the Topic Alias, then QoS 0 route; QoS 1 route + PUBACK; QoS 2 route once per packet ID +
  * PUBREC, remembering the ID until PUBREL.
  */
 
 import type { IPublishPacket } from 'mqtt-packet';
-import { checkTopicName } from '../../shared/topic';
 import { utf8DecodeStrict } from '../../shared/utf8';
 import type { Connection } from '../connection';
 import type { ConnectedState } from '../connection-state';
-import { makeMessage, propertiesComplete } from '../messages';
+import { makeMessage } from '../messages';
 import { mountTopic } from '../mount-point';
 import { Reason } from '../reason-codes';
 import { isSysTopic } from '../sys-topics';
@@ -21,27 +20,24 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
   const { options } = conn;
   const v5 = conn.protocolVersion === 5;
   const properties = packet.properties;
-  if (typeof packet.topic !== 'string' || packet.payload === null || !propertiesComplete(properties)) return conn.malformed('PUBLISH with a truncated field');
-  if (properties && !stringTyped(properties.responseTopic)) return conn.malformed('PUBLISH with a Response Topic that is not a string');
-  if (properties?.subscriptionIdentifier !== undefined) {
-    return conn.protocolError('PUBLISH from a client carries a Subscription Identifier'); // [MQTT-3.3.4-6]
+  // The packet itself is valid in full (fast-decode.ts, or the rule tables in shared/packet-rules);
+  // what is left to check depends on this connection: what CONNACK announced, aliases, quotas.
+  if (packet.qos > options.maximumQos) {
+    return conn.violation({ rule: v5 ? 'MQTT-3.2.2-11' : 'broker limit', message: `QoS ${packet.qos} is above the Maximum QoS ${options.maximumQos}`, reasonCode: Reason.qosNotSupported });
   }
-  // What CONNACK ruled out: QoS above Maximum QoS [MQTT-3.2.2-11], RETAIN without Retain Available [MQTT-3.2.2-14].
-  if (packet.qos > options.maximumQos) return conn.protocolError(`QoS ${packet.qos} above the Maximum QoS ${options.maximumQos}`, Reason.qosNotSupported, true);
-  if (packet.retain && !options.retainAvailable) return conn.protocolError('RETAIN set but retain is not available', Reason.retainNotSupported, true);
+  if (packet.retain && !options.retainAvailable) {
+    return conn.violation({ rule: v5 ? 'MQTT-3.2.2-14' : 'broker limit', message: 'RETAIN is set but retained messages are not available', reasonCode: Reason.retainNotSupported });
+  }
 
   let topic = packet.topic;
-  if (v5) {
-    const resolved = conn.inboundAliases.resolve(packet.topic, properties?.topicAlias);
-    if (!resolved.ok) return conn.protocolError(resolved.reason, resolved.code === 'alias-invalid' ? Reason.topicAliasInvalid : Reason.protocolError, true);
+  if (v5 && properties?.topicAlias !== undefined) {
+    const resolved = conn.inboundAliases.resolve(packet.topic, properties.topicAlias);
+    if (!resolved.ok) {
+      return resolved.code === 'alias-invalid'
+        ? conn.violation({ rule: 'MQTT-3.3.2-9', message: resolved.reason, reasonCode: Reason.topicAliasInvalid })
+        : conn.violation({ rule: '§3.3.2.3.4', message: resolved.reason, reasonCode: Reason.protocolError });
+    }
     topic = resolved.topic;
-  }
-  const topicCheck = checkTopicName(topic); // no wildcards [MQTT-3.3.2-2], not empty [MQTT-4.7.3-1]
-  if (!topicCheck.ok) return conn.protocolError(`invalid topic '${topic}': ${topicCheck.reason}`);
-  if (packet.qos > 0 && !packet.messageId) return conn.protocolError('QoS > 0 PUBLISH without packet identifier'); // [MQTT-2.2.1-3] (5.0)
-  const responseTopic = properties?.responseTopic;
-  if (v5 && responseTopic !== undefined && !checkTopicName(responseTopic).ok) {
-    return conn.protocolError(`invalid Response Topic '${responseTopic}'`, Reason.protocolError, true); // [MQTT-3.3.2-14]
   }
   topic = mountTopic(options.mountPoint, topic); // mount_point: the broker sees the full topic
 
@@ -50,7 +46,7 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
   const fresh = packet.qos === 2 && !session.awaitingRelease.has(id);
   // Incoming QoS 2 held open count against the Receive Maximum we announced [MQTT-3.3.4-7]; QoS 1 is acked at once.
   if (v5 && fresh && session.awaitingRelease.size >= options.receiveMaximum) {
-    return conn.protocolError(`more than ${options.receiveMaximum} unacknowledged QoS 2 PUBLISHes`, Reason.receiveMaximumExceeded, true);
+    return conn.violation({ rule: 'MQTT-3.3.4-7', message: `more than the Receive Maximum of ${options.receiveMaximum} unacknowledged QoS 2 PUBLISHes`, reasonCode: Reason.receiveMaximumExceeded });
   }
 
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -61,7 +57,7 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
   if (v5 && properties?.payloadFormatIndicator && utf8DecodeStrict(payload) === undefined) {
     // Payload Format Indicator 1 promises UTF-8 (5.0 §3.3.2.3.2): refuse with 0x99, QoS 0 by DISCONNECT.
     why = 'payload is not valid UTF-8 but its Payload Format Indicator is 1';
-    if (packet.qos === 0) return conn.protocolError(why, Reason.payloadFormatInvalid, true);
+    if (packet.qos === 0) return conn.violation({ rule: '§3.3.2.3.2', message: why, reasonCode: Reason.payloadFormatInvalid });
     reasonCode = Reason.payloadFormatInvalid;
   } else if (options.maxPayloadBytes > 0 && payload.length > options.maxPayloadBytes) {
     // mosquitto's message_size_limit: dropped, acknowledged as usual (3.x). mosquitto answers
@@ -106,9 +102,4 @@ export function handlePublish(conn: Connection, state: ConnectedState, packet: I
       conn.send({ cmd: 'pubrec', messageId: id, reasonCode, properties: properties5 }); // PUBREC even for a duplicate [MQTT-4.3.3-8] (3.1.1)
       return;
   }
-}
-
-/** mqtt-packet can hand back a Buffer for a string property of a damaged packet. */
-function stringTyped(value: unknown): boolean {
-  return value === undefined || typeof value === 'string';
 }

@@ -18,18 +18,13 @@ export function handleSubscribe(conn: Connection, state: ConnectedState, packet:
   const v5 = conn.protocolVersion === 5;
   const { router, events } = conn.broker;
   const { options } = conn;
-  if (!packet.messageId) return conn.protocolError('SUBSCRIBE without packet identifier'); // [MQTT-2.2.1-3] (5.0)
-  if (packet.subscriptions.length === 0) return conn.protocolError('SUBSCRIBE without topic filters'); // [MQTT-3.8.3-3] (3.1.1)
-  const idProperty: unknown = packet.properties?.subscriptionIdentifier;
-  if (Array.isArray(idProperty) || idProperty === 0) {
-    return conn.protocolError('SUBSCRIBE needs at most one non-zero Subscription Identifier'); // 5.0 §3.8.2.1.2
-  }
+  // The packet is valid in itself (shared/packet-rules): an identifier, filters, options,
+  // at most one non-zero Subscription Identifier, No Local never on a shared filter.
+  const idProperty = packet.properties?.subscriptionIdentifier;
   const identifier = typeof idProperty === 'number' ? idProperty : undefined;
   if (identifier !== undefined && !options.subscriptionIdentifiersAvailable) {
-    return conn.protocolError('Subscription Identifiers are not available', Reason.subscriptionIdentifiersNotSupported, true); // 5.0 §3.2.2.3.12
-  }
-  if (packet.subscriptions.some((s) => s.nl && parseSharedFilter(s.topic))) {
-    return conn.protocolError('No Local on a shared subscription', Reason.protocolError, true); // [MQTT-3.8.3-4]
+    // CONNACK said Subscription Identifiers Available 0 (5.0 §3.2.2.3.12).
+    return conn.violation({ rule: '§3.2.2.3.12', message: 'SUBSCRIBE carries a Subscription Identifier, which this server said it does not support', reasonCode: Reason.subscriptionIdentifiersNotSupported });
   }
 
   // A 3.x bridge (try_private) cannot say No Local / Retain As Published: it means both, as mosquitto treats it.

@@ -9,8 +9,7 @@ import { Reason } from '../reason-codes';
 
 /** Handles UNSUBSCRIBE on a connected client. */
 export function handleUnsubscribe(conn: Connection, state: ConnectedState, packet: IUnsubscribePacket): void {
-  if (!packet.messageId) return conn.protocolError('UNSUBSCRIBE without packet identifier'); // [MQTT-2.2.1-3] (5.0)
-  if (packet.unsubscriptions.length === 0) return conn.protocolError('UNSUBSCRIBE without topic filters'); // [MQTT-3.10.3-2]
+  // Valid in itself (shared/packet-rules): a non-zero identifier [MQTT-2.2.1-3], at least one filter [MQTT-3.10.3-2].
   const { router, events } = conn.broker;
   const codes = packet.unsubscriptions.map((filter) => {
     if (!checkTopicFilter(filter).ok) return Reason.topicFilterInvalid;

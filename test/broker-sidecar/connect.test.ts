@@ -54,7 +54,9 @@ describe('protocol levels', () => {
     const client = await raw(5);
     client.write(rawConnect('MQTT', 6));
     await client.waitClosed();
-    expect(client.bytes()).toEqual(Buffer.from([0x20, 0x03, 0x00, 0x84, 0x00]));
+    // CONNACK 0x84 with a Reason String naming the rule (0x1f: Reason String).
+    expect(client.bytes().subarray(2, 6)).toEqual(Buffer.from([0x00, 0x84, client.bytes()[1]! - 3, 0x1f]));
+    expect(client.packets).toEqual([expect.objectContaining({ cmd: 'connack', reasonCode: 0x84, properties: { reasonString: expect.stringMatching(/^\[MQTT-3\.1\.2-2\] /) } })]);
   });
 
   it('closes without a reply when the protocol name is not MQTT', async () => {
@@ -79,7 +81,7 @@ describe('protocol levels', () => {
     withProps[1] = withProps.length - 2;
     client.write(withProps);
     await client.waitClosed();
-    expect(client.bytes()).toEqual(Buffer.from([0x20, 0x03, 0x00, 0x81, 0x00]));
+    expect(client.packets).toEqual([expect.objectContaining({ cmd: 'connack', reasonCode: 0x81, properties: { reasonString: expect.stringMatching(/^\[MQTT-3\.1\.2-3\] /) } })]);
   });
 });
 
@@ -120,7 +122,7 @@ describe('will validation at CONNECT', () => {
     const v5 = await raw(5);
     v5.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'wild-will5', clean: true, keepalive: 10, will: { topic: 'a/+', payload: Buffer.from('x'), qos: 0, retain: false } });
     await v5.waitClosed();
-    expect(v5.bytes()).toEqual(Buffer.from([0x20, 0x03, 0x00, 0x90, 0x00]));
+    expect(v5.packets).toEqual([expect.objectContaining({ cmd: 'connack', reasonCode: 0x90, properties: { reasonString: expect.stringMatching(/^\[MQTT-4\.7\.0-1\] /) } })]);
     const v4 = await raw(4);
     v4.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'wild-will4', clean: true, keepalive: 10, will: { topic: 'a/#', payload: Buffer.from('x'), qos: 0, retain: false } });
     await v4.waitClosed();

@@ -69,7 +69,7 @@ describe('announced limits are enforced', () => {
   it('answers a PUBLISH above Maximum QoS with DISCONNECT 0x9B', async () => {
     const c = await raw(strict, 'qos2-pub');
     c.send({ cmd: 'publish', topic: 'q', payload: Buffer.from('x'), qos: 2, messageId: 1, dup: false, retain: false });
-    expect(await c.next()).toMatchObject({ cmd: 'disconnect', reasonCode: 0x9b, properties: { reasonString: 'QoS 2 above the Maximum QoS 1' } });
+    expect(await c.next()).toMatchObject({ cmd: 'disconnect', reasonCode: 0x9b, properties: { reasonString: '[MQTT-3.2.2-11] QoS 2 is above the Maximum QoS 1' } });
     await c.waitClosed();
   });
 

@@ -127,7 +127,7 @@ describe('events', () => {
     expect(rec.seen[0]![1]).toMatchObject({ clientId: 'evented', protocolVersion: 4, keepalive: 7, cleanStart: true, sessionPresent: false });
     expect(rec.seen[1]![1]).toMatchObject({ clientId: 'evented', filter: 'e/#', qos: 1 });
     expect(rec.seen[2]![1]).toMatchObject({ clientId: 'evented', filter: 'e/#' });
-    expect(rec.seen[3]![1]).toMatchObject({ clientId: 'evented', reason: expect.stringMatching(/^protocol error: invalid topic '#'/) });
+    expect(rec.seen[3]![1]).toMatchObject({ clientId: 'evented', reason: expect.stringMatching(/^protocol violation: \[MQTT-3\.3\.2-2\] the Topic Name at offset \d+ contains a wildcard/) });
   });
 
   it('forwards every log line as a structured event with time, level and client', async () => {

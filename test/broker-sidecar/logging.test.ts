@@ -222,7 +222,7 @@ describe('log_dest topic with debug lines', () => {
     const output = new LogOutput({ types: ['all'], destinations: [{ kind: 'topic' }, { kind: 'stdout' }] }, false, streams);
     const running = await startBroker({ logger: (entry) => output.write(entry) });
     output.attach(running.broker);
-    running.broker.tap.on((event) => output.write({ level: 'debug', clientId: event.clientId || undefined, message: `${event.direction} ${event.packet.cmd}` }));
+    running.broker.tap.on((event) => output.write({ level: 'debug', clientId: event.clientId || undefined, message: `${event.direction} ${event.packet?.cmd}` }));
     const watcher = await mqttClient(running.port, { clientId: 'loop-watch' });
     try {
       const got = collect(watcher);

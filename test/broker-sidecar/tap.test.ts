@@ -27,7 +27,7 @@ describe('packet tap', () => {
     off();
     c.destroy();
 
-    expect(events.map((e) => [e.direction, e.clientId, e.packet.cmd])).toEqual([
+    expect(events.map((e) => [e.direction, e.clientId, e.packet?.cmd])).toEqual([
       ['in', 'tapped', 'connect'],
       ['out', 'tapped', 'connack'],
       ['in', 'tapped', 'subscribe'],
@@ -77,7 +77,7 @@ describe('packet tap', () => {
     for (let i = 0; i < 50 && replies.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     off();
     expect(replies).toEqual([expect.objectContaining({ cmd: 'connack', reasonCode: 0 })]);
-    expect(events.map((e) => `${e.direction}:${e.clientId}:${e.packet.cmd}`)).toEqual(['in:piped:connect', 'out:piped:connack']);
+    expect(events.map((e) => `${e.direction}:${e.clientId}:${e.packet?.cmd}`)).toEqual(['in:piped:connect', 'out:piped:connack']);
     stream.destroy();
   });
 });

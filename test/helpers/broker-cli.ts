@@ -19,7 +19,7 @@ export async function bundleBrokerCli(dir: string): Promise<string> {
 }
 
 /** Runs the bundled CLI with arguments, for at most `timeoutMs`. */
-export function runBrokerCli(entry: string, args: string[], timeoutMs = 5000): Promise<CliRun> {
+export function runBrokerCli(entry: string, args: string[], timeoutMs = 30_000): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(process.execPath, [entry, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
@@ -37,8 +37,8 @@ export interface StartedCli {
   stop(): Promise<void>;
 }
 
-/** Starts the bundled CLI and resolves once it prints its port; kills it and rejects after `timeoutMs`. */
-export async function startBrokerCli(entry: string, args: string[], timeoutMs = 5000): Promise<StartedCli> {
+/** Starts the bundled CLI and resolves once it prints its port; kills it and rejects after `timeoutMs` (a hang guard: a loaded CI machine took over 5 s to start it). */
+export async function startBrokerCli(entry: string, args: string[], timeoutMs = 30_000): Promise<StartedCli> {
   const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -26,6 +26,7 @@ const handlers: CommandHandlers = {
   'broker.stop': notUsed,
   'broker.clients': notUsed,
   'broker.retained': notUsed,
+  'broker.violations': notUsed,
   'broker.bridges': notUsed,
   'broker.connectLocal': notUsed,
   'packets.list': notUsed,

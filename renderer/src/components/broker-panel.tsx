@@ -6,6 +6,7 @@ import { brokerLog } from '../store/broker-log';
 import { brokerStatsSeries } from '../store/broker-stats-series';
 import { BrokerBridges } from './broker-bridges';
 import { BrokerCharts } from './broker-charts';
+import { BrokerDebugging } from './broker-debugging';
 
 /** How often the clients table refreshes while the panel is open. */
 const CLIENTS_REFRESH_MS = 2000;
@@ -136,6 +137,7 @@ export function BrokerPanel() {
           </ol>
         </section>
       </div>
+      <BrokerDebugging running={running} clients={clients} />
     </main>
   );
 }

@@ -1,8 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
 import { BYTE_FORMAT_NAMES, formatBytes, type ByteFormat } from '../../../shared/byte-format';
 import type { FieldNode, MqttProtocolVersion } from '../../../shared/packet-anatomy';
+import { validatePacket } from '../../../shared/packet-rules/validate';
+import { describeViolation } from '../../../shared/packet-rules/violation';
 import { copyText } from '../store/clipboard';
 import { showToast } from '../store/app-store';
 import { anatomyOf } from '../store/packet-log';
@@ -29,6 +31,12 @@ const FORMATS: ByteFormat[] = ['hex', 'text', 'c', 'js'];
  */
 export function PacketDetail({ packet, version, pinned = false, onPin }: { packet: PacketRecord; version: MqttProtocolVersion; pinned?: boolean; onPin?: () => void }) {
   const anatomy = anatomyOf(packet, version);
+  // What a client sent is checked by the broker's own rule tables. Control characters are a
+  // SHOULD NOT of the spec that only strict brokers refuse: the inspector names MUSTs only.
+  const violation = useMemo(
+    () => (packet.direction === 'out' ? validatePacket(packet.bytes, version, { allowControlCharacters: true }) : undefined),
+    [packet, version],
+  );
   const [selection, setSelection] = useState<ByteSelection | undefined>(undefined);
   const drag = useRef<{ anchor: number; moved: boolean } | undefined>(undefined);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -81,6 +89,11 @@ export function PacketDetail({ packet, version, pinned = false, onPin }: { packe
             </button>
           ) : null}
         </div>
+        {violation ? (
+          <p className="field-error" role="note" aria-label="Protocol violation">
+            Breaks {describeViolation(violation, anatomy.protocolVersion)}
+          </p>
+        ) : null}
         {anatomy.error ? (
           <p className="field-error" role="alert">
             {anatomy.error}
