@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { MosquittoConfig } from '../../shared/mosquitto/config';
 import { propertiesFor } from '../../shared/mosquitto/config';
 import { toMqttJsProperties } from '../../shared/mosquitto/properties';
-import { connackString, MOSQ_ERR, reasonString } from '../../shared/mosquitto/strings';
+import { connackRefusedLine, MOSQ_ERR, reasonString } from '../../shared/mosquitto/strings';
 import { expandTemplate, hasPlaceholders } from '../../shared/payload-template';
 import { utf8Encode } from '../../shared/utf8';
 import type { CliIo } from './cli-io';
@@ -82,8 +82,7 @@ export function runPub(config: MosquittoConfig, plan: ConnectPlan, source: PubSo
         connack: (code) => {
           connackResult = code;
           if (code !== 0) {
-            if (v5) err(code === 132 ? `Connection error: ${reasonString(code)}. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.\n` : `Connection error: ${reasonString(code)}\n`);
-            else err(`Connection error: ${connackString(code)}\n`);
+            err(connackRefusedLine(code, v5));
             end = loopEnd(v5 ? MOSQ_ERR.PROTOCOL : MOSQ_ERR.CONN_REFUSED);
             return;
           }

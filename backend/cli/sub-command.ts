@@ -9,7 +9,7 @@ import type { MosquittoConfig } from '../../shared/mosquitto/config';
 import { propertiesFor } from '../../shared/mosquitto/config';
 import { parseFormat } from '../../shared/mosquitto/output-format';
 import { toMqttJsProperties } from '../../shared/mosquitto/properties';
-import { connackString, reasonString } from '../../shared/mosquitto/strings';
+import { connackRefusedLine } from '../../shared/mosquitto/strings';
 import { topicMatches } from '../../shared/topic';
 import { utf8Decode, utf8Encode } from '../../shared/utf8';
 import { appendJsonLine, type CliIo } from './cli-io';
@@ -54,8 +54,7 @@ export function runSub(config: MosquittoConfig, plan: ConnectPlan, io: CliIo, pa
         connack: (code) => {
           connackResult = code;
           if (code === 0) return subscribe();
-          if (v5) err(code === 132 ? `Connection error: ${reasonString(code)}. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.\n` : `Connection error: ${reasonString(code)}\n`);
-          else err(`Connection error: ${connackString(code)}\n`);
+          err(connackRefusedLine(code, v5));
           session.end();
         },
         suback: (mid, granted) => {

@@ -12,30 +12,9 @@ export const CLI_OUTFILE = 'dist/cli/mqtt-desk.js';
  * stay in node_modules.
  */
 export async function buildCli(root = process.cwd()) {
-  const broker = build({
-    absWorkingDir: root,
-    entryPoints: { 'broker-sidecar/main': 'broker-sidecar/main.ts' },
-    outdir: 'dist',
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
-    banner: { js: '#!/usr/bin/env node' },
-  });
-  const cli = build({
-    absWorkingDir: root,
-    entryPoints: ['backend/cli/main.ts'],
-    outfile: CLI_OUTFILE,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-  await Promise.all([cli, broker]);
+  const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', sourcemap: true, logLevel: 'warning' };
+  await Promise.all([
+    build({ ...common, entryPoints: ['backend/cli/main.ts'], outfile: CLI_OUTFILE }),
+    build({ ...common, entryPoints: { 'broker-sidecar/main': 'broker-sidecar/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
+  ]);
 }

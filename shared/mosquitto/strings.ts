@@ -129,3 +129,9 @@ const REASON_TEXT: Record<number, string> = {
 export function reasonString(code: number): string {
   return REASON_TEXT[code] ?? 'Unknown reason';
 }
+
+/** The line mosquitto_pub and mosquitto_sub print for a refusing CONNACK. */
+export function connackRefusedLine(code: number, v5: boolean): string {
+  if (!v5) return `Connection error: ${connackString(code)}\n`;
+  return code === 132 ? `Connection error: ${reasonString(code)}. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.\n` : `Connection error: ${reasonString(code)}\n`;
+}
