@@ -143,7 +143,7 @@ export function createBackend(options: BackendOptions): Backend {
       if (live?.state.status === 'connected') return live;
       return connections.connect(profile);
     },
-    'messages.get': async ({ connectionId, seq }) => connections.message(connectionId, seq),
+    'messages.get': async ({ connectionId, seq, maxBytes }) => connections.message(connectionId, seq, maxBytes),
     'messages.export': async ({ connectionId, format }) => {
       const all = connections.messages(connectionId);
       return format === 'csv'

@@ -4,7 +4,7 @@
  */
 
 import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient, type StreamBuilder } from 'mqtt';
-import { PACKET_PAGE_MAX, type ConnectionSnapshot, type MessageProperties, type MessageRecord, type PacketBatch, type PacketRecord, type SubscribeOptions, type SubscriptionInfo } from '../shared/contract';
+import { MESSAGE_LOAD_MAX_BYTES, PACKET_PAGE_MAX, packetForPage, type ConnectionSnapshot, type MessageProperties, type MessageRecord, type PacketBatch, type PacketRecord, type SubscribeOptions, type SubscriptionInfo } from '../shared/contract';
 import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
 import { DeskError, type ErrorInfo } from '../shared/errors';
 import { reasonCodeName } from '../shared/packet-anatomy';
@@ -79,7 +79,7 @@ export class ConnectionManager {
     const packetBatcher =
       existing?.packetBatcher ??
       new Batcher<PacketRecord>(
-        (packets) => this.events.emit('packets.batch', { connectionId: profile.id, protocolVersion, packets, evicted: capture.evicted }),
+        (packets) => this.events.emit('packets.batch', { connectionId: profile.id, protocolVersion, packets: packets.map(packetForPage), evicted: capture.evicted }),
         batcherOptions,
       );
     const capture: PacketCapture = existing?.capture ?? new PacketCapture((packet) => packetBatcher.add(packet), this.options.captureLimits);
@@ -145,16 +145,26 @@ export class ConnectionManager {
       this.apply(live, { type: 'closed', at: now, ...(retrying ? { retryAt: now + profile.reconnectPeriod } : {}) });
     });
     client.on('message', (topic, payload, packet) => {
-      const properties = receivedProperties(packet);
-      this.record(live, {
+      // The hot path at fleet rates: one record of a fixed shape, no spreads.
+      const message: MessageRecord = {
+        seq: ++live.seq,
         direction: 'in',
         topic,
         payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
         qos: packet.qos,
         retain: packet.retain,
         dup: packet.dup,
-        ...(properties ? { properties } : {}),
-      });
+        time: Date.now(),
+        payloadSize: payload.byteLength,
+      };
+      if (packet.properties) {
+        const properties = receivedProperties(packet);
+        if (properties) message.properties = properties;
+      }
+      // Sparkplug topics and topics with a mapped schema (a prefix test and a filter match for the rest).
+      const decoded = live.decoder.decode(topic, message.payload);
+      if (decoded) message.decoded = decoded;
+      live.batcher.add(live.messages.add(message));
     });
 
     await new Promise<void>((resolve, reject) => {
@@ -262,11 +272,14 @@ export class ConnectionManager {
     await Promise.all([...this.connections.values()].map((live) => live.client.endAsync(true).catch(() => undefined)));
   }
 
-  /** One full stored message. @throws DeskError NOT_FOUND when evicted or cleared. */
-  message(connectionId: string, seq: number): MessageRecord {
+  /**
+   * One stored message, its payload cut at `maxBytes` (`payloadSize` keeps the full length).
+   * @throws DeskError NOT_FOUND when evicted or cleared.
+   */
+  message(connectionId: string, seq: number, maxBytes = MESSAGE_LOAD_MAX_BYTES): MessageRecord {
     const message = this.get(connectionId).messages.get(seq);
     if (!message) throw new DeskError('NOT_FOUND', `Message #${seq} is no longer held (evicted by the cap or cleared)`);
-    return message;
+    return message.payload.byteLength <= maxBytes ? message : { ...message, payload: message.payload.subarray(0, maxBytes) };
   }
 
   /** Every stored message of a connection, oldest first. */
@@ -283,7 +296,7 @@ export class ConnectionManager {
   packets(connectionId: string, afterSeq = 0, limit = PACKET_PAGE_MAX): PacketBatch & { more: boolean } {
     const live = this.get(connectionId);
     const { packets, more } = live.capture.page(afterSeq, limit);
-    return { connectionId, protocolVersion: PROTOCOL_LEVEL[live.profile.mqttVersion], packets, evicted: live.capture.evicted, more };
+    return { connectionId, protocolVersion: PROTOCOL_LEVEL[live.profile.mqttVersion], packets: packets.map(packetForPage), evicted: live.capture.evicted, more };
   }
 
   /** Forgets a connection's captured packets. */

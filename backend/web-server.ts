@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { toErrorInfo } from '../shared/errors';
-import { decodeWire, encodeWire, readCall, type WireMessage } from '../shared/rpc';
+import type { MessageBatch } from '../shared/contract';
+import { decodeWire, encodeEvent, encodeWire, readCall, type WireMessage } from '../shared/rpc';
 import type { Backend } from './backend';
 
 /** Options for {@link startWebServer}. */
@@ -150,10 +151,27 @@ function attach(ws: WebSocket, backend: Backend): void {
   const send = (message: WireMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeWire(message));
   };
+  // Messages of batches this socket could not take, per connection, owed to the next batch.
+  const owed = new Map<string, number>();
   const unsubscribe = backend.events.subscribe((stream, data) => {
-    // A page that stopped reading must not grow this process without bound.
-    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    send({ kind: 'event', stream, data });
+    if (ws.readyState !== ws.OPEN) return;
+    if (stream === 'messages.batch') {
+      const batch = data as MessageBatch;
+      // A page that stopped reading must not grow this process without bound; what it
+      // misses is counted as dropped in the next batch it does get, never lost silently.
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+        owed.set(batch.connectionId, (owed.get(batch.connectionId) ?? 0) + batch.messages.length + batch.dropped);
+        return;
+      }
+      const debt = owed.get(batch.connectionId);
+      if (debt) owed.delete(batch.connectionId);
+      ws.send(encodeEvent('messages.batch', debt ? { ...batch, dropped: batch.dropped + debt } : batch));
+      return;
+    }
+    // Captured packets are dropped too (their sequence numbers show the gap); the rare
+    // state and log events are small and always sent.
+    if (stream === 'packets.batch' && ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
+    ws.send(encodeEvent(stream, data));
   });
   ws.on('close', unsubscribe);
   ws.on('message', (raw, isBinary) => {

@@ -5,6 +5,7 @@
 
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { Backend } from '../backend/backend';
+import { encodeEvent } from '../shared/rpc';
 import { isAppDocument } from './guards';
 
 /** Channel the preload invokes for every command. */
@@ -28,10 +29,16 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, backend: Backend, 
   });
 }
 
-/** Forwards every backend event to one window; returns the function that stops it. */
+/**
+ * Forwards every backend event to one window; returns the function that stops it. Message
+ * and packet batches cross as one binary frame each (shared/wire-batches.ts), the same
+ * frames as over the browser-mode WebSocket; the page's bridge decodes them.
+ */
 export function forwardEvents(backend: Backend, webContents: Pick<WebContents, 'send' | 'isDestroyed'>): () => void {
   return backend.events.subscribe((stream, data) => {
-    if (!webContents.isDestroyed()) webContents.send(EVENT_CHANNEL, stream, compactViews(data));
+    if (webContents.isDestroyed()) return;
+    const payload = stream === 'messages.batch' || stream === 'packets.batch' ? encodeEvent(stream, data) : data;
+    webContents.send(EVENT_CHANNEL, stream, compactViews(payload));
   });
 }
 

@@ -7,23 +7,34 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
-/** Encodes bytes as padded base64. */
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const ascii = new (globalThis as unknown as { TextDecoder: new (label: string) => { decode(bytes: Uint8Array): string } }).TextDecoder('latin1');
+
+/**
+ * Encodes bytes as padded base64. The characters are written as bytes and turned into a
+ * string in one native call: a string built piece by piece took seconds for a 16 MB payload.
+ */
 export function base64Encode(bytes: Uint8Array): string {
-  let out = '';
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+    out[o++] = ALPHABET_CODES[n >> 18]!;
+    out[o++] = ALPHABET_CODES[(n >> 12) & 63]!;
+    out[o++] = ALPHABET_CODES[(n >> 6) & 63]!;
+    out[o++] = ALPHABET_CODES[n & 63]!;
   }
   const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '=';
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = ALPHABET_CODES[n >> 18]!;
+    out[o++] = ALPHABET_CODES[(n >> 12) & 63]!;
+    out[o++] = rest === 2 ? ALPHABET_CODES[(n >> 6) & 63]! : 61; // '='
+    out[o++] = 61;
   }
-  return out;
+  // Every byte is ASCII, which latin1 maps to the same code points.
+  return ascii.decode(out);
 }
 
 /**

@@ -14,6 +14,12 @@ import type { ImportSource } from './profile-transfer';
 
 const id = z.string().min(1, 'id must not be empty').max(200);
 
+/**
+ * Most payload bytes one `messages.get` carries to the page: a 256 MB payload stays in the
+ * backend, and its first 16 MB is what "Load full payload" can show.
+ */
+export const MESSAGE_LOAD_MAX_BYTES = 16 * 1024 * 1024;
+
 /** Largest page of `packets.list`. */
 export const PACKET_PAGE_MAX = 50_000;
 
@@ -75,7 +81,14 @@ export const commandArgs = {
   'broker.violations': z.object({}).strict(),
   'broker.bridges': z.object({}).strict(),
   'broker.connectLocal': z.object({}).strict(),
-  'messages.get': z.object({ connectionId: id, seq: z.number().int().min(1) }).strict(),
+  'messages.get': z
+    .object({
+      connectionId: id,
+      seq: z.number().int().min(1),
+      /** At most this many payload bytes (the rest stays in the backend; `payloadSize` tells how much there is). */
+      maxBytes: z.number().int().min(1).max(MESSAGE_LOAD_MAX_BYTES, `maxBytes must be at most ${MESSAGE_LOAD_MAX_BYTES}`).optional(),
+    })
+    .strict(),
   'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
   'messages.clear': z.object({ connectionId: id }).strict(),
   'packets.list': z
@@ -171,7 +184,7 @@ export interface CommandResults {
   'broker.bridges': BrokerBridgeInfo[];
   /** Starts the sidecar if needed, keeps a "Local broker" profile pointing at it, connects. */
   'broker.connectLocal': ConnectionSnapshot;
-  /** The whole message, payload in full. */
+  /** The message, its payload in full or cut at `maxBytes` (MESSAGE_LOAD_MAX_BYTES by default). */
   'messages.get': MessageRecord;
   'messages.export': { text: string; count: number; mimeType: string };
   'messages.clear': { cleared: number };
@@ -236,6 +249,21 @@ export interface PacketRecord {
   bytes: Uint8Array;
   /** Opened capture files only: the file's frame number (from 1) whose segment completed the packet. */
   frame?: number;
+  /** The packet's full size, when `bytes` holds only its start (see {@link packetForPage}). */
+  length?: number;
+}
+
+/**
+ * Bytes of one packet the page gets at most: a 256 MB PUBLISH reaches the page as its first
+ * 64 KiB (header, topic, properties and the start of the payload) with its full `length`;
+ * the backend keeps it whole for the pcapng export.
+ */
+export const PACKET_PAGE_BYTES = 64 * 1024;
+
+/** A captured packet as the page gets it: cut to PACKET_PAGE_BYTES, saying so in `length`. */
+export function packetForPage(packet: PacketRecord): PacketRecord {
+  if (packet.bytes.byteLength <= PACKET_PAGE_BYTES) return packet;
+  return { ...packet, bytes: packet.bytes.subarray(0, PACKET_PAGE_BYTES), length: packet.length ?? packet.bytes.byteLength };
 }
 
 /**

@@ -27,9 +27,14 @@ export class RingBuffer<T> {
   /** How many items were evicted to stay within the caps, since creation or `clear()`. */
   evicted = 0;
 
+  /**
+   * @param onEvict called with each item the caps push out, oldest first (not on `clear`),
+   * e.g. to let go of what the item shares with others.
+   */
   constructor(
     private readonly limits: RingBufferLimits,
     private readonly sizeOf: (item: T) => number,
+    private readonly onEvict?: (item: T) => void,
   ) {
     if (!(limits.maxItems >= 1)) throw new Error('maxItems must be at least 1');
     this.capacity = Math.min(limits.maxItems, INITIAL_CAPACITY);
@@ -103,6 +108,7 @@ export class RingBuffer<T> {
 
   private shift(): void {
     this.byteTotal -= this.sizes[this.head]!;
+    if (this.onEvict) this.onEvict(this.items[this.head]!);
     this.items[this.head] = undefined;
     this.head = (this.head + 1) % this.capacity;
     this.count--;

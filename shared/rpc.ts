@@ -4,16 +4,20 @@
  * here once.
  */
 
-import { base64Decode, base64Encode } from './base64';
 import {
   commandArgs,
   isCommandName,
   type CommandHandlers,
   type DeskApi,
+  type EventStreams,
+  type MessageBatch,
+  type PacketBatch,
   type StreamName,
 } from './contract';
 import { DeskError, toErrorInfo, type ErrorInfo } from './errors';
 import { issuesToFields } from './profile';
+import { parseWithBytes, stringifyWithBytes } from './json-bytes';
+import { decodeFrame, encodeMessageBatch, encodePacketBatch } from './wire-batches';
 
 /** A command call from the UI. */
 export interface WireCall {
@@ -75,16 +79,9 @@ export function readCall(value: unknown): WireCall | undefined {
   return { kind: 'call', id: v.id, command: v.command as string, args: v.args };
 }
 
-const BYTES_TAG = '$bytes';
-
 /** JSON with byte arrays carried as tagged base64, for text carriers like a WebSocket. */
 export function encodeWire(message: WireMessage): string {
-  return JSON.stringify(message, function (this: Record<string, unknown>, key, value: unknown) {
-    // `this[key]` is the value before toJSON, so Node Buffers are caught as bytes too.
-    const raw = this[key];
-    if (raw instanceof Uint8Array) return { [BYTES_TAG]: base64Encode(raw) };
-    return value;
-  });
+  return stringifyWithBytes(message);
 }
 
 /**
@@ -92,13 +89,27 @@ export function encodeWire(message: WireMessage): string {
  * @throws SyntaxError when the text is not JSON.
  */
 export function decodeWire(text: string): unknown {
-  return JSON.parse(text, (_key, value: unknown) => {
-    if (typeof value === 'object' && value !== null && BYTES_TAG in value) {
-      const tagged = (value as Record<string, unknown>)[BYTES_TAG];
-      if (typeof tagged === 'string' && Object.keys(value).length === 1) return base64Decode(tagged);
-    }
-    return value;
-  });
+  return parseWithBytes(text);
+}
+
+/**
+ * An event in its wire form: the high-rate batches as binary frames (wire-batches.ts), every
+ * other event as JSON text.
+ */
+export function encodeEvent<S extends StreamName>(stream: S, data: EventStreams[S]): string | Uint8Array {
+  if (stream === 'messages.batch') return encodeMessageBatch(data as MessageBatch);
+  if (stream === 'packets.batch') return encodePacketBatch(data as PacketBatch);
+  return encodeWire({ kind: 'event', stream, data });
+}
+
+/**
+ * Reads what a carrier received: text is a JSON wire message, bytes a batch frame.
+ * @throws SyntaxError for text that is not JSON, Error for a malformed frame.
+ */
+export function decodeIncoming(raw: string | Uint8Array): unknown {
+  if (typeof raw === 'string') return decodeWire(raw);
+  const { stream, data } = decodeFrame(raw);
+  return { kind: 'event', stream, data };
 }
 
 /** The UI end: turns calls into wire messages and wire messages back into results and events. */

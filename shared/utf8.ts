@@ -5,7 +5,7 @@
  */
 
 interface TextCodecGlobals {
-  TextEncoder: new () => { encode(text: string): Uint8Array };
+  TextEncoder: new () => { encode(text: string): Uint8Array; encodeInto(text: string, into: Uint8Array): { read: number; written: number } };
   TextDecoder: new (
     label?: string,
     options?: { fatal?: boolean },
@@ -20,6 +20,11 @@ const strictDecoder = new globals.TextDecoder('utf-8', { fatal: true });
 /** Encodes a string as UTF-8 bytes. */
 export function utf8Encode(text: string): Uint8Array {
   return encoder.encode(text);
+}
+
+/** Writes a string as UTF-8 into `into` (which must have room: 3 bytes per UTF-16 unit) and returns the bytes written. */
+export function utf8EncodeInto(text: string, into: Uint8Array): number {
+  return encoder.encodeInto(text, into).written;
 }
 
 /** Decodes UTF-8, replacing invalid sequences with U+FFFD. */

@@ -6,7 +6,8 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decodeWire, encodeWire } from '../../shared/rpc';
+import type { MessageBatch } from '../../shared/contract';
+import { decodeIncoming, encodeWire } from '../../shared/rpc';
 import { startWebApp, type WebApp } from '../helpers/web-app';
 
 let app: WebApp;
@@ -44,8 +45,8 @@ function openSocket(options: { token?: string | null; origin?: string | null; co
 
 function nextMessage(ws: WebSocket, predicate: (m: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
-    const onMessage = (raw: WebSocket.RawData) => {
-      const message = decodeWire(raw.toString()) as Record<string, unknown>;
+    const onMessage = (raw: WebSocket.RawData, isBinary: boolean) => {
+      const message = decodeIncoming(isBinary ? new Uint8Array(raw as Buffer) : raw.toString()) as Record<string, unknown>;
       if (predicate(message)) {
         ws.off('message', onMessage);
         resolve(message);
@@ -145,4 +146,43 @@ describe('WebSocket', () => {
     a.close();
     b.close();
   });
+
+  it('counts the messages of batches a page does not read fast enough as dropped in the next batch it gets', async () => {
+    const ws = await openSocket({});
+    const counted = { messages: 0, dropped: 0 };
+    ws.on('message', (raw, isBinary) => {
+      const message = decodeIncoming(isBinary ? new Uint8Array(raw as Buffer) : raw.toString()) as { stream?: string; data?: MessageBatch };
+      if (message.stream !== 'messages.batch' || message.data?.connectionId !== 'slow') return;
+      counted.messages += message.data.messages.length;
+      counted.dropped += message.data.dropped;
+    });
+    // The page stops reading: the kernel's buffers fill, then the server's send buffer.
+    const socket = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const payload = new Uint8Array(1024 * 1024);
+    const batches = 120;
+    for (let i = 0; i < batches; i++) {
+      const messages = Array.from({ length: 2 }, (_, j) => ({ seq: i * 2 + j + 1, direction: 'in' as const, topic: 't', payload, payloadSize: payload.byteLength, qos: 0 as const, retain: false, dup: false, time: 1 }));
+      app.backend.events.emit('messages.batch', { connectionId: 'slow', dropped: 0, evicted: 0, messages });
+    }
+    // Then it reads again. One-message batches keep coming; the first one the server can send
+    // again carries the count of everything it dropped meanwhile.
+    socket.resume();
+    let emitted = batches * 2;
+    for (let i = 0; i < 250 && counted.dropped === 0; i++) {
+      const marker = { seq: 1000 + i, direction: 'in' as const, topic: 'marker', payload: new Uint8Array(1), payloadSize: 1, qos: 0 as const, retain: false, dup: false, time: 1 };
+      app.backend.events.emit('messages.batch', { connectionId: 'slow', dropped: 0, evicted: 0, messages: [marker] });
+      emitted++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => counted.messages + counted.dropped === emitted, 'every message to be received or counted as dropped');
+    expect(counted.dropped).toBeGreaterThan(0);
+    expect(counted.messages + counted.dropped).toBe(emitted);
+    ws.close();
+  });
 });
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!check()) throw new Error(`Timed out waiting for ${what}`);
+}

@@ -1,130 +1,174 @@
 /**
- * `npm run bench:ui`: the ingest path under a flood, measured in Debian's Chromium. A
- * publisher sends RATE messages/s of 100 B for SECONDS through Debian mosquitto into a
- * connection the page subscribes to, with the message list open. Prints messages sent and
- * shown, long tasks, the p95 frame interval, and peak memory of backend and page. The list
- * is scrolled up and back down every half second while it fills, as a user would.
- * BENCH_PAYLOAD=sparkplug sends Sparkplug B NDATA (Tahu's encoder, 5 metrics by alias,
- * 100 edge nodes born first) instead, so every message is decoded on its way to the page.
+ * `npm run bench:ui`: the desk under a fleet, in Debian's Chromium, through Debian's
+ * mosquitto, with the publisher in a process of its own (fleet-publisher.ts). Three parts,
+ * chosen with BENCH_PHASES (default all):
+ *
+ * - ingest: the backend's ingest rate against a bare MQTT.js subscriber (ingest-bench.ts);
+ * - flood: BENCH_RATE msgs/s for BENCH_SECONDS over BENCH_TOPICS topics
+ *   (`flood/dev<N>/temp`; Sparkplug: `spBv1.0/Bench/NDATA/node<N>`, born first), payloads of
+ *   BENCH_PAYLOAD kind (json, number, binary, sparkplug) and BENCH_PAYLOAD_BYTES bytes,
+ *   with the Messages and Topics views in use (the tree expanded, a topic selected, both
+ *   scrolled every half second, the tab switched every two seconds): long tasks, frame
+ *   intervals, click answers, how long each message took to be counted in the page, rows
+ *   updated per frame, memory;
+ * - tree: BENCH_TREE_TOPICS topics (tree-bench.ts): open, fold, expand all, filter, and live
+ *   updates of the rows on screen.
+ *
+ * BENCH_PROFILE=PREFIX also writes Chromium CPU profiles of the flood and tree parts.
  */
 
-import { connectAsync } from 'mqtt';
-import { encodePayload } from 'sparkplug-payload/lib/sparkplugbpayload.js';
+import type { CDPSession, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
+import { subscribeInPage } from '../helpers/desk';
 import { startMosquitto } from '../helpers/mosquitto';
 import { startWebApp } from '../helpers/web-app';
+import { countingDelays, cpuProfile, describeWork, mainThreadWork, pageTotal, readFleetRecorder, resetFleetRecorder, startFleetRecorder } from './fleet-page';
+import { publisherMain, startPublisher, PAYLOAD_KINDS } from './fleet-publisher';
+import { runIngestBench } from './ingest-bench';
 import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
+import { runTreeBench } from './tree-bench';
 
-const RATE = Number(process.env.BENCH_RATE ?? 20_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
-const PAYLOAD = Buffer.alloc(100, 0x61);
-const SPARKPLUG = process.env.BENCH_PAYLOAD === 'sparkplug';
-const NODES = 100;
+const env = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number, got ${process.env[name]}`);
+  return value;
+};
 
-/** The topic and payload of message n: plain bytes, or a Sparkplug NDATA of edge node n % 100 with its seq. */
-function message(n: number): [string, Buffer] {
-  if (!SPARKPLUG) return [`flood/${n % 100}`, PAYLOAD];
-  const node = n % NODES;
-  const seq = (Math.floor(n / NODES) + 1) % 256;
-  const metrics = [1, 2, 3, 4, 5].map((alias) => ({ alias, type: 'Double' as const, value: n + alias / 10 }));
-  return [`spBv1.0/Bench/NDATA/node${node}`, Buffer.from(encodePayload({ timestamp: Date.now(), seq, metrics: metrics as never }))];
-}
+/** The bench's settings, from the environment. */
+export const SETTINGS = {
+  topics: Math.max(1, env('BENCH_TOPICS', 10_000)),
+  payloadBytes: env('BENCH_PAYLOAD_BYTES', 100),
+  payloadKind: process.env.BENCH_PAYLOAD ?? 'json',
+  rate: env('BENCH_RATE', 20_000),
+  seconds: env('BENCH_SECONDS', 60),
+  treeTopics: env('BENCH_TREE_TOPICS', 100_000),
+  ingestMessages: env('BENCH_INGEST_MESSAGES', 200_000),
+  ingestRounds: Math.max(1, env('BENCH_INGEST_ROUNDS', 3)),
+  phases: new Set((process.env.BENCH_PHASES ?? 'ingest,flood,tree').split(',').map((p) => p.trim())),
+  profile: process.env.BENCH_PROFILE,
+};
 
-/** Sparkplug only: one NBIRTH per edge node, naming the aliases the data messages use. */
-function births(): Array<[string, Buffer]> {
-  if (!SPARKPLUG) return [];
-  const metrics = [{ name: 'bdSeq', type: 'UInt64' as const, value: 0 }, ...[1, 2, 3, 4, 5].map((alias) => ({ name: `Line/Sensor ${alias}`, alias, type: 'Double' as const, value: 0 }))];
-  return Array.from({ length: NODES }, (_, node) => [`spBv1.0/Bench/NBIRTH/node${node}`, Buffer.from(encodePayload({ timestamp: Date.now(), seq: 0, metrics }))]);
-}
+const number = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+const line = (name: string, value: string) => console.log(`  ${name.padEnd(52)} ${value}`);
 
 async function main(): Promise<void> {
+  if (!Object.hasOwn(PAYLOAD_KINDS, SETTINGS.payloadKind)) throw new Error(`BENCH_PAYLOAD must be one of ${Object.keys(PAYLOAD_KINDS).join(', ')}`);
   const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
-  const app = await startWebApp();
-  const browser = await launchChromium();
   try {
-    const saved = await app.backend.dispatch('profiles.save', { profile: { name: 'Flood', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
-    if (!saved.ok) throw new Error(saved.error.message);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(app.server.url);
-    await startPageMetrics(page);
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
-    const subs = page.getByRole('region', { name: 'Subscriptions' });
-    const filter = SPARKPLUG ? 'spBv1.0/#' : 'flood/#';
-    await subs.getByLabel('Filter', { exact: true }).fill(filter);
-    await subs.getByRole('button', { name: 'Subscribe', exact: true }).click();
-    await subs.getByRole('list', { name: 'Active subscriptions' }).getByText(filter).waitFor();
-    await resetPageMetrics(page);
-
-    const publisher = await connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { clientId: 'ui-bench-pub' });
-    for (const [topic, payload] of births()) await publisher.publishAsync(topic, payload);
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Performance.enable');
-    let peakBackend = 0;
-    let peakPage = 0;
-    const sample = async () => {
-      peakBackend = Math.max(peakBackend, process.memoryUsage().rss);
-      const metrics = (await cdp.send('Performance.getMetrics')).metrics;
-      peakPage = Math.max(peakPage, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
-    };
-    const total = RATE * SECONDS;
-    const start = performance.now();
-    let sent = 0;
-    let scrolls = 0;
-    // Paced in 10 ms slices so the rate is steady, not one burst.
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
-      for (; sent < due; sent++) publisher.publish(...message(sent));
-      if (sent % (RATE / 2) < RATE / 100) {
-        await sample();
-        // A user scrolling through the list while it fills: up to a random place, then back to the end.
-        await page.evaluate((up) => {
-          const list = document.querySelector('[aria-label="Messages"][role="list"]');
-          if (list) list.scrollTop = up ? Math.random() * list.scrollHeight * 0.9 : list.scrollHeight;
-        }, sent % RATE < RATE / 2);
-        scrolls++;
-      }
-      await new Promise((r) => setTimeout(r, 10));
+    console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process`);
+    if (SETTINGS.phases.has('ingest')) await ingest(mosquitto.port);
+    if (!SETTINGS.phases.has('flood') && !SETTINGS.phases.has('tree')) return;
+    const app = await startWebApp();
+    const browser = await launchChromium();
+    try {
+      const saved = await app.backend.dispatch('profiles.save', { profile: { name: 'Fleet', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
+      if (!saved.ok) throw new Error(saved.error.message);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(app.server.url);
+      await startPageMetrics(page);
+      await startFleetRecorder(page);
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const heap = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+      if (SETTINGS.phases.has('flood')) await flood(page, cdp, mosquitto.port, heap);
+      if (SETTINGS.phases.has('tree')) await runTreeBench({ page, cdp, port: mosquitto.port, topics: SETTINGS.treeTopics, rate: SETTINGS.rate, heap, profile: SETTINGS.profile });
+    } finally {
+      await browser.close();
+      await app.stop();
     }
-    const sendSeconds = (performance.now() - start) / 1000;
-    await publisher.endAsync();
-    // Wait until the page has shown everything (or stops gaining).
-    // Shown plus dropped by the caps: the page's byte cap holds fewer than 100,000 decoded messages.
-    const shownText = async () => {
-      const text = (await page.getByRole('region', { name: 'Message log' }).getByLabel('Message count').textContent()) ?? '0';
-      return Number(text.split(' ')[0]) + Number(/(\d+) dropped by cap/.exec(text)?.[1] ?? 0);
-    };
-    let shown = 0;
-    for (let i = 0; i < 120; i++) {
-      const now = await shownText();
-      await sample();
-      if (now >= total && now === shown) break;
-      shown = now;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const counted = await page.evaluate(() => {
-      const text = document.querySelector('[aria-label="Message count"]')?.textContent ?? '';
-      return text;
-    });
-    const { long, p95Frame: p95 } = await readPageMetrics(page);
-    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
-    console.log(`MQTT Desk UI bench — ${RATE} msgs/s × ${SECONDS} s of ${SPARKPLUG ? `Sparkplug B NDATA (${message(0)[1].length} B, 5 metrics)` : `${PAYLOAD.length} B`}, Debian Chromium headless, mosquitto`);
-    console.log(`messages sent              ${total} (in ${sendSeconds.toFixed(1)} s)`);
-    console.log(`message list says          ${counted} (the page keeps the newest 100,000)`);
-    console.log(`list scrolled              ${scrolls} times during the flood (to a random place, then back to the end)`);
-    console.log(`long tasks > 50 ms         ${long.filter((d) => d > 50).length}`);
-    console.log(`long tasks > 100 ms        ${long.filter((d) => d > 100).length} (longest ${Math.max(0, ...long).toFixed(0)} ms)`);
-    console.log(`p95 frame interval         ${p95.toFixed(1)} ms`);
-    console.log(`peak RSS backend process   ${mb(peakBackend)} (backend, web server and publisher share this process)`);
-    console.log(`peak JS heap of the page   ${mb(peakPage)}`);
   } finally {
-    await browser.close();
-    await app.stop();
     await mosquitto.stop();
   }
 }
 
-main().catch((error: Error) => {
-  console.error(error);
-  process.exit(1);
-});
+async function ingest(port: number): Promise<void> {
+  const { bare, backend } = await runIngestBench({
+    port,
+    topics: SETTINGS.topics,
+    payloadKind: SETTINGS.payloadKind,
+    payloadBytes: SETTINGS.payloadBytes,
+    messages: SETTINGS.ingestMessages,
+    rounds: SETTINGS.ingestRounds,
+  });
+  console.log(`\nIngest: ${number(SETTINGS.ingestMessages)} QoS 0 messages as fast as they go, median of ${SETTINGS.ingestRounds} interleaved rounds`);
+  line('bare MQTT.js subscriber', `${number(bare.rate)} msgs/s, ${bare.cpuMicros.toFixed(1)} µs CPU per message`);
+  line('backend into frames for the page (target ≥ 50,000)', `${number(backend.rate)} msgs/s, ${backend.cpuMicros.toFixed(1)} µs CPU per message, ${number(backend.batches)} batches, ${backend.wireBytesPerMessage.toFixed(0)} B on the wire per message`);
+}
+
+async function flood(page: Page, cdp: CDPSession, port: number, heap: () => Promise<number>): Promise<void> {
+  const kind = PAYLOAD_KINDS[SETTINGS.payloadKind]!;
+  await subscribeInPage(page, kind.filter);
+  await page.getByRole('tab', { name: 'Topics' }).click();
+  const total = SETTINGS.rate * SETTINGS.seconds;
+  if (kind.birth) {
+    // Births first (Sparkplug), counted in the page before the flood's baseline is taken.
+    const before = await pageTotal(page);
+    const births = await startPublisher({ port, layout: 'fleet', topics: SETTINGS.topics, payloadKind: SETTINGS.payloadKind, payloadBytes: 0, rate: 0, count: 0, births: true }).done;
+    for (let i = 0; i < 240 && (await pageTotal(page)) - before < births.sent; i++) await new Promise((r) => setTimeout(r, 250));
+  }
+  const baseline = await pageTotal(page);
+  await resetPageMetrics(page);
+  await resetFleetRecorder(page);
+  const workBefore = await mainThreadWork(cdp);
+  const stopProfile = await cpuProfile(cdp, SETTINGS.profile, 'flood');
+  const publisher = startPublisher({ port, layout: 'fleet', topics: SETTINGS.topics, payloadKind: SETTINGS.payloadKind, payloadBytes: SETTINGS.payloadBytes, rate: SETTINGS.rate, count: total });
+  let peakHeap = 0;
+  let peakRss = 0;
+  let tick = 0;
+  let selected = false;
+  const started = Date.now();
+  // A user at work: both lists scrolled every half second, the tab switched every two seconds.
+  while (!(await Promise.race([publisher.done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 500))]))) {
+    tick++;
+    peakHeap = Math.max(peakHeap, await heap());
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (tick % 4 === 0) {
+      const to = tick % 8 === 0 ? 'Topics' : 'Messages';
+      await page.getByRole('tab', { name: to }).click();
+    }
+    if (!selected) {
+      // The first device's topic selected: its chart and history follow it.
+      const row = page.getByRole('tree', { name: 'Topic tree' }).getByRole('button', { name: kind.leaf, exact: true }).first();
+      if (await row.isVisible().catch(() => false)) selected = await row.click({ timeout: 1000 }).then(() => true, () => false);
+    }
+    await page.evaluate((up) => {
+      const list = document.querySelector('[role="tree"][aria-label="Topic tree"]') ?? document.querySelector('[role="list"][aria-label="Messages"]');
+      if (list) list.scrollTop = up ? Math.random() * list.scrollHeight * 0.9 : list.scrollHeight;
+    }, tick % 2 === 1);
+  }
+  const sendSeconds = (Date.now() - started) / 1000;
+  // Every message counted: wait (bounded) until the page's total stops short of nothing.
+  for (let i = 0; i < 120 && (await pageTotal(page)) - baseline < total; i++) await new Promise((r) => setTimeout(r, 250));
+  peakHeap = Math.max(peakHeap, await heap());
+  const workAfter = await mainThreadWork(cdp);
+  await stopProfile();
+  const metrics = await readPageMetrics(page);
+  const recorded = await readFleetRecorder(page);
+  const delays = countingDelays(publisher.progress, recorded.totals, baseline);
+  const missing = delays.filter((d) => d === undefined).length;
+  const known = delays.filter((d): d is number => d !== undefined).sort((a, b) => a - b);
+  const counted = (await pageTotal(page)) - baseline;
+  const countText = (await page.getByLabel('Message totals').textContent()) ?? '';
+  const rowsChanged = recorded.rowFrames.map(([changed]) => changed);
+  const rowsInPage = recorded.rowFrames.map(([, inPage]) => inPage);
+  console.log(`\nFlood: ${number(SETTINGS.rate)} msgs/s × ${SETTINGS.seconds} s over ${number(SETTINGS.topics)} topics (${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind}), Topics and Messages in use`);
+  line('messages published / counted in the page', `${number(total)} in ${sendSeconds.toFixed(1)} s / ${number(counted)} (${countText.trim()})`);
+  line('publish → counted in the page: p50 / p99 / max (target ≤ 1 s)', known.length ? `${known[Math.floor(known.length / 2)]!.toFixed(0)} / ${known[Math.floor(known.length * 0.99)]!.toFixed(0)} / ${known.at(-1)!.toFixed(0)} ms${missing ? ` (${missing} reports never counted)` : ''}` : 'none counted');
+  line('long tasks > 50 ms / > 100 ms (target 0 > 100 ms)', `${metrics.long.filter((d) => d > 50).length} / ${metrics.long.filter((d) => d > 100).length} (longest ${Math.max(0, ...metrics.long).toFixed(0)} ms)`);
+  line('p95 frame interval (target ≤ 20 ms)', `${metrics.p95Frame.toFixed(1)} ms`);
+  line('clicks answered (Event Timing, input → paint; target ≤ 200 ms)', recorded.clicks.length ? `${tick >= 4 ? Math.floor(tick / 4) : 0} tab clicks, slowest event ${Math.max(...recorded.clicks).toFixed(0)} ms` : `${Math.floor(tick / 4)} tab clicks, every event under 16 ms (not reported)`);
+  line('rows changed per frame: max / rows in the page then', rowsChanged.length ? `${Math.max(...rowsChanged)} / ${rowsInPage[rowsChanged.indexOf(Math.max(...rowsChanged))]} (rows updated twice in a frame: ${recorded.doubleUpdates})` : 'none');
+  line('page main thread (Chromium metrics)', describeWork(workBefore, workAfter));
+  line('peak JS heap of the page', mb(peakHeap));
+  line('peak RSS of the bench process (backend and web server)', mb(peakRss));
+}
+
+if (!publisherMain()) {
+  main().catch((error: Error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,8 +1,9 @@
 /**
  * Binary payloads as devices speak them, in Chromium against mosquitto: Sparkplug B written
- * by Eclipse Tahu's encoder shown as `name = value` and in the Sparkplug tab, a protobuf
- * schema added through the Schemas dialog, a payload that does not decode, and a Sparkplug
- * NCMD published from the editor that Tahu decodes on an outside subscriber.
+ * by Eclipse Tahu's encoder shown as `name = value` (list, detail, topic tree and its chart)
+ * and in the Sparkplug tab, a protobuf schema added through the Schemas dialog, a payload
+ * that does not decode, and a Sparkplug NCMD published from the editor that Tahu decodes on
+ * an outside subscriber.
  */
 
 import path from 'node:path';
@@ -57,6 +58,14 @@ describe('payloads as devices speak them', () => {
     await row('spBv1.0/Plant/DBIRTH/Edge1/Pump').click();
     await detail().getByText('seq gap: expected 2, got 3').waitFor();
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'sparkplug-detail.png') });
+    // The topic tree's row shows the decoded value, and the topic's chart charts the metric by name.
+    await tab('Topics');
+    await page.getByLabel('Filter topics').fill('spBv1.0/Plant/NDATA/+');
+    const edge = page.getByRole('tree', { name: 'Topic tree' }).getByRole('treeitem').filter({ hasText: 'Edge1' });
+    await expect(edge.locator('.topic-value').textContent()).resolves.toBe('Temperature = 21.5');
+    await edge.getByRole('button', { name: 'Edge1', exact: true }).click();
+    await page.getByRole('region', { name: 'Topic detail' }).getByRole('img', { name: 'Chart of Temperature on spBv1.0/Plant/NDATA/Edge1' }).waitFor();
+    await page.getByLabel('Filter topics').fill('');
   });
 
   it('the Sparkplug tab: groups, edge nodes, devices, last values, online and offline', async () => {

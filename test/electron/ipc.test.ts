@@ -1,6 +1,10 @@
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { compactViews } from '../../electron/ipc';
+import { EventHub } from '../../backend/event-hub';
+import type { Backend } from '../../backend/backend';
+import { compactViews, EVENT_CHANNEL, forwardEvents } from '../../electron/ipc';
+import { createBridgeApi } from '../../renderer/src/api/bridge-transport';
+import type { MessageBatch } from '../../shared/contract';
 
 /** A batch as the backend emits it: payloads that are views into one 64 KiB socket chunk. */
 function batchFromOneChunk(count: number): { connectionId: string; messages: Array<{ seq: number; payload: Uint8Array }> } {
@@ -45,5 +49,35 @@ describe('bytes over Electron IPC', () => {
     expect(out[0]).toBeInstanceOf(Uint8Array);
     expect(Buffer.isBuffer(out[0])).toBe(false);
     expect(new TextDecoder().decode(out[0])).toBe('world');
+  });
+});
+
+describe('events over Electron IPC', () => {
+  it('sends a message batch as one binary frame of its own bytes, which the page\'s bridge turns back into the batch', () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const batch: MessageBatch = {
+      connectionId: 'c1',
+      dropped: 2,
+      evicted: 0,
+      messages: Array.from({ length: 100 }, (_, i) => ({ seq: i + 1, direction: 'in', topic: `dev/${i}`, payload: new Uint8Array(chunk.buffer, chunk.byteOffset + i * 100, 100), payloadSize: 100, qos: 0, retain: false, dup: false, time: 5 })),
+    };
+    const events = new EventHub();
+    const sent: Array<[string, string, unknown]> = [];
+    forwardEvents({ events } as unknown as Backend, { isDestroyed: () => false, send: (channel: string, stream: string, data: unknown) => sent.push([channel, stream, data]) } as never);
+    let deliver: (stream: string, data: unknown) => void = () => undefined;
+    const api = createBridgeApi({ call: async () => ({ ok: true, value: undefined }), onEvent: (listener) => ((deliver = listener), () => undefined) });
+    const received: MessageBatch[] = [];
+    api.on('messages.batch', (b) => received.push(b));
+    events.emit('messages.batch', batch);
+    events.emit('connection.state', { connectionId: 'c1', profileId: 'c1', state: { status: 'idle' }, subscriptions: [] });
+
+    const [channel, stream, frame] = sent[0]!;
+    expect([channel, stream]).toEqual([EVENT_CHANNEL, 'messages.batch']);
+    expect(frame).toBeInstanceOf(Uint8Array);
+    // What structured clone copies: the frame alone, not the socket chunk or a spare tail.
+    expect(serialize(frame).length).toBeLessThan(100 * 100 + 100 * 40 + 1000);
+    expect(sent[1]![2]).toMatchObject({ connectionId: 'c1' });
+    deliver(stream, structuredClone(frame));
+    expect(received).toEqual([batch]);
   });
 });

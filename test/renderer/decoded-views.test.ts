@@ -6,7 +6,8 @@ import type { MessageRecord } from '../../shared/contract';
 import { PayloadDecoder } from '../../shared/payload-decoder';
 import { messageNumbers, messagePreview } from '../../renderer/src/store/decoded-view';
 import { addToSparkplug, clearSparkplug, sparkplugFor } from '../../renderer/src/store/sparkplug-state';
-import { addToTree, findNode, treeFor } from '../../renderer/src/store/topic-tree';
+import { ingestBatch } from '../../renderer/src/store/ingest';
+import { treeFor } from '../../renderer/src/store/topic-tree';
 import { compileMessageFilter } from '../../renderer/src/store/message-filter';
 
 let seq = 0;
@@ -30,8 +31,11 @@ describe('previews and chart numbers', () => {
 
   it('numeric Sparkplug metrics go to the topic chart by name', () => {
     expect(messageNumbers(birth)).toEqual([['bdSeq', 0], ['Temp', 20]]);
-    addToTree('chart', [birth, data(1, 21), data(2, 22.5)]);
-    expect(findNode(treeFor('chart'), 'spBv1.0/G/NDATA/E')!.series.get('Temp')!.values).toEqual([21, 22.5]);
+    ingestBatch({ connectionId: 'chart', messages: [birth, data(1, 21), data(2, 22.5)], dropped: 0, evicted: 0 });
+    const tree = treeFor('chart');
+    expect(tree.series[tree.find('spBv1.0/G/NDATA/E')]!.get('Temp')!.toArrays().values).toEqual([21, 22.5]);
+    // The same pass fed the Sparkplug model.
+    expect(sparkplugFor('chart').groups.get('G')!.get('E')!.metrics.get('Temp')!.metric.value).toBe(22.5);
   });
 });
 

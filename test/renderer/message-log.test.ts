@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageRecord } from '../../shared/contract';
-import { appendBatch, clearLog, logFor, MESSAGE_LOG_LIMITS } from '../../renderer/src/store/message-log';
+import type { MessageBatch, MessageRecord } from '../../shared/contract';
+import { decodeFrame, encodeMessageBatch } from '../../shared/wire-batches';
+import { treeFor } from '../../renderer/src/store/topic-tree';
+import { ingestBatch as appendBatch } from '../../renderer/src/store/ingest';
+import { clearLog, logFor, MESSAGE_LOG_LIMITS } from '../../renderer/src/store/message-log';
 
 const message = (seq: number, bytes = 10): MessageRecord => ({
   seq,
@@ -45,5 +48,24 @@ describe('message log', () => {
     const log = logFor('big');
     expect(log.buffer.bytes).toBeLessThanOrEqual(MESSAGE_LOG_LIMITS.maxBytes);
     expect(log.buffer.length + log.buffer.evicted).toBe(100);
+  });
+});
+
+describe('message log and topic tree sharing batch frames', () => {
+  it('gives a topic\'s last message a buffer of its own when the log lets it go, so its frame can be freed', () => {
+    const frameOf = (messages: MessageRecord[]) => decodeFrame(encodeMessageBatch({ connectionId: 'frames', messages, dropped: 0, evicted: 0 })).data as MessageBatch;
+    let seq = 0;
+    const on = (topic: string): MessageRecord => ({ ...message(++seq, 50), topic });
+    const first = frameOf([on('rare'), on('busy')]);
+    appendBatch(first);
+    for (let sent = 0; sent < MESSAGE_LOG_LIMITS.maxItems; sent += 10_000) appendBatch(frameOf(Array.from({ length: 10_000 }, () => on('busy'))));
+    const tree = treeFor('frames');
+    const rare = tree.last[tree.find('rare')]!;
+    // Evicted from the log, still the tree's last value: copied out of the frame.
+    expect(rare).toBe(first.messages[0]);
+    expect(rare.payload.buffer.byteLength).toBe(50);
+    // Messages the log still holds stay views of their frames.
+    const held = logFor('frames').buffer.at(logFor('frames').buffer.length - 1)!;
+    expect(held.payload.buffer.byteLength).toBeGreaterThan(10_000 * 50);
   });
 });

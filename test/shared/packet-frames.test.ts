@@ -1,5 +1,5 @@
 import { generate, type Packet } from 'mqtt-packet';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_VARIABLE_BYTE_INTEGER, PacketFramer, readRemainingLength, readVariableByteInteger } from '../../shared/packet-frames';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -113,6 +113,27 @@ describe('PacketFramer', () => {
     expect(later!.buffer).toBe(out[0]!.buffer);
     expect(Array.from(out[3]!)).toEqual(small);
     expect(Array.from(later!)).toEqual([0xd0, 0x00]);
+  });
+
+  it('gathers a large packet arriving in small chunks into one buffer of its exact size, handed out without another copy', () => {
+    const framer = new PacketFramer();
+    const size = 1 + 3 + 1_000_000; // PUBLISH with a remaining length of 1,000,000 (3 bytes)
+    const packet = new Uint8Array(size);
+    packet.set([0x30, 0xc0, 0x84, 0x3d]);
+    for (let i = 4; i < size; i++) packet[i] = i & 0xff;
+    const out: Uint8Array[] = [];
+    const copies = vi.spyOn(Uint8Array.prototype, 'slice');
+    for (let at = 0; at < size; at += 1000) out.push(...framer.push(packet.subarray(at, Math.min(size, at + 1000))));
+    expect(copies).not.toHaveBeenCalled();
+    copies.mockRestore();
+    expect(out).toHaveLength(1);
+    expect(out[0]!.buffer.byteLength).toBe(size);
+    const same = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(packet));
+    expect(same(out[0]!)).toBe(true);
+    // What follows starts a fresh buffer: the handed-out frame is never written to again.
+    const [next] = framer.push(new Uint8Array([0xc0, 0x00]));
+    expect(Array.from(next!)).toEqual([0xc0, 0x00]);
+    expect(same(out[0]!)).toBe(true);
   });
 
   it('stops for good on a 5th remaining-length byte, after returning the packets before it', () => {

@@ -2,6 +2,7 @@
 
 import type { CommandName, DeskApi, EventStreams, StreamName } from '../../../shared/contract';
 import { DeskError, type ErrorInfo } from '../../../shared/errors';
+import { decodeFrame } from '../../../shared/wire-batches';
 
 /** What electron/preload.ts exposes on `window.mqttDesk`. */
 export interface PreloadBridge {
@@ -18,7 +19,15 @@ export function findPreloadBridge(): PreloadBridge | undefined {
 export function createBridgeApi(bridge: PreloadBridge): DeskApi {
   const listeners = new Map<string, Set<(data: unknown) => void>>();
   bridge.onEvent((stream, data) => {
-    for (const listener of listeners.get(stream) ?? []) listener(data);
+    // Message and packet batches cross as binary frames, as over the WebSocket.
+    let value = data;
+    try {
+      if (data instanceof Uint8Array) value = decodeFrame(data).data;
+    } catch (error) {
+      console.error('[mqtt-desk] unreadable event from the backend:', error);
+      return;
+    }
+    for (const listener of listeners.get(stream) ?? []) listener(value);
   });
   return {
     async call<K extends CommandName>(command: K, args: unknown) {

@@ -4,7 +4,7 @@
  */
 
 import type { DeskApi } from '../../../shared/contract';
-import { createRpcClient, decodeWire, encodeWire, type WireCall } from '../../../shared/rpc';
+import { createRpcClient, decodeIncoming, encodeWire, type WireCall } from '../../../shared/rpc';
 
 /** Reports whether the UI currently has a live link to the backend. */
 export type LinkListener = (up: boolean) => void;
@@ -26,6 +26,8 @@ export function createWebSocketApi(onLink: LinkListener): DeskApi {
 
   const open = () => {
     const ws = new WebSocket(url);
+    // Message and packet batches arrive as binary frames (shared/wire-batches.ts).
+    ws.binaryType = 'arraybuffer';
     socket = ws;
     ws.onopen = () => {
       retryMs = 500;
@@ -34,7 +36,14 @@ export function createWebSocketApi(onLink: LinkListener): DeskApi {
       queue = [];
     };
     ws.onmessage = (event) => {
-      if (typeof event.data === 'string') client.receive(decodeWire(event.data));
+      const data: unknown = event.data;
+      try {
+        if (typeof data === 'string') client.receive(decodeIncoming(data));
+        else if (data instanceof ArrayBuffer) client.receive(decodeIncoming(new Uint8Array(data)));
+      } catch (error) {
+        // A frame this page cannot read is a bug between backend and page: say so, keep going.
+        console.error('[mqtt-desk] unreadable message from the backend:', error);
+      }
     };
     ws.onclose = () => {
       onLink(false);

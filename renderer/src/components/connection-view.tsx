@@ -3,6 +3,7 @@ import { profileUrl } from '../../../shared/profile';
 import { connectProfile, disconnectProfile } from '../store/connection-actions';
 import { deleteProfile, duplicateProfile, editProfile } from '../store/profile-actions';
 import { useAppStore } from '../store/app-store';
+import { logFor, messageTotal } from '../store/message-log';
 import { FlowView } from './flow-view';
 import { MessageList } from './message-list';
 import { PacketInspector } from './packet-inspector';
@@ -84,7 +85,9 @@ export function ConnectionView({ profileId }: { profileId: string }) {
           <PublishPanel connectionId={profileId} connected={connected} mqtt5={profile.mqttVersion === '5.0'} />
         </div>
         <div className="tabbed">
-          <ViewTabs connectionId={profileId} tabs={['messages', 'topics', 'sparkplug', 'packets', 'flows']} current={tab} />
+          <ViewTabs connectionId={profileId} tabs={['messages', 'topics', 'sparkplug', 'packets', 'flows']} current={tab}>
+            <MessageTotals connectionId={profileId} />
+          </ViewTabs>
           {tab === 'messages' ? (
             <MessageList connectionId={profileId} />
           ) : tab === 'topics' ? (
@@ -100,6 +103,21 @@ export function ConnectionView({ profileId }: { profileId: string }) {
       </div>
       {schemasOpen ? <SchemasDialog profile={profile} onClose={() => setSchemasOpen(false)} /> : null}
     </main>
+  );
+}
+
+/**
+ * Every message the page has counted for the connection, whichever view is open: held in
+ * the list, or dropped by a cap (the page's or the backend's) and counted.
+ */
+function MessageTotals({ connectionId }: { connectionId: string }) {
+  useAppStore((s) => s.messageRevision[connectionId] ?? 0);
+  const log = logFor(connectionId);
+  const dropped = log.buffer.evicted + log.droppedUpstream;
+  return (
+    <span className="muted message-totals" aria-label="Message totals">
+      {messageTotal(log)} messages{dropped > 0 ? ` · ${dropped} dropped by cap` : ''}
+    </span>
   );
 }
 

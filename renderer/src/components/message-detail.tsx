@@ -1,10 +1,18 @@
 import { diffLines } from 'diff';
-import { useEffect, useState } from 'react';
-import type { MessageRecord } from '../../../shared/contract';
+import { memo, useEffect, useMemo, useState } from 'react';
+import { MESSAGE_LOAD_MAX_BYTES, type MessageRecord } from '../../../shared/contract';
 import { detectPayloadFormat, formatPayload, toHex } from '../../../shared/payload';
 import { formatBinary, looksLike } from '../../../shared/payload-binary';
 import { loadFullMessage } from '../store/connection-actions';
 import { DecodedSection } from './decoded-detail';
+
+/**
+ * Payload bytes the detail renders at most: laying out megabytes of text would stall the
+ * page. What is left out is said under the payload.
+ */
+export const DETAIL_VIEW_BYTES = 256 * 1024;
+
+const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} B`);
 
 /** Every way a payload can be shown. */
 const VIEWS = ['text', 'json', 'hex', 'base64', 'msgpack', 'cbor'] as const;
@@ -31,8 +39,12 @@ export function renderPayload(bytes: Uint8Array, view: View): { text: string; er
   return { text: formatPayload(bytes, view) };
 }
 
-/** One message in full: metadata, the payload in any view, MQTT 5 properties, and the diff against the previous one on its topic. */
-export function MessageDetail({ connectionId, message, previous }: { connectionId: string; message: MessageRecord; previous: MessageRecord | undefined }) {
+/**
+ * One message in full: metadata, the payload in any view, MQTT 5 properties, and the diff
+ * against the previous one on its topic. Memoized: the list around it redraws every frame
+ * while messages arrive, the detail only when its message does.
+ */
+export const MessageDetail = memo(function MessageDetail({ connectionId, message, previous }: { connectionId: string; message: MessageRecord; previous: MessageRecord | undefined }) {
   const [full, setFull] = useState<MessageRecord>(message);
   const [view, setView] = useState<View | 'auto'>('auto');
   const [showDiff, setShowDiff] = useState(false);
@@ -46,9 +58,13 @@ export function MessageDetail({ connectionId, message, previous }: { connectionI
   // With a decoded value the raw bytes are one click away; when decoding failed they are shown.
   const rawShown = !decoded || showRaw || decoded.error !== undefined;
   const truncated = full.payload.byteLength < full.payloadSize;
+  const shown = full.payload.subarray(0, DETAIL_VIEW_BYTES);
   // Bytes that failed to decode are shown as they are: hex, not a guess at another format.
-  const chosen = view === 'auto' ? (full.decoded?.error ? 'hex' : autoView(full.payload)) : view;
-  const rendered = renderPayload(full.payload, chosen);
+  const chosen = view === 'auto' ? (full.decoded?.error ? 'hex' : autoView(shown)) : view;
+  const rendered = useMemo(() => renderPayload(shown, chosen), [full, chosen]);
+  const cuts: string[] = [];
+  if (shown.byteLength < full.payload.byteLength) cuts.push(`showing the first ${sizeText(shown.byteLength)} of ${sizeText(full.payload.byteLength)} loaded: the detail shows ${sizeText(DETAIL_VIEW_BYTES)} at most`);
+  if (truncated) cuts.push(`${full.payloadSize - full.payload.byteLength} more bytes not loaded${full.payloadSize > MESSAGE_LOAD_MAX_BYTES ? ` (the detail loads ${sizeText(MESSAGE_LOAD_MAX_BYTES)} at most; export the messages for all of it)` : ''}`);
 
   return (
     <section className="message-detail" aria-label="Message detail">
@@ -71,7 +87,7 @@ export function MessageDetail({ connectionId, message, previous }: { connectionI
         <label>
           View as{' '}
           <select aria-label="View as" value={view} onChange={(e) => setView(e.target.value as View | 'auto')}>
-            <option value="auto">auto ({autoView(full.payload)})</option>
+            <option value="auto">auto ({autoView(shown)})</option>
             {VIEWS.map((v) => (
               <option key={v} value={v}>
                 {v}
@@ -87,9 +103,9 @@ export function MessageDetail({ connectionId, message, previous }: { connectionI
             Diff with previous
           </button>
         ) : null}
-        {truncated ? (
+        {truncated && full.payload.byteLength < MESSAGE_LOAD_MAX_BYTES ? (
           <button type="button" onClick={() => void loadFullMessage(connectionId, full.seq).then((m) => m && setFull(m))}>
-            Load full payload ({full.payloadSize} B)
+            {full.payloadSize > MESSAGE_LOAD_MAX_BYTES ? `Load the first ${sizeText(MESSAGE_LOAD_MAX_BYTES)} (of ${full.payloadSize} B)` : `Load full payload (${full.payloadSize} B)`}
           </button>
         ) : null}
       </div>
@@ -103,13 +119,13 @@ export function MessageDetail({ connectionId, message, previous }: { connectionI
       ) : (
         <pre className={`payload-view payload-${chosen}`} aria-label="Payload">
           {rendered.text}
-          {truncated ? `\n… ${full.payloadSize - full.payload.byteLength} more bytes not loaded` : ''}
+          {cuts.length > 0 ? `\n… ${cuts.join('; ')}` : ''}
         </pre>
       )}
       {full.properties ? <PropertiesTable properties={full.properties} /> : null}
     </section>
   );
-}
+});
 
 function PayloadDiff({ before, after }: { before: string; after: string }) {
   const parts = diffLines(before, after);

@@ -1,22 +1,20 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
+import { topicMatches } from '../../../shared/topic';
 import { useAppStore } from '../store/app-store';
 import { clearMessages, exportMessages } from '../store/connection-actions';
-import { MessageDetail } from './message-detail';
-import { DecodedBadges } from './decoded-detail';
-import { messagePreview } from '../store/decoded-view';
 import { compileMessageFilter, subscriptionColor } from '../store/message-filter';
 import { logFor, sharedFilterTarget } from '../store/message-log';
-import { topicMatches } from '../../../shared/topic';
+import { FilteredRows, logRows, type MessageRows } from '../store/message-rows';
 import { Field } from './field';
+import { scrollRowIntoView, useFixedRows } from './fixed-rows';
 import { indexOfSeq, nextIndex } from './list-keys';
-
-const ROW_HEIGHT = 56;
+import { MessageDetail } from './message-detail';
+import { MESSAGE_ROW_HEIGHT as ROW_HEIGHT, MessageRow } from './message-row';
 
 /** The live message list: virtualized, newest at the bottom, following new messages while scrolled to the end. */
 export function MessageList({ connectionId }: { connectionId: string }) {
-  // Re-render once per batch: the revision changes, the log is read directly.
+  // Re-render at most once per frame: the revision changes, the log is read directly.
   const revision = useAppStore((s) => s.messageRevision[connectionId] ?? 0);
   const subscriptions = useAppStore((s) => s.connections[connectionId]?.subscriptions);
   const muted = useAppStore((s) => s.mutedFilters[connectionId]);
@@ -30,41 +28,42 @@ export function MessageList({ connectionId }: { connectionId: string }) {
 
   const filters = useMemo(() => (subscriptions ?? []).map((s) => s.filter), [subscriptions]);
   const compiled = useMemo(() => compileMessageFilter(topicFilter, payloadFilter), [topicFilter, payloadFilter]);
-  // The rows to show: recomputed once per batch (or frozen while paused), never per row.
+  // Filtered rows are kept up to date batch by batch; a change of filter starts them over.
   const filtering = pausedAt !== undefined || topicFilter !== '' || payloadFilter !== '' || (muted?.length ?? 0) > 0;
-  const rows = useMemo((): Rows => {
-    // The common case reads the log in place: no copy of 100,000 rows per batch.
-    if (!filtering) return { length: log.buffer.length, at: (i) => log.buffer.at(i) };
-    const out: MessageRecord[] = [];
+  const filtered = useMemo(() => {
+    if (!filtering) return undefined;
     const hidden = new Set(muted ?? []);
     const test = compiled.ok ? compiled.test : () => true;
-    for (let i = 0; i < log.buffer.length; i++) {
-      const message = log.buffer.at(i)!;
-      if (pausedAt !== undefined && message.seq > pausedAt) break;
-      if (hidden.size > 0 && message.direction === 'in' && isOnlyMuted(message.topic, filters, hidden)) continue;
-      if (!test(message)) continue;
-      out.push(message);
-    }
-    return { length: out.length, at: (i) => out[i] };
-    // `revision` says the mutable log changed.
-  }, [log, revision, compiled, muted, filters, pausedAt, filtering]);
+    return new FilteredRows((m) => !(hidden.size > 0 && m.direction === 'in' && isOnlyMuted(m.topic, filters, hidden)) && test(m), pausedAt);
+  }, [filtering, compiled, muted, filters, pausedAt]);
+  filtered?.update(log.buffer);
+  // `revision` says the mutable log changed.
+  const rows: MessageRows = useMemo(() => filtered ?? logRows(log.buffer), [filtered, log, revision]);
   const count = rows.length;
   const newest = log.buffer.at(log.buffer.length - 1)?.seq ?? 0;
   const waiting = pausedAt === undefined ? 0 : Math.max(0, newest - pausedAt);
+  const view = useFixedRows(scrollRef, count, ROW_HEIGHT, 8, followRef.current);
 
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-  });
+  // Follow the newest row; otherwise keep the rows in view where they are while older ones leave the front.
+  const shiftedRef = useRef({ rows, shifted: rows.shifted });
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    const before = shiftedRef.current;
+    shiftedRef.current = { rows, shifted: rows.shifted };
+    if (!element) return;
+    if (followRef.current) {
+      if (count > 0) scrollRowIntoView(element, count - 1, ROW_HEIGHT, 'end');
+    } else if ((before.rows === rows || !filtered) && rows.shifted > before.shifted) {
+      element.scrollTop = Math.max(0, element.scrollTop - (rows.shifted - before.shifted) * ROW_HEIGHT);
+    }
+    view.sync();
+  }, [rows, count, revision]);
 
-  useEffect(() => {
-    if (followRef.current && count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
-  }, [count, rows, virtualizer]);
-
+  const select = useCallback((seq: number) => setSelectedSeq(seq), []);
   const dropped = log.buffer.evicted + log.droppedUpstream;
   const { selected, previous } = findWithPrevious(log.buffer, selectedSeq);
+  const slice: MessageRecord[] = [];
+  for (let i = view.first; i < view.end; i++) slice.push(rows.at(i)!);
   return (
     <section className="messages-panel" aria-label="Message log">
       <div className="messages-toolbar">
@@ -113,7 +112,7 @@ export function MessageList({ connectionId }: { connectionId: string }) {
           // Moving off the newest row stops following new messages, as scrolling up does.
           followRef.current = next === rows.length - 1;
           setSelectedSeq(message.seq);
-          virtualizer.scrollToIndex(next, { align: 'auto' });
+          scrollRowIntoView(e.currentTarget, next, ROW_HEIGHT);
           e.currentTarget.focus({ preventScroll: true });
         }}
         onScroll={(e) => {
@@ -122,32 +121,22 @@ export function MessageList({ connectionId }: { connectionId: string }) {
         }}
       >
         {log.buffer.length === 0 ? <p className="empty">No messages yet. Subscribe to a filter, or publish one.</p> : null}
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((item) => {
-            const message = rows.at(item.index);
-            if (!message) return null;
-            return (
-              <MessageRow
-                key={message.seq}
-                message={message}
-                color={colorOf(message, filters)}
-                top={item.start}
-                selected={message.seq === selectedSeq}
-                onSelect={() => setSelectedSeq(message.seq)}
-              />
-            );
-          })}
+        <div style={{ height: view.height, position: 'relative' }}>
+          {slice.map((message, i) => (
+            <MessageRow
+              key={message.seq}
+              message={message}
+              color={colorOf(message, filters)}
+              top={(view.first + i) * ROW_HEIGHT}
+              selected={message.seq === selectedSeq}
+              onSelect={select}
+            />
+          ))}
         </div>
       </div>
       {selected ? <MessageDetail key={selected.seq} connectionId={connectionId} message={selected} previous={previous} /> : null}
     </section>
   );
-}
-
-/** The rows the list shows, by position. */
-interface Rows {
-  length: number;
-  at(index: number): MessageRecord | undefined;
 }
 
 /** Whether every subscription a received topic matches is muted (unmatched topics stay visible). */
@@ -168,55 +157,14 @@ function colorOf(message: MessageRecord, filters: readonly string[]): string | u
   return filter ? subscriptionColor(filter) : undefined;
 }
 
-/** The selected message and the one before it on the same topic, searching back from the newest. */
+/** The selected message and the one before it on the same topic (topics are shared strings: a reference compare). */
 function findWithPrevious(buffer: { length: number; at(i: number): MessageRecord | undefined }, seq: number | undefined): { selected?: MessageRecord; previous?: MessageRecord } {
-  if (seq === undefined) return {};
-  for (let i = buffer.length - 1; i >= 0; i--) {
-    const message = buffer.at(i)!;
-    if (message.seq !== seq) continue;
-    for (let j = i - 1; j >= 0; j--) {
-      const before = buffer.at(j)!;
-      if (before.topic === message.topic && before.direction === message.direction) return { selected: message, previous: before };
-    }
-    return { selected: message };
+  const i = indexOfSeq(buffer as { length: number; at(i: number): MessageRecord | undefined }, seq);
+  if (i === undefined) return {};
+  const message = buffer.at(i)!;
+  for (let j = i - 1; j >= 0; j--) {
+    const before = buffer.at(j)!;
+    if (before.topic === message.topic && before.direction === message.direction) return { selected: message, previous: before };
   }
-  return {};
-}
-
-function MessageRow({ message, color, top, selected, onSelect }: { message: MessageRecord; color: string | undefined; top: number; selected: boolean; onSelect: () => void }) {
-  const preview = messagePreview(message);
-  return (
-    <div
-      role="listitem"
-      tabIndex={-1}
-      aria-current={selected ? 'true' : undefined}
-      onClick={onSelect}
-      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect()}
-      className={`message-row message-${message.direction}${selected ? ' selected' : ''}`}
-      style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT, ...(color ? { borderLeftColor: color } : {}) }}
-      data-topic={message.topic}
-      data-qos={message.qos}
-      data-retain={message.retain}
-    >
-      <div className="message-meta">
-        <span className="direction" aria-label={message.direction === 'in' ? 'received' : 'sent'}>
-          {message.direction === 'in' ? '↓' : '↑'}
-        </span>
-        <span className="topic">{message.topic}</span>
-        <span className="badge">QoS {message.qos}</span>
-        <span className={message.retain ? 'badge badge-on' : 'badge badge-off'}>{message.retain ? 'retained' : 'not retained'}</span>
-        {message.dup ? <span className="badge">dup</span> : null}
-        <time dateTime={new Date(message.time).toISOString()}>{formatTime(message.time)}</time>
-        <span className="muted">{message.payloadSize} B</span>
-        {message.decoded ? <DecodedBadges decoded={message.decoded} /> : null}
-      </div>
-      <div className="payload-preview">{preview}</div>
-    </div>
-  );
-}
-
-function formatTime(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return { selected: message };
 }

@@ -80,7 +80,7 @@ export function PacketDetail({ packet, version, pinned = false, onPin }: { packe
       <section aria-label="Decoded fields" className="field-tree-panel">
         <div className="detail-header">
           <h3>
-            {anatomy.type ?? 'Unknown'} · {packet.bytes.length} B · MQTT {versionName}
+            {anatomy.type ?? 'Unknown'} · {packet.length ? `${packet.length} B, of which the page holds the first ${packet.bytes.length} B (a packet reaches the page cut at 64 KiB; the pcapng export has all of it)` : `${packet.bytes.length} B`} · MQTT {versionName}
             {packet.frame !== undefined ? ` · frame ${packet.frame}` : ''}
           </h3>
           {onPin ? (

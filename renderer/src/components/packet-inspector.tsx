@@ -185,7 +185,9 @@ function PacketRow({ connectionId, domId, packet, version, top, selected, pinned
       <span className="packet-type">{packetTypeName(packet)}</span>
       <span className="packet-info">{summary.info}</span>
       {summary.details ? <span className="packet-details muted">{summary.details}</span> : null}
-      <span className="packet-size muted">{packet.bytes.length} B</span>
+      <span className="packet-size muted">
+        {packet.length ?? packet.bytes.length} B{packet.length ? ` (first ${packet.bytes.length} B held)` : ''}
+      </span>
     </div>
   );
 }

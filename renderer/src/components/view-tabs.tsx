@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { useAppStore, type ViewTab } from '../store/app-store';
 
 const LABELS: Record<ViewTab, string> = { messages: 'Messages', topics: 'Topics', sparkplug: 'Sparkplug', packets: 'Packets', flows: 'Flows' };
@@ -7,8 +8,8 @@ export function selectTab(connectionId: string, tab: ViewTab): void {
   useAppStore.setState((s) => ({ viewTabs: { ...s.viewTabs, [connectionId]: tab } }));
 }
 
-/** The tab strip of a connection's workspace. */
-export function ViewTabs({ connectionId, tabs, current }: { connectionId: string; tabs: readonly ViewTab[]; current: ViewTab }) {
+/** The tab strip of a connection's workspace; `children` (such as the message totals) follow the tabs. */
+export function ViewTabs({ connectionId, tabs, current, children }: { connectionId: string; tabs: readonly ViewTab[]; current: ViewTab; children?: ReactNode }) {
   return (
     <div role="tablist" aria-label="Views" className="tabs">
       {tabs.map((tab) => (
@@ -16,6 +17,7 @@ export function ViewTabs({ connectionId, tabs, current }: { connectionId: string
           {LABELS[tab]}
         </button>
       ))}
+      {children}
     </div>
   );
 }

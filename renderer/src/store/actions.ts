@@ -10,11 +10,9 @@ import { refresh, setApi } from './backend-api';
 import { brokerLog } from './broker-log';
 import { bumpPackets } from './connection-actions';
 import { downloadJson, requestImport, requestOpenCapture } from './files';
-import { appendBatch } from './message-log';
+import { ingestBatch } from './ingest';
 import { appendPackets } from './packet-log';
 import { exportProfiles, startNewProfile } from './profile-actions';
-import { addToSparkplug } from './sparkplug-state';
-import { addToTree } from './topic-tree';
 
 /** Attaches the API, subscribes to its streams, and loads the initial state. */
 export async function attachApi(deskApi: DeskApi): Promise<void> {
@@ -24,12 +22,7 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
   });
   deskApi.on('messages.batch', (batch) => {
     const filters = useAppStore.getState().connections[batch.connectionId]?.subscriptions.map((s) => s.filter) ?? [];
-    appendBatch(batch, filters);
-    addToTree(batch.connectionId, batch.messages);
-    addToSparkplug(batch.connectionId, batch.messages);
-    useAppStore.setState((s) => ({
-      messageRevision: { ...s.messageRevision, [batch.connectionId]: (s.messageRevision[batch.connectionId] ?? 0) + 1 },
-    }));
+    ingestBatch(batch, filters);
   });
   deskApi.on('packets.batch', (batch) => {
     appendPackets(batch);

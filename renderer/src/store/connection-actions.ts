@@ -5,6 +5,7 @@ import { DeskError } from '../../../shared/errors';
 import { describeError, showToast, useAppStore } from './app-store';
 import { backend } from './backend-api';
 import { saveFile } from './files';
+import { forgetConnection } from './ingest';
 import { clearLog } from './message-log';
 import { clearPackets, oldestSeq, packetsFor, prependPackets } from './packet-log';
 import { clearSparkplug } from './sparkplug-state';
@@ -78,6 +79,7 @@ export async function encodePayload(connectionId: string, topic: string, json: s
 export async function clearMessages(connectionId: string): Promise<void> {
   clearLog(connectionId);
   clearTree(connectionId);
+  forgetConnection(connectionId);
   clearSparkplug(connectionId);
   useAppStore.setState((s) => ({ messageRevision: { ...s.messageRevision, [connectionId]: (s.messageRevision[connectionId] ?? 0) + 1 } }));
   try {

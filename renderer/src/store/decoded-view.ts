@@ -1,16 +1,24 @@
 /**
  * The plug-in points between decoding and the views: what a message shows as its value in
- * the message list and topic tree, and which numbers it adds to charts. Decoded payloads
- * (Sparkplug B, schemas) come first; plain payloads keep their text/JSON handling.
+ * the message list and topic tree, and which numbers it adds to the topic's chart and its
+ * row's sparkline. Decoded payloads (Sparkplug B, schemas) come first; plain payloads keep
+ * their text/JSON handling. A decoder for another format plugs in here and the list, the
+ * tree, its sparklines and the topic chart follow.
+ *
+ * `messageNumbers` runs for every received message (its numbers are history that must not
+ * be missed), so it must stay cheap for payloads it does not understand; `messagePreview`
+ * runs only for rows on screen, at most once a frame per changed row.
  */
 
 import type { MessageRecord } from '../../../shared/contract';
 import { decodedNumbers, decodedPreview } from '../../../shared/decoded';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
-import { numericFields } from './topic-tree';
+import { utf8DecodeStrict } from '../../../shared/utf8';
 
 /** Payload bytes looked at for a one-line preview. */
 const PREVIEW_BYTES = 512;
+/** Payloads larger than this are not parsed for numbers (their preview may be cut anyway). */
+const MAX_PARSED_BYTES = 64 * 1024;
 
 /** The one-line value of a message: decoded when it was, else text (hex for binary). */
 export function messagePreview(message: MessageRecord, maxBytes = PREVIEW_BYTES): string {
@@ -24,4 +32,37 @@ export function messagePreview(message: MessageRecord, maxBytes = PREVIEW_BYTES)
 /** The numbers a message adds to its topic's chart: decoded metrics or fields, else numbers in the text. */
 export function messageNumbers(message: MessageRecord): Array<[string, number]> {
   return message.decoded ? decodedNumbers(message.decoded) : numericFields(message.payload);
+}
+
+/**
+ * The numbers in a payload worth charting: the payload itself when it is a number, else the
+ * numeric top-level fields of a JSON object.
+ */
+export function numericFields(payload: Uint8Array): Array<[string, number]> {
+  if (payload.byteLength === 0 || payload.byteLength > MAX_PARSED_BYTES) return [];
+  // Cheap refusals first: only a digit, a sign, a dot or '{' (after spaces) can start one.
+  let first = 0;
+  while (first < payload.byteLength && (payload[first] === 0x20 || payload[first] === 0x0a || payload[first] === 0x0d || payload[first] === 0x09)) first++;
+  const lead = payload[first];
+  if (lead === undefined) return [];
+  const numeric = (lead >= 0x30 && lead <= 0x39) || lead === 0x2d || lead === 0x2b || lead === 0x2e;
+  if (!numeric && lead !== 0x7b) return [];
+  const text = utf8DecodeStrict(payload)?.trim();
+  if (!text) return [];
+  if (numeric) {
+    const bare = Number(text);
+    return Number.isFinite(bare) && /^-?[\d.eE+-]+$/.test(text) ? [['value', bare]] : [];
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+    const out: Array<[string, number]> = [];
+    for (const key in value) {
+      const field = (value as Record<string, unknown>)[key];
+      if (typeof field === 'number' && Number.isFinite(field)) out.push([key, field]);
+    }
+    return out;
+  } catch {
+    return [];
+  }
 }

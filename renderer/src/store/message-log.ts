@@ -1,12 +1,13 @@
 /**
- * Messages live here, outside React state: one capped ring buffer per connection. The
- * zustand store only holds a revision number per connection, bumped once per batch, so
- * 20,000 messages a second cost ~20 renders, not 20,000.
+ * Messages live here, outside React state: one capped ring buffer per connection, filled by
+ * ingest.ts. The zustand store only holds a revision number per connection, bumped at most
+ * once per animation frame, so 20,000 messages a second cost one render per frame.
  */
 
-import type { MessageBatch, MessageRecord } from '../../../shared/contract';
+import type { MessageRecord } from '../../../shared/contract';
 import { RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
-import { parseSharedFilter, topicMatches } from '../../../shared/topic';
+import { parseSharedFilter } from '../../../shared/topic';
+import { treeFor } from './topic-tree';
 
 /** Default caps per connection in the page. */
 export const MESSAGE_LOG_LIMITS: RingBufferLimits = { maxItems: 100_000, maxBytes: 64 * 1024 * 1024 };
@@ -31,23 +32,16 @@ const logs = new Map<string, ConnectionLog>();
 export function logFor(connectionId: string): ConnectionLog {
   let log = logs.get(connectionId);
   if (!log) {
-    log = { buffer: new RingBuffer(MESSAGE_LOG_LIMITS, sizeOf), droppedUpstream: 0, counts: new Map() };
+    // A message the cap pushes out may still be its topic's last value in the tree.
+    log = { buffer: new RingBuffer(MESSAGE_LOG_LIMITS, sizeOf, (message) => treeFor(connectionId).release(message)), droppedUpstream: 0, counts: new Map() };
     logs.set(connectionId, log);
   }
   return log;
 }
 
-/** Appends a batch to its connection's log, counting received messages per subscription. */
-export function appendBatch(batch: MessageBatch, filters: readonly string[] = []): void {
-  const log = logFor(batch.connectionId);
-  log.droppedUpstream += batch.dropped;
-  for (const message of batch.messages) {
-    log.buffer.push(message);
-    if (message.direction !== 'in') continue;
-    for (const filter of filters) {
-      if (topicMatches(sharedFilterTarget(filter), message.topic)) log.counts.set(filter, (log.counts.get(filter) ?? 0) + 1);
-    }
-  }
+/** Every message the page knows of for a connection: held, evicted by the page's cap, or dropped upstream. */
+export function messageTotal(log: ConnectionLog): number {
+  return log.buffer.length + log.buffer.evicted + log.droppedUpstream;
 }
 
 /** The filter part of `$share/group/filter`, which is what matches topics. */

@@ -1,0 +1,61 @@
+/**
+ * Virtualization for lists whose rows all have one height (the message list, the topic
+ * tree): the rows on screen are a division away, so nothing is measured or allocated per
+ * row of the list. A list of 100,000 rows costs what its 30 visible rows cost, and a
+ * growing list costs nothing per added row.
+ */
+
+import { useCallback, useLayoutEffect, useState, type RefObject } from 'react';
+
+/** The rows to draw: [first, end) by index, plus the list's full height in pixels. */
+export interface RowWindow {
+  first: number;
+  end: number;
+  height: number;
+  /** Reads the scroll position again now (after the caller moved it), re-rendering before paint. */
+  sync(): void;
+}
+
+/** Browsers stop growing an element at about 33.5 million pixels; lists stay below that. */
+export const MAX_LIST_PIXELS = 30_000_000;
+
+/**
+ * The window of rows on screen (plus `overscan` on each side) of a scrolled element,
+ * updated on scroll and resize. With `atEnd` (a list following its newest row) the window
+ * is the last screenful whatever the scroll position says, so the frame that adds rows
+ * draws the right ones without waiting for the scroll to catch up.
+ */
+export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: number, rowHeight: number, overscan = 8, atEnd = false): RowWindow {
+  const [view, setView] = useState({ top: 0, height: 600 });
+  const read = useCallback(() => {
+    const element = scrollRef.current;
+    if (!element) return;
+    setView((old) => (old.top === element.scrollTop && old.height === element.clientHeight ? old : { top: element.scrollTop, height: element.clientHeight }));
+  }, [scrollRef]);
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (!element) return;
+    read();
+    element.addEventListener('scroll', read, { passive: true });
+    const resize = new ResizeObserver(read);
+    resize.observe(element);
+    return () => {
+      element.removeEventListener('scroll', read);
+      resize.disconnect();
+    };
+  }, [scrollRef, read]);
+  const top = atEnd ? Math.max(0, count * rowHeight - view.height) : view.top;
+  const first = Math.max(0, Math.floor(top / rowHeight) - overscan);
+  const end = Math.min(count, Math.ceil((top + view.height) / rowHeight) + overscan);
+  return { first, end: Math.max(first, end), height: Math.min(count * rowHeight, MAX_LIST_PIXELS), sync: read };
+}
+
+/** Scrolls so that row `index` is visible (`align: 'end'` puts it at the bottom edge). */
+export function scrollRowIntoView(element: HTMLElement | null, index: number, rowHeight: number, align: 'auto' | 'end' = 'auto'): void {
+  if (!element) return;
+  const top = index * rowHeight;
+  const bottom = top + rowHeight;
+  if (align === 'end') element.scrollTop = bottom;
+  else if (top < element.scrollTop) element.scrollTop = top;
+  else if (bottom > element.scrollTop + element.clientHeight) element.scrollTop = bottom - element.clientHeight;
+}

@@ -1,0 +1,133 @@
+/**
+ * Where message batches from the backend enter the page: each message goes into the
+ * connection's log (the message list), the topic index (the Topics view) and the counts of
+ * the subscriptions it matches, in one pass, and decoded Sparkplug messages into the
+ * Sparkplug model; the views are told once per animation frame,
+ * however many batches arrived in it, and draw only what is on screen.
+ */
+
+import type { MessageBatch } from '../../../shared/contract';
+import { topicMatches } from '../../../shared/topic';
+import { useAppStore } from './app-store';
+import { logFor, sharedFilterTarget } from './message-log';
+import { addToSparkplug } from './sparkplug-state';
+import { NONE, type TopicIndex } from './topic-index';
+import { treeFor } from './topic-tree';
+
+/** Subscriptions counted through per-topic bit masks; with more, each message is matched directly. */
+const MASK_BITS = 32;
+
+/**
+ * Which subscriptions each topic matches, as a bit mask per node, computed the first time
+ * the topic is seen and again only when the subscriptions change.
+ */
+class SubscriptionMatcher {
+  private key = '';
+  private filters: string[] = [];
+  private index: TopicIndex | undefined;
+  private masks = new Uint32Array(0);
+  private known = new Uint8Array(0);
+
+  /** Uses this set of filters and index from now on. */
+  use(filters: readonly string[], index: TopicIndex): readonly string[] {
+    const key = filters.join('\u0000');
+    if (key !== this.key || index !== this.index) {
+      this.key = key;
+      this.filters = filters.map(sharedFilterTarget);
+      this.index = index;
+      this.known = new Uint8Array(index.parent.length);
+      this.masks = new Uint32Array(index.parent.length);
+    }
+    return this.filters;
+  }
+
+  /** The filters a received topic matches, as bits. */
+  mask(node: number, topic: string): number {
+    if (node === NONE || this.filters.length > MASK_BITS) return this.match(topic);
+    if (node >= this.known.length) this.grow(node);
+    if (this.known[node]) return this.masks[node]!;
+    const mask = this.match(topic);
+    this.masks[node] = mask;
+    this.known[node] = 1;
+    return mask;
+  }
+
+  /** Whether filter `i` matches (for more than MASK_BITS filters). */
+  matches(i: number, topic: string): boolean {
+    return topicMatches(this.filters[i]!, topic);
+  }
+
+  private match(topic: string): number {
+    let mask = 0;
+    const n = Math.min(this.filters.length, MASK_BITS);
+    for (let i = 0; i < n; i++) if (topicMatches(this.filters[i]!, topic)) mask |= 1 << i;
+    return mask;
+  }
+
+  private grow(node: number): void {
+    const size = Math.max(node + 1, this.known.length * 2);
+    const known = new Uint8Array(size);
+    known.set(this.known);
+    const masks = new Uint32Array(size);
+    masks.set(this.masks);
+    this.known = known;
+    this.masks = masks;
+  }
+}
+
+const matchers = new Map<string, SubscriptionMatcher>();
+
+/**
+ * Takes one batch into the page: log, topic index, subscription counts. `filters` are the
+ * connection's subscriptions, counted for received messages only.
+ */
+export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []): void {
+  const log = logFor(batch.connectionId);
+  const tree = treeFor(batch.connectionId);
+  let matcher = matchers.get(batch.connectionId);
+  if (!matcher) matchers.set(batch.connectionId, (matcher = new SubscriptionMatcher()));
+  const targets = matcher.use(filters, tree);
+  const counts = new Float64Array(filters.length);
+  tree.nextTick();
+  log.droppedUpstream += batch.dropped;
+  for (const message of batch.messages) {
+    if (message.direction === 'in') {
+      const node = tree.add(message);
+      if (targets.length > MASK_BITS) {
+        for (let i = 0; i < targets.length; i++) if (matcher.matches(i, message.topic)) counts[i]!++;
+      } else {
+        for (let mask = matcher.mask(node, message.topic); mask !== 0; mask &= mask - 1) counts[31 - Math.clz32(mask & -mask)]!++;
+      }
+    }
+    log.buffer.push(message);
+  }
+  for (let i = 0; i < filters.length; i++) if (counts[i]! > 0) log.counts.set(filters[i]!, (log.counts.get(filters[i]!) ?? 0) + counts[i]!);
+  addToSparkplug(batch.connectionId, batch.messages);
+  requestRender(batch.connectionId);
+}
+
+const changed = new Set<string>();
+let pending = false;
+
+/** Tells the views of a connection to draw its new state, once in the next frame. */
+export function requestRender(connectionId: string): void {
+  changed.add(connectionId);
+  if (pending) return;
+  pending = true;
+  const frame = globalThis.requestAnimationFrame ?? ((callback: () => void) => setTimeout(callback, 16));
+  frame(() => {
+    pending = false;
+    const ids = [...changed];
+    changed.clear();
+    useAppStore.setState((s) => {
+      const messageRevision = { ...s.messageRevision };
+      for (const id of ids) messageRevision[id] = (messageRevision[id] ?? 0) + 1;
+      return { messageRevision };
+    });
+  });
+}
+
+/** Forgets what was cached for a connection whose messages were cleared. */
+export function forgetConnection(connectionId: string): void {
+  matchers.delete(connectionId);
+}

@@ -1,0 +1,349 @@
+/**
+ * Binary frames for the two high-rate event streams, `messages.batch` and `packets.batch`:
+ * columns of numbers, then the bytes, instead of JSON with base64. At 20,000 messages a
+ * second JSON cost the backend a replacer call per field and a base64 string per payload,
+ * and the page a reviver call per field and a base64 decode per payload; a frame is one
+ * buffer written once and read with typed-array views. Topics repeated within a batch are
+ * written once. Both carriers use these frames (the browser-mode WebSocket as binary
+ * messages, Electron IPC as one Uint8Array), so the contract's types stay the same.
+ *
+ * Layout (little-endian; every column starts on a multiple of its width):
+ *
+ * messages.batch: u8 kind=1, u8 version, u16 0, u32 count, f64 dropped, f64 evicted,
+ *   u32 connectionId bytes, u32 topic count; then columns f64 seq, f64 time, u32 payloadSize,
+ *   u32 topic index, u32 payload bytes, u32 properties bytes, u32 decoded bytes, u8 flags
+ *   (one per message), pad to 4, u32 topic bytes (one per topic); then the connection id,
+ *   the payloads, the properties (JSON, see json-bytes.ts), the decoded payloads (JSON) and
+ *   the topics (UTF-8), back to back.
+ *
+ * packets.batch: u8 kind=2, u8 version, u8 protocolVersion, u8 0, u32 count, f64 evicted,
+ *   u32 connectionId bytes, u32 0; then columns f64 seq, f64 time, u32 bytes, u32 full length
+ *   (0 when the bytes are the whole packet), u32 capture frame number (0: none), u8 direction;
+ *   then the connection id and the packets' bytes.
+ */
+
+import type { MessageBatch, MessageRecord, PacketBatch, PacketRecord } from './contract';
+import { parseWithBytes, stringifyWithBytes } from './json-bytes';
+import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
+
+/** The frame kinds, in the first byte. */
+export const FRAME_KIND = { messages: 1, packets: 2 } as const;
+const VERSION = 2;
+const MESSAGE_HEADER = 32;
+const PACKET_HEADER = 24;
+/** Bytes of the per-message columns: seq, time, payloadSize, topic, payload, properties, decoded. */
+const MESSAGE_COLUMN_BYTES = 8 + 8 + 4 + 4 + 4 + 4 + 4;
+/** Bytes of the per-packet columns: seq, time, bytes, full length, frame, direction. */
+const PACKET_COLUMN_BYTES = 8 + 8 + 4 + 4 + 4 + 1;
+
+/**
+ * Where every field of a record goes in a frame. Adding a field to a record type fails to
+ * compile here until the codec carries it, so nothing is dropped on the wire unnoticed.
+ */
+export const MESSAGE_FIELDS = {
+  seq: 'f64 column',
+  time: 'f64 column',
+  payloadSize: 'u32 column',
+  topic: 'topic table',
+  payload: 'payload blob',
+  properties: 'JSON blob',
+  direction: 'flags bit 0',
+  qos: 'flags bits 1-2',
+  retain: 'flags bit 3',
+  dup: 'flags bit 4',
+  decoded: 'JSON blob',
+} as const satisfies Record<keyof MessageRecord, string>;
+/** See {@link MESSAGE_FIELDS}. */
+export const MESSAGE_BATCH_FIELDS = { connectionId: 'header', messages: 'columns', dropped: 'header', evicted: 'header' } as const satisfies Record<keyof MessageBatch, string>;
+/** See {@link MESSAGE_FIELDS}. */
+export const PACKET_FIELDS = { seq: 'f64 column', time: 'f64 column', direction: 'u8 column', bytes: 'blob', length: 'u32 column (0: bytes are whole)', frame: 'u32 column (0: none)' } as const satisfies Record<keyof PacketRecord, string>;
+/** See {@link MESSAGE_FIELDS}. */
+export const PACKET_BATCH_FIELDS = { connectionId: 'header', protocolVersion: 'header', packets: 'columns', evicted: 'header' } as const satisfies Record<
+  keyof PacketBatch,
+  string
+>;
+
+const OUT = 1;
+const RETAIN = 8;
+const DUP = 16;
+
+const align = (n: number, to: number) => Math.ceil(n / to) * to;
+
+/** Encodes a message batch as one frame. */
+export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
+  const { messages } = batch;
+  const count = messages.length;
+  const topicIndex = new Map<string, number>();
+  const topics: string[] = [];
+  const indexes = new Uint32Array(count);
+  let payloadBytes = 0;
+  let topicBound = 0;
+  let properties: (Uint8Array | undefined)[] | undefined;
+  let propertyBytes = 0;
+  let decoded: (Uint8Array | undefined)[] | undefined;
+  let decodedBytes = 0;
+  for (let i = 0; i < count; i++) {
+    const message = messages[i]!;
+    let index = topicIndex.get(message.topic);
+    if (index === undefined) {
+      index = topics.length;
+      topicIndex.set(message.topic, index);
+      topics.push(message.topic);
+      topicBound += message.topic.length * 3;
+    }
+    indexes[i] = index;
+    payloadBytes += message.payload.byteLength;
+    if (message.properties) {
+      const json = utf8Encode(stringifyWithBytes(message.properties));
+      (properties ??= new Array<Uint8Array | undefined>(count))[i] = json;
+      propertyBytes += json.byteLength;
+    }
+    if (message.decoded) {
+      // JSON-able by contract (shared/decoded.ts): no byte arrays, so no replacer.
+      const json = utf8Encode(JSON.stringify(message.decoded));
+      (decoded ??= new Array<Uint8Array | undefined>(count))[i] = json;
+      decodedBytes += json.byteLength;
+    }
+  }
+  const id = utf8Encode(batch.connectionId);
+  const columns = MESSAGE_HEADER + count * MESSAGE_COLUMN_BYTES;
+  const topicLengths = align(columns + count, 4);
+  const blobs = topicLengths + topics.length * 4;
+  const bound = blobs + id.byteLength + payloadBytes + propertyBytes + decodedBytes + topicBound;
+  const frame = new Uint8Array(bound);
+  const view = new DataView(frame.buffer);
+  frame[0] = FRAME_KIND.messages;
+  frame[1] = VERSION;
+  view.setUint32(4, count, true);
+  view.setFloat64(8, batch.dropped, true);
+  view.setFloat64(16, batch.evicted, true);
+  view.setUint32(24, id.byteLength, true);
+  view.setUint32(28, topics.length, true);
+  const seqs = new Float64Array(frame.buffer, MESSAGE_HEADER, count);
+  const times = new Float64Array(frame.buffer, MESSAGE_HEADER + count * 8, count);
+  const sizes = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 16, count);
+  const topicColumn = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 20, count);
+  const payloadLengths = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 24, count);
+  const propertyLengths = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 28, count);
+  const decodedLengths = new Uint32Array(frame.buffer, MESSAGE_HEADER + count * 32, count);
+  const flags = new Uint8Array(frame.buffer, columns, count);
+  topicColumn.set(indexes);
+  let at = blobs;
+  frame.set(id, at);
+  at += id.byteLength;
+  for (let i = 0; i < count; i++) {
+    const message = messages[i]!;
+    seqs[i] = message.seq;
+    times[i] = message.time;
+    sizes[i] = message.payloadSize;
+    payloadLengths[i] = message.payload.byteLength;
+    flags[i] = (message.direction === 'out' ? OUT : 0) | (message.qos << 1) | (message.retain ? RETAIN : 0) | (message.dup ? DUP : 0);
+    frame.set(message.payload, at);
+    at += message.payload.byteLength;
+  }
+  if (properties) {
+    for (let i = 0; i < count; i++) {
+      const json = properties[i];
+      if (!json) continue;
+      propertyLengths[i] = json.byteLength;
+      frame.set(json, at);
+      at += json.byteLength;
+    }
+  }
+  if (decoded) {
+    for (let i = 0; i < count; i++) {
+      const json = decoded[i];
+      if (!json) continue;
+      decodedLengths[i] = json.byteLength;
+      frame.set(json, at);
+      at += json.byteLength;
+    }
+  }
+  const topicBytes = new Uint32Array(frame.buffer, topicLengths, topics.length);
+  for (let t = 0; t < topics.length; t++) {
+    const written = utf8EncodeInto(topics[t]!, frame.subarray(at));
+    topicBytes[t] = written;
+    at += written;
+  }
+  return frame.subarray(0, at);
+}
+
+/** Encodes a packet batch as one frame. */
+export function encodePacketBatch(batch: PacketBatch): Uint8Array {
+  const { packets } = batch;
+  const count = packets.length;
+  let total = 0;
+  for (let i = 0; i < count; i++) total += packets[i]!.bytes.byteLength;
+  const id = utf8Encode(batch.connectionId);
+  const blobs = PACKET_HEADER + count * PACKET_COLUMN_BYTES;
+  const frame = new Uint8Array(blobs + id.byteLength + total);
+  const view = new DataView(frame.buffer);
+  frame[0] = FRAME_KIND.packets;
+  frame[1] = VERSION;
+  frame[2] = batch.protocolVersion;
+  view.setUint32(4, count, true);
+  view.setFloat64(8, batch.evicted, true);
+  view.setUint32(16, id.byteLength, true);
+  const seqs = new Float64Array(frame.buffer, PACKET_HEADER, count);
+  const times = new Float64Array(frame.buffer, PACKET_HEADER + count * 8, count);
+  const lengths = new Uint32Array(frame.buffer, PACKET_HEADER + count * 16, count);
+  const fullLengths = new Uint32Array(frame.buffer, PACKET_HEADER + count * 20, count);
+  const frames = new Uint32Array(frame.buffer, PACKET_HEADER + count * 24, count);
+  const directions = new Uint8Array(frame.buffer, PACKET_HEADER + count * 28, count);
+  let at = blobs;
+  frame.set(id, at);
+  at += id.byteLength;
+  for (let i = 0; i < count; i++) {
+    const packet = packets[i]!;
+    seqs[i] = packet.seq;
+    times[i] = packet.time;
+    lengths[i] = packet.bytes.byteLength;
+    fullLengths[i] = packet.length ?? 0;
+    frames[i] = packet.frame ?? 0;
+    directions[i] = packet.direction === 'out' ? 1 : 0;
+    frame.set(packet.bytes, at);
+    at += packet.bytes.byteLength;
+  }
+  return frame;
+}
+
+/** A decoded frame: the stream it belongs to and the event's data. */
+export type DecodedFrame = { stream: 'messages.batch'; data: MessageBatch } | { stream: 'packets.batch'; data: PacketBatch };
+
+/**
+ * Decodes a frame written by {@link encodeMessageBatch} or {@link encodePacketBatch}.
+ * Payloads and packets are views of the frame, not copies (an ArrayBuffer per payload cost
+ * the page more than decoding it): a frame lives as long as any record cut from it. The
+ * page keeps records oldest-first and lets them go in order; a record it keeps longer
+ * (a topic's last message) is copied out when the log lets go of it (see message-log.ts).
+ * @throws Error naming what is wrong when the bytes are not a whole frame of a known kind.
+ */
+export function decodeFrame(input: Uint8Array): DecodedFrame {
+  // Typed-array columns need aligned offsets; a frame at an odd offset is copied once.
+  const frame = input.byteOffset % 8 === 0 ? input : input.slice();
+  if (frame.byteLength < 4) throw new Error(`Malformed batch frame: ${frame.byteLength} bytes is shorter than a header`);
+  if (frame[1] !== VERSION) throw new Error(`Unsupported batch frame version ${frame[1]} (this build reads version ${VERSION})`);
+  if (frame[0] === FRAME_KIND.messages) return { stream: 'messages.batch', data: decodeMessages(frame) };
+  if (frame[0] === FRAME_KIND.packets) return { stream: 'packets.batch', data: decodePackets(frame) };
+  throw new Error(`Unknown batch frame kind ${frame[0]}`);
+}
+
+function need(frame: Uint8Array, bytes: number, what: string): void {
+  if (frame.byteLength < bytes) throw new Error(`Malformed ${what} frame: needs at least ${bytes} bytes, has ${frame.byteLength}`);
+}
+
+function decodeMessages(frame: Uint8Array): MessageBatch {
+  need(frame, MESSAGE_HEADER, 'messages.batch');
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const count = view.getUint32(4, true);
+  const idLength = view.getUint32(24, true);
+  const topicCount = view.getUint32(28, true);
+  const columns = MESSAGE_HEADER + count * MESSAGE_COLUMN_BYTES;
+  const topicLengths = align(columns + count, 4);
+  const blobs = topicLengths + topicCount * 4;
+  need(frame, blobs + idLength, 'messages.batch');
+  const base = frame.byteOffset;
+  const seqs = new Float64Array(frame.buffer, base + MESSAGE_HEADER, count);
+  const times = new Float64Array(frame.buffer, base + MESSAGE_HEADER + count * 8, count);
+  const sizes = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 16, count);
+  const topicColumn = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 20, count);
+  const payloadLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 24, count);
+  const propertyLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 28, count);
+  const decodedLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 32, count);
+  const flags = frame.subarray(columns, columns + count);
+  const topicBytes = new Uint32Array(frame.buffer, base + topicLengths, topicCount);
+  let payloadTotal = 0;
+  let propertyTotal = 0;
+  let decodedTotal = 0;
+  for (let i = 0; i < count; i++) {
+    payloadTotal += payloadLengths[i]!;
+    propertyTotal += propertyLengths[i]!;
+    decodedTotal += decodedLengths[i]!;
+  }
+  let topicTotal = 0;
+  for (let t = 0; t < topicCount; t++) topicTotal += topicBytes[t]!;
+  const expected = blobs + idLength + payloadTotal + propertyTotal + decodedTotal + topicTotal;
+  if (frame.byteLength !== expected) throw new Error(`Malformed messages.batch frame: its columns add up to ${expected} bytes, the frame has ${frame.byteLength}`);
+
+  let at = blobs;
+  const connectionId = utf8Decode(frame.subarray(at, at + idLength));
+  at += idLength;
+  let payloadAt = at;
+  let propertyAt = at + payloadTotal;
+  let decodedAt = propertyAt + propertyTotal;
+  let topicAt = decodedAt + decodedTotal;
+  const topics = new Array<string>(topicCount);
+  for (let t = 0; t < topicCount; t++) {
+    const length = topicBytes[t]!;
+    topics[t] = utf8Decode(frame.subarray(topicAt, topicAt + length));
+    topicAt += length;
+  }
+  const messages = new Array<MessageRecord>(count);
+  for (let i = 0; i < count; i++) {
+    const topic = topics[topicColumn[i]!];
+    if (topic === undefined) throw new Error(`Malformed messages.batch frame: message ${i} names topic ${topicColumn[i]} of ${topicCount}`);
+    const f = flags[i]!;
+    const qos = (f >> 1) & 3;
+    if (qos === 3) throw new Error(`Malformed messages.batch frame: message ${i} has QoS 3`);
+    const payloadLength = payloadLengths[i]!;
+    const message: MessageRecord = {
+      seq: seqs[i]!,
+      direction: f & OUT ? 'out' : 'in',
+      topic,
+      payload: frame.subarray(payloadAt, payloadAt + payloadLength),
+      qos: qos as 0 | 1 | 2,
+      retain: (f & RETAIN) !== 0,
+      dup: (f & DUP) !== 0,
+      time: times[i]!,
+      payloadSize: sizes[i]!,
+    };
+    payloadAt += payloadLength;
+    const propertyLength = propertyLengths[i]!;
+    if (propertyLength > 0) {
+      message.properties = parseWithBytes(utf8Decode(frame.subarray(propertyAt, propertyAt + propertyLength))) as MessageRecord['properties'];
+      propertyAt += propertyLength;
+    }
+    const decodedLength = decodedLengths[i]!;
+    if (decodedLength > 0) {
+      message.decoded = JSON.parse(utf8Decode(frame.subarray(decodedAt, decodedAt + decodedLength))) as MessageRecord['decoded'];
+      decodedAt += decodedLength;
+    }
+    messages[i] = message;
+  }
+  return { connectionId, messages, dropped: view.getFloat64(8, true), evicted: view.getFloat64(16, true) };
+}
+
+function decodePackets(frame: Uint8Array): PacketBatch {
+  need(frame, PACKET_HEADER, 'packets.batch');
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const protocolVersion = frame[2]!;
+  if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) throw new Error(`Malformed packets.batch frame: protocol version ${protocolVersion}`);
+  const count = view.getUint32(4, true);
+  const idLength = view.getUint32(16, true);
+  const blobs = PACKET_HEADER + count * PACKET_COLUMN_BYTES;
+  need(frame, blobs + idLength, 'packets.batch');
+  const base = frame.byteOffset;
+  const seqs = new Float64Array(frame.buffer, base + PACKET_HEADER, count);
+  const times = new Float64Array(frame.buffer, base + PACKET_HEADER + count * 8, count);
+  const lengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 16, count);
+  const fullLengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 20, count);
+  const frames = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 24, count);
+  const directions = frame.subarray(PACKET_HEADER + count * 28, blobs);
+  let total = 0;
+  for (let i = 0; i < count; i++) total += lengths[i]!;
+  if (frame.byteLength !== blobs + idLength + total) {
+    throw new Error(`Malformed packets.batch frame: its columns add up to ${blobs + idLength + total} bytes, the frame has ${frame.byteLength}`);
+  }
+  const connectionId = utf8Decode(frame.subarray(blobs, blobs + idLength));
+  let at = blobs + idLength;
+  const packets = new Array<PacketRecord>(count);
+  for (let i = 0; i < count; i++) {
+    const length = lengths[i]!;
+    const packet: PacketRecord = { seq: seqs[i]!, time: times[i]!, direction: directions[i] ? 'out' : 'in', bytes: frame.subarray(at, at + length) };
+    if (fullLengths[i]) packet.length = fullLengths[i]!;
+    if (frames[i]) packet.frame = frames[i]!;
+    packets[i] = packet;
+    at += length;
+  }
+  return { connectionId, protocolVersion, packets, evicted: view.getFloat64(8, true) };
+}

@@ -1,0 +1,121 @@
+/**
+ * The backend's ingest rate: messages from a publisher process through mosquitto into
+ * (a) a bare MQTT.js subscriber, the ceiling of anything built on MQTT.js, and (b) the
+ * app's backend (ConnectionManager: MQTT.js, packet capture, message store, batcher) with
+ * every batch encoded for the page as the browser-mode server does (messages and captured
+ * packets). Rounds alternate between the two; each figure is the median round. Rates are
+ * measured at the subscriber, from its first message to its last, and CPU per message is
+ * this process's CPU time (user + system) over the same span. With BENCH_PAYLOAD=sparkplug
+ * the backend decodes every NDATA (no births are sent here, so metrics keep their aliases:
+ * the decoding work is the same).
+ */
+
+import { connectAsync } from 'mqtt';
+import { ConnectionManager } from '../../backend/connection-manager';
+import { EventHub } from '../../backend/event-hub';
+import type { MessageBatch } from '../../shared/contract';
+import { encodeEvent } from '../../shared/rpc';
+import { testProfile } from '../helpers/profiles';
+import { PAYLOAD_KINDS, startPublisher, type FleetPlan } from './fleet-publisher';
+
+/** One measured path. */
+export interface IngestFigures {
+  /** Messages per second, first to last received. */
+  rate: number;
+  /** CPU of this process per message, in microseconds. */
+  cpuMicros: number;
+  received: number;
+  batches: number;
+  /** Bytes written for the page (frames), per message. */
+  wireBytesPerMessage: number;
+}
+
+/** What to publish, and how many rounds. */
+export interface IngestPlan {
+  port: number;
+  topics: number;
+  payloadKind: string;
+  payloadBytes: number;
+  messages: number;
+  rounds: number;
+}
+
+/** Bare MQTT.js against the backend, interleaved rounds, medians. */
+export async function runIngestBench(plan: IngestPlan): Promise<{ bare: IngestFigures; backend: IngestFigures }> {
+  const bare: IngestFigures[] = [];
+  const backend: IngestFigures[] = [];
+  for (let round = 0; round < plan.rounds; round++) {
+    bare.push(await measure(plan, bareSubscriber));
+    backend.push(await measure(plan, backendSubscriber));
+  }
+  return { bare: median(bare), backend: median(backend) };
+}
+
+/** A subscriber under test: calls `onMessages(n, wireBytes, batch?)` as messages arrive. */
+type Subscriber = (port: number, filter: string, onMessages: (count: number, wireBytes: number, batch: boolean) => void) => Promise<{ stop(): Promise<void> }>;
+
+const bareSubscriber: Subscriber = async (port, filter, onMessages) => {
+  const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `ingest-bare-${process.pid}` });
+  await client.subscribeAsync(filter, { qos: 0 });
+  client.on('message', () => onMessages(1, 0, false));
+  return { stop: () => client.endAsync() };
+};
+
+const backendSubscriber: Subscriber = async (port, filter, onMessages) => {
+  const hub = new EventHub();
+  hub.subscribe((stream, data) => {
+    // What the browser-mode server does with every event before its socket takes it.
+    const wire = encodeEvent(stream, data);
+    const bytes = typeof wire === 'string' ? wire.length : wire.byteLength;
+    if (stream === 'messages.batch') {
+      const batch = data as MessageBatch;
+      onMessages(batch.messages.length + batch.dropped, bytes, true);
+    } else onMessages(0, bytes, false);
+  });
+  const manager = new ConnectionManager(hub);
+  const profile = testProfile(port, { id: 'ingest', name: 'ingest', clientId: `ingest-app-${process.pid}` });
+  await manager.connect(profile);
+  await manager.subscribe('ingest', filter, 0);
+  return { stop: () => manager.closeAll() };
+};
+
+async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<IngestFigures> {
+  let received = 0;
+  let batches = 0;
+  let wireBytes = 0;
+  let first = 0;
+  let last = 0;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let cpuAtLast: NodeJS.CpuUsage | undefined;
+  const sub = await subscriber(plan.port, PAYLOAD_KINDS[plan.payloadKind]!.filter, (count, bytes, batch) => {
+    if (count > 0 && received === 0) {
+      first = performance.now();
+      cpuAtFirst = process.cpuUsage();
+    }
+    received += count;
+    wireBytes += bytes;
+    if (batch) batches++;
+    // Clocks are read twice per run, not per message: the bare subscriber's loop stays bare.
+    if (count > 0 && received >= plan.messages && !cpuAtLast) {
+      last = performance.now();
+      cpuAtLast = process.cpuUsage();
+    }
+  });
+  const fleet: FleetPlan = { port: plan.port, layout: 'fleet', topics: plan.topics, payloadKind: plan.payloadKind, payloadBytes: plan.payloadBytes, rate: 0, count: plan.messages };
+  const publisher = startPublisher(fleet);
+  try {
+    await publisher.done;
+    for (let i = 0; i < 12_000 && received < plan.messages; i++) await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    publisher.stop();
+    await sub.stop();
+  }
+  if (received < plan.messages) throw new Error(`Only ${received} of ${plan.messages} messages arrived within 120 s`);
+  const cpu = cpuAtFirst && cpuAtLast ? cpuAtLast.user - cpuAtFirst.user + cpuAtLast.system - cpuAtFirst.system : 0;
+  const seconds = (last - first) / 1000;
+  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, received, batches, wireBytesPerMessage: wireBytes / received };
+}
+
+function median(runs: IngestFigures[]): IngestFigures {
+  return [...runs].sort((a, b) => a.rate - b.rate)[Math.floor(runs.length / 2)]!;
+}

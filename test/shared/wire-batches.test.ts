@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { PACKET_PAGE_BYTES, packetForPage, type MessageBatch, type MessageRecord, type PacketBatch } from '../../shared/contract';
+import { decodeIncoming, encodeEvent } from '../../shared/rpc';
+import { decodeFrame, encodeMessageBatch, encodePacketBatch, FRAME_KIND } from '../../shared/wire-batches';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+let seq = 0;
+const message = (patch: Partial<MessageRecord> = {}): MessageRecord => ({
+  seq: ++seq,
+  direction: 'in',
+  topic: 'a/b',
+  payload: bytes('{"t":21.5}'),
+  qos: 0,
+  retain: false,
+  dup: false,
+  time: 1_763_900_000_123.25,
+  payloadSize: 10,
+  ...patch,
+});
+
+/** A topic with a character from every Unicode plane in use (BMP, SMP, SIP, TIP, SSP, PUA-A/B). */
+const PLANES = 'é€\u{1F600}\u{20000}\u{30000}\u{E0041}\u{F0000}\u{10FFFD}';
+
+const roundTrip = (batch: MessageBatch) => decodeFrame(encodeMessageBatch(batch));
+
+describe('message batch frames', () => {
+  it.each<[string, Partial<MessageRecord>]>([
+    ['a plain received message', {}],
+    ['a sent QoS 2 retained dup message', { direction: 'out', qos: 2, retain: true, dup: true }],
+    ['QoS 1', { qos: 1 }],
+    ['an empty payload', { payload: new Uint8Array(0), payloadSize: 0 }],
+    ['a preview of a 256 MB payload', { payload: new Uint8Array(4096).fill(7), payloadSize: 268_435_455 }],
+    ['a topic in every Unicode plane', { topic: `plant/${PLANES}/x` }],
+    ['a 65,535-byte topic', { topic: 'x'.repeat(65_535) }],
+    ['empty levels', { topic: '/a//b/' }],
+    ['binary payload bytes', { payload: new Uint8Array([0, 255, 128, 10]), payloadSize: 4 }],
+    [
+      'MQTT 5 properties',
+      {
+        properties: {
+          contentType: 'application/json',
+          correlationData: new Uint8Array([1, 2, 3]),
+          userProperties: [
+            { key: 'a', value: '1' },
+            { key: 'a', value: '2' },
+          ],
+          subscriptionIdentifiers: [4, 7],
+          messageExpiryInterval: 60,
+          payloadFormatIndicator: true,
+          responseTopic: 'reply/here',
+          topicAlias: 3,
+        },
+      },
+    ],
+    [
+      'a decoded Sparkplug payload',
+      {
+        decoded: {
+          kind: 'sparkplug',
+          type: 'Sparkplug B NDATA',
+          value: { seq: 4 },
+          warnings: ['seq gap'],
+          sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: 'e', seq: 4, metrics: [{ name: `t${PLANES}`, alias: 1, datatype: 'Double', value: 21.5 }] },
+        },
+      },
+    ],
+    ['a decoder error', { decoded: { kind: 'protobuf', type: 'pkg.Reading', error: { message: 'index out of range', offset: 3 } } }],
+    ['a JSON Schema verdict and properties together', { decoded: { kind: 'json-schema', type: 'r.json', value: { t: 1 }, validation: { valid: false, path: '/t', message: 'must be string' } }, properties: { contentType: 'x' } }],
+  ])('carries %s unchanged', (_name, patch) => {
+    const original = message(patch);
+    const decoded = roundTrip({ connectionId: 'conn-1', messages: [original], dropped: 3, evicted: 9 });
+    expect(decoded.stream).toBe('messages.batch');
+    expect(decoded.data).toEqual({ connectionId: 'conn-1', messages: [original], dropped: 3, evicted: 9 });
+  });
+
+  it('keeps the order of a mixed batch and writes a repeated topic once', () => {
+    const messages = Array.from({ length: 1000 }, (_, i) => message({ topic: `flood/dev${i % 10}/temp`, qos: (i % 3) as 0 | 1 | 2, payload: bytes(String(i)) }));
+    const frame = encodeMessageBatch({ connectionId: 'c', messages, dropped: 0, evicted: 0 });
+    const once = encodeMessageBatch({ connectionId: 'c', messages: messages.map((m, i) => ({ ...m, topic: `flood/dev${i}/temp` })), dropped: 0, evicted: 0 });
+    expect(frame.byteLength).toBeLessThan(once.byteLength - 900 * 'flood/devN/temp'.length);
+    expect(decodeFrame(frame).data).toEqual({ connectionId: 'c', messages, dropped: 0, evicted: 0 });
+  });
+
+  it('hands out payloads as views of the frame, not one buffer each', () => {
+    const frame = encodeMessageBatch({ connectionId: 'c', messages: [message(), message()], dropped: 0, evicted: 0 });
+    const { data } = decodeFrame(frame) as { data: MessageBatch };
+    for (const m of data.messages) expect(m.payload.buffer).toBe(frame.buffer);
+  });
+
+  it('reads a frame that sits at an unaligned offset (Electron may hand one over like that)', () => {
+    const frame = encodeMessageBatch({ connectionId: 'c', messages: [message(), message({ topic: 'z' })], dropped: 1, evicted: 2 });
+    const shifted = new Uint8Array(frame.byteLength + 3);
+    shifted.set(frame, 3);
+    expect(decodeFrame(shifted.subarray(3)).data).toEqual(decodeFrame(frame).data);
+  });
+
+  it('carries an empty batch (only drops to report)', () => {
+    expect(roundTrip({ connectionId: 'c', messages: [], dropped: 120, evicted: 0 }).data).toEqual({ connectionId: 'c', messages: [], dropped: 120, evicted: 0 });
+  });
+});
+
+describe('packet batch frames', () => {
+  it('carries packets, their directions, times, capture frame numbers and the protocol version', () => {
+    const batch: PacketBatch = {
+      connectionId: 'c9',
+      protocolVersion: 5,
+      evicted: 12,
+      packets: [
+        { seq: 1, time: 1.5, direction: 'out', bytes: new Uint8Array([0x10, 0]) },
+        { seq: 2, time: 2.25, direction: 'in', bytes: new Uint8Array([0x20, 2, 0, 0]) },
+        { seq: 3, time: 3, direction: 'in', bytes: new Uint8Array(0) },
+        { seq: 4, time: 4, direction: 'in', bytes: new Uint8Array([0x30, 0xff]), length: 268_435_460 },
+        { seq: 5, time: 5, direction: 'out', bytes: new Uint8Array([0xc0, 0]), frame: 4_000_000 },
+      ],
+    };
+    expect(decodeFrame(encodePacketBatch(batch))).toEqual({ stream: 'packets.batch', data: batch });
+  });
+});
+
+describe('malformed frames are refused with the reason', () => {
+  const good = () => encodeMessageBatch({ connectionId: 'c', messages: [message(), message({ topic: 'other' })], dropped: 0, evicted: 0 });
+  it.each<[string, () => Uint8Array, RegExp]>([
+    ['too short for a header', () => new Uint8Array([1]), /shorter than a header/],
+    ['an unknown kind', () => Object.assign(good(), { 0: 9 }), /Unknown batch frame kind 9/],
+    ['another version', () => Object.assign(good(), { 1: 1 }), /Unsupported batch frame version 1/],
+    ['cut short', () => good().slice(0, good().byteLength - 1), /add up to \d+ bytes, the frame has/],
+    ['a byte too many', () => Uint8Array.from([...good(), 0]), /add up to \d+ bytes, the frame has/],
+    ['a count larger than the frame', () => Object.assign(good(), { 4: 255, 5: 255 }), /needs at least \d+ bytes/],
+    [
+      'a topic index out of range',
+      () => {
+        const frame = good();
+        new DataView(frame.buffer).setUint32(32 + 2 * 20, 7, true);
+        return frame;
+      },
+      /names topic 7 of 2/,
+    ],
+    [
+      'QoS 3',
+      () => {
+        const frame = good();
+        frame[32 + 2 * 36] = 0b110; // the first flags byte, after seven columns of two messages
+        return frame;
+      },
+      /QoS 3/,
+    ],
+    ['a packet frame with protocol version 6', () => Object.assign(encodePacketBatch({ connectionId: 'c', protocolVersion: 4, evicted: 0, packets: [] }), { 2: 6 }), /protocol version 6/],
+  ])('%s', (_name, make, reason) => {
+    expect(() => decodeFrame(make())).toThrow(reason);
+  });
+});
+
+describe('events on the wire', () => {
+  it('sends batches as frames and everything else as JSON text', () => {
+    const batch: MessageBatch = { connectionId: 'c', messages: [message()], dropped: 0, evicted: 0 };
+    const frame = encodeEvent('messages.batch', batch);
+    expect(frame).toBeInstanceOf(Uint8Array);
+    expect((frame as Uint8Array)[0]).toBe(FRAME_KIND.messages);
+    expect(decodeIncoming(frame)).toEqual({ kind: 'event', stream: 'messages.batch', data: batch });
+    const text = encodeEvent('broker.log', { lines: [] });
+    expect(typeof text).toBe('string');
+    expect(decodeIncoming(text)).toEqual({ kind: 'event', stream: 'broker.log', data: { lines: [] } });
+  });
+});
+
+describe('packets for the page', () => {
+  it.each([
+    ['a small packet, whole', 100, 100, undefined],
+    ['a packet of exactly 64 KiB, whole', PACKET_PAGE_BYTES, PACKET_PAGE_BYTES, undefined],
+    ['a 256 MB packet, cut to 64 KiB with its length', 268_435_460, PACKET_PAGE_BYTES, 268_435_460],
+  ])('%s', (_name, size, held, length) => {
+    const packet = { seq: 1, time: 1, direction: 'in' as const, bytes: new Uint8Array(size) };
+    const forPage = packetForPage(packet);
+    expect(forPage.bytes.byteLength).toBe(held);
+    expect(forPage.length).toBe(length);
+    if (length === undefined) expect(forPage).toBe(packet);
+  });
+});
