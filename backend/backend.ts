@@ -4,15 +4,18 @@
  * host exactly one of these.
  */
 
+import { exportCollections, parseCollectionsImport } from '../shared/collections';
 import type { CommandHandlers } from '../shared/contract';
 import type { BrokerBridgeInfo, BrokerClientInfo, BrokerRetainedInfo, BrokerStats, BrokerViolation } from '../shared/broker-control';
 import { DeskError } from '../shared/errors';
 import type { RingBufferLimits } from '../shared/ring-buffer';
-import { exportProfiles, parseProfileImport } from '../shared/profile-transfer';
+import { exportProfiles } from '../shared/profile-transfer';
 import { PayloadDecoder } from '../shared/payload-decoder';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
 import { allBrokerPackets, brokerClientOf, brokerPacketsPage, clearBrokerPackets } from './broker-packets';
+import { CollectionStore } from './collection-store';
 import { ConnectionManager } from './connection-manager';
+import { importProfiles } from './profile-import';
 import { EventHub } from './event-hub';
 import type { BatcherOptions } from './message-batcher';
 import { messagesToCsv, messagesToJson } from './message-store';
@@ -63,6 +66,7 @@ export function createBackend(options: BackendOptions): Backend {
     },
     ...(options.secretCipher ? { cipher: options.secretCipher } : {}),
   });
+  const collections = new CollectionStore(options.configDir);
   const connections = new ConnectionManager(events, {
     ...(options.batcher ? { batcher: options.batcher } : {}),
     ...(options.messageLimits ? { messageLimits: options.messageLimits } : {}),
@@ -97,25 +101,22 @@ export function createBackend(options: BackendOptions): Backend {
       const chosen = (await profiles.list()).filter((p) => !ids || ids.includes(p.id));
       return { json: JSON.stringify(exportProfiles(chosen, { includeSecrets, now: new Date() }), null, 2) + '\n', count: chosen.length };
     },
-    'profiles.import': async ({ json }) => {
+    'profiles.import': ({ json }) => importProfiles(json, profiles, collections),
+    'collections.list': () => collections.list(),
+    'collections.save': ({ collection }) => collections.save(collection),
+    'collections.delete': ({ id }) => collections.delete(id),
+    'collections.export': async ({ ids }) => {
+      const chosen = (await collections.list()).filter((c) => !ids || ids.includes(c.id));
+      return { json: JSON.stringify(exportCollections(chosen, new Date()), null, 2) + '\n', count: chosen.length };
+    },
+    'collections.import': async ({ json }) => {
       let parsed;
       try {
-        parsed = parseProfileImport(json);
+        parsed = parseCollectionsImport(json);
       } catch (error) {
         throw new DeskError('INVALID_ARGUMENTS', (error as Error).message, { json: (error as Error).message });
       }
-      const imported = [];
-      const skipped = [...parsed.skipped];
-      for (const profile of parsed.profiles) {
-        try {
-          imported.push(await profiles.save(profile, { verify: false }));
-        } catch (error) {
-          // A profile whose schema files do not compile is listed, not saved.
-          if (!(error instanceof DeskError && error.code === 'INVALID_PROFILE')) throw error;
-          skipped.push({ name: profile.name, reason: Object.entries(error.fields ?? {}).map(([f, m]) => `${f}: ${m}`).join('; ') || error.message });
-        }
-      }
-      return { source: parsed.source, imported, skipped };
+      return { imported: await collections.addAll(parsed) };
     },
     'connections.list': async () => connections.list(),
     'broker.status': async () => {

@@ -187,6 +187,11 @@ export class ConnectionManager {
       client.on('connect', onConnect);
       client.on('close', onClose);
     });
+    // The profile's own subscriptions (imported ones); a refused one is left out of the list.
+    for (const { filter, qos, ...options } of profile.subscriptions) {
+      const v5Options = Object.values(options).some((v) => v !== undefined) && profile.mqttVersion === '5.0' ? options : undefined;
+      await this.subscribe(profile.id, filter, qos, v5Options).catch(() => undefined);
+    }
     return this.snapshot(profile.id);
   }
 

@@ -2,20 +2,27 @@
  * Profiles as one JSON file in the config directory, their secrets in a second one (see
  * secret-store.ts). Writes are atomic (temp file + rename) and serialised; a file that does
  * not parse is reported with its line and moved aside unchanged, never overwritten, so a
- * hand edit gone wrong loses nothing and the app can go on.
+ * hand edit gone wrong loses nothing and the app can go on. The file is versioned
+ * (shared/store-version.ts): an older one is migrated with a backup kept, a newer one is
+ * refused untouched, and fields this version does not know survive every rewrite.
  */
 
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DeskError } from '../shared/errors';
-import { jsonErrorLocation } from '../shared/json-location';
 import { checkSchemas } from '../shared/schema-codecs/compile';
 import { checkProfile, type Profile } from '../shared/profile';
+import { unknownFields, withUnknownFields, type StoreFormat } from '../shared/store-version';
 import { writeFileAtomic } from './atomic-file';
 import { mergeSecrets, SecretStore, splitSecrets, type ProfileSecrets, type SecretCipher } from './secret-store';
+import { loadVersioned, moveAside } from './versioned-file';
 
-const FILE_VERSION = 1;
+/**
+ * profiles.json versions. 1: every file before versions mattered (the first ones kept
+ * passwords in it); 2: secrets only in secrets.json. Going to 2 is a rewrite, which moves
+ * any password still in the file to the secrets file.
+ */
+export const PROFILES_FORMAT: StoreFormat = { name: 'profiles', current: 2, steps: { 1: (data) => data } };
 
 interface ProfileFile {
   version: number;
@@ -29,6 +36,9 @@ export class ProfileStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   private readonly secrets: SecretStore;
+  /** Fields of each profile (by id) and of the file that this version does not know. */
+  private readonly extras = new Map<string, Record<string, unknown>>();
+  private fileExtras: Record<string, unknown> = {};
 
   /**
    * @param options.verify extra checks that need Node (files, PEM parsing); throws
@@ -101,55 +111,51 @@ export class ProfileStore {
   }
 
   private async read(): Promise<Profile[]> {
-    const profiles = await this.readProfiles();
-    if (profiles.length === 0) return profiles;
+    const { profiles, migrated } = await this.readProfiles();
+    if (profiles.length === 0) {
+      if (migrated) await this.write(profiles);
+      return profiles;
+    }
     const secrets = await this.secrets.readAll();
-    return profiles.map((profile) => mergeSecrets(profile, secrets.get(profile.id)));
+    const merged = profiles.map((profile) => mergeSecrets(profile, secrets.get(profile.id)));
+    // A migrated file is rewritten at once in this version's form (its backup is kept),
+    // with the secrets in place so the write moves any still in profiles.json out.
+    if (migrated) await this.write(merged);
+    return merged;
   }
 
-  private async readProfiles(): Promise<Profile[]> {
-    let text: string;
+  private async readProfiles(): Promise<{ profiles: Profile[]; migrated: boolean }> {
+    let loaded;
     try {
-      text = await fs.readFile(this.file, 'utf8');
+      loaded = await loadVersioned(this.file, PROFILES_FORMAT);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new DeskError('STORE_IO', `Cannot read ${this.file}: ${(error as Error).message}`);
+      // Unreadable: moved aside; newer: refused and left exactly where it is.
+      if (error instanceof DeskError && error.code === 'STORE_CORRUPT') throw await this.setAside(error.message);
+      throw error;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw await this.setAside(`${this.file}${locate(text, error as Error)}: ${(error as Error).message}`);
-    }
-    const data = parsed as Partial<ProfileFile>;
-    if (typeof data !== 'object' || data === null || !Array.isArray(data.profiles)) {
-      throw await this.setAside(`${this.file}: expected {"version": ${FILE_VERSION}, "profiles": [...]}`);
-    }
+    this.extras.clear();
+    this.fileExtras = {};
+    if (!loaded) return { profiles: [], migrated: false };
+    const { version: _version, profiles: entries, ...rest } = loaded.data;
+    if (!Array.isArray(entries)) throw await this.setAside(`${this.file}: expected {"version": ${PROFILES_FORMAT.current}, "profiles": [...]}`);
+    this.fileExtras = rest;
     const profiles: Profile[] = [];
-    for (const [index, entry] of data.profiles.entries()) {
+    for (const [index, entry] of entries.entries()) {
       const check = checkProfile(entry);
       const id = (entry as { id?: unknown } | null)?.id;
       if (!check.ok || typeof id !== 'string') {
         const problem = check.ok ? 'id: missing' : Object.entries(check.fields).map(([f, m]) => `${f}: ${m}`).join('; ');
         throw await this.setAside(`${this.file}: profile #${index + 1} is not valid (${problem})`);
       }
+      const extra = unknownFields(entry, check.profile);
+      if (extra) this.extras.set(id, extra);
       profiles.push({ ...check.profile, id });
     }
-    return profiles;
+    return { profiles, migrated: loaded.backup !== undefined };
   }
 
-  /**
-   * Moves a file that cannot be read aside, untouched, so the app can go on with an empty
-   * list and nothing is lost; returns the error that tells the user where it went.
-   */
-  private async setAside(problem: string): Promise<DeskError> {
-    const aside = this.file.replace(/\.json$/, `.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    try {
-      await fs.rename(this.file, aside);
-    } catch (error) {
-      return new DeskError('STORE_CORRUPT', `${problem}. It could not be moved aside (${(error as Error).message}); fix it to go on.`);
-    }
-    return new DeskError('STORE_CORRUPT', `${problem}. The file was moved to ${aside}, unchanged; fix it and import it again. MQTT Desk goes on with an empty list.`);
+  private setAside(problem: string): Promise<DeskError> {
+    return moveAside(this.file, problem);
   }
 
   private async write(profiles: Profile[]): Promise<void> {
@@ -162,13 +168,7 @@ export class ProfileStore {
     // Secrets first: a crash between the two writes leaves a secret without its profile
     // (dropped on the next write), never a profile whose password is gone.
     await this.secrets.writeAll(secrets);
-    const body: ProfileFile = { version: FILE_VERSION, profiles: stored };
+    const body: ProfileFile = { ...this.fileExtras, version: PROFILES_FORMAT.current, profiles: stored.map((p) => withUnknownFields(p, this.extras.get(p.id))) };
     await writeFileAtomic(this.file, JSON.stringify(body, null, 2) + '\n', 0o600);
   }
-}
-
-/** Turns JSON.parse's error position into ":line:column" so the user can find the mistake. */
-function locate(text: string, error: Error): string {
-  const where = jsonErrorLocation(text, error);
-  return where ? `:${where.line}:${where.column}` : '';
 }

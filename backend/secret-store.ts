@@ -6,11 +6,15 @@
  * is kept as it is and never overwritten by a blank.
  */
 
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DeskError } from '../shared/errors';
 import type { Profile } from '../shared/profile';
+import type { StoreFormat } from '../shared/store-version';
 import { writeFileAtomic } from './atomic-file';
+import { loadVersioned } from './versioned-file';
+
+/** secrets.json versions: 1 is the only one so far. */
+export const SECRETS_FORMAT: StoreFormat = { name: 'secrets', current: 1, steps: {} };
 
 /** Seals and opens secret strings. `kind` is stored with every value. */
 export interface SecretCipher {
@@ -41,6 +45,8 @@ interface SealedEntry {
 interface SecretFile {
   version: 1;
   secrets: Record<string, SealedEntry>;
+  /** Fields of a newer version this one keeps as they are. */
+  [other: string]: unknown;
 }
 
 /** Takes the secrets out of a profile: what goes to profiles.json, and what goes here. */
@@ -107,30 +113,33 @@ export class SecretStore {
         continue;
       }
       if (blank) continue;
+      // Fields of the entry this version does not know stay with it.
+      const { cipher: _c, password: _p, passphrase: _s, ...unknown } = previous ?? { cipher: '' };
       secrets[id] = {
+        ...unknown,
         cipher: this.cipher.kind,
         ...(value.password ? { password: this.cipher.seal(value.password) } : {}),
         ...(value.passphrase ? { passphrase: this.cipher.seal(value.passphrase) } : {}),
       };
     }
-    const body: SecretFile = { version: 1, secrets };
+    const { version: _v, secrets: _s, ...rest } = before;
+    const body: SecretFile = { ...rest, version: 1, secrets };
     await writeFileAtomic(this.file, JSON.stringify(body, null, 2) + '\n', 0o600);
   }
 
   private async readFile(): Promise<SecretFile> {
-    let text: string;
+    let loaded;
     try {
-      text = await fs.readFile(this.file, 'utf8');
+      loaded = await loadVersioned(this.file, SECRETS_FORMAT);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: {} };
-      throw new DeskError('STORE_IO', `Cannot read ${this.file}: ${(error as Error).message}`);
+      if (error instanceof DeskError && error.code === 'STORE_CORRUPT') throw new DeskError('STORE_CORRUPT', `${error.message}. The file was left as it is; fix or move it.`);
+      throw error;
     }
-    try {
-      const parsed = JSON.parse(text) as SecretFile;
-      if (typeof parsed !== 'object' || parsed === null || typeof parsed.secrets !== 'object' || parsed.secrets === null) throw new Error('no "secrets" object');
-      return parsed;
-    } catch (error) {
-      throw new DeskError('STORE_CORRUPT', `${this.file}: ${(error as Error).message}. The file was left as it is; fix or move it.`);
+    if (!loaded) return { version: 1, secrets: {} };
+    const secrets = loaded.data.secrets;
+    if (typeof secrets !== 'object' || secrets === null || Array.isArray(secrets)) {
+      throw new DeskError('STORE_CORRUPT', `${this.file}: no "secrets" object. The file was left as it is; fix or move it.`);
     }
+    return loaded.data as SecretFile;
   }
 }

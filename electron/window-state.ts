@@ -1,10 +1,10 @@
 /**
- * The main window's size and position, saved in the config directory and restored at the
- * next start — unless the display it was on is gone, then the default size is used.
+ * The main window's size and position, saved in the app's settings (backend/settings-store.ts)
+ * and restored at the next start — unless the display it was on is gone, then the default
+ * size is used.
  */
 
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { SettingsStore } from '../backend/settings-store';
 
 /** Saved window geometry. */
 export interface WindowState {
@@ -26,13 +26,11 @@ export interface WorkArea {
 /** Used on first start and when the saved state does not fit. */
 export const DEFAULT_WINDOW: WindowState = { width: 1280, height: 820, maximized: false };
 
-const FILE = 'window-state.json';
-
 /** Reads the saved state; anything unreadable or off-screen gives the default. */
 export async function loadWindowState(configDir: string, displays: readonly WorkArea[]): Promise<WindowState> {
   let saved: Partial<WindowState>;
   try {
-    saved = JSON.parse(await fs.readFile(path.join(configDir, FILE), 'utf8')) as Partial<WindowState>;
+    saved = ((await new SettingsStore(configDir).read()).settings.window ?? {}) as Partial<WindowState>;
   } catch {
     return DEFAULT_WINDOW;
   }
@@ -53,8 +51,7 @@ export async function loadWindowState(configDir: string, displays: readonly Work
 /** Writes the state; failures are not worth interrupting a quit for. */
 export async function saveWindowState(configDir: string, state: WindowState): Promise<void> {
   try {
-    await fs.mkdir(configDir, { recursive: true });
-    await fs.writeFile(path.join(configDir, FILE), JSON.stringify(state) + '\n');
+    await new SettingsStore(configDir).update({ window: { ...state } });
   } catch {
     // The next start uses the default size; nothing else depends on this file.
   }

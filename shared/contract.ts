@@ -6,9 +6,11 @@
 
 import { z } from 'zod';
 import type { BrokerBridgeInfo, BrokerClientInfo, BrokerLogLine, BrokerRetainedInfo, BrokerStats, BrokerViolation, SidecarState } from './broker-control';
+import type { Collection } from './collections';
 import type { ConnectionState } from './connection-state';
 import type { DecodedPayload } from './decoded';
 import type { Profile } from './profile';
+import type { ImportSource } from './profile-transfer';
 
 const id = z.string().min(1, 'id must not be empty').max(200);
 
@@ -65,6 +67,11 @@ export const commandArgs = {
   'profiles.delete': z.object({ id }).strict(),
   'profiles.export': z.object({ ids: z.array(id).optional(), includeSecrets: z.boolean().default(false) }).strict(),
   'profiles.import': z.object({ json: z.string().max(20 * 1024 * 1024, 'The file is larger than 20 MB') }).strict(),
+  'collections.list': z.object({}).strict(),
+  'collections.save': z.object({ collection: z.unknown() }).strict(),
+  'collections.delete': z.object({ id }).strict(),
+  'collections.export': z.object({ ids: z.array(id).optional() }).strict(),
+  'collections.import': z.object({ json: z.string().max(20 * 1024 * 1024, 'The file is larger than 20 MB') }).strict(),
   'connections.list': z.object({}).strict(),
   'broker.status': z.object({}).strict(),
   'broker.start': z.object({ port: z.number().int().min(0).max(65535).optional() }).strict(),
@@ -153,8 +160,18 @@ export interface CommandResults {
   'profiles.delete': { deleted: boolean };
   /** The export document as JSON text, ready to download. */
   'profiles.export': { json: string; count: number };
-  /** Imported profiles are saved as new ones; entries that did not validate are listed. */
-  'profiles.import': { source: 'mqtt-desk' | 'mqttx'; imported: Profile[]; skipped: Array<{ name: string; reason: string }> };
+  /**
+   * Imported profiles are saved as new ones; entries that did not validate are listed, with
+   * notes on what could not come along; MQTT.fx's predefined messages become collections.
+   */
+  'profiles.import': { source: ImportSource; imported: Profile[]; skipped: Array<{ name: string; reason: string }>; warnings: string[]; collections: Collection[] };
+  'collections.list': Collection[];
+  /** Collection validation happens in the handler so field messages reach the form. */
+  'collections.save': Collection;
+  'collections.delete': { deleted: boolean };
+  'collections.export': { json: string; count: number };
+  /** All or nothing: a file with one bad collection imports none. */
+  'collections.import': { imported: Collection[] };
   'connections.list': ConnectionSnapshot[];
   /** The sidecar's state and its recent log. */
   'broker.status': { state: SidecarState; log: BrokerLogLine[]; stats: BrokerStats | null };

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'CONNECT_FAILED'
   | 'MQTT_ERROR'
   | 'STORE_CORRUPT'
+  /** A store file written by a newer version of the app: refused, never overwritten. */
+  | 'STORE_TOO_NEW'
   | 'STORE_IO'
   | 'TRANSPORT_CLOSED'
   | 'INTERNAL';

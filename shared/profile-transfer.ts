@@ -1,11 +1,14 @@
 /**
- * Moving profiles between machines and tools: MQTT Desk's own export format, and MQTTX's
- * exported connections (its "Export data" JSON). Parsing is pure so the same rules hold
- * wherever a file is read; every entry is validated by the profile schema, and entries that
- * do not fit are reported by name rather than dropped silently.
+ * Moving profiles between machines and tools: MQTT Desk's own export format, MQTTX's
+ * exported connections (its "Export data" JSON), MQTT Explorer's settings.json and MQTT.fx
+ * 1.x's mqttfx-config.xml (see profile-import/other-tools.ts). Parsing is pure so the same
+ * rules hold wherever a file is read; every entry is validated by the profile schema, and
+ * entries that do not fit are reported by name rather than dropped silently.
  */
 
+import type { CollectionRequest } from './collections';
 import { checkProfile, type Profile, type ProfileValue } from './profile';
+import { fromMqttExplorer, mqttExplorerConnections, parseMqttFx } from './profile-import/other-tools';
 
 /** The top level of an MQTT Desk export. */
 export interface ProfileExport {
@@ -15,11 +18,23 @@ export interface ProfileExport {
   profiles: ProfileValue[];
 }
 
+/** Where an imported file came from. */
+export type ImportSource = 'mqtt-desk' | 'mqttx' | 'mqtt-explorer' | 'mqtt-fx';
+
+/** A publish collection an import brings along (MQTT.fx's predefined messages). */
+export interface ImportedCollection {
+  name: string;
+  requests: Array<Pick<CollectionRequest, 'name' | 'topic' | 'qos' | 'retain' | 'payload'>>;
+}
+
 /** What an import found: profiles ready to save, and entries it could not use. */
 export interface ImportResult {
-  source: 'mqtt-desk' | 'mqttx';
+  source: ImportSource;
   profiles: ProfileValue[];
   skipped: Array<{ name: string; reason: string }>;
+  /** Notes on what a profile could not carry over (a certificate that is not PEM). */
+  warnings: string[];
+  collections: ImportedCollection[];
 }
 
 /**
@@ -43,6 +58,14 @@ export function exportProfiles(profiles: readonly Profile[], options: { includeS
  * @throws Error with a message for the user when the text is not one of them.
  */
 export function parseProfileImport(text: string): ImportResult {
+  const fx = parseMqttFx(text);
+  if (fx) {
+    const result = collect('mqtt-fx', fx.map((p) => p.profile), (entry) => entry);
+    result.collections = fx
+      .filter((p) => p.messages.length > 0)
+      .map((p) => ({ name: String(p.profile.name), requests: p.messages.map((m) => ({ ...m, qos: m.qos === 1 || m.qos === 2 ? m.qos : 0 })) }));
+    return result;
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -50,18 +73,27 @@ export function parseProfileImport(text: string): ImportResult {
     throw new Error(`The file is not JSON: ${(error as Error).message}`);
   }
   if (isRecord(data) && data.format === 'mqtt-desk-profiles') {
+    // An export from a newer MQTT Desk may mean things this one would silently drop.
+    if (data.version !== undefined && !(typeof data.version === 'number' && data.version <= 1)) throw new Error(`Profile export version ${String(data.version)} is newer than this MQTT Desk reads (1)`);
     if (!Array.isArray(data.profiles)) throw new Error('The MQTT Desk export has no "profiles" list');
     return collect('mqtt-desk', data.profiles, (entry) => (isRecord(entry) ? { ...entry, id: undefined } : entry));
+  }
+  const explorer = mqttExplorerConnections(data);
+  if (explorer) {
+    const warnings: string[] = [];
+    const result = collect('mqtt-explorer', explorer, (entry) => fromMqttExplorer(entry as Record<string, unknown>, warnings));
+    result.warnings.push(...warnings);
+    return result;
   }
   const mqttx = Array.isArray(data) ? data : isRecord(data) && Array.isArray(data.connections) ? data.connections : undefined;
   if (mqttx && mqttx.every((entry) => isRecord(entry) && 'host' in entry && ('clientId' in entry || 'mqttVersion' in entry))) {
     return collect('mqttx', mqttx, (entry) => fromMqttx(entry as Record<string, unknown>));
   }
-  throw new Error('Not a profile export: expected an MQTT Desk export or an MQTTX connections export (a JSON list of connections)');
+  throw new Error('Not a profile export: expected an MQTT Desk export, an MQTTX connections export, MQTT Explorer\'s settings.json or MQTT.fx\'s mqttfx-config.xml');
 }
 
-function collect(source: ImportResult['source'], entries: unknown[], map: (entry: unknown) => unknown): ImportResult {
-  const result: ImportResult = { source, profiles: [], skipped: [] };
+function collect(source: ImportSource, entries: unknown[], map: (entry: unknown) => unknown): ImportResult {
+  const result: ImportResult = { source, profiles: [], skipped: [], warnings: [], collections: [] };
   entries.forEach((entry, index) => {
     const name = isRecord(entry) && typeof entry.name === 'string' && entry.name ? entry.name : `entry #${index + 1}`;
     const check = checkProfile(map(entry));
@@ -129,6 +161,7 @@ function fromMqttx(c: Record<string, unknown>): Record<string, unknown> {
       requestProblemInformation: props.requestProblemInformation !== false,
       userProperties: pairs(props.userProperties),
     },
+    subscriptions: Array.isArray(c.subscriptions) ? c.subscriptions.filter(isRecord).map((s) => ({ filter: s.topic, qos: s.qos ?? 0 })) : [],
   };
 }
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parsePayload } from './payload';
 import { schemaMappingSchema } from './schema-mapping';
-import { checkTopicName } from './topic';
+import { checkTopicFilter, checkTopicName } from './topic';
 
 /** Transport schemes a profile can use. */
 export const PROTOCOLS = ['mqtt', 'mqtts', 'ws', 'wss'] as const;
@@ -95,6 +95,20 @@ const mqtt5Schema = z
   })
   .prefault({});
 
+/**
+ * Subscriptions made on every connect: what an imported mosquitto_sub line or an MQTTX /
+ * MQTT Explorer connection brings along.
+ */
+const savedSubscriptionSchema = z.object({
+  filter: z.string(),
+  qos: qosSchema.default(0),
+  /** MQTT 5 subscription options. */
+  noLocal: z.boolean().optional(),
+  retainAsPublished: z.boolean().optional(),
+  retainHandling: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  subscriptionIdentifier: int('Subscription identifier', 1, 268435455).optional(),
+});
+
 /** The editable fields of a profile; `id` is absent until first saved. */
 export const profileInputSchema = z
   .object({
@@ -122,11 +136,16 @@ export const profileInputSchema = z
     tls: tlsSchema,
     will: willSchema,
     mqtt5: mqtt5Schema,
+    subscriptions: z.array(savedSubscriptionSchema).default([]),
     /** Schemas per topic filter (protobuf, Avro, JSON Schema), in the order they are tried. */
     schemas: z.array(schemaMappingSchema).default([]),
   })
   .superRefine((profile, ctx) => {
     const { will, tls } = profile;
+    profile.subscriptions.forEach((sub, i) => {
+      const check = checkTopicFilter(sub.filter);
+      if (!check.ok) ctx.addIssue({ code: 'custom', path: ['subscriptions', i, 'filter'], message: `Subscription: ${check.reason}` });
+    });
     if (will.enabled) {
       const topic = checkTopicName(will.topic);
       if (!topic.ok) ctx.addIssue({ code: 'custom', path: ['will', 'topic'], message: `Will topic: ${topic.reason}` });
@@ -180,6 +199,9 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[]): Record<stri
 
 /** A profile with every default filled in, before it has an id: what the editor edits. */
 export type ProfileValue = z.output<typeof profileInputSchema>;
+
+/** A subscription a profile makes on every connect. */
+export type SavedSubscription = z.output<typeof savedSubscriptionSchema>;
 
 /** A blank profile for the "New connection" form, every section filled with its defaults. */
 export function newProfileDraft(): ProfileValue {

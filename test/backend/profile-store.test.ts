@@ -30,7 +30,7 @@ describe('ProfileStore', () => {
     expect((await store.list()).map((p) => p.name)).toEqual(['Renamed', 'Other']);
 
     const file = JSON.parse(readFileSync(store.file, 'utf8'));
-    expect(file.version).toBe(1);
+    expect(file.version).toBe(2);
     expect(file.profiles).toHaveLength(2);
     expect(statSync(store.file).mode & 0o777).toBe(0o600);
 

@@ -1,4 +1,7 @@
-/** Importing an MQTTX export file and exporting connections, in Chromium. */
+/**
+ * Importing an MQTTX export file, importing a pasted mosquitto_sub line ("Import" → "From
+ * command line") and exporting connections, in Chromium.
+ */
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +38,29 @@ describe('import and export', () => {
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'import-mqttx.png') });
   });
 
+  it('"Import" → "From command line" names a bad flag, then opens a pasted mosquitto_sub line as a profile with its subscription', async () => {
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('menu', { name: 'Import' }).getByRole('menuitem', { name: 'From command line' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import from command line' });
+    await dialog.getByLabel('Command line').fill('mosquitto_sub -h broker.example.com -p abc -t x');
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toMatch(/-p|port/i);
+    await dialog.getByLabel('Command line').fill("mosquitto_sub -h broker.example.com -p 1884 -V mqttv5 -u ann -t 'sensors/#' -q 1");
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const form = page.getByRole('form', { name: 'Connection profile' });
+    await expect(form.getByLabel('Host', { exact: true }).inputValue()).resolves.toBe('broker.example.com');
+    await expect(form.getByLabel('Port', { exact: true }).inputValue()).resolves.toBe('1884');
+    await expect(form.getByLabel('MQTT version').inputValue()).resolves.toBe('5.0');
+    await expect(form.getByLabel('Username').inputValue()).resolves.toBe('ann');
+    await form.getByLabel('Name', { exact: true }).fill('From mosquitto_sub');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: /From mosquitto_sub/ }).waitFor();
+    const listed = await app.backend.dispatch('profiles.list', {});
+    const saved = listed.ok ? (listed.value as Array<{ name: string; subscriptions: unknown }>).find((p) => p.name === 'From mosquitto_sub') : undefined;
+    expect(saved?.subscriptions).toEqual([{ filter: 'sensors/#', qos: 1 }]);
+  });
+
   it('exports the connections as a JSON download without secrets', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
     expect(download.suggestedFilename()).toBe('mqtt-desk-connections.json');
@@ -42,7 +68,7 @@ describe('import and export', () => {
     await download.saveAs(saved);
     const data = JSON.parse(readFileSync(saved, 'utf8'));
     expect(data.format).toBe('mqtt-desk-profiles');
-    expect(data.profiles.map((p: { name: string }) => p.name)).toEqual(['EMQX public', 'Local websockets']);
+    expect(data.profiles.map((p: { name: string }) => p.name)).toEqual(['EMQX public', 'Local websockets', 'From mosquitto_sub']);
     expect(data.profiles[0].password).toBe('');
   });
 });

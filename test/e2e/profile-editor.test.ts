@@ -1,7 +1,8 @@
 /**
  * The profile editor in Chromium: validation messages sit next to their fields and block
  * saving; TLS, will and MQTT 5 sections follow the chosen protocol and version; an mqtts
- * profile with a CA path made by the test connects to a real mosquitto TLS listener.
+ * profile with a CA path made by the test connects to a real mosquitto TLS listener; "Copy
+ * as mosquitto_sub command" puts the equivalent mosquitto_sub line on the clipboard.
  */
 
 import path from 'node:path';
@@ -61,6 +62,14 @@ describe('profile editor', () => {
     await form().getByLabel('Will topic').fill('status/desk');
     expect(await errorOf('Name')).toBeNull();
     expect(await errorOf('Will topic')).toBeNull();
+  });
+
+  it('"Copy as mosquitto_sub command" shows and copies the line that connects the same way', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(app.server.url).origin });
+    await form().getByRole('button', { name: 'Copy as mosquitto_sub command' }).click();
+    const shown = form().getByRole('status', { name: 'mosquitto_sub command' });
+    await expect(shown.locator('code').textContent()).resolves.toBe("mosquitto_sub -h 127.0.0.1 -p 1883 --will-topic status/desk -t '#' -v");
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe("mosquitto_sub -h 127.0.0.1 -p 1883 --will-topic status/desk -t '#' -v");
   });
 
   it('shows TLS settings for mqtts and MQTT 5 settings for 5.0 only', async () => {

@@ -238,7 +238,7 @@ describe('startDesktop', () => {
   it('saves the window size and position when it closes', async () => {
     fake.windows[0]!.emit('close');
     await new Promise((r) => setTimeout(r, 100));
-    expect(JSON.parse(readFileSync(path.join(configDir, 'window-state.json'), 'utf8'))).toEqual({ x: 40, y: 60, width: 1000, height: 700, maximized: false });
+    expect(JSON.parse(readFileSync(path.join(configDir, 'settings.json'), 'utf8'))).toEqual({ version: 1, window: { x: 40, y: 60, width: 1000, height: 700, maximized: false } });
   });
 
   it('stores profile passwords sealed by safeStorage', async () => {

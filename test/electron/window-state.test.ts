@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,10 +31,12 @@ describe('window state', () => {
     await expect(loadWindowState(dir, display)).resolves.toEqual(expected);
   });
 
-  it('ignores a broken file', async () => {
-    writeFileSync(path.join(dir, 'window-state.json'), '{nope');
+  it('sets a broken file aside, unchanged, and goes on with the default', async () => {
+    writeFileSync(path.join(dir, 'settings.json'), '{nope');
     await expect(loadWindowState(dir, display)).resolves.toEqual(DEFAULT_WINDOW);
+    const aside = readdirSync(dir).find((f) => f.startsWith('settings.corrupt-'))!;
+    expect(readFileSync(path.join(dir, aside), 'utf8')).toBe('{nope');
     await saveWindowState(dir, DEFAULT_WINDOW);
-    expect(JSON.parse(readFileSync(path.join(dir, 'window-state.json'), 'utf8'))).toEqual(DEFAULT_WINDOW);
+    expect(JSON.parse(readFileSync(path.join(dir, 'settings.json'), 'utf8'))).toEqual({ version: 1, window: DEFAULT_WINDOW });
   });
 });

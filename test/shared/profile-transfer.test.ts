@@ -62,12 +62,13 @@ describe('MQTT Desk export and import', () => {
   it('round-trips through its own format', () => {
     const text = JSON.stringify(exportProfiles([profile], { includeSecrets: true, now: new Date(0) }));
     const { id: _id, ...withoutId } = profile;
-    expect(parseProfileImport(text)).toEqual({ source: 'mqtt-desk', profiles: [withoutId], skipped: [] });
+    expect(parseProfileImport(text)).toEqual({ source: 'mqtt-desk', profiles: [withoutId], skipped: [], warnings: [], collections: [] });
   });
 
   it.each([
     ['{ nope', /The file is not JSON/],
     ['{"format":"mqtt-desk-profiles"}', /has no "profiles" list/],
+    ['{"format":"mqtt-desk-profiles","version":2,"profiles":[]}', /^Profile export version 2 is newer than this MQTT Desk reads \(1\)$/],
     ['[{"foo":1}]', /Not a profile export/],
     ['42', /Not a profile export/],
   ])('explains why %j cannot be imported', (text, message) => {

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Profile } from '../../../shared/profile';
 import { openBrokerPanel } from '../store/broker-actions';
 import { closeCaptureFile, openCaptureFile, selectCapture } from '../store/capture-files';
@@ -6,6 +6,7 @@ import { downloadJson, onImportRequest, onOpenCaptureRequest } from '../store/fi
 import { exportProfiles, importProfiles, selectProfile, startNewProfile } from '../store/profile-actions';
 import { useAppStore, type OpenedCapture } from '../store/app-store';
 import { setThemeChoice, useThemeChoice, type ThemeChoice } from '../theme';
+import { CommandLineDialog } from './command-line-dialog';
 
 /** The sidebar: saved connections with a status dot each, and "New connection". */
 export function ConnectionList() {
@@ -16,6 +17,8 @@ export function ConnectionList() {
   const brokerOpen = useAppStore((s) => s.brokerOpen);
   const fileInput = useRef<HTMLInputElement>(null);
   const captureInput = useRef<HTMLInputElement>(null);
+  const [importMenu, setImportMenu] = useState(false);
+  const [commandLine, setCommandLine] = useState(false);
   const captures = useAppStore((s) => s.captures);
   const selectedCapture = useAppStore((s) => s.selectedCaptureId);
   const loading = useAppStore((s) => s.captureLoading);
@@ -30,9 +33,33 @@ export function ConnectionList() {
           New connection
         </button>
         <div className="sidebar-actions">
-          <button type="button" onClick={() => fileInput.current?.click()}>
+          <button type="button" aria-haspopup="menu" aria-expanded={importMenu} onClick={() => setImportMenu(!importMenu)}>
             Import
           </button>
+          {importMenu ? (
+            <div role="menu" aria-label="Import" className="menu">
+              <button
+                type="button"
+                role="menuitem"
+                onClick={() => {
+                  setImportMenu(false);
+                  fileInput.current?.click();
+                }}
+              >
+                From file…
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                onClick={() => {
+                  setImportMenu(false);
+                  setCommandLine(true);
+                }}
+              >
+                From command line
+              </button>
+            </div>
+          ) : null}
           <button type="button" onClick={() => captureInput.current?.click()} disabled={loading !== undefined} title="Open a pcap or pcapng file from tcpdump or Wireshark">
             Open capture…
           </button>
@@ -54,7 +81,7 @@ export function ConnectionList() {
           <input
             ref={fileInput}
             type="file"
-            accept="application/json,.json"
+            accept="application/json,.json,.xml,text/xml"
             aria-label="Import connections file"
             hidden
             onChange={(e) => {
@@ -149,6 +176,7 @@ export function ConnectionList() {
           </select>
         </label>
       </div>
+      {commandLine ? <CommandLineDialog onClose={() => setCommandLine(false)} /> : null}
     </nav>
   );
 }

@@ -1,7 +1,9 @@
-import type { FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
+import { profileToMosquittoSub } from '../../../shared/command-line-profile';
 import { DEFAULT_PORTS, MQTT_VERSIONS, PROTOCOLS, type ProfileValue } from '../../../shared/profile';
 import { cancelDraft, saveDraft, updateDraft } from '../store/profile-actions';
 import { useAppStore } from '../store/app-store';
+import { copyText } from '../store/clipboard';
 import { CheckboxField, NumberField, SelectField, TextField } from './form-controls';
 import { AdvancedSection, Mqtt5Section, TlsSection, WillSection } from './profile-sections';
 
@@ -14,6 +16,7 @@ function randomClientId(): string {
 /** The connection profile editor: every field validated by the shared schema, errors inline. */
 export function ProfileForm() {
   const draft = useAppStore((s) => s.draft);
+  const [copied, setCopied] = useState<{ command: string; notes: string[] }>();
   if (!draft) return null;
   const { value, errors } = draft;
   const isWs = value.protocol === 'ws' || value.protocol === 'wss';
@@ -28,6 +31,13 @@ export function ProfileForm() {
     // Follow the scheme's default port unless the user typed their own.
     const portIsDefault = Object.values(DEFAULT_PORTS).includes(value.port);
     updateDraft(portIsDefault ? { protocol, port: DEFAULT_PORTS[protocol] } : { protocol });
+  };
+
+  // The mosquitto_sub line that connects as this profile does, with what it cannot carry.
+  const copyCommand = () => {
+    const line = profileToMosquittoSub(value, value.subscriptions);
+    setCopied({ command: line.command, notes: line.warnings });
+    copyText(line.command).catch((error: unknown) => setCopied({ command: line.command, notes: [...line.warnings, `Not copied: ${(error as Error).message}`] }));
   };
 
   return (
@@ -77,7 +87,20 @@ export function ProfileForm() {
         <button type="button" onClick={cancelDraft}>
           Cancel
         </button>
+        <button type="button" onClick={copyCommand}>
+          Copy as mosquitto_sub command
+        </button>
       </div>
+      {copied ? (
+        <div role="status" aria-label="mosquitto_sub command">
+          <code>{copied.command}</code>
+          {copied.notes.map((note) => (
+            <p key={note} className="muted">
+              {note}
+            </p>
+          ))}
+        </div>
+      ) : null}
     </form>
   );
 }

@@ -1,5 +1,6 @@
 /** What the user does with saved connections: the profile editor, delete, import and export. */
 
+import { commandLineToProfile } from '../../../shared/command-line-profile';
 import { DeskError } from '../../../shared/errors';
 import { checkProfile, newProfileDraft, type ProfileValue } from '../../../shared/profile';
 import { describeError, showToast, useAppStore } from './app-store';
@@ -21,6 +22,22 @@ export function startNewProfile(): void {
   if (!mayLeaveEditor()) return;
   const value = newProfileDraft();
   useAppStore.setState({ draft: { value, errors: {}, original: value }, brokerOpen: false });
+}
+
+/**
+ * Opens the editor on the profile a pasted mosquitto_pub / mosquitto_sub / mosquitto_rr line
+ * describes (a sub line's filters become its subscriptions), to be checked and saved.
+ * Returns why the line does not read, or the notes on what did not carry over.
+ */
+export function profileFromCommandLine(text: string): { reason: string } | { warnings: string[] } {
+  const result = commandLineToProfile(text);
+  if (!result.ok) return { reason: result.reason };
+  if (!mayLeaveEditor()) return { warnings: [] };
+  const check = checkProfile(result.profile);
+  const value = check.ok ? check.profile : ({ ...newProfileDraft(), ...result.profile } as ProfileValue);
+  // The blank draft as the original: the imported profile counts as unsaved until saved.
+  useAppStore.setState({ draft: { value, errors: check.ok ? {} : check.fields, original: newProfileDraft() }, brokerOpen: false });
+  return { warnings: result.warnings };
 }
 
 /** Opens the editor on a copy of a saved profile (a new one once saved). */

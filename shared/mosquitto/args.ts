@@ -1,0 +1,535 @@
+/**
+ * mosquitto_pub / mosquitto_sub / mosquitto_rr command lines, read as mosquitto 2.0.11
+ * reads them: the same flags, the same defaults, the same checks in the same order and
+ * the same error lines, so a script can swap the command name. Stricter in one way: where
+ * mosquitto's atoi silently reads "abc" as 0 (e.g. `-p abc`), the flag is named and refused.
+ * Pure, so the CLI and the desk's "Import → From command line" read a line the same way.
+ */
+
+import { utf8Encode } from '../utf8';
+import { atof, atoi, strtol } from './c-numbers';
+import { defaultConfig, type DeskFlags, type MosquittoConfig, type MosquittoTool } from './config';
+import { checkFormat } from './output-format';
+import { checkAll, makeProperty, parseProperty, type PropertyCommand } from './properties';
+
+/** What reading a command line gave: a config, or what to print and the exit code. */
+export type ArgsResult =
+  | { kind: 'ok'; config: MosquittoConfig }
+  | { kind: 'help' | 'version' | 'error'; config: MosquittoConfig; stderr: string };
+
+/** Options for {@link parseMosquittoArgs}. */
+export interface ArgsOptions {
+  /** Lines of mosquitto's per-user options file (~/.config/mosquitto_sub ...), read first. */
+  optionsFile?: readonly string[];
+  /** The name in "Use '<program> --help' to see usage." */
+  program?: string;
+}
+
+const UINT32_MAX = 4294967295;
+
+class Stop extends Error {
+  constructor(
+    readonly kind: 'help' | 'version' | 'error',
+    readonly stderr = '',
+  ) {
+    super(kind);
+  }
+}
+
+/** Reads a whole command line (without the program name). */
+export function parseMosquittoArgs(tool: MosquittoTool, argv: readonly string[], options: ArgsOptions = {}): ArgsResult {
+  const config = defaultConfig(tool);
+  const program = options.program ?? `mosquitto_${tool}`;
+  const usage = `\nUse '${program} --help' to see usage.\n`;
+  try {
+    for (const line of options.optionsFile ?? []) {
+      if (line.startsWith('#')) continue;
+      const text = line.replace(/[\r\n]+$/, '');
+      const first = /^ *([^ ]+) *(.*)$/.exec(text);
+      if (first) readArgs(config, first[2] ? [first[1]!, first[2]] : [first[1]!]);
+    }
+    readArgs(config, argv);
+    finishLoad(config);
+  } catch (error) {
+    if (!(error instanceof Stop)) throw error;
+    return { kind: error.kind, config, stderr: error.kind === 'error' ? error.stderr + usage : '' };
+  }
+  if (tool === 'sub' && config.noRetain && config.retainedOnly) {
+    return { kind: 'error', config, stderr: "\nError: Combining '-R' and '--retained-only' makes no sense.\n" };
+  }
+  return { kind: 'ok', config };
+}
+
+/**
+ * The check each client makes after loading its message: pub needs a topic and a
+ * message, rr also a response topic. Undefined when fine, else the text for stderr.
+ * (pub also prints its usage to stdout after the line.)
+ */
+export function checkMessageGiven(config: MosquittoConfig, program = `mosquitto_${config.tool}`): string | undefined {
+  if (config.tool === 'pub' && (!config.topic || config.pubMode === 'none')) return 'Error: Both topic and message must be supplied.\n';
+  if (config.tool === 'rr') {
+    if (!config.topic || config.pubMode === 'none' || !config.responseTopic) {
+      return `Error: All of topic, message, and response topic must be supplied.\n\nUse '${program} --help' to see usage.\n`;
+    }
+    if (config.properties.some((p) => p.command === 'publish' && p.id === 0x08)) return 'Error in PUBLISH properties: Duplicate response topic.\n';
+  }
+  return undefined;
+}
+
+/** mosquitto_validate_utf8 on a JS string: control characters, non-characters and lone surrogates fail. */
+export function validUtf8(text: string): boolean {
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xd800 && cp <= 0xdfff) return false;
+    if (cp >= 0xfdd0 && cp <= 0xfdef) return false;
+    if ((cp & 0xffff) === 0xfffe || (cp & 0xffff) === 0xffff) return false;
+    if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f)) return false;
+  }
+  return utf8Encode(text).length <= 65536;
+}
+
+/** mosquitto_pub_topic_check. */
+export function pubTopicOk(topic: string): boolean {
+  return !/[+#]/.test(topic) && utf8Encode(topic).length <= 65535;
+}
+
+/** mosquitto_sub_topic_check. */
+export function subTopicOk(filter: string): boolean {
+  for (let i = 0; i < filter.length; i++) {
+    const c = filter[i];
+    const before = i === 0 ? '' : filter[i - 1];
+    const after = filter[i + 1];
+    if (c === '+' && ((before !== '' && before !== '/') || (after !== undefined && after !== '/'))) return false;
+    if (c === '#' && ((before !== '' && before !== '/') || after !== undefined)) return false;
+  }
+  return utf8Encode(filter).length <= 65535;
+}
+
+type TopicKind = 'pub' | 'sub' | 'rr' | 'response';
+
+function addTopic(config: MosquittoConfig, kind: TopicKind, topic: string, arg: string): void {
+  if (!validUtf8(topic)) throw new Stop('error', `Error: Malformed UTF-8 in ${arg} argument.\n\n`);
+  if (kind === 'pub' || kind === 'rr') {
+    if (!pubTopicOk(topic)) throw new Stop('error', `Error: Invalid publish topic '${topic}', does it contain '+' or '#'?\n`);
+    config.topic = topic;
+  } else if (kind === 'response') {
+    if (!pubTopicOk(topic)) throw new Stop('error', `Error: Invalid response topic '${topic}', does it contain '+' or '#'?\n`);
+    config.responseTopic = topic;
+  } else {
+    if (!subTopicOk(topic)) throw new Stop('error', `Error: Invalid subscription topic '${topic}', are all '+' and '#' wildcards correct?\n`);
+    config.topics.push(topic);
+  }
+}
+
+/** The desk's flags, beyond mosquitto's: name → [tools, field, numeric]. */
+const DESK_FLAGS: Record<string, { tools: readonly MosquittoTool[]; field: keyof DeskFlags; number?: boolean }> = {
+  '--profile': { tools: ['pub', 'sub', 'rr'], field: 'profile' },
+  '--format': { tools: ['pub', 'sub', 'rr'], field: 'format' },
+  '--output': { tools: ['sub', 'rr'], field: 'output' },
+  '--count': { tools: ['pub'], field: 'count', number: true },
+  '--rate': { tools: ['pub'], field: 'rate', number: true },
+  '--collection': { tools: ['pub'], field: 'collection' },
+  '--env': { tools: ['pub'], field: 'env' },
+};
+
+/** client_config_line_proc: one pass over the arguments. */
+function readArgs(config: MosquittoConfig, argv: readonly string[]): void {
+  const tool = config.tool;
+  const isSub = tool === 'sub';
+  const isPub = tool === 'pub';
+  let i = 0;
+  const unknown = () => new Stop('error', `Error: Unknown option '${argv[i]}'.\n`);
+  /** The value after the flag, or mosquitto's "argument given but no ... specified". */
+  const value = (what: string, flag = argv[i]!, missing = `Error: ${flag} argument given but no ${what} specified.\n\n`): string => {
+    if (i === argv.length - 1) throw new Stop('error', missing);
+    return argv[++i]!;
+  };
+  /** A whole number; mosquitto's own range message when out of range, ours when it is no number. */
+  const int = (raw: string, ok: (n: number) => boolean, outOfRange: (n: number) => string): number => {
+    const read = atoi(raw);
+    if (!ok(read.value)) throw new Stop('error', outOfRange(read.value));
+    if (!read.whole) throw new Stop('error', `Error: ${argv[i - 1]} argument '${raw}' is not a number.\n\n`);
+    return read.value;
+  };
+  const setMode = (mode: MosquittoConfig['pubMode']) => {
+    if (config.pubMode !== 'none') throw new Stop('error', 'Error: Only one type of message can be sent at once.\n\n');
+    config.pubMode = mode;
+  };
+  const tls = config.tls;
+
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    config.given.push(arg);
+    switch (arg) {
+      case '-A':
+        config.bindAddress = value('address');
+        break;
+      case '--cafile':
+        tls.cafile = value('file');
+        break;
+      case '--capath':
+        tls.capath = value('directory');
+        break;
+      case '--cert':
+        tls.cert = value('file');
+        break;
+      case '--ciphers':
+        tls.ciphers = value('ciphers');
+        break;
+      case '-C':
+        if (!isSub) throw unknown();
+        config.msgCount = int(value('count'), (n) => n >= 1, (n) => `Error: Invalid message count "${n}".\n\n`);
+        break;
+      case '-c':
+      case '--disable-clean-session':
+        config.clean = false;
+        break;
+      case '-d':
+      case '--debug':
+        config.debug = true;
+        break;
+      case '-D':
+      case '--property': {
+        const read = parseProperty(argv, i + 1, true);
+        if (!read.ok) throw new Stop('error', read.stderr);
+        config.properties.push(read.property);
+        i += read.consumed;
+        config.protocolVersion = 5;
+        config.versionGiven = true;
+        break;
+      }
+      case '-e':
+        if (tool !== 'rr') throw unknown();
+        addTopic(config, 'response', value('response topic'), '-e');
+        break;
+      case '-E':
+        if (!isSub) throw unknown();
+        config.exitAfterSubscribe = true;
+        break;
+      case '-f':
+      case '--file':
+        if (isSub) throw unknown();
+        setMode('file');
+        config.file = value('file', '-f');
+        break;
+      case '-F': {
+        if (isPub) throw unknown();
+        const format = value('format');
+        const problem = checkFormat(format);
+        if (problem) throw new Stop('error', problem);
+        config.format = format;
+        break;
+      }
+      case '--help':
+        throw new Stop('help');
+      case '-h':
+      case '--host':
+        config.host = value('host', '-h');
+        break;
+      case '--insecure':
+        tls.insecure = true;
+        break;
+      case '-i':
+      case '--id':
+        if (config.idPrefix !== undefined) throw new Stop('error', 'Error: -i and -I argument cannot be used together.\n\n');
+        config.id = value('id', '-i');
+        break;
+      case '-I':
+      case '--id-prefix':
+        if (config.id !== undefined) throw new Stop('error', 'Error: -i and -I argument cannot be used together.\n\n');
+        config.idPrefix = value('id prefix', '-I');
+        break;
+      case '-k':
+      case '--keepalive':
+        config.keepalive = int(value('keepalive', '-k'), (n) => n >= 5 && n <= 65535, () => 'Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.\n\n');
+        break;
+      case '--key':
+        tls.key = value('file');
+        break;
+      case '--keyform':
+        tls.keyform = value('keyform');
+        break;
+      case '-L':
+      case '--url':
+        readUrl(config, value('URL', '-L'));
+        break;
+      case '-l':
+      case '--stdin-line':
+        if (!isPub) throw unknown();
+        setMode('stdin-line');
+        break;
+      case '-m':
+      case '--message': {
+        if (isSub) throw unknown();
+        if (config.pubMode !== 'none') throw new Stop('error', 'Error: Only one type of message can be sent at once.\n\n');
+        const message = value('message', '-m');
+        if (utf8Encode(message).length > 268435455) throw new Stop('error', 'Error: Message length must be less than 268435455 bytes.\n\n');
+        config.message = message;
+        config.pubMode = 'cmd';
+        break;
+      }
+      case '-M':
+        config.maxInflight = int(value('', '-M', 'Error: -M argument given but max_inflight not specified.\n\n'), (n) => n >= 1, () => 'Error: Maximum inflight messages must be greater than 0.\n\n');
+        break;
+      case '--nodelay':
+        config.tcpNoDelay = true;
+        break;
+      case '-n':
+      case '--null-message':
+        if (isSub) throw unknown();
+        setMode('null');
+        break;
+      case '-N':
+        if (isPub) throw unknown();
+        config.eol = false;
+        break;
+      case '-p':
+      case '--port':
+        config.port = int(value('port', '-p'), (n) => n >= 0 && n <= 65535, (n) => `Error: Invalid port given: ${n}\n`);
+        break;
+      case '--pretty':
+        if (isPub) throw unknown();
+        config.pretty = true;
+        break;
+      case '-P':
+      case '--pw':
+        config.password = value('password', '-P');
+        break;
+      case '--proxy':
+        config.proxy = value('proxy url');
+        break;
+      case '--psk':
+        tls.psk = value('key');
+        break;
+      case '--psk-identity':
+        tls.pskIdentity = value('identity');
+        break;
+      case '-q':
+      case '--qos':
+        config.qos = int(value('QoS', '-q'), (n) => n >= 0 && n <= 2, (n) => `Error: Invalid QoS given: ${n}\n`) as 0 | 1 | 2;
+        break;
+      case '--quiet':
+        config.quiet = true;
+        break;
+      case '-r':
+      case '--retain':
+        if (!isPub) throw unknown();
+        config.retain = true;
+        break;
+      case '-R':
+        if (isPub) throw unknown();
+        config.noRetain = true;
+        break;
+      case '--random-filter': {
+        if (!isSub) throw unknown();
+        const read = atof(value('chance'));
+        const chance = Math.trunc(10 * read.value);
+        if (!(chance <= 10000 && chance >= 1)) throw new Stop('error', 'Error: --random-filter chance must be between 0.1-100.0\n\n');
+        config.randomFilter = chance;
+        break;
+      }
+      case '--remove-retained':
+        if (!isSub) throw unknown();
+        config.removeRetained = true;
+        break;
+      case '--repeat':
+        if (!isPub) throw unknown();
+        config.repeatCount = int(value('count'), (n) => n >= 1, () => 'Error: --repeat argument must be >0.\n\n');
+        break;
+      case '--repeat-delay': {
+        if (!isPub) throw unknown();
+        const raw = value('time');
+        const read = atof(raw);
+        if (read.value < 0) throw new Stop('error', 'Error: --repeat-delay argument must be >=0.0.\n\n');
+        if (!read.whole) throw new Stop('error', `Error: --repeat-delay argument '${raw}' is not a number.\n\n`);
+        config.repeatDelayMs = Math.trunc(Math.fround(read.value) * 1e6) / 1000;
+        break;
+      }
+      case '--retain-as-published':
+        if (isPub) throw unknown();
+        config.retainAsPublished = true;
+        break;
+      case '--retained-only':
+        if (!isSub) throw unknown();
+        config.retainedOnly = true;
+        break;
+      case '-s':
+      case '--stdin-file':
+        if (isSub) throw unknown();
+        setMode('stdin-file');
+        break;
+      case '-t':
+      case '--topic':
+        addTopic(config, tool, value('topic', '-t'), '-t');
+        break;
+      case '-T':
+      case '--filter-out': {
+        if (!isSub) throw unknown();
+        const filter = value('topic filter', '-T');
+        if (!validUtf8(filter)) throw new Stop('error', 'Error: Malformed UTF-8 in -T argument.\n\n');
+        if (!subTopicOk(filter)) throw new Stop('error', `Error: Invalid filter topic '${filter}', are all '+' and '#' wildcards correct?\n`);
+        config.filterOuts.push(filter);
+        break;
+      }
+      case '--tls-alpn':
+        tls.alpn = value('protocol');
+        break;
+      case '--tls-engine':
+        tls.engine = value('engine_id');
+        break;
+      case '--tls-engine-kpass-sha1':
+        tls.engineKpassSha1 = value('kpass sha1');
+        break;
+      case '--tls-use-os-certs':
+        tls.useOsCerts = true;
+        break;
+      case '--tls-version':
+        tls.version = value('version');
+        break;
+      case '-U':
+      case '--unsubscribe': {
+        if (!isSub) throw unknown();
+        const filter = value('unsubscribe topic', '-U');
+        if (!validUtf8(filter)) throw new Stop('error', 'Error: Malformed UTF-8 in -U argument.\n\n');
+        if (!subTopicOk(filter)) throw new Stop('error', `Error: Invalid unsubscribe topic '${filter}', are all '+' and '#' wildcards correct?\n`);
+        config.unsubscribeTopics.push(filter);
+        break;
+      }
+      case '-u':
+      case '--username':
+        config.username = value('username', '-u');
+        break;
+      case '--unix':
+        config.host = value('socket path');
+        config.port = 0;
+        break;
+      case '-V':
+      case '--protocol-version': {
+        const version = value('version', '--protocol-version');
+        if (version === 'mqttv31' || version === '31') config.protocolVersion = 3;
+        else if (version === 'mqttv311' || version === '311') config.protocolVersion = 4;
+        else if (version === 'mqttv5' || version === '5') config.protocolVersion = 5;
+        else throw new Stop('error', 'Error: Invalid protocol version argument given.\n\n');
+        config.versionGiven = true;
+        break;
+      }
+      case '-v':
+      case '--verbose':
+        if (isPub) throw unknown();
+        config.verbose = true;
+        break;
+      case '--version':
+        throw new Stop('version');
+      case '-W':
+        if (isPub) throw unknown();
+        config.timeout = int(value('timeout'), (n) => n >= 1, (n) => `Error: Invalid timeout "${n}".\n\n`);
+        break;
+      case '--will-payload':
+        (config.will ??= { qos: 0, retain: false }).payload = value('will payload');
+        break;
+      case '--will-qos':
+        (config.will ??= { qos: 0, retain: false }).qos = int(value('will QoS'), (n) => n >= 0 && n <= 2, (n) => `Error: Invalid will QoS ${n}.\n\n`) as 0 | 1 | 2;
+        break;
+      case '--will-retain':
+        (config.will ??= { qos: 0, retain: false }).retain = true;
+        break;
+      case '--will-topic': {
+        const topic = value('will topic');
+        if (!validUtf8(topic)) throw new Stop('error', 'Error: Malformed UTF-8 in --will-topic argument.\n\n');
+        if (!pubTopicOk(topic)) throw new Stop('error', `Error: Invalid will topic '${topic}', does it contain '+' or '#'?\n`);
+        (config.will ??= { qos: 0, retain: false }).topic = topic;
+        break;
+      }
+      case '-x':
+        config.sessionExpiryInterval = readExpiry(value('session expiry interval'));
+        break;
+      default: {
+        const desk = DESK_FLAGS[arg];
+        if (!desk || !desk.tools.includes(tool)) throw unknown();
+        const raw = value(desk.field === 'count' || desk.field === 'rate' ? 'number' : desk.field);
+        if (desk.number) {
+          const n = Number(raw);
+          if (!Number.isFinite(n) || n <= 0 || (desk.field === 'count' && !Number.isInteger(n))) throw new Stop('error', `Error: ${arg} argument '${raw}' must be a positive ${desk.field === 'count' ? 'whole ' : ''}number.\n\n`);
+          (config.desk as Record<string, unknown>)[desk.field] = n;
+        } else (config.desk as Record<string, unknown>)[desk.field] = raw;
+      }
+    }
+  }
+}
+
+function readExpiry(raw: string): number {
+  if (raw === '∞') return UINT32_MAX;
+  const read = strtol(raw, 0);
+  if (!read.whole) throw new Stop('error', 'Error: session-expiry-interval not a number.\n\n');
+  if (read.value > UINT32_MAX || read.value < -1) throw new Stop('error', 'Error: session-expiry-interval out of range.\n\n');
+  return read.value === -1 ? UINT32_MAX : read.value;
+}
+
+/** -L mqtt(s)://[username[:password]@]host[:port]/topic */
+function readUrl(config: MosquittoConfig, url: string): void {
+  let rest: string;
+  if (/^mqtt:\/\//i.test(url)) {
+    rest = url.slice(7);
+    config.port = 1883;
+  } else if (/^mqtts:\/\//i.test(url)) {
+    rest = url.slice(8);
+    config.port = 8883;
+    config.tls.useOsCerts = true;
+  } else throw new Stop('error', 'Error: unsupported URL scheme.\n\n');
+  const slash = rest.indexOf('/');
+  if (slash < 0) throw new Stop('error', 'Error: Invalid URL for -L argument specified - topic missing.\n');
+  addTopic(config, config.tool, rest.slice(slash + 1), '-L topic');
+  let hostPart = rest.slice(0, slash);
+  const at = hostPart.indexOf('@');
+  if (at >= 0) {
+    const auth = hostPart.slice(0, at);
+    const colon = auth.indexOf(':');
+    if (colon >= 0) config.password = auth.slice(colon + 1);
+    config.username = colon >= 0 ? auth.slice(0, colon) : auth;
+    hostPart = hostPart.slice(at + 1);
+  }
+  const colon = hostPart.indexOf(':');
+  if (colon >= 0) {
+    config.port = atoi(hostPart.slice(colon + 1)).value;
+    hostPart = hostPart.slice(0, colon);
+  }
+  config.host = hostPart;
+}
+
+/** client_config_load's checks after the arguments. */
+function finishLoad(config: MosquittoConfig): void {
+  const will = config.will;
+  const tls = config.tls;
+  const fail = (text: string) => new Stop('error', text);
+  if (will?.payload !== undefined && !will.topic) throw fail('Error: Will payload given, but no will topic given.\n');
+  if (will?.retain && !will.topic) throw fail('Error: Will retain given, but no will topic given.\n');
+  if ((tls.cert && !tls.key) || (tls.key && !tls.cert)) throw fail('Error: Both certfile and keyfile must be provided if one of them is set.\n');
+  if (tls.keyform && !tls.key) throw fail('Error: If keyform is set, keyfile must be also specified.\n');
+  if (tls.engineKpassSha1 && (!tls.keyform || !tls.engine)) throw fail('Error: when using tls-engine-kpass-sha1, both tls-engine and keyform must also be provided.\n');
+  if ((tls.cafile || tls.capath) && tls.psk) throw fail('Error: Only one of --psk or --cafile/--capath may be used at once.\n');
+  if (tls.psk && !tls.pskIdentity) throw fail('Error: --psk-identity required if --psk used.\n');
+  if (config.protocolVersion === 5) {
+    if (!config.clean && config.sessionExpiryInterval === -1) config.sessionExpiryInterval = UINT32_MAX;
+    if (config.sessionExpiryInterval > 0) {
+      if (config.sessionExpiryInterval === UINT32_MAX && (config.idPrefix !== undefined || config.id === undefined)) {
+        throw fail('Error: You must provide a client id if you are using an infinite session expiry interval.\n');
+      }
+      config.properties.push(makeProperty('connect', 'session-expiry-interval', config.sessionExpiryInterval));
+    }
+  } else if (!config.clean && (config.idPrefix !== undefined || config.id === undefined)) {
+    throw fail('Error: You must provide a client id if you are using the -c option.\n');
+  }
+  if (config.tool === 'sub' && config.topics.length === 0) throw fail('Error: You must specify a topic to subscribe to.\n');
+  const checks: Array<[PropertyCommand, string]> = [
+    ['connect', 'CONNECT'],
+    ['publish', 'PUBLISH'],
+    ['subscribe', 'SUBSCRIBE'],
+    ['unsubscribe', 'UNSUBSCRIBE'],
+    ['disconnect', 'DISCONNECT'],
+    ['will', 'Will'],
+  ];
+  for (const [command, name] of checks) {
+    const problem = checkAll(config.properties.filter((p) => p.command === command));
+    if (problem) throw fail(config.quiet ? '' : `Error in ${name} properties: ${problem}\n`);
+  }
+}
