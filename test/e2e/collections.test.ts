@@ -130,6 +130,24 @@ describe('collections', () => {
     ]);
   });
 
+  it('adds an environment in "Variables", refusing a bad variable name next to its box', async () => {
+    await lab().getByRole('button', { name: 'Variables', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Variables of Lab' });
+    await dialog.getByRole('button', { name: 'Add environment' }).click();
+    await dialog.getByLabel('Environment 2 name').fill('south');
+    await dialog.getByLabel('Environment 2 values').fill('site=south\ndevice id=dev-9');
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'device id' }).waitFor();
+    await dialog.getByLabel('Environment 2 values').fill('site=south\ndeviceId=dev-9');
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await lab().getByLabel('Environment of Lab').selectOption('south');
+    const before = labSeen().length;
+    await lab().getByRole('button', { name: 'Send Lamp on', exact: true }).click();
+    await until(() => labSeen().length > before, 'the send');
+    expect(labSeen()[before]!.topic).toBe('lab/south/dev-9/cmd');
+  });
+
   it('says "not connected" next to the button and sends nothing; exports the collection', async () => {
     await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();

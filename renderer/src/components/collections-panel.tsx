@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Collection, CollectionRequest } from '../../../shared/collections';
+import { CollectionVariablesDialog } from './collection-variables-dialog';
 import { deleteCollection, deleteRequest, exportCollections, importCollections, loadCollections, runRequests, useCollections } from '../store/collections';
 
 /**
@@ -55,6 +56,7 @@ function CollectionItem({ collection, connectionId, connected }: { collection: C
   const [running, setRunning] = useState<string>();
   /** Where the last problem belongs: a request's id or "run", and the message. */
   const [problem, setProblem] = useState<{ at: string; message: string }>();
+  const [editing, setEditing] = useState(false);
   const stop = useRef(false);
   const chosen = collection.environments.some((e) => e.name === environment) ? environment : undefined;
 
@@ -103,6 +105,9 @@ function CollectionItem({ collection, connectionId, connected }: { collection: C
             Run collection
           </button>
         )}
+        <button type="button" aria-haspopup="dialog" onClick={() => setEditing(true)}>
+          Variables
+        </button>
         <button
           type="button"
           aria-label={`Delete collection ${collection.name}`}
@@ -131,6 +136,7 @@ function CollectionItem({ collection, connectionId, connected }: { collection: C
           </li>
         ))}
       </ul>
+      {editing ? <CollectionVariablesDialog collection={collection} onClose={() => setEditing(false)} /> : null}
     </div>
   );
 }

@@ -40,16 +40,16 @@ export async function saveToCollection(collectionName: string, request: RequestD
   const old = base.requests.find((r) => r.name === request.name.trim());
   const saved = { ...request, id: old?.id ?? crypto.randomUUID() };
   const requests = old ? base.requests.map((r) => (r === old ? saved : r)) : [...base.requests, saved];
-  return store({ ...base, requests });
+  return saveCollection({ ...base, requests });
 }
 
 /** Removes one request from its collection. */
 export async function deleteRequest(collection: Collection, requestId: string): Promise<void> {
-  await store({ ...collection, requests: collection.requests.filter((r) => r.id !== requestId) });
+  await saveCollection({ ...collection, requests: collection.requests.filter((r) => r.id !== requestId) });
 }
 
-/** Saves a whole collection (after an edit); field → message when refused. */
-async function store(collection: Collection): Promise<Record<string, string> | undefined> {
+/** Saves a whole collection (after an edit); field → message when refused (`environments.0.name`, …). */
+export async function saveCollection(collection: Collection): Promise<Record<string, string> | undefined> {
   try {
     await backend().call('collections.save', { collection });
     await loadCollections();
