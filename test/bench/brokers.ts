@@ -76,19 +76,30 @@ async function startOurs(): Promise<BrokerUnderTest> {
   const port = await freePort();
   // BENCH_BROKER_NODE_ARGS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the broker under the bench's load.
   const nodeArgs = process.env.BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  if (existsSync(cli)) return spawnBroker('mqtt-desk', process.execPath, [...nodeArgs, cli, '-p', String(port)], port, `child process: ${path.relative(process.cwd(), cli)}`);
+  // The same mosquitto.conf lines as mosquitto gets, so both queue and hold in flight alike.
+  if (existsSync(cli)) return spawnBroker('mqtt-desk', process.execPath, [...nodeArgs, cli, '-c', benchConf('mqtt-desk', port)], port, `child process: ${path.relative(process.cwd(), cli)}`);
   // No build: run it here. It then shares this process (and its CPU) with the clients.
   const broker = createBroker();
   const bound = await broker.listen({ port: 0 });
   return { name: 'mqtt-desk', port: bound, note: 'in-process (dist/broker-sidecar/main.js not built)', stop: () => broker.close() };
 }
 
+/**
+ * The one configuration both mosquitto and ours run under: no per-client limits on messages
+ * in flight or queued (aedes has none), no persistence, errors only (no -v, which would log
+ * every packet). Before, ours ran on its defaults (1,000 queued, as mosquitto's), which drops
+ * QoS 0 where mosquitto here queued without bound.
+ */
+function benchConf(name: string, port: number): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `mqtt-desk-bench-${name}-`));
+  const conf = path.join(dir, 'mosquitto.conf');
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'max_connections -1', 'log_type error', ''].join('\n'));
+  return conf;
+}
+
 async function startMosquitto(): Promise<BrokerUnderTest> {
   const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-bench-mosquitto-'));
-  const conf = path.join(dir, 'mosquitto.conf');
-  // No per-client limits, like our broker's defaults; no -v, which would log every packet.
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'max_connections -1', 'log_type error', ''].join('\n'));
+  const conf = benchConf('mosquitto', port);
   const binary = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
   return spawnBroker('mosquitto', binary, ['-c', conf], port, 'child process: Debian mosquitto');
 }
