@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDesk, type Desk } from '../helpers/desk';
+import { openDesk, replaceEditorText, type Desk } from '../helpers/desk';
+import { until } from '../helpers/wait';
 
 const LAB = {
   format: 'mqtt-desk-collections',
@@ -49,16 +50,7 @@ describe('collections', () => {
   const panel = () => page.getByRole('region', { name: 'Publish' });
   const lab = () => page.getByRole('region', { name: 'Collections' }).getByRole('group', { name: 'Lab' });
   const labSeen = () => seen.filter((p) => p.topic.startsWith('lab/'));
-  async function setPayload(text: string): Promise<void> {
-    await panel().locator('.payload-editor .view-lines').click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(text);
-  }
-  async function until(check: () => boolean, what: string): Promise<void> {
-    for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
-    if (!check()) throw new Error(`${what} did not happen`);
-  }
+  const setPayload = (text: string) => replaceEditorText(page, panel(), text);
   async function saveAs(name: string, delayMs: number): Promise<void> {
     await panel().getByRole('button', { name: 'Save to collection' }).click();
     const dialog = page.getByRole('dialog', { name: 'Save to collection' });
@@ -71,8 +63,12 @@ describe('collections', () => {
   }
 
   it('imports a collection and saves the publish panel into it, MQTT 5 properties and all', async () => {
-    await page.getByLabel('Import collections file').setInputFiles({ name: 'lab.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(LAB)) });
+    const file = (doc: unknown) => ({ name: 'lab.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+    await page.getByLabel('Import collections file').setInputFiles(file({ ...LAB, collections: [{ ...LAB.collections[0], variables: { 'bad name': 'x' } }] }));
+    await page.getByRole('region', { name: 'Collections' }).getByRole('alert').filter({ hasText: 'Collection Lab is not valid: variables.bad name' }).waitFor();
+    await page.getByLabel('Import collections file').setInputFiles(file(LAB));
     await lab().waitFor();
+    await expect(page.getByRole('region', { name: 'Collections' }).getByRole('group').count()).resolves.toBe(1);
     await panel().getByLabel('Topic', { exact: true }).fill('lab/{{site}}/{{deviceId}}/cmd');
     await setPayload('{"on":true,"device":"{{deviceId}}"}');
     await panel().getByText('MQTT 5 properties').click();
@@ -96,7 +92,7 @@ describe('collections', () => {
     await lab().getByRole('alert').filter({ hasText: 'deviceId' }).waitFor();
     await lab().getByLabel('Environment of Lab').selectOption('staging');
     await lab().getByRole('button', { name: 'Send Lamp on', exact: true }).click();
-    await until(() => labSeen().length > 0, 'the send');
+    await until(() => labSeen().length > 0, 10000, 'the send');
     // Same connection, in order: a refused send that went out anyway would be first.
     const [first] = labSeen();
     expect(first!.topic).toBe('lab/north/dev-7/cmd');
@@ -116,7 +112,7 @@ describe('collections', () => {
     await saveAs('Lamp off', 200);
     const before = labSeen().length;
     await lab().getByRole('button', { name: 'Run collection' }).click();
-    await until(() => labSeen().length >= before + 3, 'three messages of the run');
+    await until(() => labSeen().length >= before + 3, 10000, 'three messages of the run');
     await lab().getByRole('button', { name: 'Run collection' }).waitFor();
     const run = labSeen().slice(before);
     // Delays are lower bounds only (a loaded machine makes them longer, never shorter).
@@ -144,7 +140,7 @@ describe('collections', () => {
     await lab().getByLabel('Environment of Lab').selectOption('south');
     const before = labSeen().length;
     await lab().getByRole('button', { name: 'Send Lamp on', exact: true }).click();
-    await until(() => labSeen().length > before, 'the send');
+    await until(() => labSeen().length > before, 10000, 'the send');
     expect(labSeen()[before]!.topic).toBe('lab/south/dev-9/cmd');
   });
 
