@@ -1,27 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import type { Collection } from '../../../shared/collections';
-import { saveCollection } from '../store/collections';
+import { parseVariableLines, saveCollection } from '../store/collections';
 
 /** Variables as the dialog edits them: one `name=value` a line. */
 function toLines(values: Record<string, string>): string {
   return Object.entries(values)
     .map(([name, value]) => `${name}=${value}`)
     .join('\n');
-}
-
-/**
- * Reads `name=value` lines (blank lines skipped; the value is everything after the first `=`).
- * @returns the values, or the problem naming the line.
- */
-export function parseVariableLines(text: string): Record<string, string> | string {
-  const values: Record<string, string> = {};
-  for (const [index, line] of text.split('\n').entries()) {
-    if (!line.trim()) continue;
-    const at = line.indexOf('=');
-    if (at < 1) return `Line ${index + 1}: expected name=value`;
-    values[line.slice(0, at).trim()] = line.slice(at + 1);
-  }
-  return values;
 }
 
 /**

@@ -92,6 +92,21 @@ export async function exportCollections(ids?: string[]): Promise<void> {
   }
 }
 
+/**
+ * Reads `name=value` lines (blank lines skipped; the value is everything after the first `=`).
+ * @returns the values, or the problem naming the line.
+ */
+export function parseVariableLines(text: string): Record<string, string> | string {
+  const values: Record<string, string> = {};
+  for (const [index, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    const at = line.indexOf('=');
+    if (at < 1) return `Line ${index + 1}: expected name=value`;
+    values[line.slice(0, at).trim()] = line.slice(at + 1);
+  }
+  return values;
+}
+
 /** Expands requests (all before any is sent); the first one's error is returned instead. */
 function resolveAll(collection: Collection, requests: readonly CollectionRequest[], environment: string | undefined): ResolvedRequest[] | string {
   try {
