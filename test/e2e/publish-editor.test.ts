@@ -9,7 +9,7 @@ import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_DIR } from '../helpers/browser';
-import { openDesk, type Desk } from '../helpers/desk';
+import { openDesk, replaceEditorText, type Desk } from '../helpers/desk';
 
 describe('publish editor', () => {
   let desk: Desk;
@@ -40,13 +40,7 @@ describe('publish editor', () => {
   });
 
   const panel = () => page.getByRole('region', { name: 'Publish' });
-  /** Replaces the Monaco editor's text the way a user would: select all, then type over it. */
-  async function setPayload(text: string): Promise<void> {
-    await panel().locator('.payload-editor .view-lines').click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(text);
-  }
+  const setPayload = (text: string) => replaceEditorText(page, panel(), text);
   async function until(check: () => boolean, what: string): Promise<void> {
     for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
     if (!check()) throw new Error(`${what} did not happen`);

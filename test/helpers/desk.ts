@@ -4,7 +4,7 @@
  * connected. `close()` stops everything it started.
  */
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { startMosquitto, type Mosquitto } from './mosquitto';
 import { startWebApp, type WebApp } from './web-app';
@@ -63,4 +63,12 @@ export async function subscribeInPage(page: Page, filter: string): Promise<void>
   await subs.getByLabel('Filter', { exact: true }).fill(filter);
   await subs.getByRole('button', { name: 'Subscribe', exact: true }).click();
   await subs.getByRole('list', { name: 'Active subscriptions' }).getByText(filter, { exact: true }).waitFor();
+}
+
+/** Replaces the Monaco payload editor's text in `panel` the way a user would: select all, then type over it. */
+export async function replaceEditorText(page: Page, panel: Locator, text: string): Promise<void> {
+  await panel.locator('.payload-editor .view-lines').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
 }

@@ -6,11 +6,15 @@ import { checkTopicName } from '../../../shared/topic';
 import type { EncodeAs } from '../../../shared/payload-decoder';
 import { encodePayload, publish } from '../store/connection-actions';
 import { loadHistory, recentTopics, remember, type PublishedEntry } from '../store/publish-history';
+import { PUBLISH_FORMATS, type PublishFormat } from '../../../shared/payload-encode';
+import type { RequestDraft } from '../store/collections';
+import { CollectionsPanel } from './collections-panel';
 import { Field } from './field';
 import { CheckboxField } from './form-controls';
 import { PayloadEditor } from './payload-editor';
 import { EMPTY_PROPERTIES, PublishProperties, toMessageProperties, type PropertiesDraft } from './publish-properties';
 import { QosSelect } from './qos-select';
+import { SaveToCollectionDialog } from './save-to-collection-dialog';
 
 type Format = PayloadFormat | BinaryFormat | EncodeAs;
 /** sparkplug: Sparkplug B from a JSON form of metrics; schema: JSON encoded to the type mapped to the topic. */
@@ -32,6 +36,7 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
   const [repeatMs, setRepeatMs] = useState(1000);
   const [repeating, setRepeating] = useState(false);
   const [sent, setSent] = useState(0);
+  const [saving, setSaving] = useState<Omit<RequestDraft, 'name' | 'delayMs'>>();
   const counter = useRef(0);
   const editorApi = useRef<{ format: () => void; focus: () => void }>(undefined);
 
@@ -70,6 +75,14 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
     setSent((n) => n + 1);
     setHistory(remember({ topic, payload, format, qos, retain, time: Date.now() }));
     return true;
+  };
+
+  /** Opens "Save to collection" with the publish as it stands, or says why it cannot be saved. */
+  const startSave = () => {
+    if (!(PUBLISH_FORMATS as readonly string[]).includes(format)) return setErrors({ save: `Collections keep ${PUBLISH_FORMATS.join(', ')} payloads, not ${format}` });
+    if (!topic) return setErrors({ topic: 'Topic is required to save to a collection' });
+    setErrors({});
+    setSaving({ topic, qos, retain, payload, payloadFormat: format as PublishFormat, properties: mqtt5 ? collectionProperties(properties) : {} });
   };
 
   // Repeat: one publish every `repeatMs`, stopping on the first failure or disconnect.
@@ -165,7 +178,15 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
           <span className="muted" role="status" aria-label="Published count">
             {sent} sent
           </span>
+          <button type="button" aria-haspopup="dialog" onClick={startSave}>
+            Save to collection
+          </button>
         </div>
+        {errors.save ? (
+          <div className="field-error" role="alert">
+            {errors.save}
+          </div>
+        ) : null}
       </form>
       {history.length ? (
         <details className="publish-history">
@@ -192,6 +213,21 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
           </ul>
         </details>
       ) : null}
+      <CollectionsPanel connectionId={connectionId} connected={connected} />
+      {saving ? <SaveToCollectionDialog request={saving} onClose={() => setSaving(undefined)} /> : null}
     </section>
   );
+}
+
+/** The form's MQTT 5 properties as a collection keeps them: text, as typed (no topic alias: it names a connection's mapping). */
+function collectionProperties(draft: PropertiesDraft): RequestDraft['properties'] {
+  const out: RequestDraft['properties'] = {};
+  if (draft.contentType) out.contentType = draft.contentType;
+  if (draft.responseTopic) out.responseTopic = draft.responseTopic;
+  if (draft.correlationData) out.correlationData = draft.correlationData;
+  if (draft.messageExpiryInterval !== undefined && !Number.isNaN(draft.messageExpiryInterval)) out.messageExpiryInterval = draft.messageExpiryInterval;
+  if (draft.payloadFormatIndicator) out.payloadFormatIndicator = true;
+  const user = draft.userProperties.filter((p) => p.key);
+  if (user.length) out.userProperties = user;
+  return out;
 }
