@@ -43,14 +43,6 @@ export class SocketWriter {
   /** Written this turn of the event loop, not yet handed to the socket: the first buffer, then the rest. */
   private first: Buffer | undefined;
   private more: Buffer[] = [];
-  /** Bytes in `first` and `more`. */
-  private pendingBytes = 0;
-  /** A flush at the end of the current callback is scheduled (see `write`). */
-  private earlyFlush = false;
-  private readonly flushEarly = (): void => {
-    this.earlyFlush = false;
-    this.flushPending();
-  };
   /** Behind a full socket, waiting for 'drain'. */
   private readonly queue: Buffer[] = [];
   private queuedBytes = 0;
@@ -94,19 +86,9 @@ export class SocketWriter {
     }
     if (this.first !== undefined) {
       this.more.push(bytes);
-      this.pendingBytes += bytes.length;
-      // A flood: this connection already has a slab's worth from this read. Flush it at the end
-      // of this callback, as before the turn-wide flush, so a full socket is seen (and the
-      // publisher paused) before the next read piles more on; waiting for setImmediate let the
-      // QoS 0 1→10 flood of `npm run bench` read on unchecked (CPU per delivery 0.5 → 1.5 µs).
-      if (this.pendingBytes >= CONCAT_LIMIT && !this.earlyFlush) {
-        this.earlyFlush = true;
-        process.nextTick(this.flushEarly);
-      }
       return;
     }
     this.first = bytes;
-    this.pendingBytes = bytes.length;
     dirty.push(this);
     if (!flushScheduled) {
       flushScheduled = true;

@@ -58,21 +58,6 @@ describe('socket writer', () => {
     expect(writes).toEqual([60]);
   });
 
-  it('flushes a connection at the end of the callback once it holds 64 KiB, without waiting for the turn (a flood must see a full socket before the next read)', async () => {
-    const pair = await socketPair();
-    close = pair.close;
-    const writes: number[] = [];
-    const write = pair.ours.write.bind(pair.ours);
-    pair.ours.write = ((chunk: Buffer, ...rest: never[]) => (writes.push(chunk.length), write(chunk, ...rest))) as typeof pair.ours.write;
-    const writer = new SocketWriter(pair.ours, { full: () => undefined, drained: () => undefined });
-    const sent = Array.from({ length: 3500 }, (_, i) => packet(i));
-    const arrived = readAll(pair.peer, 70_000);
-    for (const bytes of sent) writer.write(bytes);
-    await new Promise<void>((resolve) => process.nextTick(resolve)); // the end of this callback, before setImmediate
-    expect(writes).toEqual([65_520, 4_480]);
-    expect((await arrived).equals(Buffer.concat(sent))).toBe(true);
-  });
-
   it('passes large buffers through uncopied, in order with small ones', async () => {
     const pair = await socketPair();
     close = pair.close;
