@@ -23,7 +23,8 @@ Usage: mqtt-desk bench conn [-c count] [-i ms] [-d seconds] [connection flags]
  -i ms          between starting one connection and the next (default 10)
  -I ms          pub: between one client's messages (default 1000; 0: next when the last is acknowledged)
  -L limit       pub: messages per client; sub: messages per client, then it stops (default 0: no limit)
- -d seconds     how long the run lasts (default 0: until the limits, Ctrl+C, or for conn until all connected)
+ -d seconds     the run's length at most; conn holds its connections that long
+                (default 0: until the limits, Ctrl+C, or for conn until all connected)
  -t topic       %i is the client's number (from 1), %c its client ID
  -q qos         0, 1 or 2 (default 0)              -s bytes    payload size (default 256)
  --json         print the report as one JSON object  --quiet    no progress lines on stderr
@@ -236,7 +237,8 @@ class BenchRun {
   private settle(client: Client, state: 'done' | 'failed'): void {
     client.state = state;
     clearInterval(client.timer);
-    if (this.config.duration > 0 || this.clients.length < this.config.count) return;
+    // conn -d holds its connections open for the whole duration; limits end pub and sub early.
+    if ((this.config.mode === 'conn' && this.config.duration > 0) || this.clients.length < this.config.count) return;
     const open = this.clients.some((c) => c.state === 'connecting' || c.state === 'running');
     // Without a limit, pub and sub run until -d or Ctrl+C unless every connection failed.
     if (!open && (this.config.mode === 'conn' || this.config.limit > 0 || this.clients.every((c) => c.state === 'failed'))) this.finish();

@@ -63,8 +63,9 @@ describe('mqtt-desk bench', () => {
     expect(Object.fromEntries(seen)).toEqual(Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`bench/pub/${i}/bp-${i}`, 40])));
   });
 
+  // -d 300 is only an upper bound: the -L limit ends the run (the tool's hang guard is 30 s).
   it('sub: counts what a bench pub sent and reports its latency', async () => {
-    const sub = await startTool('mqtt-desk', ['bench', 'sub', '-c', '2', '-L', '150', '-q', '1', '-t', 'bench/latency/+', '--json', ...broker()], { timeoutMs: 30_000 });
+    const sub = await startTool('mqtt-desk', ['bench', 'sub', '-c', '2', '-L', '150', '-d', '300', '-q', '1', '-t', 'bench/latency/+', '--json', ...broker()], { timeoutMs: 30_000 });
     await until(() => sub.stderr().includes('subscribed: 2 clients to bench/latency/+'), 10_000, 'bench sub subscribed');
     const pub = await runTool('mqtt-desk', ['bench', 'pub', '-c', '3', '-L', '50', '-I', '5', '-q', '1', '-t', 'bench/latency/%i', '--quiet', ...broker()], { timeoutMs: 30_000 });
     expect(pub.code).toBe(0);
