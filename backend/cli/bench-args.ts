@@ -44,22 +44,18 @@ interface NumberFlag {
   max: number;
 }
 
-const NUMBER_FLAGS: Record<string, NumberFlag> = {
-  '-c': { key: 'count', name: 'connection count', min: 1, max: 100_000 },
-  '--count': { key: 'count', name: 'connection count', min: 1, max: 100_000 },
-  '-i': { key: 'connectInterval', name: 'connect interval (ms)', min: 0, max: 3_600_000 },
-  '--interval': { key: 'connectInterval', name: 'connect interval (ms)', min: 0, max: 3_600_000 },
-  '-I': { key: 'publishInterval', name: 'publish interval (ms)', min: 0, max: 3_600_000 },
-  '--message-interval': { key: 'publishInterval', name: 'publish interval (ms)', min: 0, max: 3_600_000 },
-  '-L': { key: 'limit', name: 'message limit', min: 0, max: Number.MAX_SAFE_INTEGER },
-  '--limit': { key: 'limit', name: 'message limit', min: 0, max: Number.MAX_SAFE_INTEGER },
-  '-d': { key: 'duration', name: 'duration (s)', min: 0, max: 31_536_000 },
-  '--duration': { key: 'duration', name: 'duration (s)', min: 0, max: 31_536_000 },
-  '-q': { key: 'qos', name: 'QoS', min: 0, max: 2 },
-  '--qos': { key: 'qos', name: 'QoS', min: 0, max: 2 },
-  '-s': { key: 'size', name: 'payload size (bytes)', min: 0, max: 268_435_455 },
-  '--size': { key: 'size', name: 'payload size (bytes)', min: 0, max: 268_435_455 },
-};
+/** Each numeric flag with its short and long spelling. */
+const NUMBER_FLAG_LIST: Array<[string, string, NumberFlag]> = [
+  ['-c', '--count', { key: 'count', name: 'connection count', min: 1, max: 100_000 }],
+  ['-i', '--interval', { key: 'connectInterval', name: 'connect interval (ms)', min: 0, max: 3_600_000 }],
+  ['-I', '--message-interval', { key: 'publishInterval', name: 'publish interval (ms)', min: 0, max: 3_600_000 }],
+  ['-L', '--limit', { key: 'limit', name: 'message limit', min: 0, max: Number.MAX_SAFE_INTEGER }],
+  ['-d', '--duration', { key: 'duration', name: 'duration (s)', min: 0, max: 31_536_000 }],
+  ['-q', '--qos', { key: 'qos', name: 'QoS', min: 0, max: 2 }],
+  ['-s', '--size', { key: 'size', name: 'payload size (bytes)', min: 0, max: 268_435_455 }],
+];
+
+const NUMBER_FLAGS: Record<string, NumberFlag> = Object.fromEntries(NUMBER_FLAG_LIST.flatMap(([short, long, flag]) => [[short, flag], [long, flag]]));
 
 /** pub's flags about the message, which mean nothing to the bench. */
 const NOT_FOR_BENCH = ['-m', '--message', '-f', '--file', '-l', '--stdin-line', '-n', '--null-message', '-r', '--retain', '--repeat', '--repeat-delay', '-M', '--collection', '--env', '--format', '--output'];
