@@ -23,34 +23,11 @@ const CONCAT_LIMIT = 64 * 1024;
 /** Packets this large go to the socket as they are, never copied into a slab. */
 const LARGE_BYTES = 16 * 1024;
 
-/**
- * Writers with bytes pending, flushed together once per turn of the event loop (see
- * `SocketWriter.write`). Swapped out before a flush, so a writer written to while the others
- * flush goes into the next one.
- */
-let dirty: SocketWriter[] = [];
-let flushScheduled = false;
-
-function flushAll(): void {
-  flushScheduled = false;
-  const writers = dirty;
-  dirty = [];
-  for (let i = 0; i < writers.length; i++) writers[i]!.flushPending();
-}
-
 /** Writes to one socket, in order, respecting its backpressure. */
 export class SocketWriter {
-  /** Written this turn of the event loop, not yet handed to the socket: the first buffer, then the rest. */
-  private first: Buffer | undefined;
-  private more: Buffer[] = [];
-  /** Bytes in `first` and `more`. */
-  private pendingBytes = 0;
-  /** A flush at the end of the current callback is scheduled (see `write`). */
-  private earlyFlush = false;
-  private readonly flushEarly = (): void => {
-    this.earlyFlush = false;
-    this.flushPending();
-  };
+  /** Written this turn of the event loop, not yet handed to the socket. */
+  private pending: Buffer[] = [];
+  private flushScheduled = false;
   /** Behind a full socket, waiting for 'drain'. */
   private readonly queue: Buffer[] = [];
   private queuedBytes = 0;
@@ -74,16 +51,12 @@ export class SocketWriter {
   }
 
   /**
-   * Writes encoded bytes, or queues them behind a full socket. Everything written to any
-   * connection in one turn of the event loop goes out after that turn's reads (setImmediate,
-   * once for all connections): the replies to one chunk of input, a fan-out, and — under a
-   * device fleet — everything hundreds of sockets each sent one packet of. One stream write and
-   * one syscall per socket and turn, not one per packet. Acknowledgements wait for that too:
-   * written at once, each PUBACK was its own syscall, and with lean clients
-   * (test/bench/lean-client.ts) QoS 1 1→1 went from 121,953 to 331,089 msgs/s in the broker
-   * bench when they stopped. Flushing per connection at the end of its own read
-   * (process.nextTick) instead gave the one subscriber of 500 publishers one write per
-   * PUBLISH, as many writes as reads.
+   * Writes encoded bytes, or queues them behind a full socket. Everything written in one
+   * turn of the event loop — the replies to one chunk of input, a fan-out — goes to the
+   * socket as one buffer at the end of the turn: one stream write and one syscall, not one
+   * per packet. Acknowledgements wait for that too: written at once, each PUBACK was its own
+   * syscall, and with lean clients (test/bench/lean-client.ts) QoS 1 1→1 went from 121,953
+   * to 331,089 msgs/s in the broker bench when they stopped.
    */
   write(bytes: Buffer): void {
     if (this.stream.destroyed) return;
@@ -92,31 +65,16 @@ export class SocketWriter {
       this.queuedBytes += bytes.length;
       return;
     }
-    if (this.first !== undefined) {
-      this.more.push(bytes);
-      this.pendingBytes += bytes.length;
-      // A flood: this connection already has a slab's worth from this read. Flush it at the end
-      // of this callback, as before the turn-wide flush, so a full socket is seen (and the
-      // publisher paused) before the next read piles more on; waiting for setImmediate let the
-      // QoS 0 1→10 flood of `npm run bench` read on unchecked (CPU per delivery 0.5 → 1.5 µs).
-      if (this.pendingBytes >= CONCAT_LIMIT && !this.earlyFlush) {
-        this.earlyFlush = true;
-        process.nextTick(this.flushEarly);
-      }
-      return;
-    }
-    this.first = bytes;
-    this.pendingBytes = bytes.length;
-    dirty.push(this);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushAll);
+    this.pending.push(bytes);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushTick);
     }
   }
 
   /** Flushes the queue and ends the socket, destroying it if it will not flush in time. */
   end(): void {
-    this.flushPending();
+    this.flush();
     for (const bytes of this.queue) this.stream.write(bytes);
     this.queue.length = 0;
     this.queuedBytes = 0;
@@ -124,27 +82,18 @@ export class SocketWriter {
     setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS).unref();
   }
 
-  /** Hands what is pending to the socket (the turn's flush, or `end`); marks it full when the socket says so. */
-  flushPending(): void {
-    const first = this.first;
-    if (first === undefined) return;
-    this.first = undefined;
-    if (this.stream.destroyed) {
-      this.more.length = 0;
-      return;
-    }
-    // Never full here: writes go to the queue while full, and only this sets it, after emptying what was pending.
-    let kept: boolean;
-    if (this.more.length === 0) {
-      // The usual case under a fleet: one packet, one plain write, no cork.
-      this.stream.write(first);
-      kept = this.keptUp();
-    } else {
-      const all = [first, ...this.more];
-      this.more = [];
-      kept = this.put(all);
-    }
-    if (!kept) {
+  private readonly flushTick = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** Hands what is pending to the socket; marks it full when the socket says so. */
+  private flush(): void {
+    const { pending } = this;
+    if (pending.length === 0 || this.stream.destroyed) return;
+    // Never full here: writes go to the queue while full, and only this sets it, after emptying `pending`.
+    this.pending = [];
+    if (!this.put(pending)) {
       this.full = true;
       this.events.full();
     }
@@ -179,10 +128,6 @@ export class SocketWriter {
     }
     endRun();
     this.stream.uncork();
-    return this.keptUp();
-  }
-
-  private keptUp(): boolean {
     return this.stream.writableLength < this.stream.writableHighWaterMark;
   }
 

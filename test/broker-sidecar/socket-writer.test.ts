@@ -41,38 +41,6 @@ describe('socket writer', () => {
     expect(writes).toEqual([65_520, 34_480]); // 3,276 packets of 20 B fit in 64 KiB
   });
 
-  it('joins what separate callbacks of one turn wrote (as reads of many sockets are) into one write', async () => {
-    const pair = await socketPair();
-    close = pair.close;
-    const writes: number[] = [];
-    const write = pair.ours.write.bind(pair.ours);
-    pair.ours.write = ((chunk: Buffer, ...rest: never[]) => (writes.push(chunk.length), write(chunk, ...rest))) as typeof pair.ours.write;
-    const writer = new SocketWriter(pair.ours, { full: () => undefined, drained: () => undefined });
-    const arrived = readAll(pair.peer, 60);
-    // Node runs process.nextTick and promise callbacks after each I/O callback: a flush per
-    // callback would send three writes here, as the one subscriber of 500 publishers got one per PUBLISH.
-    writer.write(packet(1));
-    process.nextTick(() => writer.write(packet(2)));
-    void Promise.resolve().then(() => process.nextTick(() => writer.write(packet(3))));
-    expect((await arrived).equals(Buffer.concat([packet(1), packet(2), packet(3)]))).toBe(true);
-    expect(writes).toEqual([60]);
-  });
-
-  it('flushes a connection at the end of the callback once it holds 64 KiB, without waiting for the turn (a flood must see a full socket before the next read)', async () => {
-    const pair = await socketPair();
-    close = pair.close;
-    const writes: number[] = [];
-    const write = pair.ours.write.bind(pair.ours);
-    pair.ours.write = ((chunk: Buffer, ...rest: never[]) => (writes.push(chunk.length), write(chunk, ...rest))) as typeof pair.ours.write;
-    const writer = new SocketWriter(pair.ours, { full: () => undefined, drained: () => undefined });
-    const sent = Array.from({ length: 3500 }, (_, i) => packet(i));
-    const arrived = readAll(pair.peer, 70_000);
-    for (const bytes of sent) writer.write(bytes);
-    await new Promise<void>((resolve) => process.nextTick(resolve)); // the end of this callback, before setImmediate
-    expect(writes).toEqual([65_520, 4_480]);
-    expect((await arrived).equals(Buffer.concat(sent))).toBe(true);
-  });
-
   it('passes large buffers through uncopied, in order with small ones', async () => {
     const pair = await socketPair();
     close = pair.close;
