@@ -8,7 +8,8 @@ import type { IConnackPacket } from 'mqtt';
 import { parseMosquittoArgs } from '../../shared/mosquitto/args';
 import { connackString, reasonString } from '../../shared/mosquitto/strings';
 import type { CliIo } from './cli-io';
-import { PlanError, planFromFlags, planFromProfile } from './connect-plan';
+import type { MosquittoConfig } from '../../shared/mosquitto/config';
+import { PlanError, planFromFlags, planFromProfile, type ConnectPlan } from './connect-plan';
 import { findProfile, noProfile } from './mosquitto-tools';
 import { Session } from './session';
 
@@ -18,6 +19,25 @@ export const CONN_USAGE = `mqtt-desk conn: connect, print the CONNACK and its pr
 Usage: mqtt-desk conn [--profile NAME] [-h host] [-p port] [-V 5] [other connection flags of pub]
 Exit code 0 when the broker accepts the connection; otherwise as mosquitto_pub's.
 `;
+
+/**
+ * The connection of a command with connection flags (conn, bench): the saved profile named
+ * by --profile with the flags on top, or the flags alone. Undefined (the reason printed)
+ * when it cannot be made.
+ */
+export async function commandPlan(config: MosquittoConfig, io: CliIo): Promise<ConnectPlan | undefined> {
+  try {
+    let profile;
+    if (config.desk.profile !== undefined) {
+      profile = await findProfile(config.desk.profile, io.env);
+      if (!profile) throw new Error(noProfile(config.desk.profile));
+    }
+    return profile ? await planFromProfile(config, profile) : await planFromFlags(config);
+  } catch (error) {
+    io.stderr(error instanceof PlanError ? error.message : `Error: ${(error as Error).message}\n`);
+    return undefined;
+  }
+}
 
 const VERSIONS: Record<number, string> = { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1', 5: 'MQTT 5.0' };
 
@@ -33,18 +53,8 @@ export async function runConn(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const config = parsed.config;
-  let plan;
-  try {
-    let profile;
-    if (config.desk.profile !== undefined) {
-      profile = await findProfile(config.desk.profile, io.env);
-      if (!profile) throw new Error(noProfile(config.desk.profile));
-    }
-    plan = profile ? await planFromProfile(config, profile) : await planFromFlags(config);
-  } catch (error) {
-    io.stderr(error instanceof PlanError ? error.message : `Error: ${(error as Error).message}\n`);
-    return 1;
-  }
+  const plan = await commandPlan(config, io);
+  if (!plan) return 1;
   const version = plan.options.protocolVersion ?? 4;
   const where = plan.target.kind === 'unix' ? plan.target.socketPath : `${plan.target.kind}://${plan.target.host}:${plan.target.port}`;
   return new Promise((resolve) => {

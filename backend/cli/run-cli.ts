@@ -1,9 +1,10 @@
 /**
  * `mqtt-desk`: the desk on the command line. pub/sub/rr speak mosquitto's flags; conn,
- * broker and profiles are the desk's own (bench is not built yet).
+ * broker, profiles and bench are the desk's own.
  */
 
 import type { CliIo } from './cli-io';
+import { runBench } from './bench-command';
 import { runBroker } from './broker-command';
 import { runConn } from './conn-command';
 import { runMosquittoTool } from './mosquitto-tools';
@@ -20,6 +21,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return runMosquittoTool(command, rest, io);
     case 'conn':
       return runConn(rest, io);
+    case 'bench':
+      return runBench(rest, io);
     case 'broker':
       return runBroker(rest, io);
     case 'profiles':

@@ -80,6 +80,7 @@ Usage: mqtt-desk <command> [options]
   rr         request/response (mosquitto_rr's flags)
   conn       connect with a profile or flags, print the CONNACK and its properties
   broker     run the desk's MQTT broker (-c mosquitto.conf, -p, -v; 'mqtt-desk broker --help')
+  bench      conn | pub | sub: many connections, msgs/s and latency percentiles
   profiles   ls | show NAME [--mosquitto-sub] | export [NAME...] | import FILE
 Run 'mqtt-desk <command> --help' for a command's options.
 `;
