@@ -42,7 +42,7 @@ function caseLabel(c: { version: Version; qos: Qos; fanout: number }): string {
 
 function cpuCell(result: CaseResult | string): string {
   if (typeof result === 'string' || result.cpuPerDelivery === undefined) return 'n/a';
-  return `${result.cpuPerDelivery.toFixed(1)} µs`;
+  return `${result.cpuPerDelivery.toFixed(2)} µs`;
 }
 
 function cell(result: CaseResult | string): string {
