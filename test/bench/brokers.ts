@@ -36,10 +36,11 @@ export interface SchedNs {
 }
 
 /**
- * Run and run-queue wait time of a process so far, in nanoseconds: the sums over its threads
- * of the first two fields of /proc/PID/task/TID/schedstat. `wait` is time the process was
- * ready to run but had no CPU: on a shared machine, the part of a broker's lag that is not
- * its own doing.
+ * Run and run-queue wait time of a process so far, in nanoseconds, from the first two fields
+ * of /proc/PID/task/TID/schedstat: `run` summed over its threads, `wait` of its main thread
+ * (the event loop; summed, a Node process's GC helper threads made it exceed 100 %). `wait`
+ * is time the broker was ready to run but had no CPU: on a shared machine, the part of its
+ * lag that is not its own doing.
  */
 export function schedNs(pid: number): SchedNs | undefined {
   try {
@@ -47,7 +48,7 @@ export function schedNs(pid: number): SchedNs | undefined {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
       total.run += Number(fields[0]);
-      total.wait += Number(fields[1]);
+      if (tid === String(pid)) total.wait = Number(fields[1]);
     }
     return total;
   } catch {

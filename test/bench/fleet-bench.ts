@@ -163,7 +163,7 @@ export async function runFleetBench(): Promise<string> {
     '',
     ...table(['case', ...names], rows),
     '',
-    'CPU in the same window, shares of one core: broker running / broker ready but waiting for a CPU (other work on the machine) / the bench process (all the clients) running',
+    'CPU in the same window, shares of one core: broker running (all threads) / broker ready but waiting for a CPU (its main thread; other work on the machine) / the bench process (all the clients) running',
     ...table(['case', ...names], loadRows),
     '',
     `total ${((Date.now() - startedAt) / 1000).toFixed(0)} s`,
