@@ -27,8 +27,19 @@ import { parseWithBytes, stringifyWithBytes } from './json-bytes';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
 
 /** The frame kinds, in the first byte. */
-export const FRAME_KIND = { messages: 1, packets: 2 } as const;
+export const FRAME_KIND = { messages: 1, packets: 2, ack: 3 } as const;
 const VERSION = 2;
+
+/**
+ * What the page sends back for each messages.batch frame once it has taken it in: the
+ * backend's flow control (backend/batch-window.ts) sends only a few batches ahead of it.
+ */
+export const ACK_FRAME: Uint8Array = Uint8Array.of(FRAME_KIND.ack, VERSION);
+
+/** Whether bytes from the page are an {@link ACK_FRAME}. */
+export function isAckFrame(bytes: Uint8Array): boolean {
+  return bytes.byteLength === 2 && bytes[0] === FRAME_KIND.ack && bytes[1] === VERSION;
+}
 const MESSAGE_HEADER = 32;
 const PACKET_HEADER = 24;
 /** Bytes of the per-message columns: seq, time, payloadSize, topic, payload, properties, decoded. */

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { MessageBatch } from '../../shared/contract';
 import { decodeIncoming, encodeWire } from '../../shared/rpc';
+import { ACK_FRAME } from '../../shared/wire-batches';
+import { DEFAULT_BATCH_WINDOW } from '../../backend/batch-window';
 import { startWebApp, type WebApp } from '../helpers/web-app';
 
 let app: WebApp;
@@ -145,6 +147,37 @@ describe('WebSocket', () => {
     }
     a.close();
     b.close();
+  });
+
+  it('sends a page that acknowledges batches only a window of them ahead, and counts the rest as dropped once it catches up', async () => {
+    const ws = await openSocket({});
+    const got: MessageBatch[] = [];
+    ws.on('message', (raw, isBinary) => {
+      const message = decodeIncoming(isBinary ? new Uint8Array(raw as Buffer) : raw.toString()) as { stream?: string; data?: MessageBatch };
+      if (message.stream === 'messages.batch' && message.data?.connectionId === 'window') got.push(message.data);
+    });
+    const batch = (first: number, count: number): MessageBatch => ({
+      connectionId: 'window',
+      dropped: 0,
+      evicted: 0,
+      messages: Array.from({ length: count }, (_, j) => ({ seq: first + j, direction: 'in' as const, topic: 't', payload: new Uint8Array([j]), payloadSize: 1, qos: 0 as const, retain: false, dup: false, time: 1 })),
+    });
+    // The page takes in its first batch and says so: from then on the window applies.
+    app.backend.events.emit('messages.batch', batch(1, 1));
+    await until(() => got.length === 1, 'the first batch');
+    ws.send(ACK_FRAME);
+    // The ack is read before this call (one socket, in order): a marker call answered proves it.
+    ws.send(encodeWire({ kind: 'call', id: 1, command: 'profiles.list', args: {} }));
+    await nextMessage(ws, (m) => m.kind === 'result' && m.id === 1);
+    // Ten batches of three while the page acknowledges none: four go out, six are owed.
+    for (let i = 0; i < 10; i++) app.backend.events.emit('messages.batch', batch(100 + i * 3, 3));
+    await until(() => got.length === 1 + DEFAULT_BATCH_WINDOW.batches, 'the window of batches');
+    // The page catches up: the owed messages come as one count, after the window, and nothing else before it.
+    for (let i = 0; i < DEFAULT_BATCH_WINDOW.batches; i++) ws.send(ACK_FRAME);
+    await until(() => got.length === 2 + DEFAULT_BATCH_WINDOW.batches, 'the count of what was owed');
+    expect(got.map((b) => [b.messages.length, b.dropped])).toEqual([[1, 0], [3, 0], [3, 0], [3, 0], [3, 0], [0, 18]]);
+    expect(got.slice(1, 5).flatMap((b) => b.messages.map((m) => m.seq))).toEqual(Array.from({ length: 12 }, (_, i) => 100 + i));
+    ws.close();
   });
 
   it('counts the messages of batches a page does not read fast enough as dropped in the next batch it gets', async () => {
