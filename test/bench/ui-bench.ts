@@ -27,6 +27,7 @@ import { publisherMain, startPublisher, PAYLOAD_KINDS } from './fleet-publisher'
 import { runIngestBench } from './ingest-bench';
 import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
 import { descendants, watchCpu } from './process-cpu';
+import { tracePage } from './page-trace';
 import { runTreeBench } from './tree-bench';
 import { startWebAppProcess, webAppMain, type WebAppProcess } from './web-app-process';
 
@@ -48,6 +49,7 @@ export const SETTINGS = {
   ingestRounds: Math.max(1, env('BENCH_INGEST_ROUNDS', 3)),
   phases: new Set((process.env.BENCH_PHASES ?? 'ingest,flood,tree').split(',').map((p) => p.trim())),
   profile: process.env.BENCH_PROFILE,
+  trace: process.env.BENCH_TRACE,
 };
 
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -133,6 +135,8 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
   let tick = 0;
   let selected = false;
   const started = Date.now();
+  // A trace of 5 s from a third into the flood, beside the user's actions (BENCH_TRACE).
+  const traced = SETTINGS.trace ? new Promise((r) => setTimeout(r, (SETTINGS.seconds * 1000) / 3)).then(() => tracePage(cdp, SETTINGS.trace!, 5)) : undefined;
   // A user at work: both lists scrolled every half second, the tab switched every two seconds.
   while (!(await Promise.race([publisher.done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 500))]))) {
     tick++;
@@ -152,6 +156,7 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
     }, tick % 2 === 1);
   }
   const sendSeconds = (Date.now() - started) / 1000;
+  const traceLines = await traced;
   const cpuDuringSend = cpu.read();
   cpu.stop();
   // Every message counted: wait (bounded) until the page's total stops short of nothing.
@@ -185,6 +190,7 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
   line('clicks answered (Event Timing, input → paint; target ≤ 200 ms)', recorded.clicks.length ? `${tick >= 4 ? Math.floor(tick / 4) : 0} tab clicks, slowest event ${Math.max(...recorded.clicks).toFixed(0)} ms` : `${Math.floor(tick / 4)} tab clicks, every event under 16 ms (not reported)`);
   line('rows changed per frame: max / rows in the page then', rowsChanged.length ? `${Math.max(...rowsChanged)} / ${rowsInPage[rowsChanged.indexOf(Math.max(...rowsChanged))]} (rows updated twice in a frame: ${recorded.doubleUpdates})` : 'none');
   line('page main thread (Chromium metrics)', describeWork(workBefore, workAfter));
+  if (traceLines) line(`page main thread by event, self time (trace in ${SETTINGS.trace})`, `\n    ${traceLines.join('\n    ')}`);
   line('peak JS heap of the page', mb(peakHeap));
   line('peak RSS of the app process (backend and web server)', mb(await app.peakRss()));
 }
