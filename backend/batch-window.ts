@@ -1,35 +1,43 @@
 /**
  * Flow control of message batches towards one page: at most a few batches the page has not
  * yet taken in. The page acknowledges each batch once it has ingested it (shared/wire-batches.ts,
- * ACK_FRAME); while the window is full, whole batches are not sent but counted as dropped,
- * and the count goes out with the next batch the page gets (or alone, once the page catches
- * up and nothing else is coming). A page that falls behind thus sees the newest messages
- * within a fraction of a second and a count of what it missed, instead of a queue of
- * seconds of messages in the carrier, the browser's socket buffers and its task queue.
+ * ACK_FRAME). While the window is full, batches are not sent but held, conflated by topic:
+ * the newest message of each topic is kept and the ones it replaced are counted as dropped.
+ * When the page catches up it gets one batch of those newest messages with that count. A
+ * page that falls behind thus sees every topic and its latest value within a fraction of a
+ * second, and a count of what it missed, instead of a queue of seconds of messages in the
+ * carrier, the browser's socket buffers and its task queue: the work it is sent scales with
+ * topics, not messages.
  *
- * A carrier whose page never acknowledged is not limited here (a page of an older build,
- * a test's bare socket): its carrier's own byte cap applies.
+ * A carrier whose page never acknowledged is not windowed (a page of an older build, a
+ * test's bare socket): only its carrier's own reason to hold (a byte cap) applies.
  */
 
-import type { MessageBatch } from '../shared/contract';
+import type { MessageBatch, MessageRecord } from '../shared/contract';
 
 /** Options of {@link BatchWindow}. */
 export interface BatchWindowOptions {
   /** Batches sent and not yet acknowledged, at most. At one batch per 50 ms, 4 is 200 ms of messages. */
   batches: number;
+  /** Topics held per connection while the page is behind; messages on further topics are only counted. */
+  heldTopics: number;
 }
 
-/** Default: four batches in flight. */
-export const DEFAULT_BATCH_WINDOW: BatchWindowOptions = { batches: 4 };
+/** Default: four batches in flight, up to 100,000 topics held. */
+export const DEFAULT_BATCH_WINDOW: BatchWindowOptions = { batches: 4, heldTopics: 100_000 };
+
+interface Held {
+  /** Newest message per topic, oldest first. */
+  latest: Map<string, MessageRecord>;
+  dropped: number;
+  evicted: number;
+}
 
 /** The send side of one page's window. */
 export class BatchWindow {
   private inFlight = 0;
   private acknowledging = false;
-  /** Messages not sent per connection, owed to the page as a dropped count. */
-  private readonly owed = new Map<string, number>();
-  /** The store's running eviction total per connection, as the last batch offered said. */
-  private readonly evicted = new Map<string, number>();
+  private readonly held = new Map<string, Held>();
 
   constructor(
     private readonly send: (batch: MessageBatch) => void,
@@ -37,38 +45,59 @@ export class BatchWindow {
   ) {}
 
   /**
-   * Sends a batch when the window has room (with what is owed to its connection added to
-   * its dropped count), else counts it as owed. `blocked` is the carrier's own reason not to
-   * send now (its buffer is over its cap).
+   * Sends a batch when the window has room (after what is held for its connection, in one
+   * batch), else holds it. `blocked` is the carrier's own reason not to send now (its buffer
+   * is over its cap).
    */
   offer(batch: MessageBatch, blocked = false): void {
-    this.evicted.set(batch.connectionId, batch.evicted);
-    if (blocked || (this.acknowledging && this.inFlight >= this.options.batches)) {
-      this.owed.set(batch.connectionId, (this.owed.get(batch.connectionId) ?? 0) + batch.messages.length + batch.dropped);
+    const full = blocked || (this.acknowledging && this.inFlight >= this.options.batches);
+    if (!full && !this.held.has(batch.connectionId)) {
+      this.inFlight++;
+      this.send(batch);
       return;
     }
-    const debt = this.owed.get(batch.connectionId) ?? 0;
-    if (debt > 0) this.owed.delete(batch.connectionId);
-    this.inFlight++;
-    this.send(debt > 0 ? { ...batch, dropped: batch.dropped + debt } : batch);
+    this.hold(batch);
+    if (!full) this.release(batch.connectionId);
   }
 
-  /** The page took in one batch. When it has caught up, what is still owed goes out as counts. */
+  /** The page took in one batch; what is held goes out while the window has room. */
   ack(): void {
     this.acknowledging = true;
     this.inFlight = Math.max(0, this.inFlight - 1);
-    if (this.inFlight > 0 || this.owed.size === 0) return;
-    for (const [connectionId, dropped] of [...this.owed]) {
-      this.owed.delete(connectionId);
-      this.inFlight++;
-      this.send({ connectionId, messages: [], dropped, evicted: this.evicted.get(connectionId) ?? 0 });
+    for (const connectionId of [...this.held.keys()]) {
+      if (this.inFlight >= this.options.batches) break;
+      this.release(connectionId);
     }
   }
 
-  /** Messages owed to the page, all connections together (for tests and diagnostics). */
-  get owedMessages(): number {
+  /** Messages held for the page, all connections together (for tests and diagnostics). */
+  get heldMessages(): number {
     let sum = 0;
-    for (const n of this.owed.values()) sum += n;
+    for (const held of this.held.values()) sum += held.latest.size;
     return sum;
+  }
+
+  private hold(batch: MessageBatch): void {
+    let held = this.held.get(batch.connectionId);
+    if (!held) this.held.set(batch.connectionId, (held = { latest: new Map(), dropped: 0, evicted: 0 }));
+    held.dropped += batch.dropped;
+    held.evicted = batch.evicted;
+    for (const message of batch.messages) {
+      if (held.latest.delete(message.topic)) held.dropped++;
+      else if (held.latest.size >= this.options.heldTopics) {
+        held.dropped++;
+        continue;
+      }
+      // Deleted and set again: the map stays in order of each topic's newest message.
+      held.latest.set(message.topic, message);
+    }
+  }
+
+  private release(connectionId: string): void {
+    const held = this.held.get(connectionId);
+    if (!held) return;
+    this.held.delete(connectionId);
+    this.inFlight++;
+    this.send({ connectionId, messages: [...held.latest.values()], dropped: held.dropped, evicted: held.evicted });
   }
 }

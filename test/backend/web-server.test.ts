@@ -149,7 +149,7 @@ describe('WebSocket', () => {
     b.close();
   });
 
-  it('sends a page that acknowledges batches only a window of them ahead, and counts the rest as dropped once it catches up', async () => {
+  it('sends a page that acknowledges batches only a window of them ahead, then the newest message of each topic and a count of the rest', async () => {
     const ws = await openSocket({});
     const got: MessageBatch[] = [];
     ws.on('message', (raw, isBinary) => {
@@ -160,7 +160,7 @@ describe('WebSocket', () => {
       connectionId: 'window',
       dropped: 0,
       evicted: 0,
-      messages: Array.from({ length: count }, (_, j) => ({ seq: first + j, direction: 'in' as const, topic: 't', payload: new Uint8Array([j]), payloadSize: 1, qos: 0 as const, retain: false, dup: false, time: 1 })),
+      messages: Array.from({ length: count }, (_, j) => ({ seq: first + j, direction: 'in' as const, topic: `t${j}`, payload: new Uint8Array([j]), payloadSize: 1, qos: 0 as const, retain: false, dup: false, time: 1 })),
     });
     // The page takes in its first batch and says so: from then on the window applies.
     app.backend.events.emit('messages.batch', batch(1, 1));
@@ -169,13 +169,15 @@ describe('WebSocket', () => {
     // The ack is read before this call (one socket, in order): a marker call answered proves it.
     ws.send(encodeWire({ kind: 'call', id: 1, command: 'profiles.list', args: {} }));
     await nextMessage(ws, (m) => m.kind === 'result' && m.id === 1);
-    // Ten batches of three while the page acknowledges none: four go out, six are owed.
+    // Ten batches of three topics while the page acknowledges none: four go out, six are held.
     for (let i = 0; i < 10; i++) app.backend.events.emit('messages.batch', batch(100 + i * 3, 3));
     await until(() => got.length === 1 + DEFAULT_BATCH_WINDOW.batches, 'the window of batches');
-    // The page catches up: the owed messages come as one count, after the window, and nothing else before it.
+    // The page catches up: one batch of each topic's newest message with the count of the
+    // fifteen they replaced, after the window and nothing else before it.
     for (let i = 0; i < DEFAULT_BATCH_WINDOW.batches; i++) ws.send(ACK_FRAME);
     await until(() => got.length === 2 + DEFAULT_BATCH_WINDOW.batches, 'the count of what was owed');
-    expect(got.map((b) => [b.messages.length, b.dropped])).toEqual([[1, 0], [3, 0], [3, 0], [3, 0], [3, 0], [0, 18]]);
+    expect(got.map((b) => [b.messages.length, b.dropped])).toEqual([[1, 0], [3, 0], [3, 0], [3, 0], [3, 0], [3, 15]]);
+    expect(got[5]!.messages.map((m) => [m.topic, m.seq])).toEqual([['t0', 127], ['t1', 128], ['t2', 129]]);
     expect(got.slice(1, 5).flatMap((b) => b.messages.map((m) => m.seq))).toEqual(Array.from({ length: 12 }, (_, i) => 100 + i));
     ws.close();
   });
