@@ -80,4 +80,26 @@ describe('events over Electron IPC', () => {
     deliver(stream, structuredClone(frame));
     expect(received).toEqual([batch]);
   });
+
+  it('windows message batches on the page\'s acknowledgements, which the bridge sends for each batch it takes in', () => {
+    const events = new EventHub();
+    const sent: Array<[string, unknown]> = [];
+    let ack = () => undefined as void;
+    forwardEvents({ events } as unknown as Backend, { isDestroyed: () => false, send: (_channel: string, stream: string, data: unknown) => sent.push([stream, data]) } as never, (a) => (ack = a));
+    let deliver: (stream: string, data: unknown) => void = () => undefined;
+    const api = createBridgeApi({ call: async () => ({ ok: true, value: undefined }), onEvent: (listener) => ((deliver = listener), () => undefined), ack: () => ack() });
+    const received: MessageBatch[] = [];
+    api.on('messages.batch', (b) => received.push(b));
+    const batch = (seq: number): MessageBatch => ({ connectionId: 'c1', dropped: 0, evicted: 0, messages: [{ seq, direction: 'in', topic: 'dev/1', payload: new Uint8Array([seq]), payloadSize: 1, qos: 0, retain: false, dup: false, time: 5 }] });
+    // The page takes the first batch in; its bridge acknowledges it, and the window applies.
+    events.emit('messages.batch', batch(1));
+    deliver('messages.batch', sent[0]![1]);
+    // Eight more while the page takes none in: four go out, the rest are held (one topic: the newest).
+    for (let seq = 2; seq <= 9; seq++) events.emit('messages.batch', batch(seq));
+    expect(sent.length).toBe(5);
+    for (const [stream, frame] of sent.slice(1)) deliver(stream, frame);
+    expect(sent.length).toBe(6);
+    deliver('messages.batch', sent[5]![1]);
+    expect(received.map((b) => [b.messages.map((m) => m.seq), b.dropped])).toEqual([[[1], 0], [[2], 0], [[3], 0], [[4], 0], [[5], 0], [[9], 3]]);
+  });
 });
