@@ -3,7 +3,8 @@
  * yet taken in. The page acknowledges each batch once it has ingested it (shared/wire-batches.ts,
  * ACK_FRAME). While the window is full, batches are not sent but held, conflated by topic:
  * the newest message of each topic is kept and the ones it replaced are counted as dropped.
- * When the page catches up it gets one batch of those newest messages with that count. A
+ * When the page catches up it gets one batch of those newest messages with that count, and
+ * per message how many it replaced, so the page's per-topic counts stay exact. A
  * page that falls behind thus sees every topic and its latest value within a fraction of a
  * second, and a count of what it missed, instead of a queue of seconds of messages in the
  * carrier, the browser's socket buffers and its task queue: the work it is sent scales with
@@ -17,18 +18,18 @@ import type { MessageBatch, MessageRecord } from '../shared/contract';
 
 /** Options of {@link BatchWindow}. */
 export interface BatchWindowOptions {
-  /** Batches sent and not yet acknowledged, at most. At one batch per 50 ms, 4 is 200 ms of messages. */
+  /** Batches sent and not yet acknowledged, at most. The page is at most about that many batch intervals behind. */
   batches: number;
   /** Topics held per connection while the page is behind; messages on further topics are only counted. */
   heldTopics: number;
 }
 
-/** Default: four batches in flight, up to 100,000 topics held. */
-export const DEFAULT_BATCH_WINDOW: BatchWindowOptions = { batches: 4, heldTopics: 100_000 };
+/** Default: twelve batches in flight (600 ms of messages at one batch per 50 ms), up to 100,000 topics held. */
+export const DEFAULT_BATCH_WINDOW: BatchWindowOptions = { batches: 12, heldTopics: 100_000 };
 
 interface Held {
-  /** Newest message per topic, oldest first. */
-  latest: Map<string, MessageRecord>;
+  /** Newest message per topic, oldest first, with how many earlier ones it replaced. */
+  latest: Map<string, { message: MessageRecord; replaced: number }>;
   dropped: number;
   evicted: number;
 }
@@ -80,16 +81,23 @@ export class BatchWindow {
   private hold(batch: MessageBatch): void {
     let held = this.held.get(batch.connectionId);
     if (!held) this.held.set(batch.connectionId, (held = { latest: new Map(), dropped: 0, evicted: 0 }));
+    // Batches are only held this way, so a held batch's own replaced messages are already in its dropped.
     held.dropped += batch.dropped;
     held.evicted = batch.evicted;
-    for (const message of batch.messages) {
-      if (held.latest.delete(message.topic)) held.dropped++;
-      else if (held.latest.size >= this.options.heldTopics) {
+    for (let i = 0; i < batch.messages.length; i++) {
+      const message = batch.messages[i]!;
+      let replaced = batch.replaced?.[i] ?? 0;
+      const prior = held.latest.get(message.topic);
+      if (prior) {
+        held.latest.delete(message.topic);
+        replaced += prior.replaced + 1;
+        held.dropped++;
+      } else if (held.latest.size >= this.options.heldTopics) {
         held.dropped++;
         continue;
       }
       // Deleted and set again: the map stays in order of each topic's newest message.
-      held.latest.set(message.topic, message);
+      held.latest.set(message.topic, { message, replaced });
     }
   }
 
@@ -98,6 +106,14 @@ export class BatchWindow {
     if (!held) return;
     this.held.delete(connectionId);
     this.inFlight++;
-    this.send({ connectionId, messages: [...held.latest.values()], dropped: held.dropped, evicted: held.evicted });
+    const messages: MessageRecord[] = [];
+    const replaced: number[] = [];
+    let any = false;
+    for (const entry of held.latest.values()) {
+      messages.push(entry.message);
+      replaced.push(entry.replaced);
+      if (entry.replaced > 0) any = true;
+    }
+    this.send({ connectionId, messages, dropped: held.dropped, evicted: held.evicted, ...(any ? { replaced } : {}) });
   }
 }

@@ -169,16 +169,21 @@ describe('WebSocket', () => {
     // The ack is read before this call (one socket, in order): a marker call answered proves it.
     ws.send(encodeWire({ kind: 'call', id: 1, command: 'profiles.list', args: {} }));
     await nextMessage(ws, (m) => m.kind === 'result' && m.id === 1);
-    // Ten batches of three topics while the page acknowledges none: four go out, six are held.
-    for (let i = 0; i < 10; i++) app.backend.events.emit('messages.batch', batch(100 + i * 3, 3));
-    await until(() => got.length === 1 + DEFAULT_BATCH_WINDOW.batches, 'the window of batches');
+    // The window's worth and six more batches of three topics while the page acknowledges
+    // none: the window goes out, six are held.
+    const window = DEFAULT_BATCH_WINDOW.batches;
+    for (let i = 0; i < window + 6; i++) app.backend.events.emit('messages.batch', batch(100 + i * 3, 3));
+    await until(() => got.length === 1 + window, 'the window of batches');
     // The page catches up: one batch of each topic's newest message with the count of the
     // fifteen they replaced, after the window and nothing else before it.
-    for (let i = 0; i < DEFAULT_BATCH_WINDOW.batches; i++) ws.send(ACK_FRAME);
-    await until(() => got.length === 2 + DEFAULT_BATCH_WINDOW.batches, 'the count of what was owed');
-    expect(got.map((b) => [b.messages.length, b.dropped])).toEqual([[1, 0], [3, 0], [3, 0], [3, 0], [3, 0], [3, 15]]);
-    expect(got[5]!.messages.map((m) => [m.topic, m.seq])).toEqual([['t0', 127], ['t1', 128], ['t2', 129]]);
-    expect(got.slice(1, 5).flatMap((b) => b.messages.map((m) => m.seq))).toEqual(Array.from({ length: 12 }, (_, i) => 100 + i));
+    for (let i = 0; i < window; i++) ws.send(ACK_FRAME);
+    await until(() => got.length === 2 + window, 'the held batch');
+    expect(got.map((b) => [b.messages.length, b.dropped])).toEqual([[1, 0], ...Array.from({ length: window }, () => [3, 0]), [3, 15]]);
+    expect(got.slice(1, 1 + window).flatMap((b) => b.messages.map((m) => m.seq))).toEqual(Array.from({ length: window * 3 }, (_, i) => 100 + i));
+    const newest = 100 + (window + 5) * 3;
+    expect(got.at(-1)!.messages.map((m) => [m.topic, m.seq])).toEqual([['t0', newest], ['t1', newest + 1], ['t2', newest + 2]]);
+    // Each stands for the five earlier messages on its topic, so the page's per-topic counts stay exact.
+    expect(got.at(-1)!.replaced).toEqual([5, 5, 5]);
     ws.close();
   });
 

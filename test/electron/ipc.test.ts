@@ -1,5 +1,6 @@
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_BATCH_WINDOW } from '../../backend/batch-window';
 import { EventHub } from '../../backend/event-hub';
 import type { Backend } from '../../backend/backend';
 import { compactViews, EVENT_CHANNEL, forwardEvents } from '../../electron/ipc';
@@ -94,12 +95,17 @@ describe('events over Electron IPC', () => {
     // The page takes the first batch in; its bridge acknowledges it, and the window applies.
     events.emit('messages.batch', batch(1));
     deliver('messages.batch', sent[0]![1]);
-    // Eight more while the page takes none in: four go out, the rest are held (one topic: the newest).
-    for (let seq = 2; seq <= 9; seq++) events.emit('messages.batch', batch(seq));
-    expect(sent.length).toBe(5);
+    // Four more than the window while the page takes none in: the window goes out, the rest
+    // are held (one topic: the newest, standing for the three before it).
+    const window = DEFAULT_BATCH_WINDOW.batches;
+    const last = window + 5;
+    for (let seq = 2; seq <= last; seq++) events.emit('messages.batch', batch(seq));
+    expect(sent.length).toBe(1 + window);
     for (const [stream, frame] of sent.slice(1)) deliver(stream, frame);
-    expect(sent.length).toBe(6);
-    deliver('messages.batch', sent[5]![1]);
-    expect(received.map((b) => [b.messages.map((m) => m.seq), b.dropped])).toEqual([[[1], 0], [[2], 0], [[3], 0], [[4], 0], [[5], 0], [[9], 3]]);
+    expect(sent.length).toBe(2 + window);
+    deliver('messages.batch', sent[1 + window]![1]);
+    const sentInWindow = Array.from({ length: window }, (_, i) => [[i + 2], 0]);
+    expect(received.map((b) => [b.messages.map((m) => m.seq), b.dropped])).toEqual([[[1], 0], ...sentInWindow, [[last], 3]]);
+    expect(received.at(-1)!.replaced).toEqual([3]);
   });
 });
