@@ -14,7 +14,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { toErrorInfo } from '../shared/errors';
 import type { MessageBatch } from '../shared/contract';
 import { decodeWire, encodeEvent, encodeWire, readCall, type WireMessage } from '../shared/rpc';
+import { isAckFrame } from '../shared/wire-batches';
 import type { Backend } from './backend';
+import { BatchWindow } from './batch-window';
 
 /** Options for {@link startWebServer}. */
 export interface WebServerOptions {
@@ -151,21 +153,14 @@ function attach(ws: WebSocket, backend: Backend): void {
   const send = (message: WireMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeWire(message));
   };
-  // Messages of batches this socket could not take, per connection, owed to the next batch.
-  const owed = new Map<string, number>();
+  // Message batches go through the page's window (acknowledged batches, batch-window.ts);
+  // a page that stopped reading must not grow this process without bound either, so over
+  // the byte cap they are counted as dropped too, never lost silently.
+  const batches = new BatchWindow((batch) => ws.send(encodeEvent('messages.batch', batch)));
   const unsubscribe = backend.events.subscribe((stream, data) => {
     if (ws.readyState !== ws.OPEN) return;
     if (stream === 'messages.batch') {
-      const batch = data as MessageBatch;
-      // A page that stopped reading must not grow this process without bound; what it
-      // misses is counted as dropped in the next batch it does get, never lost silently.
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        owed.set(batch.connectionId, (owed.get(batch.connectionId) ?? 0) + batch.messages.length + batch.dropped);
-        return;
-      }
-      const debt = owed.get(batch.connectionId);
-      if (debt) owed.delete(batch.connectionId);
-      ws.send(encodeEvent('messages.batch', debt ? { ...batch, dropped: batch.dropped + debt } : batch));
+      batches.offer(data as MessageBatch, ws.bufferedAmount > MAX_BUFFERED_BYTES);
       return;
     }
     // Captured packets are dropped too (their sequence numbers show the gap); the rare
@@ -175,6 +170,10 @@ function attach(ws: WebSocket, backend: Backend): void {
   });
   ws.on('close', unsubscribe);
   ws.on('message', (raw, isBinary) => {
+    if (isBinary && Buffer.isBuffer(raw) && isAckFrame(raw)) {
+      batches.ack();
+      return;
+    }
     let call;
     try {
       call = isBinary ? undefined : readCall(decodeWire(raw.toString()));
