@@ -1,6 +1,7 @@
 /** What every compiled schema offers: decode bytes for the views, encode JSON for publishing. */
 
 import type { DecodedPayload } from '../decoded';
+import { toDecodeError } from '../decode-error';
 
 /** A compiled schema for one topic filter. */
 export interface SchemaCodec {
@@ -41,6 +42,5 @@ export function parseJsonInput(text: string): unknown {
 
 /** Turns a thrown DecodeFailure (or anything else) into a DecodedPayload error. */
 export function failed(kind: DecodedPayload['kind'], type: string, error: unknown): DecodedPayload {
-  const offset = (error as { offset?: unknown }).offset;
-  return { kind, type, error: { message: (error as Error).message, ...(typeof offset === 'number' ? { offset } : {}) } };
+  return { kind, type, error: toDecodeError(error) };
 }

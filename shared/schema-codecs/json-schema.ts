@@ -7,8 +7,9 @@ import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { DecodedPayload } from '../decoded';
 import { jsonErrorLocation } from '../json-location';
-import { utf8DecodeStrict, utf8Encode } from '../utf8';
-import { parseJsonInput, SchemaError, type SchemaCodec } from './codec';
+import { utf8Encode } from '../utf8';
+import { decodeJsonBytes } from '../decode-error';
+import { failed, parseJsonInput, SchemaError, type SchemaCodec } from './codec';
 import type { SchemaFileText } from './protobuf';
 
 type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> | null };
@@ -48,14 +49,11 @@ export function compileJsonSchema(files: readonly SchemaFileText[]): SchemaCodec
   return {
     type: name,
     decode(bytes: Uint8Array): DecodedPayload {
-      const text = utf8DecodeStrict(bytes);
-      if (text === undefined) return { kind: 'json-schema', type: name, error: { message: 'Not JSON: the payload is not UTF-8 text' } };
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        value = decodeJsonBytes(bytes);
       } catch (error) {
-        const where = jsonErrorLocation(text, error as Error);
-        return { kind: 'json-schema', type: name, error: { message: `Not JSON: ${(error as Error).message}`, ...(where ? { offset: utf8Encode(text.slice(0, where.position)).byteLength } : {}) } };
+        return failed('json-schema', name, error);
       }
       return { kind: 'json-schema', type: name, value, validation: check(value) };
     },

@@ -95,7 +95,7 @@ describe('decoding in the backend', () => {
     ]);
     expect(messages.map((m) => m.decoded)).toEqual([
       { kind: 'protobuf', type: 'sensors.Reading', value: { sensor: 't1', value: 3.5 } },
-      { kind: 'protobuf', type: 'sensors.Reading', error: { message: 'Not a Reading: invalid wire type 7 (at byte 1)', offset: 1 } },
+      { kind: 'protobuf', type: 'sensors.Reading', error: { message: 'Not a Reading: invalid wire type 7 in the tag', offset: 0 } },
       { kind: 'json-schema', type: 'Reading', value: { temp: 21 }, validation: { valid: true } },
       { kind: 'json-schema', type: 'Reading', value: { temp: 'warm' }, validation: { valid: false, path: '/temp', message: 'must be number' } },
       undefined,
