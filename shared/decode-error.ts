@@ -5,7 +5,7 @@
  * did. Offsets are bytes, never characters: JSON's character positions are converted.
  */
 
-import { jsonErrorLocation } from './json-location';
+import { jsonErrorLocation, jsonProblem } from './json-location';
 import { utf8Decode, utf8DecodeStrict, utf8Encode } from './utf8';
 
 /**
@@ -72,7 +72,7 @@ export function decodeJsonBytes(bytes: Uint8Array): unknown {
   } catch (error) {
     const where = jsonErrorLocation(text, error as Error);
     // V8 says "at position N" in UTF-16 units; the offset is in bytes.
-    const reason = `Not JSON: ${(error as Error).message.replace(/,? (?:at )?(?:position \d+|line \d+ column \d+)(?: \(line \d+ column \d+\))?/, '')}`;
+    const reason = `Not JSON: ${jsonProblem(error as Error)}`;
     throw new DecodeFailure(reason, where ? utf8Encode(text.slice(0, where.position)).byteLength : undefined);
   }
 }

@@ -5,9 +5,9 @@
 
 import avro from 'avsc';
 import type { DecodedPayload } from '../decoded';
-import { jsonErrorLocation, lineOf } from '../json-location';
+import { avroSchemaError } from './avro-schema-errors';
 import { jsonable } from '../jsonable';
-import { failed, parseJsonInput, SchemaError, type SchemaCodec } from './codec';
+import { failed, parseJsonFile, parseJsonInput, SchemaError, type SchemaCodec } from './codec';
 import { DecodeFailure } from '../decode-error';
 import type { SchemaFileText } from './protobuf';
 
@@ -23,21 +23,13 @@ export function compileAvro(files: readonly SchemaFileText[], typeName: string):
   const registry: Record<string, avro.Type> = {};
   let main: avro.Type | undefined;
   for (const file of files) {
-    let schema: unknown;
-    try {
-      schema = JSON.parse(file.text);
-    } catch (error) {
-      const where = jsonErrorLocation(file.text, error as Error);
-      throw new SchemaError(`${file.name}:${where?.line ?? 1}: not JSON: ${(error as Error).message}`);
-    }
+    const schema = parseJsonFile(file);
+    const before = { ...registry };
     try {
       const type = avro.Type.forSchema(schema as avro.Schema, { registry });
       main ??= type;
     } catch (error) {
-      const text = (error as Error).message;
-      // avsc names the offending value; point at the first line that has it.
-      const quoted = /: (.+)$/.exec(text)?.[1]?.replace(/^"|"$/g, '') ?? '';
-      throw new SchemaError(`${file.name}:${(quoted && lineOf(file.text, quoted)) || 1}: ${text}`);
+      throw avroSchemaError(file, schema, before, error as Error);
     }
   }
   if (typeName) {

@@ -6,10 +6,9 @@
 import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { DecodedPayload } from '../decoded';
-import { jsonErrorLocation } from '../json-location';
 import { utf8Encode } from '../utf8';
 import { decodeJsonBytes } from '../decode-error';
-import { failed, parseJsonInput, SchemaError, type SchemaCodec } from './codec';
+import { failed, parseJsonFile, parseJsonInput, SchemaError, type SchemaCodec } from './codec';
 import type { SchemaFileText } from './protobuf';
 
 type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> | null };
@@ -19,14 +18,7 @@ type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: 
  * @throws SchemaError "file:line: problem" for JSON that does not parse, or ajv's complaint.
  */
 export function compileJsonSchema(files: readonly SchemaFileText[]): SchemaCodec {
-  const schemas = files.map((file) => {
-    try {
-      return JSON.parse(file.text) as Record<string, unknown>;
-    } catch (error) {
-      const where = jsonErrorLocation(file.text, error as Error);
-      throw new SchemaError(`${file.name}:${where?.line ?? 1}: not JSON: ${(error as Error).message}`);
-    }
-  });
+  const schemas = files.map((file) => parseJsonFile(file) as Record<string, unknown>);
   const main = schemas[0]!;
   const draft2020 = typeof main.$schema === 'string' && main.$schema.includes('2020-12');
   // Formats are not checked: ajv-formats is not bundled, and an unknown format must not refuse the schema.

@@ -63,7 +63,7 @@ describe('decoding in the backend', () => {
     const bad = [{ ...schemas[0], files: [{ name: 'reading.proto', text: 'syntax = "proto3";\nmessage Reading {\n  string sensor = 1\n}\n' }] }];
     await expect(call('profiles.save', { profile: { name: 'bad', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, schemas: bad } })).rejects.toMatchObject({
       code: 'INVALID_PROFILE',
-      fields: { 'schemas.0.files': "reading.proto:4: illegal token '}', ';' expected" },
+      fields: { 'schemas.0.files': "reading.proto:4:1: illegal token '}', ';' expected" },
     });
   });
 

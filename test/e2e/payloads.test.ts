@@ -89,7 +89,7 @@ describe('payloads as devices speak them', () => {
     await dialog.getByRole('textbox', { name: 'Topic filter' }).fill('pb/#');
     await dialog.getByRole('textbox', { name: 'Message type' }).fill('sensors.Reading');
     await dialog.getByRole('button', { name: 'Save schema' }).click();
-    await dialog.getByRole('alert').filter({ hasText: "reading.proto:6: illegal token '}', ';' expected" }).waitFor();
+    await dialog.getByRole('alert').filter({ hasText: "reading.proto:6:1: illegal token '}', ';' expected" }).waitFor();
     await dialog.getByLabel('Schema file').setInputFiles({ name: 'reading.proto', mimeType: 'text/plain', buffer: Buffer.from(READING) });
     await dialog.getByRole('button', { name: 'Save schema' }).click();
     await dialog.getByRole('table', { name: 'Schemas of this connection' }).getByRole('row', { name: /pb\/# protobuf sensors\.Reading/ }).waitFor();

@@ -1,5 +1,6 @@
 // Schemas per topic filter: protobuf (.proto with imports), Avro (.avsc) and JSON Schema,
-// compiled, decoding and encoding, and refusing what does not parse with file:line.
+// compiled, decoding and encoding, and refusing what does not parse with file:line (every
+// case of that in schema-errors.test.ts).
 import avro from 'avsc';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
@@ -85,9 +86,9 @@ describe('protobuf', () => {
   });
 
   it.each<[string, Partial<SchemaMapping>, string, string]>([
-    ['a syntax error', { files: [{ name: 'bad.proto', text: 'syntax = "proto3";\nmessage X {\n  int32 v = 1\n}\n' }], messageType: 'X' }, 'files', "bad.proto:4: illegal token '}', ';' expected"],
-    ['a missing import', { files: [{ name: 'reading.proto', text: READING }], messageType: 'sensors.Reading' }, 'files', 'reading.proto:3: imports "common/units.proto", which was not given: add it to the schema files'],
-    ['an unknown type', { files: [{ name: 'a.proto', text: 'syntax = "proto3";\nmessage A {\n  Missing m = 1;\n}\n' }], messageType: 'A' }, 'files', "a.proto:3: no such Type or Enum 'Missing' in Type .A"],
+    ['a syntax error', { files: [{ name: 'bad.proto', text: 'syntax = "proto3";\nmessage X {\n  int32 v = 1\n}\n' }], messageType: 'X' }, 'files', "bad.proto:4:1: illegal token '}', ';' expected"],
+    ['a missing import', { files: [{ name: 'reading.proto', text: READING }], messageType: 'sensors.Reading' }, 'files', 'reading.proto:3:8: imports "common/units.proto", which was not given: add it to the schema files'],
+    ['an unknown type', { files: [{ name: 'a.proto', text: 'syntax = "proto3";\nmessage A {\n  Missing m = 1;\n}\n' }], messageType: 'A' }, 'files', 'a.proto:3:3: field "m" of A: no such type "Missing"'],
     ['an unknown message type', { files: protoFiles, messageType: 'sensors.Nope' }, 'messageType', 'No message type "sensors.Nope" in the schema; it defines sensors.Reading, sensors.Tag'],
   ])('refuses %s with file:line', (_label, over, field, message) => {
     expect(checkSchemas([mapping({ ...over, id: 'a', topicFilter: 'a/#' })])).toEqual({ [`schemas.0.${field}`]: message });
@@ -128,8 +129,8 @@ describe('avro', () => {
   });
 
   it.each([
-    ['not JSON', '{\n  "type": "record",\n  "name": "X",\n  "fields": [,]\n}\n', 'broken.avsc:4: not JSON'],
-    ['an unknown type', '{\n  "type": "record",\n  "name": "X",\n  "fields": [\n    {"name": "a", "type": "decimal128"}\n  ]\n}\n', 'broken.avsc:5: undefined type name: decimal128'],
+    ['not JSON', '{\n  "type": "record",\n  "name": "X",\n  "fields": [,]\n}\n', 'broken.avsc:4:14: not JSON'],
+    ['an unknown type', '{\n  "type": "record",\n  "name": "X",\n  "fields": [\n    {"name": "a", "type": "decimal128"}\n  ]\n}\n', 'broken.avsc:5:5: field "a": undefined type name: decimal128'],
   ])('refuses a schema that is %s, with file:line', (_label, text, message) => {
     const fields = checkSchemas([mapping({ kind: 'avro', files: [{ name: 'broken.avsc', text }] })]);
     expect(fields['schemas.0.files']).toContain(message);
@@ -169,7 +170,7 @@ describe('JSON Schema', () => {
   });
 
   it('refuses a schema file that is not JSON, with file:line', () => {
-    expect(checkSchemas([mapping({ kind: 'json-schema', files: [{ name: 's.json', text: '{\n  "type": "object",\n  oops\n}' }] })])['schemas.0.files']).toMatch(/^s\.json:3: not JSON/);
+    expect(checkSchemas([mapping({ kind: 'json-schema', files: [{ name: 's.json', text: '{\n  "type": "object",\n  oops\n}' }] })])['schemas.0.files']).toMatch(/^s\.json:3:3: not JSON/);
   });
 });
 
