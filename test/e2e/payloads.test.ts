@@ -104,8 +104,10 @@ describe('payloads as devices speak them', () => {
     await detail().getByRole('heading', { name: 'Decoded as sensors.Reading' }).waitFor();
     // A payload that does not decode: the decoder's error with the byte offset, and the raw bytes.
     await row('pb/broken').click();
-    await detail().getByRole('alert').filter({ hasText: 'Not a Reading: invalid wire type 7 (at byte 1)' }).waitFor();
+    // 0f at 0 is a tag with wire type 7.
+    await detail().getByRole('alert').filter({ hasText: 'Not a Reading: invalid wire type 7 in the tag (at byte 0)' }).waitFor();
     await expect(detail().getByLabel('Payload', { exact: true }).textContent()).resolves.toBe('0f 01');
+    await expect(detail().getByLabel('Byte 0, where decoding stopped').textContent()).resolves.toBe('0f');
   });
 
   it('publishes a Sparkplug B NCMD from the JSON form of metrics, which Tahu decodes', async () => {
