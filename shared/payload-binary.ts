@@ -20,7 +20,7 @@ export type BinaryFormat = 'msgpack' | 'cbor';
 export function formatBinary(bytes: Uint8Array, format: BinaryFormat): string {
   let value: unknown;
   try {
-    value = format === 'msgpack' ? decodeMsgpack(bytes, { useBigInt64: true }) : decodeCbor(bytes, { useMaps: true });
+    value = decodeValue(bytes, format);
   } catch {
     throw format === 'msgpack' ? locateMsgpackError(bytes) : locateCborError(bytes);
   }
@@ -79,11 +79,15 @@ export function encodeBinary(jsonText: string, format: BinaryFormat): Uint8Array
   return format === 'msgpack' ? encodeMsgpack(value) : encodeCbor(value);
 }
 
-/** Whether the bytes decode cleanly as the format (for auto-detection). */
+function decodeValue(bytes: Uint8Array, format: BinaryFormat): unknown {
+  return format === 'msgpack' ? decodeMsgpack(bytes, { useBigInt64: true }) : decodeCbor(bytes, { useMaps: true });
+}
+
+/** Whether the bytes decode cleanly as the format (for auto-detection; no second pass to find where they do not). */
 export function looksLike(bytes: Uint8Array, format: BinaryFormat): boolean {
   if (bytes.byteLength === 0) return false;
   try {
-    formatBinary(bytes, format);
+    decodeValue(bytes, format);
     return true;
   } catch {
     return false;
