@@ -26,6 +26,8 @@ export interface WebServerOptions {
   port?: number;
   /** Fixed token for tests; a random one otherwise. */
   token?: string;
+  /** Bytes waiting in one socket's send buffer beyond which batches are dropped (tests make it small). */
+  maxBufferedBytes?: number;
 }
 
 /** A running browser-mode server. */
@@ -51,7 +53,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ttf': 'font/ttf',
   '.map': 'application/json',
 };
-/** Messages waiting in one socket's send buffer beyond which events are dropped, not queued. */
+/** Bytes waiting in one socket's send buffer beyond which events are dropped, not queued. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /** Starts the server; resolves once it listens. */
@@ -117,7 +119,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options.backend));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options.backend, options.maxBufferedBytes ?? MAX_BUFFERED_BYTES));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -147,7 +149,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 }
 
 /** Carries the contract over one socket: calls in, results and events out. */
-function attach(ws: WebSocket, backend: Backend): void {
+function attach(ws: WebSocket, backend: Backend, maxBuffered: number): void {
   const send = (message: WireMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeWire(message));
   };
@@ -159,7 +161,7 @@ function attach(ws: WebSocket, backend: Backend): void {
       const batch = data as MessageBatch;
       // A page that stopped reading must not grow this process without bound; what it
       // misses is counted as dropped in the next batch it does get, never lost silently.
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      if (ws.bufferedAmount > maxBuffered) {
         owed.set(batch.connectionId, (owed.get(batch.connectionId) ?? 0) + batch.messages.length + batch.dropped);
         return;
       }
@@ -168,9 +170,9 @@ function attach(ws: WebSocket, backend: Backend): void {
       ws.send(encodeEvent('messages.batch', debt ? { ...batch, dropped: batch.dropped + debt } : batch));
       return;
     }
-    // Captured packets are dropped too (their sequence numbers show the gap); the rare
-    // state and log events are small and always sent.
-    if (stream === 'packets.batch' && ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
+    // Captured packets are dropped too: the page sees the gap in their sequence numbers and
+    // fetches what it missed (packets.list). The rare state and log events are small and always sent.
+    if (stream === 'packets.batch' && ws.bufferedAmount > maxBuffered) return;
     ws.send(encodeEvent(stream, data));
   });
   ws.on('close', unsubscribe);

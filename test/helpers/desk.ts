@@ -26,13 +26,15 @@ export interface DeskOptions {
   viewport?: { width: number; height: number };
   /** Runs before the page opens (e.g. to publish retained messages). */
   before?: (mosquitto: Mosquitto) => void | Promise<void>;
+  /** The web server's send-buffer limit beyond which batches are dropped. */
+  maxBufferedBytes?: number;
 }
 
 /** Starts everything and opens the page. */
 export async function openDesk(options: DeskOptions = {}): Promise<Desk> {
   const mosquitto = await startMosquitto();
   await options.before?.(mosquitto);
-  const app = await startWebApp();
+  const app = await startWebApp(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {});
   const saved = await app.backend.dispatch('profiles.save', {
     profile: { name: 'Test broker', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, ...options.profile },
   });

@@ -34,11 +34,12 @@ export function packetsFor(connectionId: string): ConnectionPackets {
   return log;
 }
 
-/** Appends a batch from the backend. */
-export function appendPackets(batch: PacketBatch): void {
+/** Appends a batch from the backend; packets the log already holds are skipped. */
+export function appendPackets(batch: Pick<PacketBatch, 'connectionId' | 'protocolVersion' | 'packets'>): void {
   const log = packetsFor(batch.connectionId);
   log.protocolVersion = batch.protocolVersion;
-  for (const packet of batch.packets) log.buffer.push(packet);
+  const last = log.buffer.at(log.buffer.length - 1)?.seq ?? -Infinity;
+  for (const packet of batch.packets) if (packet.seq > last) log.buffer.push(packet);
 }
 
 /** The sequence number of the oldest packet the page holds for a connection. */
