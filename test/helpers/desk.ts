@@ -26,13 +26,15 @@ export interface DeskOptions {
   viewport?: { width: number; height: number };
   /** Runs before the page opens (e.g. to publish retained messages). */
   before?: (mosquitto: Mosquitto) => void | Promise<void>;
+  /** Lines added to mosquitto's configuration (e.g. TLS on its listener). */
+  mosquittoConfig?: string[];
   /** The web server's send-buffer limit beyond which batches are dropped. */
   maxBufferedBytes?: number;
 }
 
 /** Starts everything and opens the page. */
 export async function openDesk(options: DeskOptions = {}): Promise<Desk> {
-  const mosquitto = await startMosquitto();
+  const mosquitto = await startMosquitto(options.mosquittoConfig);
   await options.before?.(mosquitto);
   const app = await startWebApp(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {});
   const saved = await app.backend.dispatch('profiles.save', {
