@@ -30,14 +30,29 @@ export function receivePackets(batch: PacketBatch): void {
     return;
   }
   filling.set(batch.connectionId, [batch]);
-  void fetchMissing(batch.connectionId, last, first).finally(() => {
-    const queued = filling.get(batch.connectionId) ?? [];
-    filling.delete(batch.connectionId);
-    for (const next of queued) receivePackets(next);
-  });
+  void fetchMissing(batch.connectionId, last, first).finally(() => drain(batch.connectionId));
 }
 
-/** Appends the packets after `afterSeq` and before `before`, a page at a time. */
+/**
+ * Fetches what the backend captured after the newest packet the page holds: batches dropped
+ * at the end of a burst show no gap until another batch comes (called when the inspector opens).
+ */
+export function catchUpPackets(connectionId: string): void {
+  const buffer = packetsFor(connectionId).buffer;
+  const last = buffer.at(buffer.length - 1)?.seq;
+  if (last === undefined || filling.has(connectionId)) return;
+  filling.set(connectionId, []);
+  void fetchMissing(connectionId, last, Infinity).finally(() => drain(connectionId));
+}
+
+/** Lets the batches that arrived during a fetch in, in order. */
+function drain(connectionId: string): void {
+  const queued = filling.get(connectionId) ?? [];
+  filling.delete(connectionId);
+  for (const next of queued) receivePackets(next);
+}
+
+/** Appends the packets after `afterSeq` and before `before` (Infinity: all), a page at a time. */
 async function fetchMissing(connectionId: string, afterSeq: number, before: number): Promise<void> {
   try {
     for (let from = afterSeq; ; ) {
@@ -45,7 +60,8 @@ async function fetchMissing(connectionId: string, afterSeq: number, before: numb
       const missing = page.packets.filter((p) => p.seq < before);
       // The backend's own cap evicted some of them: the page holds what the backend holds
       // from there on, rather than a log with a hole in it.
-      if (from === afterSeq && (missing[0]?.seq ?? before) > afterSeq + 1) clearPackets(connectionId);
+      const firstMissing = missing[0]?.seq ?? (Number.isFinite(before) ? before : afterSeq + 1);
+      if (from === afterSeq && firstMissing > afterSeq + 1) clearPackets(connectionId);
       appendPackets({ ...page, packets: missing });
       const last = page.packets.at(-1)?.seq;
       if (!page.more || last === undefined || last + 1 >= before) break;
