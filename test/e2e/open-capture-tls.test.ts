@@ -10,8 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDesk, type Desk } from '../helpers/desk';
-import { startCapture } from '../helpers/live-capture';
+import { openCaptureInPage, openDesk, type Desk } from '../helpers/desk';
+import { captureTraffic } from '../helpers/live-capture';
 import { makeTestPki } from '../helpers/tls';
 
 const run = promisify(execFile);
@@ -27,14 +27,8 @@ describe('open a capture of an mqtts session', () => {
     desk = await openDesk({ mosquittoConfig: [`cafile ${pki.caCert}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`] });
     page = desk.page;
     const port = desk.mosquitto.port;
-    const capture = await startCapture(port, { dir: desk.app.configDir });
-    try {
-      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '--cafile', pki.caCert, '-i', 'tls-pub', '-t', 'secret/x', '-m', 'hidden', '-V', 'mqttv311'], { timeout: 10_000 });
-      await capture.stop();
-    } finally {
-      capture.abort();
-    }
-    file = capture.file;
+    const pub = ['-h', '127.0.0.1', '-p', String(port), '--cafile', pki.caCert, '-i', 'tls-pub', '-t', 'secret/x', '-m', 'hidden', '-V', 'mqttv311'];
+    file = await captureTraffic(port, () => run('mosquitto_pub', pub, { timeout: 10_000 }), { dir: desk.app.configDir });
   }, 180_000);
   afterAll(() => desk?.close());
 
@@ -44,8 +38,7 @@ describe('open a capture of an mqtts session', () => {
     expect(new Set(tshark('tls.handshake'))).toEqual(new Set(['0']));
     expect(tshark('mqtt')).toEqual([]);
 
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open capture…' }).click()]);
-    await chooser.setFiles(file);
+    await openCaptureInPage(page, file);
     const list = page.getByRole('list', { name: `Connections in ${path.basename(file)}` });
     const stream = list.getByRole('listitem', { name: 'TCP stream 0 not shown' });
     await expect.poll(() => stream.textContent()).toMatch(/^TCP stream 0127\.0\.0\.1:\d+ ↔ 127\.0\.0\.1:\d+ · TLS: not decrypted \(the file holds only encrypted bytes; Wireshark decrypts them with a TLS key log of the session\)$/);

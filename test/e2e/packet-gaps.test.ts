@@ -9,7 +9,7 @@ import { connectAsync } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PacketBatch } from '../../shared/contract';
-import { openDesk, subscribeInPage, type Desk } from '../helpers/desk';
+import { openDesk, pausePage, subscribeInPage, type Desk } from '../helpers/desk';
 
 const MESSAGES = 40_000;
 
@@ -25,23 +25,27 @@ describe('packets of batches dropped for a page that stopped reading', () => {
     await desk?.close();
   });
 
-  it('are fetched, so the inspector shows every packet the backend captured', async () => {
-    const { page, app } = desk;
-    const profiles = await app.backend.dispatch('profiles.list', {});
+  /** The sequence number of the newest packet the backend captured on the desk's connection. */
+  const newest = async () => {
+    const profiles = await desk.app.backend.dispatch('profiles.list', {});
     if (!profiles.ok) throw new Error(profiles.error.message);
-    const id = (profiles.value as Array<{ id: string }>)[0]!.id;
-    const lastHeld = async () => {
-      const r = await app.backend.dispatch('packets.list', { connectionId: id, afterSeq: MESSAGES - 1 });
-      return r.ok ? ((r.value as PacketBatch).packets.at(-1)?.seq ?? 0) : 0;
-    };
+    const connectionId = (profiles.value as Array<{ id: string }>)[0]!.id;
+    let after = 0;
+    // Page through to the newest (bounded: the capture holds under 100,000 here).
+    for (let i = 0; i < 100; i++) {
+      const r = await desk.app.backend.dispatch('packets.list', { connectionId, afterSeq: after });
+      if (!r.ok) break;
+      const batch = r.value as PacketBatch & { more: boolean };
+      after = batch.packets.at(-1)?.seq ?? after;
+      if (!batch.more) break;
+    }
+    return after;
+  };
 
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Debugger.enable');
-    await cdp.send('Debugger.pause');
-    // Paused at the next statement the page runs: give it one (its timers run often enough).
-    const paused = new Promise((resolve) => cdp.once('Debugger.paused', resolve));
-    const step = page.evaluate(() => void 0).catch(() => undefined);
-    await paused;
+  it('are fetched, so the inspector shows every packet the backend captured', async () => {
+    const { page } = desk;
+
+    const resume = await pausePage(page);
 
     const publisher = await connectAsync(`mqtt://127.0.0.1:${desk.mosquitto.port}`, { clientId: 'gaps-pub' });
     let markers = 0;
@@ -49,10 +53,8 @@ describe('packets of batches dropped for a page that stopped reading', () => {
       const payload = Buffer.alloc(200, 0x61);
       for (let i = 0; i < MESSAGES; i++) publisher.publish(`flood/${i % 10}`, payload);
       // CONNECT, CONNACK, SUBSCRIBE and SUBACK came first.
-      await expect.poll(lastHeld, { timeout: 60_000, interval: 200 }).toBe(MESSAGES + 4);
-      await cdp.send('Debugger.resume');
-      await cdp.send('Debugger.disable');
-      await step;
+      await expect.poll(newest, { timeout: 60_000, interval: 200 }).toBe(MESSAGES + 4);
+      await resume();
       // Markers once the page reads again, until one reaches it: the first batch it gets
       // carries the count of messages dropped before it. The page did lose batches, or this
       // test shows nothing: the message log says so.
@@ -70,7 +72,7 @@ describe('packets of batches dropped for a page that stopped reading', () => {
       await publisher.endAsync();
     }
     const held = MESSAGES + 4 + markers;
-    await expect.poll(lastHeld, { timeout: 10_000 }).toBe(held);
+    await expect.poll(newest, { timeout: 10_000 }).toBe(held);
 
     await page.getByRole('tab', { name: 'Packets' }).click();
     await expect.poll(async () => (await page.getByLabel('Packet count').textContent()) ?? '', { timeout: 30_000 }).toBe(`${held} of ${held} packets`);
@@ -80,32 +82,12 @@ describe('packets of batches dropped for a page that stopped reading', () => {
   });
 
   it('at the end of a burst are fetched when the inspector opens, with no later batch to show the gap', async () => {
-    const { page, app } = desk;
-    const profiles = await app.backend.dispatch('profiles.list', {});
-    if (!profiles.ok) throw new Error(profiles.error.message);
-    const id = (profiles.value as Array<{ id: string }>)[0]!.id;
-    const newest = async () => {
-      let after = 0;
-      // Page through to the newest (bounded: the capture holds under 100,000 here).
-      for (let i = 0; i < 100; i++) {
-        const r = await app.backend.dispatch('packets.list', { connectionId: id, afterSeq: after });
-        if (!r.ok) break;
-        const batch = r.value as PacketBatch & { more: boolean };
-        after = batch.packets.at(-1)?.seq ?? after;
-        if (!batch.more) break;
-      }
-      return after;
-    };
+    const { page } = desk;
     const before = await newest();
     await page.getByRole('tab', { name: 'Messages' }).click();
     const shownBefore = await messagesShown(page);
 
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Debugger.enable');
-    await cdp.send('Debugger.pause');
-    const paused = new Promise((resolve) => cdp.once('Debugger.paused', resolve));
-    const step = page.evaluate(() => void 0).catch(() => undefined);
-    await paused;
+    const resume = await pausePage(page);
     const publisher = await connectAsync(`mqtt://127.0.0.1:${desk.mosquitto.port}`, { clientId: 'gaps-pub-2' });
     try {
       const payload = Buffer.alloc(200, 0x62);
@@ -113,9 +95,7 @@ describe('packets of batches dropped for a page that stopped reading', () => {
       await expect.poll(newest, { timeout: 60_000, interval: 200 }).toBe(before + MESSAGES);
     } finally {
       await publisher.endAsync();
-      await cdp.send('Debugger.resume');
-      await cdp.send('Debugger.disable');
-      await step;
+      await resume();
     }
     const held = before + MESSAGES;
 

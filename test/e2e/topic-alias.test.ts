@@ -10,8 +10,8 @@ import path from 'node:path';
 import { generate, type Packet } from 'mqtt-packet';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDesk, type Desk } from '../helpers/desk';
-import { startCapture } from '../helpers/live-capture';
+import { openCaptureInPage, openDesk, type Desk } from '../helpers/desk';
+import { captureTraffic } from '../helpers/live-capture';
 
 const v5 = (packet: Record<string, unknown>) => generate(packet as unknown as Packet, { protocolVersion: 5 });
 
@@ -44,26 +44,23 @@ describe('topic aliases', () => {
     desk = await openDesk();
     page = desk.page;
     const port = desk.mosquitto.port;
-    const capture = await startCapture(port, { dir: desk.app.configDir });
-    try {
-      await rawSession(port, [
-        v5({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'alias-e2e', clean: true, keepalive: 60 }),
-        v5({ cmd: 'publish', topic: 'alias/a', payload: Buffer.from('sets'), qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } }),
-        v5({ cmd: 'publish', topic: '', payload: Buffer.from('uses'), qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } }),
-        // Never set on this connection.
-        v5({ cmd: 'publish', topic: '', payload: Buffer.from('unknown'), qos: 0, dup: false, retain: false, properties: { topicAlias: 4 } }),
-      ]);
-      await capture.stop();
-    } finally {
-      capture.abort();
-    }
-    file = capture.file;
+    file = await captureTraffic(
+      port,
+      () =>
+        rawSession(port, [
+          v5({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'alias-e2e', clean: true, keepalive: 60 }),
+          v5({ cmd: 'publish', topic: 'alias/a', payload: Buffer.from('sets'), qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } }),
+          v5({ cmd: 'publish', topic: '', payload: Buffer.from('uses'), qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } }),
+          // Never set on this connection.
+          v5({ cmd: 'publish', topic: '', payload: Buffer.from('unknown'), qos: 0, dup: false, retain: false, properties: { topicAlias: 4 } }),
+        ]),
+      { dir: desk.app.configDir },
+    );
   }, 180_000);
   afterAll(() => desk?.close());
 
   it('shows the topic an alias stands for, and says when the alias was never set', async () => {
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open capture…' }).click()]);
-    await chooser.setFiles(file);
+    await openCaptureInPage(page, file);
     await page
       .getByRole('list', { name: `Connections in ${path.basename(file)}` })
       .getByRole('button', { name: /^alias-e2e/ })

@@ -76,3 +76,28 @@ export async function replaceEditorText(page: Page, panel: Locator, text: string
   await page.keyboard.press('Delete');
   await page.keyboard.insertText(text);
 }
+
+/** Opens a capture file through "Open capture…" and its file chooser. */
+export async function openCaptureInPage(page: Page, file: string): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open capture…' }).click()]);
+  await chooser.setFiles(file);
+}
+
+/**
+ * Pauses the page's JavaScript through the DevTools protocol (a stall with no duration to
+ * guess: nothing the page would run runs, WebSocket data stays unread); returns `resume`.
+ */
+export async function pausePage(page: Page): Promise<() => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Debugger.enable');
+  const paused = new Promise((resolve) => cdp.once('Debugger.paused', resolve));
+  await cdp.send('Debugger.pause');
+  // Paused at the next statement the page runs: give it one.
+  const step = page.evaluate(() => void 0).catch(() => undefined);
+  await paused;
+  return async () => {
+    await cdp.send('Debugger.resume');
+    await cdp.send('Debugger.disable');
+    await step;
+  };
+}
