@@ -28,6 +28,8 @@ export interface WebServerOptions {
   port?: number;
   /** Fixed token for tests; a random one otherwise. */
   token?: string;
+  /** Bytes waiting in one socket's send buffer beyond which batches are dropped (tests make it small). */
+  maxBufferedBytes?: number;
 }
 
 /** A running browser-mode server. */
@@ -53,7 +55,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ttf': 'font/ttf',
   '.map': 'application/json',
 };
-/** Messages waiting in one socket's send buffer beyond which events are dropped, not queued. */
+/** Bytes waiting in one socket's send buffer beyond which events are dropped, not queued. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /** Starts the server; resolves once it listens. */
@@ -119,7 +121,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options.backend));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options.backend, options.maxBufferedBytes ?? MAX_BUFFERED_BYTES));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -149,7 +151,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 }
 
 /** Carries the contract over one socket: calls in, results and events out. */
-function attach(ws: WebSocket, backend: Backend): void {
+function attach(ws: WebSocket, backend: Backend, maxBuffered: number): void {
   const send = (message: WireMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeWire(message));
   };
@@ -160,12 +162,12 @@ function attach(ws: WebSocket, backend: Backend): void {
   const unsubscribe = backend.events.subscribe((stream, data) => {
     if (ws.readyState !== ws.OPEN) return;
     if (stream === 'messages.batch') {
-      batches.offer(data as MessageBatch, ws.bufferedAmount > MAX_BUFFERED_BYTES);
+      batches.offer(data as MessageBatch, ws.bufferedAmount > maxBuffered);
       return;
     }
-    // Captured packets are dropped too (their sequence numbers show the gap); the rare
-    // state and log events are small and always sent.
-    if (stream === 'packets.batch' && ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
+    // Captured packets are dropped too: the page sees the gap in their sequence numbers and
+    // fetches what it missed (packets.list). The rare state and log events are small and always sent.
+    if (stream === 'packets.batch' && ws.bufferedAmount > maxBuffered) return;
     ws.send(encodeEvent(stream, data));
   });
   ws.on('close', unsubscribe);
