@@ -13,8 +13,12 @@ import { unknownFields, withUnknownFields, type StoreFormat } from '../shared/st
 import { writeFileAtomic } from './atomic-file';
 import { loadVersioned, moveAside } from './versioned-file';
 
-/** collections.json versions: 1 is the first. */
-export const COLLECTIONS_FORMAT: StoreFormat = { name: 'collections', current: 1, steps: {} };
+/**
+ * collections.json versions: 1 is the first; 2 adds request payloads in the `sparkplug` and
+ * `schema` formats, which a version 1 desk would refuse as invalid, so it must see a newer
+ * file (and leave it alone) rather than a broken one. Nothing else changed: 1 → 2 keeps all.
+ */
+export const COLLECTIONS_FORMAT: StoreFormat = { name: 'collections', current: 2, steps: { 1: (data) => data } };
 
 /** Gives every request without an id one (imports and the publish panel's new requests). */
 function withIds(input: unknown): unknown {
@@ -119,7 +123,7 @@ export class CollectionStore {
     this.fileExtras = {};
     if (!loaded) return [];
     const { version: _v, collections: entries, ...rest } = loaded.data;
-    if (!Array.isArray(entries)) throw await moveAside(this.file, `${this.file}: expected {"version": 1, "collections": [...]}`);
+    if (!Array.isArray(entries)) throw await moveAside(this.file, `${this.file}: expected {"version": ${COLLECTIONS_FORMAT.current}, "collections": [...]}`);
     this.fileExtras = rest;
     const out: Collection[] = [];
     for (const [index, entry] of entries.entries()) {

@@ -14,7 +14,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { toErrorInfo } from '../shared/errors';
 import type { MessageBatch } from '../shared/contract';
 import { decodeWire, encodeEvent, encodeWire, readCall, type WireMessage } from '../shared/rpc';
+import { isAckFrame } from '../shared/wire-batches';
 import type { Backend } from './backend';
+import { BatchWindow } from './batch-window';
 
 /** Options for {@link startWebServer}. */
 export interface WebServerOptions {
@@ -26,6 +28,8 @@ export interface WebServerOptions {
   port?: number;
   /** Fixed token for tests; a random one otherwise. */
   token?: string;
+  /** Bytes waiting in one socket's send buffer beyond which batches are dropped (tests make it small). */
+  maxBufferedBytes?: number;
 }
 
 /** A running browser-mode server. */
@@ -51,7 +55,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ttf': 'font/ttf',
   '.map': 'application/json',
 };
-/** Messages waiting in one socket's send buffer beyond which events are dropped, not queued. */
+/** Bytes waiting in one socket's send buffer beyond which events are dropped, not queued. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /** Starts the server; resolves once it listens. */
@@ -117,7 +121,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options.backend));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options.backend, options.maxBufferedBytes ?? MAX_BUFFERED_BYTES));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -147,34 +151,31 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 }
 
 /** Carries the contract over one socket: calls in, results and events out. */
-function attach(ws: WebSocket, backend: Backend): void {
+function attach(ws: WebSocket, backend: Backend, maxBuffered: number): void {
   const send = (message: WireMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeWire(message));
   };
-  // Messages of batches this socket could not take, per connection, owed to the next batch.
-  const owed = new Map<string, number>();
+  // Message batches go through the page's window (acknowledged batches, batch-window.ts);
+  // a page that stopped reading must not grow this process without bound either, so over
+  // the byte cap they are counted as dropped too, never lost silently.
+  const batches = new BatchWindow((batch) => ws.send(encodeEvent('messages.batch', batch)));
   const unsubscribe = backend.events.subscribe((stream, data) => {
     if (ws.readyState !== ws.OPEN) return;
     if (stream === 'messages.batch') {
-      const batch = data as MessageBatch;
-      // A page that stopped reading must not grow this process without bound; what it
-      // misses is counted as dropped in the next batch it does get, never lost silently.
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        owed.set(batch.connectionId, (owed.get(batch.connectionId) ?? 0) + batch.messages.length + batch.dropped);
-        return;
-      }
-      const debt = owed.get(batch.connectionId);
-      if (debt) owed.delete(batch.connectionId);
-      ws.send(encodeEvent('messages.batch', debt ? { ...batch, dropped: batch.dropped + debt } : batch));
+      batches.offer(data as MessageBatch, ws.bufferedAmount > maxBuffered);
       return;
     }
-    // Captured packets are dropped too (their sequence numbers show the gap); the rare
-    // state and log events are small and always sent.
-    if (stream === 'packets.batch' && ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
+    // Captured packets are dropped too: the page sees the gap in their sequence numbers and
+    // fetches what it missed (packets.list). The rare state and log events are small and always sent.
+    if (stream === 'packets.batch' && ws.bufferedAmount > maxBuffered) return;
     ws.send(encodeEvent(stream, data));
   });
   ws.on('close', unsubscribe);
   ws.on('message', (raw, isBinary) => {
+    if (isBinary && Buffer.isBuffer(raw) && isAckFrame(raw)) {
+      batches.ack();
+      return;
+    }
     let call;
     try {
       call = isBinary ? undefined : readCall(decodeWire(raw.toString()));

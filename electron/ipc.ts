@@ -5,6 +5,8 @@
 
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { Backend } from '../backend/backend';
+import { BatchWindow } from '../backend/batch-window';
+import type { MessageBatch } from '../shared/contract';
 import { encodeEvent } from '../shared/rpc';
 import { isAppDocument } from './guards';
 
@@ -12,6 +14,8 @@ import { isAppDocument } from './guards';
 export const CALL_CHANNEL = 'mqtt-desk:call';
 /** Channel the main process sends every event on. */
 export const EVENT_CHANNEL = 'mqtt-desk:event';
+/** Channel the page sends on when it has taken in a message batch (backend/batch-window.ts). */
+export const ACK_CHANNEL = 'mqtt-desk:ack';
 
 /** Decides whether an IPC message comes from the app's own page. */
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
@@ -32,13 +36,20 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, backend: Backend, 
 /**
  * Forwards every backend event to one window; returns the function that stops it. Message
  * and packet batches cross as one binary frame each (shared/wire-batches.ts), the same
- * frames as over the browser-mode WebSocket; the page's bridge decodes them.
+ * frames as over the browser-mode WebSocket; the page's bridge decodes them. With
+ * `onAck` (given a function to call for each acknowledgement from the window), message
+ * batches go through the same window as over the WebSocket (backend/batch-window.ts).
  */
-export function forwardEvents(backend: Backend, webContents: Pick<WebContents, 'send' | 'isDestroyed'>): () => void {
+export function forwardEvents(backend: Backend, webContents: Pick<WebContents, 'send' | 'isDestroyed'>, onAck?: (ack: () => void) => void): () => void {
+  const forward = (stream: string, data: unknown) => webContents.send(EVENT_CHANNEL, stream, compactViews(data));
+  const batches = new BatchWindow((batch) => forward('messages.batch', encodeEvent('messages.batch', batch)));
+  onAck?.(() => {
+    if (!webContents.isDestroyed()) batches.ack();
+  });
   return backend.events.subscribe((stream, data) => {
     if (webContents.isDestroyed()) return;
-    const payload = stream === 'messages.batch' || stream === 'packets.batch' ? encodeEvent(stream, data) : data;
-    webContents.send(EVENT_CHANNEL, stream, compactViews(payload));
+    if (stream === 'messages.batch') return batches.offer(data as MessageBatch);
+    forward(stream, stream === 'packets.batch' ? encodeEvent(stream, data) : data);
   });
 }
 

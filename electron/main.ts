@@ -6,13 +6,13 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Menu, SafeStorage, Screen, Session, Shell, WebContents, WebRequest } from 'electron';
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, IpcMainInvokeEvent, Menu, SafeStorage, Screen, Session, Shell, WebContents, WebRequest } from 'electron';
 import type { SecretCipher } from '../backend/secret-store';
 import { createBackend } from '../backend/backend';
 import { resolveConfigDir } from '../backend/config-dir';
 import { messageLimitsFrom } from '../backend/message-store';
 import { externalUrl, isRemoteRequest, permissionGranted } from './guards';
-import { forwardEvents, registerIpc, trustedSender } from './ipc';
+import { ACK_CHANNEL, forwardEvents, registerIpc, trustedSender } from './ipc';
 import { aboutText, menuTemplate } from './menu';
 import { DEFAULT_WINDOW, loadWindowState, saveWindowState, type WindowState } from './window-state';
 
@@ -20,7 +20,7 @@ import { DEFAULT_WINDOW, loadWindowState, saveWindowState, type WindowState } fr
 export interface ElectronBoundary {
   app: Pick<App, 'whenReady' | 'on' | 'quit' | 'requestSingleInstanceLock' | 'getVersion'>;
   BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow;
-  ipcMain: Pick<IpcMain, 'handle'>;
+  ipcMain: Pick<IpcMain, 'handle' | 'on'>;
   defaultSession: () => Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'> & { webRequest: Pick<WebRequest, 'onBeforeRequest'> };
   safeStorage: Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
   Menu: Pick<typeof Menu, 'buildFromTemplate' | 'setApplicationMenu'>;
@@ -119,7 +119,9 @@ export async function startDesktop(electron: ElectronBoundary, paths: ShellPaths
   window = createAppWindow(electron.BrowserWindow, paths.preload, state);
   if (state.maximized) window.maximize();
   const contents = window.webContents;
-  const stopForwarding = forwardEvents(backend, contents);
+  const trusted = trustedSender(() => window?.webContents, appUrl);
+  // Acknowledgements count only from the app's own page, as calls do.
+  const stopForwarding = forwardEvents(backend, contents, (ack) => electron.ipcMain.on(ACK_CHANNEL, (event) => (trusted(event as unknown as IpcMainInvokeEvent) ? ack() : undefined)));
   guardNavigation(contents, appUrl, electron.shell);
   window.once('ready-to-show', () => window?.show());
   window.on('close', () => {

@@ -8,10 +8,26 @@
 
 import { z } from 'zod';
 import { issuesToFields } from './profile';
-import { encodePayloadText, PUBLISH_FORMATS } from './payload-encode';
+import { encodePayloadText, PUBLISH_FORMATS, type PublishFormat } from './payload-encode';
+import type { EncodeAs } from './payload-decoder';
+import { parseJsonInput } from './schema-codecs/codec';
 import { BUILT_IN_PLACEHOLDERS, expandTemplate, VARIABLE_NAME, type TemplateContext } from './payload-template';
 import { checkTopicName } from './topic';
-import { utf8Encode } from './utf8';
+import { utf8Decode, utf8Encode } from './utf8';
+
+/**
+ * Every format a saved request's payload can have: the publish formats, and JSON encoded
+ * by the connection as Sparkplug B or as the schema mapped to the topic (`sparkplug`,
+ * `schema`; collections file version 2).
+ */
+export const COLLECTION_FORMATS = [...PUBLISH_FORMATS, 'sparkplug', 'schema'] as const;
+/** One of {@link COLLECTION_FORMATS}. */
+export type CollectionFormat = PublishFormat | EncodeAs;
+
+/** Whether a request's payload is JSON for the connection's encoder rather than bytes shared/ can make. */
+export function encodedByConnection(format: CollectionFormat): format is EncodeAs {
+  return format === 'sparkplug' || format === 'schema';
+}
 
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'QoS must be 0, 1 or 2' });
 const values = z.record(z.string(), z.string()).default({});
@@ -32,7 +48,7 @@ export const collectionRequestSchema = z.object({
   qos: qos.default(0),
   retain: z.boolean().default(false),
   payload: z.string().default(''),
-  payloadFormat: z.enum(PUBLISH_FORMATS, { error: `Format must be one of ${PUBLISH_FORMATS.join(', ')}` }).default('text'),
+  payloadFormat: z.enum(COLLECTION_FORMATS, { error: `Format must be one of ${COLLECTION_FORMATS.join(', ')}` }).default('text'),
   /** MQTT 5 properties; text ones may hold variables too. */
   properties: z
     .object({
@@ -101,10 +117,13 @@ export function variablesFor(collection: Collection, environment?: string): Reco
   return { ...collection.variables, ...env.values };
 }
 
-/** A request with its variables expanded, ready to publish. */
+/** A request with its variables expanded, ready to publish (once `encodeAs` is done). */
 export interface ResolvedRequest {
   topic: string;
+  /** The bytes to send; with `encodeAs`, the expanded JSON text the connection still has to encode. */
   payload: Uint8Array;
+  /** Sparkplug B or schema payloads: encode `payload` (JSON) with the connection's encoder before sending. */
+  encodeAs?: EncodeAs;
   qos: 0 | 1 | 2;
   retain: boolean;
   properties?: {
@@ -119,7 +138,9 @@ export interface ResolvedRequest {
 
 /**
  * Expands a request's templates with the variables (and the built-in placeholders), checks
- * the topic, and encodes the payload in its format.
+ * the topic, and encodes the payload in its format; Sparkplug B and schema payloads are
+ * checked as JSON and left to the connection's encoder (`encodeAs`: it holds the schemas
+ * and runs where protobufjs may compile code), see {@link encodeResolved}.
  * @throws Error naming the field (`topic: …`, `payload: …`) and what is wrong.
  */
 export function resolveRequest(request: CollectionRequest, context: TemplateContext): ResolvedRequest {
@@ -135,7 +156,9 @@ export function resolveRequest(request: CollectionRequest, context: TemplateCont
   if (!check.ok) throw new Error(`${request.name}: topic: ${check.reason}`);
   let payload: Uint8Array;
   try {
-    payload = encodePayloadText(expand('payload', request.payload), request.payloadFormat);
+    const text = expand('payload', request.payload);
+    if (encodedByConnection(request.payloadFormat)) parseJsonInput(text);
+    payload = encodedByConnection(request.payloadFormat) ? utf8Encode(text) : encodePayloadText(text, request.payloadFormat);
   } catch (error) {
     throw new Error(`${request.name}: payload: ${(error as Error).message.replace(`${request.name}: payload: `, '')}`);
   }
@@ -147,20 +170,44 @@ export function resolveRequest(request: CollectionRequest, context: TemplateCont
   if (p.messageExpiryInterval !== undefined) properties.messageExpiryInterval = p.messageExpiryInterval;
   if (p.payloadFormatIndicator) properties.payloadFormatIndicator = true;
   if (p.userProperties?.length) properties.userProperties = p.userProperties.map((u) => ({ key: expand('user property', u.key), value: expand('user property', u.value) }));
-  return { topic, payload, qos: request.qos, retain: request.retain, ...(Object.keys(properties).length ? { properties } : {}) };
+  return {
+    topic,
+    payload,
+    ...(encodedByConnection(request.payloadFormat) ? { encodeAs: request.payloadFormat } : {}),
+    qos: request.qos,
+    retain: request.retain,
+    ...(Object.keys(properties).length ? { properties } : {}),
+  };
+}
+
+/**
+ * A resolved request with its Sparkplug B or schema payload encoded by `encode` (the
+ * connection's PayloadDecoder, or the backend's `payloads.encode`); others as they are.
+ * @throws Error "name: payload: reason" when the JSON does not fit.
+ */
+export async function encodeResolved(name: string, resolved: ResolvedRequest, encode: (topic: string, json: string, as: EncodeAs) => Uint8Array | Promise<Uint8Array>): Promise<ResolvedRequest> {
+  if (!resolved.encodeAs) return resolved;
+  const { encodeAs, ...rest } = resolved;
+  try {
+    return { ...rest, payload: await encode(resolved.topic, utf8Decode(resolved.payload), encodeAs) };
+  } catch (error) {
+    throw new Error(`${name}: payload: ${(error as Error).message}`);
+  }
 }
 
 /** The top level of a collections export. */
 export interface CollectionsExport {
   format: 'mqtt-desk-collections';
-  version: 1;
+  /** 2 when a request has a Sparkplug B or schema payload (which version 1 readers refuse), else 1. */
+  version: 1 | 2;
   exportedAt: string;
   collections: Collection[];
 }
 
 /** Builds the export document. */
 export function exportCollections(collections: readonly Collection[], now: Date): CollectionsExport {
-  return { format: 'mqtt-desk-collections', version: 1, exportedAt: now.toISOString(), collections: [...collections] };
+  const needs2 = collections.some((c) => c.requests.some((r) => encodedByConnection(r.payloadFormat)));
+  return { format: 'mqtt-desk-collections', version: needs2 ? 2 : 1, exportedAt: now.toISOString(), collections: [...collections] };
 }
 
 /**
@@ -177,7 +224,7 @@ export function parseCollectionsImport(text: string): Collection[] {
   }
   const doc = data as Partial<CollectionsExport> | null;
   if (typeof doc !== 'object' || doc === null || doc.format !== 'mqtt-desk-collections') throw new Error('Not a collections export: expected {"format": "mqtt-desk-collections", ...}');
-  if (typeof doc.version !== 'number' || doc.version > 1) throw new Error(`Collections export version ${String(doc.version)} is newer than this MQTT Desk reads (1)`);
+  if (typeof doc.version !== 'number' || doc.version > 2) throw new Error(`Collections export version ${String(doc.version)} is newer than this MQTT Desk reads (2)`);
   if (!Array.isArray(doc.collections)) throw new Error('The collections export has no "collections" list');
   return doc.collections.map((entry, index) => {
     const check = checkCollection(entry);

@@ -300,6 +300,12 @@ export interface MessageBatch {
   dropped: number;
   /** Messages the backend's store has evicted by its caps so far (a running total). */
   evicted: number;
+  /**
+   * Per message, how many earlier messages on its topic it stands for: held while the page
+   * was behind and replaced by this newer one (backend/batch-window.ts). They are in
+   * `dropped` too; this lets the page keep every topic's count exact. Absent: none.
+   */
+  replaced?: number[];
 }
 
 /** The event streams the backend pushes to every attached UI. */

@@ -5,14 +5,12 @@
  * few pure functions that turn it into text and numbers, so every view shows it one way.
  */
 
+import { decodeErrorText, type DecodeError } from './decode-error';
+
 /** Which decoder produced a {@link DecodedPayload}. */
 export type DecoderKind = 'sparkplug' | 'protobuf' | 'avro' | 'json-schema';
 
-/** A decoder's error: its message and, where the decoder knows it, the byte offset. */
-export interface DecodeError {
-  message: string;
-  offset?: number;
-}
+export type { DecodeError } from './decode-error';
 
 /** One Sparkplug B metric with its alias resolved (from the latest birth certificate). */
 export interface SparkplugMetric {
@@ -88,7 +86,7 @@ export function valueText(value: unknown): string {
 /** One line for lists and trees: metrics for Sparkplug, compact JSON otherwise, or the error. */
 export function decodedPreview(decoded: DecodedPayload, maxLength = 300): string {
   let text: string;
-  if (decoded.error) text = `${decoded.type}: ${decoded.error.message}`;
+  if (decoded.error) text = `${decoded.type}: ${decodeErrorText(decoded.error)}`;
   else if (decoded.sparkplug?.messageType === 'STATE') text = decoded.sparkplug.online ? 'online' : 'offline';
   else if (decoded.sparkplug) text = decoded.sparkplug.metrics.map(metricLine).join(', ');
   else text = valueText(decoded.value);

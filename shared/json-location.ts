@@ -28,6 +28,27 @@ export function jsonErrorLocation(text: string, error: Error): { line: number; c
  * descent over RFC 8259), or undefined when it parses.
  */
 export function firstJsonError(text: string): number | undefined {
+  return scanJson(text);
+}
+
+/** A place in a JSON document: object keys and array indexes from the top. */
+export type JsonPath = ReadonlyArray<string | number>;
+
+/**
+ * Where the value at `path` starts in a JSON text (the character offset of its first
+ * character), or undefined when the text has no such value or is not JSON.
+ */
+export function jsonValuePosition(text: string, path: JsonPath): number | undefined {
+  let found: number | undefined;
+  const wanted = JSON.stringify(path);
+  if (scanJson(text, (at, start) => {
+    if (found === undefined && at.length === path.length && JSON.stringify(at) === wanted) found = start;
+  }) !== undefined) return undefined;
+  return found;
+}
+
+/** Scans a JSON text, telling `visit` where each value starts; returns the offset of the first error. */
+function scanJson(text: string, visit?: (path: JsonPath, start: number) => void): number | undefined {
   let i = 0;
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
@@ -41,7 +62,8 @@ export function firstJsonError(text: string): number | undefined {
       i++;
     }
   };
-  const string = () => {
+  const string = (): string => {
+    const from = i;
     i++;
     while (i < text.length && text[i] !== '"') {
       if (text.charCodeAt(i) < 0x20) fail();
@@ -56,14 +78,16 @@ export function firstJsonError(text: string): number | undefined {
     }
     if (i >= text.length) fail();
     i++;
+    return visit ? (JSON.parse(text.slice(from, i)) as string) : '';
   };
   const number = () => {
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
     if (!m || m[0] === '' || m[0] === '-') fail();
     i += m![0].length;
   };
-  const value = (): void => {
+  const value = (path: Array<string | number>): void => {
     ws();
+    visit?.(path, i);
     const ch = text[i];
     if (ch === '{') {
       i++;
@@ -72,11 +96,11 @@ export function firstJsonError(text: string): number | undefined {
       for (;;) {
         ws();
         if (text[i] !== '"') fail();
-        string();
+        const key = string();
         ws();
         if (text[i] !== ':') fail();
         i++;
-        value();
+        value(visit ? [...path, key] : path);
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === '}') return void i++;
@@ -87,27 +111,32 @@ export function firstJsonError(text: string): number | undefined {
       i++;
       ws();
       if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
+      for (let index = 0; ; index++) {
+        value(visit ? [...path, index] : path);
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === ']') return void i++;
         else fail();
       }
     }
-    if (ch === '"') return string();
+    if (ch === '"') return void string();
     if (ch === 't') return literal('true');
     if (ch === 'f') return literal('false');
     if (ch === 'n') return literal('null');
     return number();
   };
   try {
-    value();
+    value([]);
     ws();
     return i < text.length ? i : undefined;
   } catch (at) {
     return at as number;
   }
+}
+
+/** JSON.parse's message without where it stopped (said apart, as line:column or a byte offset). */
+export function jsonProblem(error: Error): string {
+  return error.message.replace(/,? (?:at )?(?:position \d+|line \d+ column \d+)(?: \(line \d+ column \d+\))?/, '');
 }
 
 /** The 1-based line of the first line containing `needle`, or undefined. */

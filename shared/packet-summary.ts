@@ -100,7 +100,7 @@ export function summarizePacket(anatomy: PacketAnatomy, bytes: Uint8Array, alias
       if (at('Fixed header', 'Flags', 'RETAIN') === true) details.push('retain');
       if (at('Fixed header', 'Flags', 'DUP') === true) details.push('DUP');
       const alias = propertyValue(f, 'Topic Alias');
-      if (alias !== undefined && topic === '') details.push(aliased ? `alias ${String(alias)} (set by #${aliased.setBy})` : `alias ${String(alias)}, never set before`);
+      if (alias !== undefined && topic === '') details.push(aliased ? `topic from alias ${String(alias)} (set by #${aliased.setBy})` : `alias ${String(alias)} not set earlier in this capture: topic unknown`);
       else if (alias !== undefined) details.push(`alias ${String(alias)}`);
       const payload = fieldAtPath(f, 'Payload');
       if (payload) details.push(payload.end === payload.start ? 'empty payload' : `${payload.end - payload.start} B: ${previewPayload(bytes.subarray(payload.start, payload.end), PREVIEW_CHARS)}`);

@@ -9,10 +9,11 @@
  *
  * Layout (little-endian; every column starts on a multiple of its width):
  *
- * messages.batch: u8 kind=1, u8 version, u16 0, u32 count, f64 dropped, f64 evicted,
- *   u32 connectionId bytes, u32 topic count; then columns f64 seq, f64 time, u32 payloadSize,
- *   u32 topic index, u32 payload bytes, u32 properties bytes, u32 decoded bytes, u8 flags
- *   (one per message), pad to 4, u32 topic bytes (one per topic); then the connection id,
+ * messages.batch: u8 kind=1, u8 version, u16 options (bit 0: a replaced column follows),
+ *   u32 count, f64 dropped, f64 evicted, u32 connectionId bytes, u32 topic count; then
+ *   columns f64 seq, f64 time, u32 payloadSize, u32 topic index, u32 payload bytes, u32
+ *   properties bytes, u32 decoded bytes, u8 flags (one per message), pad to 4, u32 topic
+ *   bytes (one per topic), [u32 replaced (one per message)]; then the connection id,
  *   the payloads, the properties (JSON, see json-bytes.ts), the decoded payloads (JSON) and
  *   the topics (UTF-8), back to back.
  *
@@ -27,8 +28,19 @@ import { parseWithBytes, stringifyWithBytes } from './json-bytes';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
 
 /** The frame kinds, in the first byte. */
-export const FRAME_KIND = { messages: 1, packets: 2 } as const;
+export const FRAME_KIND = { messages: 1, packets: 2, ack: 3 } as const;
 const VERSION = 2;
+
+/**
+ * What the page sends back for each messages.batch frame once it has taken it in: the
+ * backend's flow control (backend/batch-window.ts) sends only a few batches ahead of it.
+ */
+export const ACK_FRAME: Uint8Array = Uint8Array.of(FRAME_KIND.ack, VERSION);
+
+/** Whether bytes from the page are an {@link ACK_FRAME}. */
+export function isAckFrame(bytes: Uint8Array): boolean {
+  return bytes.byteLength === 2 && bytes[0] === FRAME_KIND.ack && bytes[1] === VERSION;
+}
 const MESSAGE_HEADER = 32;
 const PACKET_HEADER = 24;
 /** Bytes of the per-message columns: seq, time, payloadSize, topic, payload, properties, decoded. */
@@ -54,7 +66,7 @@ export const MESSAGE_FIELDS = {
   decoded: 'JSON blob',
 } as const satisfies Record<keyof MessageRecord, string>;
 /** See {@link MESSAGE_FIELDS}. */
-export const MESSAGE_BATCH_FIELDS = { connectionId: 'header', messages: 'columns', dropped: 'header', evicted: 'header' } as const satisfies Record<keyof MessageBatch, string>;
+export const MESSAGE_BATCH_FIELDS = { connectionId: 'header', messages: 'columns', dropped: 'header', evicted: 'header', replaced: 'u32 column when options bit 0' } as const satisfies Record<keyof MessageBatch, string>;
 /** See {@link MESSAGE_FIELDS}. */
 export const PACKET_FIELDS = { seq: 'f64 column', time: 'f64 column', direction: 'u8 column', bytes: 'blob', length: 'u32 column (0: bytes are whole)', frame: 'u32 column (0: none)' } as const satisfies Record<keyof PacketRecord, string>;
 /** See {@link MESSAGE_FIELDS}. */
@@ -65,6 +77,8 @@ export const PACKET_BATCH_FIELDS = { connectionId: 'header', protocolVersion: 'h
 
 const OUT = 1;
 const RETAIN = 8;
+/** Options bit of a messages.batch frame: a replaced column follows the topic lengths. */
+const REPLACED_COLUMN = 1;
 const DUP = 16;
 
 const align = (n: number, to: number) => Math.ceil(n / to) * to;
@@ -108,12 +122,18 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   const id = utf8Encode(batch.connectionId);
   const columns = MESSAGE_HEADER + count * MESSAGE_COLUMN_BYTES;
   const topicLengths = align(columns + count, 4);
-  const blobs = topicLengths + topics.length * 4;
+  const replacedAt = topicLengths + topics.length * 4;
+  const blobs = replacedAt + (batch.replaced ? count * 4 : 0);
   const bound = blobs + id.byteLength + payloadBytes + propertyBytes + decodedBytes + topicBound;
   const frame = new Uint8Array(bound);
   const view = new DataView(frame.buffer);
   frame[0] = FRAME_KIND.messages;
   frame[1] = VERSION;
+  if (batch.replaced) {
+    view.setUint16(2, REPLACED_COLUMN, true);
+    const replaced = new Uint32Array(frame.buffer, replacedAt, count);
+    for (let i = 0; i < count; i++) replaced[i] = batch.replaced[i] ?? 0;
+  }
   view.setUint32(4, count, true);
   view.setFloat64(8, batch.dropped, true);
   view.setFloat64(16, batch.evicted, true);
@@ -240,7 +260,9 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   const topicCount = view.getUint32(28, true);
   const columns = MESSAGE_HEADER + count * MESSAGE_COLUMN_BYTES;
   const topicLengths = align(columns + count, 4);
-  const blobs = topicLengths + topicCount * 4;
+  const hasReplaced = (view.getUint16(2, true) & REPLACED_COLUMN) !== 0;
+  const replacedAt = topicLengths + topicCount * 4;
+  const blobs = replacedAt + (hasReplaced ? count * 4 : 0);
   need(frame, blobs + idLength, 'messages.batch');
   const base = frame.byteOffset;
   const seqs = new Float64Array(frame.buffer, base + MESSAGE_HEADER, count);
@@ -310,7 +332,9 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
     }
     messages[i] = message;
   }
-  return { connectionId, messages, dropped: view.getFloat64(8, true), evicted: view.getFloat64(16, true) };
+  const batch: MessageBatch = { connectionId, messages, dropped: view.getFloat64(8, true), evicted: view.getFloat64(16, true) };
+  if (hasReplaced) batch.replaced = Array.from(new Uint32Array(frame.buffer, base + replacedAt, count));
+  return batch;
 }
 
 function decodePackets(frame: Uint8Array): PacketBatch {

@@ -6,6 +6,7 @@
  */
 
 import type { DecodedPayload } from '../../shared/decoded';
+import { DecodeFailure, toDecodeError } from '../../shared/decode-error';
 import { encodeBinary, formatBinary } from '../../shared/payload-binary';
 import { PayloadDecoder } from '../../shared/payload-decoder';
 import { formatPayload, parsePayload } from '../../shared/payload';
@@ -62,22 +63,25 @@ export class DeskPayloads {
   value(topic: string, bytes: Uint8Array): unknown {
     switch (this.format) {
       case 'json':
-      case 'msgpack':
-      case 'cbor':
+        // Like the stdout line, JSON that does not parse is kept as its text.
         try {
-          return JSON.parse(this.format === 'json' ? (utf8DecodeStrict(bytes) ?? '') : this.show(topic, bytes));
+          return JSON.parse(utf8DecodeStrict(bytes) ?? '');
         } catch {
           return utf8Decode(bytes);
         }
       case 'hex':
       case 'base64':
         return this.show(topic, bytes);
+      case 'msgpack':
+      case 'cbor':
       case 'sparkplug':
       case 'protobuf':
         try {
-          return this.decoded(topic, bytes);
+          return this.format === 'msgpack' || this.format === 'cbor' ? JSON.parse(this.show(topic, bytes)) : this.decoded(topic, bytes);
         } catch (error) {
-          return { error: (error as Error).message, base64: formatPayload(bytes, 'base64') };
+          // The decoder's error, its byte offset and the bytes: nothing is lost.
+          const { message, offset } = toDecodeError(error);
+          return { error: message, ...(offset === undefined ? {} : { offset }), base64: formatPayload(bytes, 'base64') };
         }
       default:
         return utf8Decode(bytes);
@@ -110,12 +114,19 @@ export class DeskPayloads {
       // On spBv1.0 topics the tracker names aliased metrics from the births it has seen;
       // on any other topic the bytes are still read as a Sparkplug B payload.
       decoded = this.decoder.decode(topic, bytes);
-      if (!decoded) return jsonable(decodeSparkplug(bytes));
+      if (!decoded) {
+        try {
+          return jsonable(decodeSparkplug(bytes));
+        } catch (error) {
+          const { message, offset } = toDecodeError(error);
+          throw new DecodeFailure(`Sparkplug B: ${message}`, offset);
+        }
+      }
     } else {
       decoded = this.decoder.decode(topic, bytes);
       if (decoded?.kind !== 'protobuf') throw new Error(noSchema(topic));
     }
-    if (decoded.error) throw new Error(`${decoded.type}: ${decoded.error.message}`);
+    if (decoded.error) throw new DecodeFailure(`${decoded.type}: ${decoded.error.message}`, decoded.error.offset);
     if (decoded.sparkplug) {
       const { group: _g, edgeNode: _e, device: _d, messageType: _m, host: _h, ...payload } = decoded.sparkplug;
       return payload;

@@ -109,7 +109,7 @@ export async function runMosquittoTool(tool: MosquittoTool, argv: string[], io: 
     return 1;
   }
 
-  if (collection) return runCollection(config, plan, io);
+  if (collection) return runCollection(config, plan, io, profile?.schemas);
   const format = config.desk.format as CliFormat | undefined;
   const payloads = format ? new DeskPayloads(format, profile?.schemas) : undefined;
   if (tool === 'sub') return runSub(config, plan, io, payloads);

@@ -16,6 +16,9 @@ import { isSupportedLinkType, newTcpSegment, readTcpSegment, SUPPORTED_LINK_TYPE
 import { TcpReassembler, type Endpoint, type TcpStreamInfo, type TcpStreamSink } from './tcp-streams';
 import { WebSocketDeframer } from './websocket-frames';
 
+/** Why a TLS stream is not shown: the file holds only its encrypted bytes. */
+export const TLS_NOT_DECRYPTED = 'TLS: not decrypted (the file holds only encrypted bytes; Wireshark decrypts them with a TLS key log of the session)';
+
 export { CaptureFormatError } from './pcap-file';
 
 /** One MQTT connection found in a capture. */
@@ -143,7 +146,7 @@ class StreamDecoder implements TcpStreamSink {
     const s = this.sides[side];
     const head = s.held.length === 1 ? s.held[0]!.bytes : concat(s.held.map((h) => h.bytes), 64);
     if (startsWith(head, 'GET ')) return this.accept('http', side);
-    if (head[0] === 0x16 && head[1] === 0x03) return this.reject('TLS (encrypted)');
+    if (head[0] === 0x16 && head[1] === 0x03) return this.reject(TLS_NOT_DECRYPTED);
     if (isConnect(head)) return this.accept('mqtt', side);
     if (head[0] === 0x20 && head.length >= 4 && head[1]! >= 2) return this.accept('mqtt', side === 0 ? 1 : 0);
     if (this.looksLikeMqtt(side, false)) return;

@@ -1,6 +1,8 @@
 /** What every compiled schema offers: decode bytes for the views, encode JSON for publishing. */
 
 import type { DecodedPayload } from '../decoded';
+import { toDecodeError } from '../decode-error';
+import { jsonErrorLocation, jsonProblem } from '../json-location';
 
 /** A compiled schema for one topic filter. */
 export interface SchemaCodec {
@@ -41,6 +43,18 @@ export function parseJsonInput(text: string): unknown {
 
 /** Turns a thrown DecodeFailure (or anything else) into a DecodedPayload error. */
 export function failed(kind: DecodedPayload['kind'], type: string, error: unknown): DecodedPayload {
-  const offset = (error as { offset?: unknown }).offset;
-  return { kind, type, error: { message: (error as Error).message, ...(typeof offset === 'number' ? { offset } : {}) } };
+  return { kind, type, error: toDecodeError(error) };
+}
+
+/**
+ * Parses a schema file that is JSON (.avsc, JSON Schema).
+ * @throws SchemaError "file:line:column: not JSON: problem".
+ */
+export function parseJsonFile(file: { name: string; text: string }): unknown {
+  try {
+    return JSON.parse(file.text);
+  } catch (error) {
+    const where = jsonErrorLocation(file.text, error as Error);
+    throw new SchemaError(`${file.name}:${where ? `${where.line}:${where.column}` : 1}: not JSON: ${jsonProblem(error as Error)}`);
+  }
 }

@@ -6,9 +6,9 @@
 import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { DecodedPayload } from '../decoded';
-import { jsonErrorLocation } from '../json-location';
-import { utf8DecodeStrict, utf8Encode } from '../utf8';
-import { parseJsonInput, SchemaError, type SchemaCodec } from './codec';
+import { utf8Encode } from '../utf8';
+import { decodeJsonBytes } from '../decode-error';
+import { failed, parseJsonFile, parseJsonInput, SchemaError, type SchemaCodec } from './codec';
 import type { SchemaFileText } from './protobuf';
 
 type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> | null };
@@ -18,14 +18,7 @@ type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: 
  * @throws SchemaError "file:line: problem" for JSON that does not parse, or ajv's complaint.
  */
 export function compileJsonSchema(files: readonly SchemaFileText[]): SchemaCodec {
-  const schemas = files.map((file) => {
-    try {
-      return JSON.parse(file.text) as Record<string, unknown>;
-    } catch (error) {
-      const where = jsonErrorLocation(file.text, error as Error);
-      throw new SchemaError(`${file.name}:${where?.line ?? 1}: not JSON: ${(error as Error).message}`);
-    }
-  });
+  const schemas = files.map((file) => parseJsonFile(file) as Record<string, unknown>);
   const main = schemas[0]!;
   const draft2020 = typeof main.$schema === 'string' && main.$schema.includes('2020-12');
   // Formats are not checked: ajv-formats is not bundled, and an unknown format must not refuse the schema.
@@ -48,14 +41,11 @@ export function compileJsonSchema(files: readonly SchemaFileText[]): SchemaCodec
   return {
     type: name,
     decode(bytes: Uint8Array): DecodedPayload {
-      const text = utf8DecodeStrict(bytes);
-      if (text === undefined) return { kind: 'json-schema', type: name, error: { message: 'Not JSON: the payload is not UTF-8 text' } };
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        value = decodeJsonBytes(bytes);
       } catch (error) {
-        const where = jsonErrorLocation(text, error as Error);
-        return { kind: 'json-schema', type: name, error: { message: `Not JSON: ${(error as Error).message}`, ...(where ? { offset: utf8Encode(text.slice(0, where.position)).byteLength } : {}) } };
+        return failed('json-schema', name, error);
       }
       return { kind: 'json-schema', type: name, value, validation: check(value) };
     },

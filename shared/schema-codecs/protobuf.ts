@@ -6,9 +6,10 @@
 
 import protobuf from 'protobufjs';
 import type { DecodedPayload } from '../decoded';
-import { lineOf } from '../json-location';
+import { lineColumn } from '../json-location';
 import { failed, parseJsonInput, SchemaError, type SchemaCodec } from './codec';
 import { decodeMessage } from './proto-reader';
+import { parseError, parseProto, resolveError } from './proto-errors';
 
 /** A schema file as stored with a profile. */
 export interface SchemaFileText {
@@ -26,14 +27,12 @@ export function compileProtobuf(files: readonly SchemaFileText[], messageType: s
   const root = new protobuf.Root();
   const given = new Set(files.map((f) => f.name));
   const baseNames = new Map(files.map((f) => [f.name.split('/').pop()!, f.name]));
-  for (const file of files) {
+  files.forEach((file, index) => {
     let parsed: protobuf.IParserResult;
     try {
-      parsed = protobuf.parse(file.text, root, { keepCase: true, alternateCommentMode: true });
+      parsed = parseProto(file, root);
     } catch (error) {
-      const text = (error as Error).message;
-      const line = /\(line (\d+)\)/.exec(text)?.[1] ?? '1';
-      throw new SchemaError(`${file.name}:${line}: ${text.replace(/\s*\(line \d+\)/, '')}`);
+      throw parseError(file, files.slice(0, index), error as Error);
     }
     for (const imported of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
       if (given.has(imported) || baseNames.has(imported.split('/').pop()!)) continue;
@@ -42,16 +41,15 @@ export function compileProtobuf(files: readonly SchemaFileText[], messageType: s
         root.addJSON(common.nested ?? {});
         continue;
       }
-      throw new SchemaError(`${file.name}:${lineOf(file.text, imported) ?? 1}: imports "${imported}", which was not given: add it to the schema files`);
+      const at = Math.max(file.text.indexOf(`"${imported}"`), file.text.indexOf(`'${imported}'`));
+      const where = at < 0 ? { line: 1, column: 1 } : lineColumn(file.text, at);
+      throw new SchemaError(`${file.name}:${where.line}:${where.column}: imports "${imported}", which was not given: add it to the schema files`);
     }
-  }
+  });
   try {
     root.resolveAll();
   } catch (error) {
-    const text = (error as Error).message;
-    const missing = /no such (?:Type or Enum|type) '([^']+)'/.exec(text)?.[1];
-    const file = missing ? files.find((f) => f.text.includes(missing)) : undefined;
-    throw new SchemaError(file && missing ? `${file.name}:${lineOf(file.text, missing)}: ${text}` : `${files[0]!.name}: ${text}`);
+    throw resolveError(root, files, error as Error);
   }
   let type: protobuf.Type;
   try {

@@ -16,7 +16,23 @@ export function isArrayType(datatype: string): boolean {
   return datatype in WIDTH || datatype === 'BooleanArray' || datatype === 'StringArray';
 }
 
-/** Reads an array value; 64-bit entries beyond 2^53 become decimal strings. */
+/** An array value that does not decode, at a byte offset into the value's bytes. */
+export class ArrayValueError extends Error {
+  override name = 'ArrayValueError';
+  constructor(
+    message: string,
+    /** The value's bytes: a view into the payload, so the caller can make `at` an offset into it. */
+    readonly within: Uint8Array,
+    readonly at: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads an array value; 64-bit entries beyond 2^53 become decimal strings.
+ * @throws ArrayValueError when the bytes are not a whole number of entries (or fewer than a BooleanArray's count).
+ */
 export function decodeArray(datatype: string, bytes: Uint8Array): unknown[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (datatype === 'StringArray') {
@@ -26,11 +42,16 @@ export function decodeArray(datatype: string, bytes: Uint8Array): unknown[] {
     return parts;
   }
   if (datatype === 'BooleanArray') {
-    if (bytes.byteLength < 4) return [];
-    const count = Math.min(view.getUint32(0, true), (bytes.byteLength - 4) * 8);
+    if (bytes.byteLength === 0) return [];
+    if (bytes.byteLength < 4) throw new ArrayValueError(`a BooleanArray starts with a 4-byte count, but its value has ${bytes.byteLength} bytes`, bytes, 0);
+    const count = view.getUint32(0, true);
+    const needed = 4 + Math.ceil(count / 8);
+    if (needed > bytes.byteLength) throw new ArrayValueError(`a BooleanArray of ${count} entries needs ${needed} bytes, its value has ${bytes.byteLength}`, bytes, bytes.byteLength);
     return Array.from({ length: count }, (_, i) => (bytes[4 + (i >> 3)]! & (0x80 >> (i & 7))) !== 0);
   }
   const width = WIDTH[datatype]!;
+  // Entries are whole: bytes left over would be dropped without a word.
+  if (bytes.byteLength % width !== 0) throw new ArrayValueError(`a ${datatype} value of ${bytes.byteLength} bytes is not a whole number of ${width}-byte entries`, bytes, bytes.byteLength - (bytes.byteLength % width));
   const out: unknown[] = [];
   for (let at = 0; at + width <= bytes.byteLength; at += width) out.push(readOne(view, datatype, at));
   return out;

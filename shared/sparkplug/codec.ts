@@ -11,7 +11,8 @@ import type { SparkplugMetric } from '../decoded';
 import { fromHex, toHex } from '../payload';
 import { decodeMessage } from '../schema-codecs/proto-reader';
 import { SPARKPLUG_DATATYPES, SPARKPLUG_DESCRIPTOR } from './schema';
-import { decodeArray, encodeArray, isArrayType } from './arrays';
+import { ArrayValueError, decodeArray, encodeArray, isArrayType } from './arrays';
+import { DecodeFailure } from '../decode-error';
 
 const root = protobuf.Root.fromJSON(SPARKPLUG_DESCRIPTOR);
 const Payload = root.lookupType('org.eclipse.tahu.protobuf.Payload');
@@ -34,7 +35,16 @@ const has = (m: Message, key: string) => Object.prototype.hasOwnProperty.call(m,
  */
 export function decodeSparkplug(bytes: Uint8Array): SparkplugPayload {
   const message = decodeMessage(Payload, bytes) as unknown as Message;
-  const out: SparkplugPayload = { metrics: ((message.metrics as Message[] | undefined) ?? []).map(readMetric) };
+  let metrics: SparkplugMetric[];
+  try {
+    metrics = ((message.metrics as Message[] | undefined) ?? []).map(readMetric);
+  } catch (error) {
+    if (!(error instanceof ArrayValueError)) throw error;
+    // The value's bytes are a view into the payload (protobufjs slices with subarray).
+    const base = error.within.buffer === bytes.buffer ? error.within.byteOffset - bytes.byteOffset : undefined;
+    throw new DecodeFailure(`Not a Payload: ${error.message}`, base === undefined ? undefined : base + error.at);
+  }
+  const out: SparkplugPayload = { metrics };
   if (has(message, 'timestamp')) out.timestamp = longToNumber(message.timestamp, false) as number;
   if (has(message, 'seq')) out.seq = longToNumber(message.seq, false) as number;
   if (has(message, 'uuid')) out.uuid = message.uuid as string;

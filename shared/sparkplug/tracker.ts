@@ -6,7 +6,7 @@
  */
 
 import type { DecodedPayload, SparkplugInfo, SparkplugMetric } from '../decoded';
-import { DecodeFailure } from '../schema-codecs/decode-failure';
+import { decodeJsonBytes, toDecodeError } from '../decode-error';
 import { utf8DecodeStrict } from '../utf8';
 import { decodeSparkplug } from './codec';
 import { parseSparkplugTopic, type SparkplugTopic } from './topic';
@@ -35,8 +35,7 @@ export class SparkplugTracker {
     try {
       decoded = decodeSparkplug(payload);
     } catch (error) {
-      const failure = error as DecodeFailure;
-      return { kind: 'sparkplug', type, error: { message: failure.message, ...(failure.offset !== undefined ? { offset: failure.offset } : {}) } };
+      return { kind: 'sparkplug', type, error: toDecodeError(error) };
     }
     const info: SparkplugInfo = {
       group: where.group,
@@ -119,13 +118,17 @@ function decodeState(host: string, payload: Uint8Array, type: string): DecodedPa
   const text = utf8DecodeStrict(payload)?.trim();
   const base: SparkplugInfo = { group: '', messageType: 'STATE', edgeNode: '', host, metrics: [] };
   if (text === 'ONLINE' || text === 'OFFLINE') return { kind: 'sparkplug', type, value: text, sparkplug: { ...base, online: text === 'ONLINE' } };
+  const expected = 'A STATE payload must be JSON {"online": true|false, "timestamp": …}';
+  let value: { online?: unknown; timestamp?: unknown };
   try {
-    const value = JSON.parse(text ?? '') as { online?: unknown; timestamp?: unknown };
-    if (typeof value === 'object' && value !== null && typeof value.online === 'boolean') {
-      return { kind: 'sparkplug', type, value, sparkplug: { ...base, online: value.online, ...(typeof value.timestamp === 'number' ? { timestamp: value.timestamp } : {}) } };
-    }
-  } catch {
-    // Reported below.
+    value = decodeJsonBytes(payload) as typeof value;
+  } catch (error) {
+    const { message, offset } = toDecodeError(error);
+    return { kind: 'sparkplug', type, error: { message: `${expected}: ${message}`, ...(offset === undefined ? {} : { offset }) } };
   }
-  return { kind: 'sparkplug', type, error: { message: 'A STATE payload must be JSON {"online": true|false, "timestamp": …}' } };
+  if (typeof value === 'object' && value !== null && typeof value.online === 'boolean') {
+    return { kind: 'sparkplug', type, value, sparkplug: { ...base, online: value.online, ...(typeof value.timestamp === 'number' ? { timestamp: value.timestamp } : {}) } };
+  }
+  // The JSON is whole but says nothing usable: the value that starts at its first byte is wrong.
+  return { kind: 'sparkplug', type, error: { message: `${expected}: it has no "online" true or false`, offset: payload.findIndex((b) => b > 0x20) } };
 }

@@ -14,6 +14,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { callerFor } from '../helpers/backend-call';
+import avro from 'avsc';
+import { encodePayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import { PayloadDecoder } from '../../shared/payload-decoder';
+
+const AVRO = { type: 'record', name: 'Reading', namespace: 'sensors', fields: [{ name: 'sensor', type: 'string' }, { name: 'value', type: 'double' }] };
 import { until } from '../helpers/wait';
 
 const record = (seq: number, payload: Uint8Array | string, extra: Partial<MessageRecord> = {}): MessageRecord => {
@@ -60,6 +65,43 @@ describe('MessageStore', () => {
       'seq,time,direction,topic,qos,retain,dup,payloadSize,payloadEncoding,payload,properties,decodedAs,decoded\r\n' +
         '1,2026-11-23T09:00:00.001Z,in,x/y,0,false,false,7,utf8,"a,""b""\nc",,,\r\n',
     );
+  });
+});
+
+describe('exports of decoded payloads', () => {
+  // One decoder as a connection has: Sparkplug with no setup, protobuf and Avro per topic filter.
+  const decoder = new PayloadDecoder([
+    { id: 'p', kind: 'protobuf', topicFilter: 'pb/#', messageType: 'm.Reading', files: [{ name: 'r.proto', text: 'syntax = "proto3";\npackage m;\nmessage Reading { string sensor = 1; double value = 2; int64 count = 3; }\n' }] },
+    { id: 'a', kind: 'avro', topicFilter: 'avro/#', messageType: '', files: [{ name: 'r.avsc', text: JSON.stringify(AVRO) }] },
+  ]);
+  const decoded = (seq: number, topic: string, payload: Uint8Array) => record(seq, payload, { topic, decoded: decoder.decode(topic, payload)! });
+  const messages = [
+    decoded(1, 'spBv1.0/G/NBIRTH/E', encodePayload({ timestamp: 1, seq: 0, metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }, { name: 'Temp', alias: 1, type: 'Double', value: 20 }] })),
+    decoded(2, 'spBv1.0/G/NDATA/E', encodePayload({ timestamp: 2, seq: 1, metrics: [{ alias: 1, type: 'Double', value: 21.5 } as never] })),
+    // sensor "s1", value 3.5, count 7
+    decoded(3, 'pb/lab', new Uint8Array([0x0a, 0x02, 0x73, 0x31, 0x11, 0, 0, 0, 0, 0, 0, 0x0c, 0x40, 0x18, 0x07])),
+    decoded(4, 'avro/lab', new Uint8Array(avro.Type.forSchema(AVRO as avro.Schema).toBuffer({ sensor: 's2', value: 4.5 }))),
+    // The string's length prefix at 1 promises 5 bytes, 1 follows.
+    decoded(5, 'pb/broken', new Uint8Array([0x0a, 0x05, 0x61])),
+  ];
+
+  it('JSON: the type and the decoded value (Sparkplug metrics by name, aliases resolved), or the error with its byte offset', () => {
+    const json = JSON.parse(messagesToJson(messages)) as Array<{ decodedAs: string; decoded: unknown }>;
+    expect(json.map((m) => [m.decodedAs, m.decoded])).toEqual([
+      ['Sparkplug B NBIRTH', { value: { timestamp: 1, seq: 0, bdSeq: 0, metrics: [{ name: 'bdSeq', datatype: 'UInt64', value: 0 }, { name: 'Temp', alias: 1, datatype: 'Double', value: 20 }] } }],
+      ['Sparkplug B NDATA', { value: { timestamp: 2, seq: 1, metrics: [{ name: 'Temp', alias: 1, datatype: 'Double', value: 21.5 }] } }],
+      ['m.Reading', { value: { sensor: 's1', value: 3.5, count: '7' } }],
+      ['sensors.Reading', { value: { sensor: 's2', value: 4.5 } }],
+      ['m.Reading', { error: { message: 'Not a Reading: the payload ends inside the value that starts here', offset: 1 } }],
+    ]);
+  });
+
+  it('CSV: the same in the decodedAs and decoded columns', () => {
+    const rows = messagesToCsv(messages).trim().split('\r\n');
+    expect(rows[2]).toMatch(/,Sparkplug B NDATA,"\{""value"":\{""timestamp"":2,""seq"":1,""metrics"":\[\{""name"":""Temp"",""datatype"":""Double"",""value"":21\.5,""alias"":1\}\]\}\}"$/);
+    expect(rows[3]).toMatch(/,m\.Reading,"\{""value"":\{""sensor"":""s1"",""value"":3\.5,""count"":""7""\}\}"$/);
+    expect(rows[4]).toMatch(/,sensors\.Reading,"\{""value"":\{""sensor"":""s2"",""value"":4\.5\}\}"$/);
+    expect(rows[5]).toMatch(/,m\.Reading,"\{""error"":\{""message"":""Not a Reading: the payload ends inside the value that starts here"",""offset"":1\}\}"$/);
   });
 });
 

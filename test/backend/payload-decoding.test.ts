@@ -63,7 +63,7 @@ describe('decoding in the backend', () => {
     const bad = [{ ...schemas[0], files: [{ name: 'reading.proto', text: 'syntax = "proto3";\nmessage Reading {\n  string sensor = 1\n}\n' }] }];
     await expect(call('profiles.save', { profile: { name: 'bad', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, schemas: bad } })).rejects.toMatchObject({
       code: 'INVALID_PROFILE',
-      fields: { 'schemas.0.files': "reading.proto:4: illegal token '}', ';' expected" },
+      fields: { 'schemas.0.files': "reading.proto:4:1: illegal token '}', ';' expected" },
     });
   });
 
@@ -95,7 +95,7 @@ describe('decoding in the backend', () => {
     ]);
     expect(messages.map((m) => m.decoded)).toEqual([
       { kind: 'protobuf', type: 'sensors.Reading', value: { sensor: 't1', value: 3.5 } },
-      { kind: 'protobuf', type: 'sensors.Reading', error: { message: 'Not a Reading: invalid wire type 7 (at byte 1)', offset: 1 } },
+      { kind: 'protobuf', type: 'sensors.Reading', error: { message: 'Not a Reading: invalid wire type 7 in the tag', offset: 0 } },
       { kind: 'json-schema', type: 'Reading', value: { temp: 21 }, validation: { valid: true } },
       { kind: 'json-schema', type: 'Reading', value: { temp: 'warm' }, validation: { valid: false, path: '/temp', message: 'must be number' } },
       undefined,

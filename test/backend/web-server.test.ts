@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { MessageBatch } from '../../shared/contract';
 import { decodeIncoming, encodeWire } from '../../shared/rpc';
+import { ACK_FRAME } from '../../shared/wire-batches';
+import { DEFAULT_BATCH_WINDOW } from '../../backend/batch-window';
 import { startWebApp, type WebApp } from '../helpers/web-app';
 
 let app: WebApp;
@@ -145,6 +147,44 @@ describe('WebSocket', () => {
     }
     a.close();
     b.close();
+  });
+
+  it('sends a page that acknowledges batches only a window of them ahead, then the newest message of each topic and a count of the rest', async () => {
+    const ws = await openSocket({});
+    const got: MessageBatch[] = [];
+    ws.on('message', (raw, isBinary) => {
+      const message = decodeIncoming(isBinary ? new Uint8Array(raw as Buffer) : raw.toString()) as { stream?: string; data?: MessageBatch };
+      if (message.stream === 'messages.batch' && message.data?.connectionId === 'window') got.push(message.data);
+    });
+    const batch = (first: number, count: number): MessageBatch => ({
+      connectionId: 'window',
+      dropped: 0,
+      evicted: 0,
+      messages: Array.from({ length: count }, (_, j) => ({ seq: first + j, direction: 'in' as const, topic: `t${j}`, payload: new Uint8Array([j]), payloadSize: 1, qos: 0 as const, retain: false, dup: false, time: 1 })),
+    });
+    // The page takes in its first batch and says so: from then on the window applies.
+    app.backend.events.emit('messages.batch', batch(1, 1));
+    await until(() => got.length === 1, 'the first batch');
+    ws.send(ACK_FRAME);
+    // The ack is read before this call (one socket, in order): a marker call answered proves it.
+    ws.send(encodeWire({ kind: 'call', id: 1, command: 'profiles.list', args: {} }));
+    await nextMessage(ws, (m) => m.kind === 'result' && m.id === 1);
+    // The window's worth and six more batches of three topics while the page acknowledges
+    // none: the window goes out, six are held.
+    const window = DEFAULT_BATCH_WINDOW.batches;
+    for (let i = 0; i < window + 6; i++) app.backend.events.emit('messages.batch', batch(100 + i * 3, 3));
+    await until(() => got.length === 1 + window, 'the window of batches');
+    // The page catches up: one batch of each topic's newest message with the count of the
+    // fifteen they replaced, after the window and nothing else before it.
+    for (let i = 0; i < window; i++) ws.send(ACK_FRAME);
+    await until(() => got.length === 2 + window, 'the held batch');
+    expect(got.map((b) => [b.messages.length, b.dropped])).toEqual([[1, 0], ...Array.from({ length: window }, () => [3, 0]), [3, 15]]);
+    expect(got.slice(1, 1 + window).flatMap((b) => b.messages.map((m) => m.seq))).toEqual(Array.from({ length: window * 3 }, (_, i) => 100 + i));
+    const newest = 100 + (window + 5) * 3;
+    expect(got.at(-1)!.messages.map((m) => [m.topic, m.seq])).toEqual([['t0', newest], ['t1', newest + 1], ['t2', newest + 2]]);
+    // Each stands for the five earlier messages on its topic, so the page's per-topic counts stay exact.
+    expect(got.at(-1)!.replaced).toEqual([5, 5, 5]);
+    ws.close();
   });
 
   it('counts the messages of batches a page does not read fast enough as dropped in the next batch it gets', async () => {

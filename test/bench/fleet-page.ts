@@ -139,7 +139,11 @@ export async function timeInPage(page: Page, action: PageAction, doneWhen: DoneW
       };
       const frame = () => new Promise<number>((resolve) => requestAnimationFrame(resolve));
       while (!holds()) {
-        if (performance.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${JSON.stringify(doneWhen)}`);
+        if (performance.now() - start > timeoutMs) {
+          const elements = document.querySelectorAll(doneWhen.selector);
+          const seen = elements[0] ? `${elements.length} match, scrollHeight ${elements[0].scrollHeight}, text "${(elements[0].textContent ?? '').slice(0, 80)}"` : 'nothing matches';
+          throw new Error(`Timed out waiting for ${JSON.stringify(doneWhen)} (${seen})`);
+        }
         await frame();
       }
       // The frame that shows it is painted by the time the next one starts.

@@ -35,6 +35,10 @@ export interface FleetProgress {
   sent: number;
   at: number;
   done?: boolean;
+  /** Time spent waiting for the socket to drain so far (the broker not reading fast enough), ms. */
+  drainWaitMs?: number;
+  /** CPU this publisher process used so far (user + system), ms. */
+  cpuMs?: number;
 }
 
 /** One payload kind of the fleet. */
@@ -146,22 +150,35 @@ export async function runPublisher(plan: FleetPlan): Promise<void> {
   const topics = Array.from({ length: plan.topics }, (_, i) => Buffer.from(kind.topic ? kind.topic(i) : topicName(plan.layout, i)));
   const start = Date.now();
   let sent = 0;
+  // Waiting for 'drain' is the broker pushing back; lagging with a drained socket is this
+  // process short of CPU. The two are reported apart, so a slow run says which it was.
+  let drainWaitMs = 0;
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   while (sent < plan.count) {
     const due = plan.rate > 0 ? Math.min(plan.count, Math.floor(((Date.now() - start) / 1000) * plan.rate)) : Math.min(plan.count, sent + 1000);
     const packets: Buffer[] = [];
     for (; sent < due; sent++) packets.push(publishPacket(topics[sent % plan.topics]!, kind.payload(sent, sent % plan.topics, plan.topics, plan.payloadBytes)));
     const drained = packets.length === 0 || socket.write(Buffer.concat(packets));
-    report({ sent, at: Date.now() });
-    if (!drained) await new Promise((r) => socket.once('drain', r));
+    report({ sent, at: Date.now(), drainWaitMs, cpuMs: cpuMs() });
+    if (!drained) {
+      const waitFrom = Date.now();
+      await new Promise((r) => socket.once('drain', r));
+      drainWaitMs += Date.now() - waitFrom;
+    }
     if (plan.rate > 0) await new Promise((r) => setTimeout(r, 5));
   }
   // DISCONNECT once everything is written, so mosquitto has taken every byte.
   await new Promise<void>((resolve) => socket.end(Buffer.from([0xe0, 0]), resolve));
-  report({ sent, at: Date.now(), done: true });
+  report({ sent, at: Date.now(), done: true, drainWaitMs, cpuMs: cpuMs() });
 }
 
 /** A running publisher child. */
 export interface FleetPublisher {
+  /** The publisher's process id. */
+  pid: number;
   /** Reports so far, in order. */
   progress: FleetProgress[];
   done: Promise<FleetProgress>;
@@ -179,7 +196,7 @@ export function startPublisher(plan: FleetPlan): FleetPublisher {
     });
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`The publisher exited with ${code}`))));
   });
-  return { progress, done, stop: () => (child.exitCode === null ? void child.kill() : undefined) };
+  return { pid: child.pid!, progress, done, stop: () => (child.exitCode === null ? void child.kill() : undefined) };
 }
 
 /** Runs the publisher when this process was started as one; returns whether it was. */

@@ -17,6 +17,7 @@ import type { MessageBatch } from '../../shared/contract';
 import { encodeEvent } from '../../shared/rpc';
 import { testProfile } from '../helpers/profiles';
 import { PAYLOAD_KINDS, startPublisher, type FleetPlan } from './fleet-publisher';
+import { watchCpu } from './process-cpu';
 
 /** One measured path. */
 export interface IngestFigures {
@@ -28,11 +29,18 @@ export interface IngestFigures {
   batches: number;
   /** Bytes written for the page (frames), per message. */
   wireBytesPerMessage: number;
+  /**
+   * CPU of each process over the run, in cores (1 = one core busy all along): the one near
+   * 1 is the single-threaded limit of the run.
+   */
+  cores: { publisher: number; mosquitto: number; subscriber: number };
 }
 
 /** What to publish, and how many rounds. */
 export interface IngestPlan {
   port: number;
+  /** The broker's process id, for its CPU. */
+  brokerPid: number;
   topics: number;
   payloadKind: string;
   payloadBytes: number;
@@ -103,17 +111,23 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
   });
   const fleet: FleetPlan = { port: plan.port, layout: 'fleet', topics: plan.topics, payloadKind: plan.payloadKind, payloadBytes: plan.payloadBytes, rate: 0, count: plan.messages };
   const publisher = startPublisher(fleet);
+  const cpuWatch = watchCpu({ publisher: () => [publisher.pid], mosquitto: () => [plan.brokerPid], subscriber: () => [process.pid] });
+  let cores: IngestFigures['cores'] = { publisher: 0, mosquitto: 0, subscriber: 0 };
   try {
     await publisher.done;
     for (let i = 0; i < 12_000 && received < plan.messages; i++) await new Promise((r) => setTimeout(r, 10));
+    const watched = cpuWatch.read();
+    const of = (name: string) => watched.groups.find((g) => g.name === name)?.cores ?? 0;
+    cores = { publisher: of('publisher'), mosquitto: of('mosquitto'), subscriber: of('subscriber') };
   } finally {
+    cpuWatch.stop();
     publisher.stop();
     await sub.stop();
   }
   if (received < plan.messages) throw new Error(`Only ${received} of ${plan.messages} messages arrived within 120 s`);
   const cpu = cpuAtFirst && cpuAtLast ? cpuAtLast.user - cpuAtFirst.user + cpuAtLast.system - cpuAtFirst.system : 0;
   const seconds = (last - first) / 1000;
-  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, received, batches, wireBytesPerMessage: wireBytes / received };
+  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, received, batches, wireBytesPerMessage: wireBytes / received, cores };
 }
 
 function median(runs: IngestFigures[]): IngestFigures {

@@ -11,7 +11,17 @@ import type { Locator, Page } from 'playwright-core';
 export async function timeUntil<A extends string | undefined>(page: Page, action: () => Promise<unknown>, condition: (arg: A) => boolean, arg: A, timeout = 60_000): Promise<number> {
   const start = performance.now();
   await action();
-  await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout, polling: 'raf' });
+  try {
+    await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout, polling: 'raf' });
+  } catch (error) {
+    // Say what the page showed instead, so a changed page is told from a slow one.
+    const shown = await page.evaluate(() => ({
+      count: document.querySelector('[aria-label="Packet count"]')?.textContent,
+      analysis: document.querySelector('[aria-label="Analysis status"]')?.textContent,
+      rows: document.querySelectorAll('[role=option]').length,
+    }));
+    throw new Error(`${(error as Error).message}\nthe page showed: ${JSON.stringify(shown)} (waiting for ${String(arg)})`);
+  }
   return performance.now() - start;
 }
 

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   try {
     console.log(`MQTT Desk bench — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
     console.log(`Ingest: ${MESSAGES} QoS 0 messages of ${PAYLOAD_BYTES} B on one topic through Debian mosquitto on 127.0.0.1, from a publisher process, median of 3 interleaved rounds\n`);
-    const { bare, backend } = await runIngestBench({ port: mosquitto.port, topics: 1, payloadKind: 'json', payloadBytes: PAYLOAD_BYTES, messages: MESSAGES, rounds: 3 });
+    const { bare, backend } = await runIngestBench({ port: mosquitto.port, brokerPid: mosquitto.pid, topics: 1, payloadKind: 'json', payloadBytes: PAYLOAD_BYTES, messages: MESSAGES, rounds: 3 });
     const rate = (n: number) => Math.round(n).toLocaleString('en-US');
     const rows = [
       ['path', 'msgs/s', 'CPU µs/msg', 'batches', 'wire B/msg'],

@@ -17,16 +17,19 @@
  * BENCH_PROFILE=PREFIX also writes Chromium CPU profiles of the flood and tree parts.
  */
 
+import os from 'node:os';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { subscribeInPage } from '../helpers/desk';
 import { startMosquitto } from '../helpers/mosquitto';
-import { startWebApp } from '../helpers/web-app';
 import { countingDelays, cpuProfile, describeWork, mainThreadWork, pageTotal, readFleetRecorder, resetFleetRecorder, startFleetRecorder } from './fleet-page';
 import { publisherMain, startPublisher, PAYLOAD_KINDS } from './fleet-publisher';
 import { runIngestBench } from './ingest-bench';
 import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
+import { descendants, watchCpu } from './process-cpu';
+import { tracePage } from './page-trace';
 import { runTreeBench } from './tree-bench';
+import { startWebAppProcess, webAppMain, type WebAppProcess } from './web-app-process';
 
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -46,6 +49,7 @@ export const SETTINGS = {
   ingestRounds: Math.max(1, env('BENCH_INGEST_ROUNDS', 3)),
   phases: new Set((process.env.BENCH_PHASES ?? 'ingest,flood,tree').split(',').map((p) => p.trim())),
   profile: process.env.BENCH_PROFILE,
+  trace: process.env.BENCH_TRACE,
 };
 
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -57,15 +61,15 @@ async function main(): Promise<void> {
   const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
   try {
     console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process`);
-    if (SETTINGS.phases.has('ingest')) await ingest(mosquitto.port);
+    if (SETTINGS.phases.has('ingest')) await ingest(mosquitto.port, mosquitto.pid);
     if (!SETTINGS.phases.has('flood') && !SETTINGS.phases.has('tree')) return;
-    const app = await startWebApp();
+    // The app in a process of its own, as `npm run web` runs it (web-app-process.ts says why).
+    const app = await startWebAppProcess();
     const browser = await launchChromium();
     try {
-      const saved = await app.backend.dispatch('profiles.save', { profile: { name: 'Fleet', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
-      if (!saved.ok) throw new Error(saved.error.message);
+      await app.dispatch('profiles.save', { profile: { name: 'Fleet', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(app.server.url);
+      await page.goto(app.url);
       await startPageMetrics(page);
       await startFleetRecorder(page);
       await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -73,7 +77,7 @@ async function main(): Promise<void> {
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Performance.enable');
       const heap = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
-      if (SETTINGS.phases.has('flood')) await flood(page, cdp, mosquitto.port, heap);
+      if (SETTINGS.phases.has('flood')) await flood(page, cdp, mosquitto, app, heap);
       if (SETTINGS.phases.has('tree')) await runTreeBench({ page, cdp, port: mosquitto.port, topics: SETTINGS.treeTopics, rate: SETTINGS.rate, heap, profile: SETTINGS.profile });
     } finally {
       await browser.close();
@@ -84,9 +88,10 @@ async function main(): Promise<void> {
   }
 }
 
-async function ingest(port: number): Promise<void> {
+async function ingest(port: number, brokerPid: number): Promise<void> {
   const { bare, backend } = await runIngestBench({
     port,
+    brokerPid,
     topics: SETTINGS.topics,
     payloadKind: SETTINGS.payloadKind,
     payloadBytes: SETTINGS.payloadBytes,
@@ -96,9 +101,13 @@ async function ingest(port: number): Promise<void> {
   console.log(`\nIngest: ${number(SETTINGS.ingestMessages)} QoS 0 messages as fast as they go, median of ${SETTINGS.ingestRounds} interleaved rounds`);
   line('bare MQTT.js subscriber', `${number(bare.rate)} msgs/s, ${bare.cpuMicros.toFixed(1)} µs CPU per message`);
   line('backend into frames for the page (target ≥ 50,000)', `${number(backend.rate)} msgs/s, ${backend.cpuMicros.toFixed(1)} µs CPU per message, ${number(backend.batches)} batches, ${backend.wireBytesPerMessage.toFixed(0)} B on the wire per message`);
+  // The process near one core is the limit of its run (each is single-threaded).
+  const cores = (f: typeof bare) => `publisher ${f.cores.publisher.toFixed(2)}, mosquitto ${f.cores.mosquitto.toFixed(2)}, subscriber ${f.cores.subscriber.toFixed(2)}`;
+  line('CPU in cores (of ' + os.cpus().length + '), bare / backend round', `${cores(bare)} / ${cores(backend)}`);
 }
 
-async function flood(page: Page, cdp: CDPSession, port: number, heap: () => Promise<number>): Promise<void> {
+async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid: number }, app: WebAppProcess, heap: () => Promise<number>): Promise<void> {
+  const { port } = mosquitto;
   const kind = PAYLOAD_KINDS[SETTINGS.payloadKind]!;
   await subscribeInPage(page, kind.filter);
   await page.getByRole('tab', { name: 'Topics' }).click();
@@ -115,16 +124,23 @@ async function flood(page: Page, cdp: CDPSession, port: number, heap: () => Prom
   const workBefore = await mainThreadWork(cdp);
   const stopProfile = await cpuProfile(cdp, SETTINGS.profile, 'flood');
   const publisher = startPublisher({ port, layout: 'fleet', topics: SETTINGS.topics, payloadKind: SETTINGS.payloadKind, payloadBytes: SETTINGS.payloadBytes, rate: SETTINGS.rate, count: total });
+  const cpu = watchCpu({
+    publisher: () => [publisher.pid],
+    mosquitto: () => [mosquitto.pid],
+    'app (backend, web server)': () => [app.pid],
+    'bench (Playwright)': () => [process.pid],
+    Chromium: () => descendants(process.pid).filter((pid) => pid !== publisher.pid && pid !== mosquitto.pid && pid !== app.pid),
+  });
   let peakHeap = 0;
-  let peakRss = 0;
   let tick = 0;
   let selected = false;
   const started = Date.now();
+  // A trace of 5 s from a third into the flood, beside the user's actions (BENCH_TRACE).
+  const traced = SETTINGS.trace ? new Promise((r) => setTimeout(r, (SETTINGS.seconds * 1000) / 3)).then(() => tracePage(cdp, SETTINGS.trace!, 5)) : undefined;
   // A user at work: both lists scrolled every half second, the tab switched every two seconds.
   while (!(await Promise.race([publisher.done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 500))]))) {
     tick++;
     peakHeap = Math.max(peakHeap, await heap());
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (tick % 4 === 0) {
       const to = tick % 8 === 0 ? 'Topics' : 'Messages';
       await page.getByRole('tab', { name: to }).click();
@@ -140,6 +156,9 @@ async function flood(page: Page, cdp: CDPSession, port: number, heap: () => Prom
     }, tick % 2 === 1);
   }
   const sendSeconds = (Date.now() - started) / 1000;
+  const traceLines = await traced;
+  const cpuDuringSend = cpu.read();
+  cpu.stop();
   // Every message counted: wait (bounded) until the page's total stops short of nothing.
   for (let i = 0; i < 120 && (await pageTotal(page)) - baseline < total; i++) await new Promise((r) => setTimeout(r, 250));
   peakHeap = Math.max(peakHeap, await heap());
@@ -156,17 +175,27 @@ async function flood(page: Page, cdp: CDPSession, port: number, heap: () => Prom
   const rowsInPage = recorded.rowFrames.map(([, inPage]) => inPage);
   console.log(`\nFlood: ${number(SETTINGS.rate)} msgs/s × ${SETTINGS.seconds} s over ${number(SETTINGS.topics)} topics (${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind}), Topics and Messages in use`);
   line('messages published / counted in the page', `${number(total)} in ${sendSeconds.toFixed(1)} s / ${number(counted)} (${countText.trim()})`);
+  const last = publisher.progress.at(-1);
+  const drainWait = (last?.drainWaitMs ?? 0) / 1000;
+  const late = Math.max(0, sendSeconds - SETTINGS.seconds);
+  const why = late < 0.05 * SETTINGS.seconds ? 'on time' : drainWait >= late / 2 ? `${late.toFixed(1)} s late: mosquitto pushed back (its subscriber, the backend, or mosquitto itself was behind)` : `${late.toFixed(1)} s late: the publisher itself was short of CPU`;
+  line('publisher: waited for the socket to drain / CPU used', `${drainWait.toFixed(1)} s / ${((last?.cpuMs ?? 0) / 1000).toFixed(1)} s (${why})`);
+  line(
+    'CPU while publishing, in cores (of ' + os.cpus().length + ')',
+    `${cpuDuringSend.groups.map((g) => `${g.name} ${g.cores.toFixed(2)}`).join(', ')}; machine busy ${(100 * cpuDuringSend.machineBusy).toFixed(0)} %`,
+  );
   line('publish → counted in the page: p50 / p99 / max (target ≤ 1 s)', known.length ? `${known[Math.floor(known.length / 2)]!.toFixed(0)} / ${known[Math.floor(known.length * 0.99)]!.toFixed(0)} / ${known.at(-1)!.toFixed(0)} ms${missing ? ` (${missing} reports never counted)` : ''}` : 'none counted');
   line('long tasks > 50 ms / > 100 ms (target 0 > 100 ms)', `${metrics.long.filter((d) => d > 50).length} / ${metrics.long.filter((d) => d > 100).length} (longest ${Math.max(0, ...metrics.long).toFixed(0)} ms)`);
   line('p95 frame interval (target ≤ 20 ms)', `${metrics.p95Frame.toFixed(1)} ms`);
   line('clicks answered (Event Timing, input → paint; target ≤ 200 ms)', recorded.clicks.length ? `${tick >= 4 ? Math.floor(tick / 4) : 0} tab clicks, slowest event ${Math.max(...recorded.clicks).toFixed(0)} ms` : `${Math.floor(tick / 4)} tab clicks, every event under 16 ms (not reported)`);
   line('rows changed per frame: max / rows in the page then', rowsChanged.length ? `${Math.max(...rowsChanged)} / ${rowsInPage[rowsChanged.indexOf(Math.max(...rowsChanged))]} (rows updated twice in a frame: ${recorded.doubleUpdates})` : 'none');
   line('page main thread (Chromium metrics)', describeWork(workBefore, workAfter));
+  if (traceLines) line(`page main thread by event, self time (trace in ${SETTINGS.trace})`, `\n    ${traceLines.join('\n    ')}`);
   line('peak JS heap of the page', mb(peakHeap));
-  line('peak RSS of the bench process (backend and web server)', mb(peakRss));
+  line('peak RSS of the app process (backend and web server)', mb(await app.peakRss()));
 }
 
-if (!publisherMain()) {
+if (!publisherMain() && !webAppMain()) {
   main().catch((error: Error) => {
     console.error(error);
     process.exit(1);

@@ -2,8 +2,9 @@
  * Binary payloads as devices speak them, in Chromium against mosquitto: Sparkplug B written
  * by Eclipse Tahu's encoder shown as `name = value` (list, detail, topic tree and its chart)
  * and in the Sparkplug tab, a protobuf schema added through the Schemas dialog, a payload
- * that does not decode, and a Sparkplug NCMD published from the editor that Tahu decodes on
- * an outside subscriber.
+ * that does not decode, a Sparkplug NCMD published from the editor that Tahu decodes on
+ * an outside subscriber, and Sparkplug and schema publishes saved to a collection and sent
+ * from it.
  */
 
 import path from 'node:path';
@@ -13,7 +14,7 @@ import protobuf from 'protobufjs';
 import { decodePayload, encodePayload } from 'sparkplug-payload/lib/sparkplugbpayload';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_DIR } from '../helpers/browser';
-import { openDesk, subscribeInPage, type Desk } from '../helpers/desk';
+import { openDesk, replaceEditorText, subscribeInPage, type Desk } from '../helpers/desk';
 
 const READING = 'syntax = "proto3";\npackage sensors;\nmessage Reading {\n  string sensor = 1;\n  double value = 2;\n}\n';
 
@@ -89,7 +90,7 @@ describe('payloads as devices speak them', () => {
     await dialog.getByRole('textbox', { name: 'Topic filter' }).fill('pb/#');
     await dialog.getByRole('textbox', { name: 'Message type' }).fill('sensors.Reading');
     await dialog.getByRole('button', { name: 'Save schema' }).click();
-    await dialog.getByRole('alert').filter({ hasText: "reading.proto:6: illegal token '}', ';' expected" }).waitFor();
+    await dialog.getByRole('alert').filter({ hasText: "reading.proto:6:1: illegal token '}', ';' expected" }).waitFor();
     await dialog.getByLabel('Schema file').setInputFiles({ name: 'reading.proto', mimeType: 'text/plain', buffer: Buffer.from(READING) });
     await dialog.getByRole('button', { name: 'Save schema' }).click();
     await dialog.getByRole('table', { name: 'Schemas of this connection' }).getByRole('row', { name: /pb\/# protobuf sensors\.Reading/ }).waitFor();
@@ -104,8 +105,10 @@ describe('payloads as devices speak them', () => {
     await detail().getByRole('heading', { name: 'Decoded as sensors.Reading' }).waitFor();
     // A payload that does not decode: the decoder's error with the byte offset, and the raw bytes.
     await row('pb/broken').click();
-    await detail().getByRole('alert').filter({ hasText: 'Not a Reading: invalid wire type 7 (at byte 1)' }).waitFor();
+    // 0f at 0 is a tag with wire type 7.
+    await detail().getByRole('alert').filter({ hasText: 'Not a Reading: invalid wire type 7 in the tag (at byte 0)' }).waitFor();
     await expect(detail().getByLabel('Payload', { exact: true }).textContent()).resolves.toBe('0f 01');
+    await expect(detail().getByLabel('Byte 0, where decoding stopped').textContent()).resolves.toBe('0f');
   });
 
   it('publishes a Sparkplug B NCMD from the JSON form of metrics, which Tahu decodes', async () => {
@@ -119,5 +122,41 @@ describe('payloads as devices speak them', () => {
     await panel.getByLabel('Topic', { exact: true }).fill('plain/topic');
     await panel.getByRole('button', { name: 'Publish', exact: true }).click();
     await panel.getByRole('alert').filter({ hasText: 'Sparkplug B payloads go to spBv1.0/' }).waitFor();
+  });
+
+  it('saves a Sparkplug B and a schema publish to a collection and sends them from it, encoded by the connection', async () => {
+    const panel = page.getByRole('region', { name: 'Publish' });
+    const plant = () => page.getByRole('region', { name: 'Collections' }).getByRole('group', { name: 'Plant commands' });
+    const saveAs = async (name: string) => {
+      await panel.getByRole('button', { name: 'Save to collection' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Save to collection' });
+      await dialog.getByLabel('Collection', { exact: true }).fill('Plant commands');
+      await dialog.getByLabel('Request name').fill(name);
+      await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await plant().getByRole('button', { name: `Send ${name}`, exact: true }).waitFor();
+    };
+    await device.subscribeAsync('pb/#', { qos: 1 });
+    await panel.getByLabel('Topic', { exact: true }).fill('spBv1.0/Plant/NCMD/Edge1');
+    await panel.getByLabel('Format').selectOption('sparkplug');
+    await replaceEditorText(page, panel, '{"metrics": [{"name": "Speed", "type": "Int32", "value": {{counter}}}]}');
+    await saveAs('Set speed');
+    await panel.getByLabel('Topic', { exact: true }).fill('pb/cmd');
+    await panel.getByLabel('Format').selectOption('schema');
+    await replaceEditorText(page, panel, '{"sensor": "from the collection", "value": 2.5}');
+    await saveAs('Reading');
+    const listed = await desk.app.backend.dispatch('collections.list', {});
+    expect(listed.ok && listed.value).toMatchObject([{ name: 'Plant commands', requests: [{ name: 'Set speed', payloadFormat: 'sparkplug' }, { name: 'Reading', payloadFormat: 'schema' }] }]);
+
+    const before = seen.length;
+    await plant().getByRole('button', { name: 'Send Set speed', exact: true }).click();
+    await plant().getByRole('button', { name: 'Send Reading', exact: true }).click();
+    for (let i = 0; i < 500 && seen.length < before + 2; i++) await new Promise((r) => setTimeout(r, 20));
+    const [ncmd, reading] = seen.slice(before);
+    expect(ncmd!.topic).toBe('spBv1.0/Plant/NCMD/Edge1');
+    // {{counter}} is the request's place in the collection.
+    expect(decodePayload(ncmd!.payload as Buffer).metrics).toMatchObject([{ name: 'Speed', type: 'Int32', value: 1 }]);
+    expect(reading!.topic).toBe('pb/cmd');
+    expect(protobuf.parse(READING).root.lookupType('sensors.Reading').decode(reading!.payload as Buffer).toJSON()).toEqual({ sensor: 'from the collection', value: 2.5 });
   });
 });

@@ -1,5 +1,6 @@
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_BATCH_WINDOW } from '../../backend/batch-window';
 import { EventHub } from '../../backend/event-hub';
 import type { Backend } from '../../backend/backend';
 import { compactViews, EVENT_CHANNEL, forwardEvents } from '../../electron/ipc';
@@ -79,5 +80,32 @@ describe('events over Electron IPC', () => {
     expect(sent[1]![2]).toMatchObject({ connectionId: 'c1' });
     deliver(stream, structuredClone(frame));
     expect(received).toEqual([batch]);
+  });
+
+  it('windows message batches on the page\'s acknowledgements, which the bridge sends for each batch it takes in', () => {
+    const events = new EventHub();
+    const sent: Array<[string, unknown]> = [];
+    let ack = () => undefined as void;
+    forwardEvents({ events } as unknown as Backend, { isDestroyed: () => false, send: (_channel: string, stream: string, data: unknown) => sent.push([stream, data]) } as never, (a) => (ack = a));
+    let deliver: (stream: string, data: unknown) => void = () => undefined;
+    const api = createBridgeApi({ call: async () => ({ ok: true, value: undefined }), onEvent: (listener) => ((deliver = listener), () => undefined), ack: () => ack() });
+    const received: MessageBatch[] = [];
+    api.on('messages.batch', (b) => received.push(b));
+    const batch = (seq: number): MessageBatch => ({ connectionId: 'c1', dropped: 0, evicted: 0, messages: [{ seq, direction: 'in', topic: 'dev/1', payload: new Uint8Array([seq]), payloadSize: 1, qos: 0, retain: false, dup: false, time: 5 }] });
+    // The page takes the first batch in; its bridge acknowledges it, and the window applies.
+    events.emit('messages.batch', batch(1));
+    deliver('messages.batch', sent[0]![1]);
+    // Four more than the window while the page takes none in: the window goes out, the rest
+    // are held (one topic: the newest, standing for the three before it).
+    const window = DEFAULT_BATCH_WINDOW.batches;
+    const last = window + 5;
+    for (let seq = 2; seq <= last; seq++) events.emit('messages.batch', batch(seq));
+    expect(sent.length).toBe(1 + window);
+    for (const [stream, frame] of sent.slice(1)) deliver(stream, frame);
+    expect(sent.length).toBe(2 + window);
+    deliver('messages.batch', sent[1 + window]![1]);
+    const sentInWindow = Array.from({ length: window }, (_, i) => [[i + 2], 0]);
+    expect(received.map((b) => [b.messages.map((m) => m.seq), b.dropped])).toEqual([[[1], 0], ...sentInWindow, [[last], 3]]);
+    expect(received.at(-1)!.replaced).toEqual([3]);
   });
 });

@@ -86,7 +86,7 @@ function fakeElectron() {
       quit: () => appEvents.emit('quit-called'),
     },
     BrowserWindow: FakeWindow,
-    ipcMain: { handle: (channel: string, handler: Handler) => handlers.set(channel, handler) },
+    ipcMain: { handle: (channel: string, handler: Handler) => handlers.set(channel, handler), on: () => undefined },
     defaultSession: () => ({
       setPermissionRequestHandler: (h: typeof permissionHandler) => (permissionHandler = h),
       setPermissionCheckHandler: (h: typeof permissionCheck) => (permissionCheck = h),

@@ -26,13 +26,17 @@ export interface DeskOptions {
   viewport?: { width: number; height: number };
   /** Runs before the page opens (e.g. to publish retained messages). */
   before?: (mosquitto: Mosquitto) => void | Promise<void>;
+  /** Lines added to mosquitto's configuration (e.g. TLS on its listener). */
+  mosquittoConfig?: string[];
+  /** The web server's send-buffer limit beyond which batches are dropped. */
+  maxBufferedBytes?: number;
 }
 
 /** Starts everything and opens the page. */
 export async function openDesk(options: DeskOptions = {}): Promise<Desk> {
-  const mosquitto = await startMosquitto();
+  const mosquitto = await startMosquitto(options.mosquittoConfig);
   await options.before?.(mosquitto);
-  const app = await startWebApp();
+  const app = await startWebApp(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {});
   const saved = await app.backend.dispatch('profiles.save', {
     profile: { name: 'Test broker', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port, ...options.profile },
   });
@@ -71,4 +75,29 @@ export async function replaceEditorText(page: Page, panel: Locator, text: string
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
   await page.keyboard.insertText(text);
+}
+
+/** Opens a capture file through "Open capture…" and its file chooser. */
+export async function openCaptureInPage(page: Page, file: string): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open capture…' }).click()]);
+  await chooser.setFiles(file);
+}
+
+/**
+ * Pauses the page's JavaScript through the DevTools protocol (a stall with no duration to
+ * guess: nothing the page would run runs, WebSocket data stays unread); returns `resume`.
+ */
+export async function pausePage(page: Page): Promise<() => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Debugger.enable');
+  const paused = new Promise((resolve) => cdp.once('Debugger.paused', resolve));
+  await cdp.send('Debugger.pause');
+  // Paused at the next statement the page runs: give it one.
+  const step = page.evaluate(() => void 0).catch(() => undefined);
+  await paused;
+  return async () => {
+    await cdp.send('Debugger.resume');
+    await cdp.send('Debugger.disable');
+    await step;
+  };
 }

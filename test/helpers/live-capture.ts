@@ -109,3 +109,15 @@ function hasSynFrom(file: string, port: number): boolean {
   }
   return false;
 }
+
+/** Captures the traffic `traffic` makes to `port` and returns the file once all of it is in. */
+export async function captureTraffic(port: number, traffic: () => Promise<unknown>, options: CaptureOptions = {}): Promise<string> {
+  const capture = await startCapture(port, options);
+  try {
+    await traffic();
+    await capture.stop();
+  } finally {
+    capture.abort();
+  }
+  return capture.file;
+}

@@ -24,7 +24,7 @@ export const SIDECAR_SCRIPT = path.resolve('dist/broker-sidecar/main.js');
  * Starts backend + server; the UI must have been built (npm run build). The local broker,
  * when started, asks for `sidecarPort` (give a free one: 1883 may be in use).
  */
-export async function startWebApp(options: { sidecarPort?: number; sidecarConfig?: string } = {}): Promise<WebApp> {
+export async function startWebApp(options: { sidecarPort?: number; sidecarConfig?: string; maxBufferedBytes?: number } = {}): Promise<WebApp> {
   if (!existsSync(path.join(STATIC_DIR, 'index.html'))) {
     throw new Error(`${STATIC_DIR}/index.html is missing: run "npm run build" first (npm test does).`);
   }
@@ -37,7 +37,7 @@ export async function startWebApp(options: { sidecarPort?: number; sidecarConfig
     ...(options.sidecarPort !== undefined ? { sidecarPort: options.sidecarPort } : {}),
     ...(options.sidecarConfig !== undefined ? { sidecarConfig: options.sidecarConfig } : {}),
   });
-  const server = await startWebServer({ backend, staticDir: STATIC_DIR });
+  const server = await startWebServer({ backend, staticDir: STATIC_DIR, ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}) });
   return {
     backend,
     server,

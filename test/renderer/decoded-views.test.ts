@@ -1,6 +1,7 @@
 // The page's side of decoded payloads: previews, chart numbers and the Sparkplug model,
 // fed with what the backend's decoder makes of Tahu-encoded messages.
 import { encodePayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../shared/contract';
 import { PayloadDecoder } from '../../shared/payload-decoder';
@@ -9,6 +10,8 @@ import { addToSparkplug, clearSparkplug, sparkplugFor } from '../../renderer/src
 import { ingestBatch } from '../../renderer/src/store/ingest';
 import { treeFor } from '../../renderer/src/store/topic-tree';
 import { compileMessageFilter } from '../../renderer/src/store/message-filter';
+
+const AVRO = { type: 'record', name: 'Reading', namespace: 'sensors', fields: [{ name: 'sensor', type: 'string' }, { name: 'value', type: 'double' }] };
 
 let seq = 0;
 const decoder = new PayloadDecoder();
@@ -36,6 +39,43 @@ describe('previews and chart numbers', () => {
     expect(tree.series[tree.find('spBv1.0/G/NDATA/E')]!.get('Temp')!.toArrays().values).toEqual([21, 22.5]);
     // The same pass fed the Sparkplug model.
     expect(sparkplugFor('chart').groups.get('G')!.get('E')!.metrics.get('Temp')!.metric.value).toBe(22.5);
+  });
+});
+
+describe('schema-decoded payloads in the tree, the list and the charts', () => {
+  const schemas = new PayloadDecoder([
+    { id: 'p', kind: 'protobuf', topicFilter: 'pb/#', messageType: 'm.Reading', files: [{ name: 'r.proto', text: 'syntax = "proto3";\npackage m;\nmessage Reading { string sensor = 1; double value = 2; int64 count = 3; }\n' }] },
+    { id: 'a', kind: 'avro', topicFilter: 'avro/#', messageType: '', files: [{ name: 'r.avsc', text: JSON.stringify(AVRO) }] },
+  ]);
+  const decoded = (topic: string, payload: Uint8Array): MessageRecord => ({ ...record(topic, payload), decoded: schemas.decode(topic, payload)! });
+  // sensor "s1", value 3.5 (a little-endian double), count 7 (an int64: a string in the proto3 JSON form).
+  const reading = (value: number, count: number) => {
+    const bytes = new Uint8Array([0x0a, 0x02, 0x73, 0x31, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0x18, count]);
+    new DataView(bytes.buffer).setFloat64(5, value, true);
+    return bytes;
+  };
+
+  it('protobuf: the preview is the decoded JSON; value and the 64-bit count go to the chart', () => {
+    const first = decoded('pb/lab', reading(3.5, 7));
+    expect(messagePreview(first)).toBe('{"sensor":"s1","value":3.5,"count":"7"}');
+    ingestBatch({ connectionId: 'schemas', messages: [first, decoded('pb/lab', reading(4, 8))], dropped: 0, evicted: 0 });
+    const tree = treeFor('schemas');
+    const node = tree.find('pb/lab');
+    expect(tree.series[node]!.get('value')!.toArrays().values).toEqual([3.5, 4]);
+    expect(tree.series[node]!.get('count')!.toArrays().values).toEqual([7, 8]);
+  });
+
+  it('Avro: the same, from the Avro binary', () => {
+    const type = avro.Type.forSchema(AVRO as avro.Schema);
+    const message = decoded('avro/lab', new Uint8Array(type.toBuffer({ sensor: 's2', value: 4.5 })));
+    expect(messagePreview(message)).toBe('{"sensor":"s2","value":4.5}');
+    expect(messageNumbers(message)).toEqual([['value', 4.5]]);
+  });
+
+  it('a payload that does not decode: the preview says why and where, and nothing is charted', () => {
+    const broken = decoded('pb/broken', new Uint8Array([0x0a, 0x05, 0x61]));
+    expect(messagePreview(broken)).toBe('m.Reading: Not a Reading: the payload ends inside the value that starts here (at byte 1)');
+    expect(messageNumbers(broken)).toEqual([]);
   });
 });
 

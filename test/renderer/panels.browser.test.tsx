@@ -44,6 +44,30 @@ describe('MessageDetail', () => {
     await expect.element(screen.getByLabelText('Payload')).toHaveTextContent('81 a1 74 cb 40 35 80 00 00 00 00 00');
   });
 
+  it('a payload that does not decode: the error with its byte offset, the raw bytes, the byte marked', async () => {
+    const decoded = { kind: 'sparkplug' as const, type: 'Sparkplug B NDATA', error: { message: 'Not a Payload: invalid wire type 7 in the tag', offset: 2 } };
+    const screen = await render(<MessageDetail connectionId="c1" message={record(new Uint8Array([0x08, 0x01, 0x0f, 0x00]), { topic: 'spBv1.0/G/NDATA/E', decoded })} previous={undefined} />);
+    await expect.element(screen.getByRole('region', { name: 'Decoded as Sparkplug B NDATA' })).toHaveTextContent('Not a Payload: invalid wire type 7 in the tag (at byte 2)');
+    await expect.element(screen.getByLabelText('Payload')).toHaveTextContent('08 01 0f 00');
+    await expect.element(screen.getByLabelText('Byte 2, where decoding stopped')).toHaveTextContent('0f');
+  });
+
+  it('bytes chosen as MessagePack that are not: the decoder error and offset over the hex', async () => {
+    // fixarray of 2 with one item: the second would start at byte 2, the end.
+    const screen = await render(<MessageDetail connectionId="c1" message={record(new Uint8Array([0x92, 0x01]))} previous={undefined} />);
+    await screen.getByLabelText('View as').selectOptions('msgpack');
+    await expect.element(screen.getByRole('alert')).toHaveTextContent('Not MessagePack: the payload ends inside the item that starts here (at byte 2)');
+    await expect.element(screen.getByLabelText('Payload')).toHaveTextContent('92 01');
+  });
+
+  it('text chosen as JSON that is not: the error at the byte offset, not the character offset', async () => {
+    // "°" is two bytes: the "x" at character 12 is byte 13.
+    const json = await render(<MessageDetail connectionId="c1" message={record(new TextEncoder().encode('{"t": "°C", x}'), { seq: 2 })} previous={undefined} />);
+    await json.getByLabelText('View as').selectOptions('json');
+    await expect.element(json.getByRole('alert')).toHaveTextContent(/^Not JSON: .* \(at byte 13\)$/);
+    await expect.element(json.getByLabelText('Byte 13, where decoding stopped')).toHaveTextContent('78');
+  });
+
   it('diffs against the previous message on the topic', async () => {
     const text = (s: string) => new TextEncoder().encode(s);
     const screen = await render(<MessageDetail connectionId="c1" message={record(text('{"a":2}'))} previous={record(text('{"a":1}'))} />);

@@ -154,6 +154,17 @@ describe('topic index', () => {
     },
   );
 
+  it('counts the earlier messages a held message stands for on its topic and every level above', () => {
+    const index = new TopicIndex();
+    index.add(message('site/dev1/temp'));
+    const id = index.add(message('site/dev1/temp'), 4);
+    index.add(message('site/dev2/temp'), 2);
+    expect(index.count[id]).toBe(6);
+    expect(index.total[index.find('site/dev1')]).toBe(6);
+    expect(index.total[index.find('site')]).toBe(9);
+    expect(index.total[ROOT]).toBe(9);
+  });
+
   it('refuses an invalid wildcard filter with the reason', () => {
     expect(TreeFilter.compile(new TopicIndex(), 'a/#/b')).toEqual({ ok: false, reason: "'#' must be the last level" });
   });

@@ -8,7 +8,7 @@
 import { generate, type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { encodePcapng } from '../../backend/pcapng';
-import { CaptureFormatError, CaptureReader, readCapture } from '../../shared/capture-file/mqtt-capture';
+import { CaptureFormatError, CaptureReader, readCapture, TLS_NOT_DECRYPTED } from '../../shared/capture-file/mqtt-capture';
 import { ACK, FIN, frame, LINK_TYPES, pcapFile, pcapngFile, pcapngSection, SYN, type Link, type SegmentSpec, type TimedFrame } from '../helpers/capture-builder';
 
 const mqtt = (packet: Record<string, unknown>, version: 3 | 4 | 5 = 4) => new Uint8Array(generate(packet as unknown as Packet, { protocolVersion: version }));
@@ -228,7 +228,7 @@ describe('TCP reassembly', () => {
     const http = other('GET / HTTP/1.1\r\nHost: x\r\n\r\n', 41001);
     const result = readCapture(pcapFile(timed([...tls, ...http])));
     expect(result.streams).toEqual([]);
-    expect(result.skipped.map((s) => s.reason)).toEqual(['TLS (encrypted)', 'HTTP without a WebSocket upgrade']);
+    expect(result.skipped.map((s) => s.reason)).toEqual([TLS_NOT_DECRYPTED, 'HTTP without a WebSocket upgrade']);
   });
 });
 

@@ -1,7 +1,9 @@
 /** Saved collections: checking, variables from environments, resolving a request to wire form, import and export. */
 
 import { describe, expect, it } from 'vitest';
-import { checkCollection, exportCollections, parseCollectionsImport, resolveRequest, variablesFor, type Collection } from '../../shared/collections';
+import { decodePayload } from 'sparkplug-payload/lib/sparkplugbpayload';
+import { checkCollection, encodeResolved, exportCollections, parseCollectionsImport, resolveRequest, variablesFor, type Collection } from '../../shared/collections';
+import { PayloadDecoder } from '../../shared/payload-decoder';
 import { utf8Decode } from '../../shared/utf8';
 
 const context = { counter: 3, now: () => 1700000000000, uuid: () => 'u-1', random: () => 0.5 };
@@ -50,6 +52,31 @@ describe('collections', () => {
     expect(() => resolveRequest({ ...c.requests[0]!, ...patch }, { ...context, variables: variablesFor(c) })).toThrow(message);
   });
 
+  it('Sparkplug B and schema requests: variables expanded, JSON checked, encoded by the connection before sending', async () => {
+    const c = collection();
+    const sparkplug = { ...c.requests[0]!, topic: 'spBv1.0/{{site}}/NCMD/{{deviceId}}', payloadFormat: 'sparkplug' as const, payload: '{"metrics": [{"name": "Speed", "type": "Int32", "value": {{counter}}}]}' };
+    const resolved = resolveRequest(sparkplug, { ...context, variables: variablesFor(c) });
+    expect(resolved).toMatchObject({ topic: 'spBv1.0/north/NCMD/d-0', encodeAs: 'sparkplug' });
+    expect(utf8Decode(resolved.payload)).toBe('{"metrics": [{"name": "Speed", "type": "Int32", "value": 3}]}');
+    // The desk's own encoder, as the CLI runs it; Tahu's decoder reads what it wrote.
+    const decoder = new PayloadDecoder();
+    const encoded = await encodeResolved(sparkplug.name, resolved, (topic, json, as) => decoder.encode(topic, json, as, 1700000000000).payload);
+    expect(encoded.encodeAs).toBeUndefined();
+    expect(decodePayload(encoded.payload).metrics).toMatchObject([{ name: 'Speed', type: 'Int32', value: 3 }]);
+    // What the encoder refuses names the request and the field; JSON that does not parse is refused before.
+    await expect(encodeResolved('Reboot', resolveRequest({ ...sparkplug, topic: 'plain/topic' }, { ...context, variables: variablesFor(c) }), (topic, json, as) => decoder.encode(topic, json, as).payload)).rejects.toThrow(/^Reboot: payload: Sparkplug B payloads go to spBv1\.0\//);
+    expect(() => resolveRequest({ ...sparkplug, payloadFormat: 'schema', payload: '{"a":' }, { ...context, variables: variablesFor(c) })).toThrow(/^Reboot: payload: Payload is not valid JSON/);
+  });
+
+  it('exports as version 1 unless a request needs version 2 (Sparkplug B or schema payloads)', () => {
+    const c = collection();
+    expect(exportCollections([c], new Date(0)).version).toBe(1);
+    const withSparkplug = { ...c, requests: [...c.requests, { ...c.requests[0]!, id: 'r3', payloadFormat: 'sparkplug' as const }] };
+    const doc = exportCollections([withSparkplug], new Date(0));
+    expect(doc.version).toBe(2);
+    expect(parseCollectionsImport(JSON.stringify(doc))[0]!.requests[2]!.payloadFormat).toBe('sparkplug');
+  });
+
   it.each([
     [{ variables: { counter: '1' } }, 'variables.counter', 'That name is a built-in placeholder'],
     [{ variables: { '9x': '1' } }, 'variables.9x', 'A variable name is letters, digits, _ or -, starting with a letter or _'],
@@ -66,6 +93,6 @@ describe('collections', () => {
     broken.collections.push({ name: 'Bad', requests: [{ id: 'x', name: 'n', topic: '' }] });
     expect(() => parseCollectionsImport(JSON.stringify(broken))).toThrow('Collection Bad is not valid: id: Invalid input: expected string, received undefined');
     expect(() => parseCollectionsImport('{')).toThrow(/^The file is not JSON/);
-    expect(() => parseCollectionsImport('{"format":"mqtt-desk-collections","version":2,"collections":[]}')).toThrow('Collections export version 2 is newer than this MQTT Desk reads (1)');
+    expect(() => parseCollectionsImport('{"format":"mqtt-desk-collections","version":3,"collections":[]}')).toThrow('Collections export version 3 is newer than this MQTT Desk reads (2)');
   });
 });

@@ -1,7 +1,7 @@
 // Where JSON stops parsing, as a line a person finds: our scanner agrees with JSON.parse
 // on what is valid and points at the first bad character.
 import { describe, expect, it } from 'vitest';
-import { firstJsonError, jsonErrorLocation } from '../../shared/json-location';
+import { firstJsonError, jsonErrorLocation, jsonValuePosition } from '../../shared/json-location';
 
 describe('firstJsonError', () => {
   it.each([
@@ -38,5 +38,27 @@ describe('jsonErrorLocation', () => {
       error = e as Error;
     }
     expect(jsonErrorLocation(text, error!)).toEqual({ line: 3, column: 9, position: 20 });
+  });
+});
+
+describe('jsonValuePosition', () => {
+  // {"a": [1, {"b": "x"}], "c\u0041": null} : offsets counted by hand.
+  const text = '{"a": [1, {"b": "x"}], "c\\u0041": null}';
+  it.each<[Array<string | number>, number | undefined]>([
+    [[], 0],
+    [['a'], 6],
+    [['a', 0], 7],
+    [['a', 1], 10],
+    [['a', 1, 'b'], 16],
+    // Keys are compared decoded: "c\u0041" is "cA".
+    [['cA'], 34],
+    [['a', 2], undefined],
+    [['nope'], undefined],
+  ])('%j', (path, position) => {
+    expect(jsonValuePosition(text, path)).toBe(position);
+  });
+
+  it('is undefined for text that is not JSON', () => {
+    expect(jsonValuePosition('{"a": }', ['a'])).toBeUndefined();
   });
 });

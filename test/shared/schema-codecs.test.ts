@@ -1,5 +1,6 @@
 // Schemas per topic filter: protobuf (.proto with imports), Avro (.avsc) and JSON Schema,
-// compiled, decoding and encoding, and refusing what does not parse with file:line.
+// compiled, decoding and encoding, and refusing what does not parse with file:line (every
+// case of that in schema-errors.test.ts).
 import avro from 'avsc';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
@@ -71,8 +72,10 @@ describe('protobuf', () => {
   it('a payload that does not decode: the error and its byte offset', () => {
     const good = encodeReading({ sensor: 'a long sensor name', value: 1 });
     const decoded = codec.decode(good.subarray(0, 6));
-    expect(decoded.error).toEqual({ message: expect.stringMatching(/^Not a Reading: the payload ends early/), offset: 2 });
-    expect(codec.decode(new Uint8Array([0x0f, 0x00])).error).toEqual({ message: 'Not a Reading: invalid wire type 7 (at byte 1)', offset: 1 });
+    // The sensor string: tag 0a at 0, its length prefix at 1 promises 18 bytes, 4 follow.
+    expect(decoded.error).toEqual({ message: 'Not a Reading: the payload ends inside the value that starts here', offset: 1 });
+    // 0f at 0: field 1 with wire type 7.
+    expect(codec.decode(new Uint8Array([0x0f, 0x00])).error).toEqual({ message: 'Not a Reading: invalid wire type 7 in the tag', offset: 0 });
   });
 
   it('well-known types need no file', () => {
@@ -83,9 +86,9 @@ describe('protobuf', () => {
   });
 
   it.each<[string, Partial<SchemaMapping>, string, string]>([
-    ['a syntax error', { files: [{ name: 'bad.proto', text: 'syntax = "proto3";\nmessage X {\n  int32 v = 1\n}\n' }], messageType: 'X' }, 'files', "bad.proto:4: illegal token '}', ';' expected"],
-    ['a missing import', { files: [{ name: 'reading.proto', text: READING }], messageType: 'sensors.Reading' }, 'files', 'reading.proto:3: imports "common/units.proto", which was not given: add it to the schema files'],
-    ['an unknown type', { files: [{ name: 'a.proto', text: 'syntax = "proto3";\nmessage A {\n  Missing m = 1;\n}\n' }], messageType: 'A' }, 'files', "a.proto:3: no such Type or Enum 'Missing' in Type .A"],
+    ['a syntax error', { files: [{ name: 'bad.proto', text: 'syntax = "proto3";\nmessage X {\n  int32 v = 1\n}\n' }], messageType: 'X' }, 'files', "bad.proto:4:1: illegal token '}', ';' expected"],
+    ['a missing import', { files: [{ name: 'reading.proto', text: READING }], messageType: 'sensors.Reading' }, 'files', 'reading.proto:3:8: imports "common/units.proto", which was not given: add it to the schema files'],
+    ['an unknown type', { files: [{ name: 'a.proto', text: 'syntax = "proto3";\nmessage A {\n  Missing m = 1;\n}\n' }], messageType: 'A' }, 'files', 'a.proto:3:3: field "m" of A: no such type "Missing"'],
     ['an unknown message type', { files: protoFiles, messageType: 'sensors.Nope' }, 'messageType', 'No message type "sensors.Nope" in the schema; it defines sensors.Reading, sensors.Tag'],
   ])('refuses %s with file:line', (_label, over, field, message) => {
     expect(checkSchemas([mapping({ ...over, id: 'a', topicFilter: 'a/#' })])).toEqual({ [`schemas.0.${field}`]: message });
@@ -116,8 +119,9 @@ describe('avro', () => {
 
   it('truncated and trailing bytes, with the offset', () => {
     const bytes = reference.toBuffer({ sensor: 't1', value: 1.5, count: 7, note: null });
-    expect(codec.decode(bytes.subarray(0, 5)).error).toEqual({ message: `Not a sensors.Reading: the payload ends before the value does (at byte 5)`, offset: 5 });
-    expect(codec.decode(Buffer.concat([bytes, Buffer.from([1, 2])])).error).toEqual({ message: `Not a sensors.Reading: 2 bytes left over after the value (at byte ${bytes.length})`, offset: bytes.length });
+    // "t1" is 04 74 31 at 0..2; the double from 3 has 2 of its 8 bytes.
+    expect(codec.decode(bytes.subarray(0, 5)).error).toEqual({ message: 'Not a sensors.Reading: the payload ends inside the value that starts here', offset: 3 });
+    expect(codec.decode(Buffer.concat([bytes, Buffer.from([1, 2])])).error).toEqual({ message: 'Not a sensors.Reading: 2 bytes left over after the value', offset: bytes.length });
   });
 
   it('refuses JSON that does not fit, naming the field', () => {
@@ -125,8 +129,8 @@ describe('avro', () => {
   });
 
   it.each([
-    ['not JSON', '{\n  "type": "record",\n  "name": "X",\n  "fields": [,]\n}\n', 'broken.avsc:4: not JSON'],
-    ['an unknown type', '{\n  "type": "record",\n  "name": "X",\n  "fields": [\n    {"name": "a", "type": "decimal128"}\n  ]\n}\n', 'broken.avsc:5: undefined type name: decimal128'],
+    ['not JSON', '{\n  "type": "record",\n  "name": "X",\n  "fields": [,]\n}\n', 'broken.avsc:4:14: not JSON'],
+    ['an unknown type', '{\n  "type": "record",\n  "name": "X",\n  "fields": [\n    {"name": "a", "type": "decimal128"}\n  ]\n}\n', 'broken.avsc:5:5: field "a": undefined type name: decimal128'],
   ])('refuses a schema that is %s, with file:line', (_label, text, message) => {
     const fields = checkSchemas([mapping({ kind: 'avro', files: [{ name: 'broken.avsc', text }] })]);
     expect(fields['schemas.0.files']).toContain(message);
@@ -166,7 +170,7 @@ describe('JSON Schema', () => {
   });
 
   it('refuses a schema file that is not JSON, with file:line', () => {
-    expect(checkSchemas([mapping({ kind: 'json-schema', files: [{ name: 's.json', text: '{\n  "type": "object",\n  oops\n}' }] })])['schemas.0.files']).toMatch(/^s\.json:3: not JSON/);
+    expect(checkSchemas([mapping({ kind: 'json-schema', files: [{ name: 's.json', text: '{\n  "type": "object",\n  oops\n}' }] })])['schemas.0.files']).toMatch(/^s\.json:3:3: not JSON/);
   });
 });
 

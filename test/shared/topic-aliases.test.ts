@@ -24,21 +24,42 @@ describe('topicAliasOf', () => {
 describe('TopicAliases', () => {
   const record = (seq: number, direction: 'in' | 'out', bytes: Uint8Array): PacketRecord => ({ seq, time: seq, direction, bytes });
 
-  it('resolves an alias to the topic in force when the packet was sent, per direction', () => {
-    const aliases = new TopicAliases();
-    const packets = [record(1, 'out', publish('first', { topicAlias: 1 })), record(2, 'out', publish('', { topicAlias: 1 })), record(3, 'in', publish('theirs', { topicAlias: 1 })), record(4, 'out', publish('second', { topicAlias: 1 })), record(5, 'out', publish('', { topicAlias: 1 }))];
-    for (const p of packets) aliases.add(p);
-    expect(aliases.resolve('out', 1, 2)).toEqual({ topic: 'first', setBy: 1 });
-    expect(aliases.resolve('out', 1, 5)).toEqual({ topic: 'second', setBy: 4 });
-    expect(aliases.resolve('in', 1, 6)).toEqual({ topic: 'theirs', setBy: 3 });
-    expect(aliases.resolve('in', 1, 2)).toBeUndefined();
-    expect(aliases.resolve('out', 2, 9)).toBeUndefined();
+  // One connection's packets, in order: [seq, direction, topic, alias].
+  const session: Array<[number, 'in' | 'out', string, number]> = [
+    [1, 'out', 'first', 1],
+    [2, 'out', '', 1],
+    [3, 'in', 'theirs', 1],
+    [4, 'out', 'second', 1],
+    [5, 'out', '', 1],
+    [6, 'out', 'other', 2],
+    [7, 'in', '', 1],
+  ];
+  const aliases = new TopicAliases();
+  for (const [seq, direction, topic, alias] of session) aliases.add(record(seq, direction, publish(topic, { topicAlias: alias })));
+
+  it.each([
+    ['an alias set before, same direction', 'out', 1, 2, { topic: 'first', setBy: 1 }],
+    ['an alias set again: the later topic from then on', 'out', 1, 5, { topic: 'second', setBy: 4 }],
+    ['an alias set again: the earlier topic before that', 'out', 1, 3, { topic: 'first', setBy: 1 }],
+    ['the other direction keeps its own aliases', 'in', 1, 7, { topic: 'theirs', setBy: 3 }],
+    ['the other direction before its alias was set', 'in', 1, 2, undefined],
+    ['not by the packet that sets it (its own topic is there)', 'out', 2, 6, undefined],
+    ['set after the packet', 'out', 2, 5, undefined],
+    ['an alias never set', 'out', 9, 8, undefined],
+  ] as const)('%s', (_name, direction, alias, seq, expected) => expect(aliases.resolve(direction, alias, seq)).toEqual(expected));
+
+  it('learns nothing from packets that set no alias', () => {
+    const fresh = new TopicAliases();
+    fresh.add(record(1, 'out', publish('plain')));
+    fresh.add(record(2, 'out', new Uint8Array(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 0 }] } as unknown as Packet, { protocolVersion: 5 }))));
+    expect(fresh.resolve('out', 1, 3)).toBeUndefined();
+    expect(fresh.lastSeq).toBe(2);
   });
 
   it('gives the row the topic, and says where the alias came from', () => {
     const bytes = publish('', { topicAlias: 1 });
     const anatomy = annotatePacket(bytes, 5);
-    expect(summarizePacket(anatomy, bytes, { topic: 'first', setBy: 1 })).toEqual({ info: 'Publish Message (id=9) [first]', details: 'QoS 1, alias 1 (set by #1), 1 B: x' });
-    expect(summarizePacket(anatomy, bytes)).toEqual({ info: 'Publish Message (id=9) []', details: 'QoS 1, alias 1, never set before, 1 B: x' });
+    expect(summarizePacket(anatomy, bytes, { topic: 'first', setBy: 1 })).toEqual({ info: 'Publish Message (id=9) [first]', details: 'QoS 1, topic from alias 1 (set by #1), 1 B: x' });
+    expect(summarizePacket(anatomy, bytes)).toEqual({ info: 'Publish Message (id=9) []', details: 'QoS 1, alias 1 not set earlier in this capture: topic unknown, 1 B: x' });
   });
 });

@@ -94,6 +94,16 @@ describe('message batch frames', () => {
     expect(decodeFrame(shifted.subarray(3)).data).toEqual(decodeFrame(frame).data);
   });
 
+  it('carries how many messages each held message replaced, and no such column when there are none', () => {
+    const message = (seq: number, topic: string) => ({ seq, direction: 'in' as const, topic, payload: new Uint8Array([seq]), payloadSize: 1, qos: 0 as const, retain: false, dup: false, time: seq });
+    const held: MessageBatch = { connectionId: 'c', messages: [message(7, 'a/b'), message(9, 'a/c'), message(11, 'a/b/c')], dropped: 12, evicted: 4, replaced: [5, 0, 7] };
+    expect(roundTrip(held).data).toEqual(held);
+    const plain = { ...held, replaced: undefined };
+    delete plain.replaced;
+    expect(roundTrip(plain).data).toEqual(plain);
+    expect(encodeMessageBatch(held).byteLength - encodeMessageBatch(plain).byteLength).toBe(12);
+  });
+
   it('carries an empty batch (only drops to report)', () => {
     expect(roundTrip({ connectionId: 'c', messages: [], dropped: 120, evicted: 0 }).data).toEqual({ connectionId: 'c', messages: [], dropped: 120, evicted: 0 });
   });

@@ -8,6 +8,8 @@ import { decodeFrame } from '../../../shared/wire-batches';
 export interface PreloadBridge {
   call(command: string, args: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: ErrorInfo }>;
   onEvent(listener: (stream: string, data: unknown) => void): () => void;
+  /** Says a message batch was taken in (absent in an older preload). */
+  ack?(): void;
 }
 
 /** The preload bridge when running inside the desktop app, else undefined. */
@@ -23,11 +25,13 @@ export function createBridgeApi(bridge: PreloadBridge): DeskApi {
     let value = data;
     try {
       if (data instanceof Uint8Array) value = decodeFrame(data).data;
+      for (const listener of listeners.get(stream) ?? []) listener(value);
     } catch (error) {
       console.error('[mqtt-desk] unreadable event from the backend:', error);
-      return;
+    } finally {
+      // Taken in (or given up on): the backend may send one more (backend/batch-window.ts).
+      if (stream === 'messages.batch') bridge.ack?.();
     }
-    for (const listener of listeners.get(stream) ?? []) listener(value);
   });
   return {
     async call<K extends CommandName>(command: K, args: unknown) {

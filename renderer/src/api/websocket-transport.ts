@@ -5,6 +5,7 @@
 
 import type { DeskApi } from '../../../shared/contract';
 import { createRpcClient, decodeIncoming, encodeWire, type WireCall } from '../../../shared/rpc';
+import { ACK_FRAME, FRAME_KIND } from '../../../shared/wire-batches';
 
 /** Reports whether the UI currently has a live link to the backend. */
 export type LinkListener = (up: boolean) => void;
@@ -43,6 +44,9 @@ export function createWebSocketApi(onLink: LinkListener): DeskApi {
       } catch (error) {
         // A frame this page cannot read is a bug between backend and page: say so, keep going.
         console.error('[mqtt-desk] unreadable message from the backend:', error);
+      } finally {
+        // Taken in (or given up on): the backend may send one more (backend/batch-window.ts).
+        if (data instanceof ArrayBuffer && new Uint8Array(data, 0, Math.min(1, data.byteLength))[0] === FRAME_KIND.messages) ws.send(ACK_FRAME);
       }
     };
     ws.onclose = () => {

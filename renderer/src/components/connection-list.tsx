@@ -4,7 +4,7 @@ import { openBrokerPanel } from '../store/broker-actions';
 import { closeCaptureFile, openCaptureFile, selectCapture } from '../store/capture-files';
 import { downloadJson, onImportRequest, onOpenCaptureRequest } from '../store/files';
 import { exportProfiles, importProfiles, selectProfile, startNewProfile } from '../store/profile-actions';
-import { useAppStore, type OpenedCapture } from '../store/app-store';
+import { useAppStore, type OpenedCapture, type SkippedCaptureStream } from '../store/app-store';
 import { setThemeChoice, useThemeChoice, type ThemeChoice } from '../theme';
 import { CommandLineDialog } from './command-line-dialog';
 
@@ -20,6 +20,7 @@ export function ConnectionList() {
   const [importMenu, setImportMenu] = useState(false);
   const [commandLine, setCommandLine] = useState(false);
   const captures = useAppStore((s) => s.captures);
+  const capturesSkipped = useAppStore((s) => s.capturesSkipped);
   const selectedCapture = useAppStore((s) => s.selectedCaptureId);
   const loading = useAppStore((s) => s.captureLoading);
   const themeChoice = useThemeChoice();
@@ -132,21 +133,21 @@ export function ConnectionList() {
           </ul>
         </div>
       ))}
-      {captures.length > 0 || loading ? <h2 className="sidebar-heading">Captures</h2> : null}
+      {captures.length > 0 || capturesSkipped.length > 0 || loading ? <h2 className="sidebar-heading">Captures</h2> : null}
       {loading ? (
         <p className="muted capture-loading" role="status" aria-label="Opening capture">
           Opening {loading.fileName}… {Math.round(loading.progress * 100)} %
         </p>
       ) : null}
-      {groupCaptures(captures).map(([fileId, members]) => (
+      {groupCaptures(captures, capturesSkipped).map(([fileId, fileName, members, skipped]) => (
         <div key={fileId} className="connection-group">
           <div className="group-heading capture-heading">
-            <span>{members[0]!.fileName}</span>
-            <button type="button" className="link-button" aria-label={`Close ${members[0]!.fileName}`} onClick={() => closeCaptureFile(fileId)}>
+            <span>{fileName}</span>
+            <button type="button" className="link-button" aria-label={`Close ${fileName}`} onClick={() => closeCaptureFile(fileId)}>
               Close
             </button>
           </div>
-          <ul aria-label={`Connections in ${members[0]!.fileName}`}>
+          <ul aria-label={`Connections in ${fileName}`}>
             {members.map((capture) => (
               <li key={capture.id}>
                 <button
@@ -161,6 +162,15 @@ export function ConnectionList() {
                     {capture.client} → {capture.server} · {capture.packets.toLocaleString('en')} packets
                   </span>
                 </button>
+              </li>
+            ))}
+            {skipped.map((stream) => (
+              <li key={`skipped-${stream.tcpStream}`} className="capture-skipped" aria-label={`TCP stream ${stream.tcpStream} not shown`}>
+                <span className="status-dot" aria-hidden="true" />
+                <span className="connection-name">TCP stream {stream.tcpStream}</span>
+                <span className="connection-host">
+                  {stream.endpoints} · {stream.reason}
+                </span>
               </li>
             ))}
           </ul>
@@ -181,11 +191,13 @@ export function ConnectionList() {
   );
 }
 
-/** Capture connections by the file opening they came from, in the order opened. */
-function groupCaptures(captures: readonly OpenedCapture[]): Array<[string, OpenedCapture[]]> {
-  const groups = new Map<string, OpenedCapture[]>();
-  for (const capture of captures) groups.set(capture.fileId, [...(groups.get(capture.fileId) ?? []), capture]);
-  return [...groups];
+/** Capture connections and the streams not shown, by the file opening they came from, in the order opened. */
+function groupCaptures(captures: readonly OpenedCapture[], skipped: readonly SkippedCaptureStream[]): Array<[string, string, OpenedCapture[], SkippedCaptureStream[]]> {
+  const groups = new Map<string, [string, string, OpenedCapture[], SkippedCaptureStream[]]>();
+  const group = (fileId: string, fileName: string) => groups.get(fileId) ?? groups.set(fileId, [fileId, fileName, [], []]).get(fileId)!;
+  for (const capture of captures) group(capture.fileId, capture.fileName)[2].push(capture);
+  for (const stream of skipped) group(stream.fileId, stream.fileName)[3].push(stream);
+  return [...groups.values()];
 }
 
 /** Profiles by group, ungrouped first, groups in name order. */

@@ -1,5 +1,6 @@
 import type { DecodedPayload } from '../../../shared/decoded';
 import { decodedJson, metricLine } from '../../../shared/decoded';
+import { decodeErrorText } from '../../../shared/decode-error';
 
 /** Marks on a message row: what it decoded as, and whether something is wrong with it. */
 export function DecodedBadges({ decoded }: { decoded: DecodedPayload }) {
@@ -36,8 +37,7 @@ export function DecodedSection({ decoded }: { decoded: DecodedPayload }) {
       <h4>{heading}</h4>
       {decoded.error ? (
         <p className="field-error" role="alert">
-          {decoded.error.message}
-          {decoded.error.offset !== undefined && !decoded.error.message.includes('(at byte') ? ` (at byte ${decoded.error.offset})` : ''}
+          {decodeErrorText(decoded.error)}
         </p>
       ) : null}
       {decoded.warnings?.map((warning) => (

@@ -5,6 +5,7 @@ import { detectPayloadFormat, formatPayload, toHex } from '../../../shared/paylo
 import { formatBinary, looksLike } from '../../../shared/payload-binary';
 import { loadFullMessage } from '../store/connection-actions';
 import { DecodedSection } from './decoded-detail';
+import { decodeErrorText, decodeJsonBytes, toDecodeError, type DecodeError } from '../../../shared/decode-error';
 
 /**
  * Payload bytes the detail renders at most: laying out megabytes of text would stall the
@@ -27,14 +28,17 @@ export function autoView(bytes: Uint8Array): View {
   return 'hex';
 }
 
-/** Renders a payload in a view; decoding problems are returned as the text to show. */
-export function renderPayload(bytes: Uint8Array, view: View): { text: string; error?: string } {
-  if (view === 'msgpack' || view === 'cbor') {
-    try {
-      return { text: formatBinary(bytes, view) };
-    } catch (error) {
-      return { text: formatPayload(bytes, 'hex'), error: (error as Error).message };
-    }
+/**
+ * Renders a payload in a view. Bytes that are not MessagePack or CBOR (or JSON, with
+ * `strictJson`: the user chose the JSON view for a whole payload) come back as hex with the
+ * decoder's error and its byte offset; otherwise JSON that does not parse is shown as text.
+ */
+export function renderPayload(bytes: Uint8Array, view: View, strictJson = false): { text: string; error?: DecodeError } {
+  try {
+    if (view === 'msgpack' || view === 'cbor') return { text: formatBinary(bytes, view) };
+    if (view === 'json' && strictJson) return { text: JSON.stringify(decodeJsonBytes(bytes), null, 2) };
+  } catch (error) {
+    return { text: formatPayload(bytes, 'hex'), error: toDecodeError(error) };
   }
   return { text: formatPayload(bytes, view) };
 }
@@ -61,7 +65,10 @@ export const MessageDetail = memo(function MessageDetail({ connectionId, message
   const shown = full.payload.subarray(0, DETAIL_VIEW_BYTES);
   // Bytes that failed to decode are shown as they are: hex, not a guess at another format.
   const chosen = view === 'auto' ? (full.decoded?.error ? 'hex' : autoView(shown)) : view;
-  const rendered = useMemo(() => renderPayload(shown, chosen), [full, chosen]);
+  const rendered = useMemo(() => renderPayload(shown, chosen, view === 'json' && shown.byteLength === full.payloadSize), [full, chosen, view]);
+  // The byte a decoder stopped at, marked in the hex view.
+  const errorOffset = rendered.error?.offset ?? decoded?.error?.offset;
+  const marked = (chosen === 'hex' || rendered.error !== undefined) && errorOffset !== undefined && errorOffset < shown.byteLength ? errorOffset : undefined;
   const cuts: string[] = [];
   if (shown.byteLength < full.payload.byteLength) cuts.push(`showing the first ${sizeText(shown.byteLength)} of ${sizeText(full.payload.byteLength)} loaded: the detail shows ${sizeText(DETAIL_VIEW_BYTES)} at most`);
   if (truncated) cuts.push(`${full.payloadSize - full.payload.byteLength} more bytes not loaded${full.payloadSize > MESSAGE_LOAD_MAX_BYTES ? ` (the detail loads ${sizeText(MESSAGE_LOAD_MAX_BYTES)} at most; export the messages for all of it)` : ''}`);
@@ -111,14 +118,24 @@ export const MessageDetail = memo(function MessageDetail({ connectionId, message
       </div>
       {rendered.error ? (
         <p className="field-error" role="alert">
-          {rendered.error}
+          {decodeErrorText(rendered.error)}
         </p>
       ) : null}
       {!rawShown ? null : showDiff && previous ? (
         <PayloadDiff before={renderPayload(previous.payload, chosen).text} after={rendered.text} />
       ) : (
         <pre className={`payload-view payload-${chosen}`} aria-label="Payload">
-          {rendered.text}
+          {marked === undefined ? (
+            rendered.text
+          ) : (
+            <>
+              {rendered.text.slice(0, marked * 3)}
+              <mark className="error-byte" aria-label={`Byte ${marked}, where decoding stopped`}>
+                {rendered.text.slice(marked * 3, marked * 3 + 2)}
+              </mark>
+              {rendered.text.slice(marked * 3 + 2)}
+            </>
+          )}
           {cuts.length > 0 ? `\n… ${cuts.join('; ')}` : ''}
         </pre>
       )}

@@ -7,7 +7,7 @@ import { validatePacket } from '../../../shared/packet-rules/validate';
 import { describeViolation } from '../../../shared/packet-rules/violation';
 import { copyText } from '../store/clipboard';
 import { showToast } from '../store/app-store';
-import { anatomyOf } from '../store/packet-log';
+import { anatomyOf, type TopicFromAlias } from '../store/packet-log';
 import { HexDumpRow, HEX_ROW_HEIGHT, BYTES_PER_ROW } from './hex-dump-row';
 
 /** What is highlighted: a decoded field, or a byte range dragged in the dump. */
@@ -29,7 +29,20 @@ const FORMATS: ByteFormat[] = ['hex', 'text', 'c', 'js'];
  * and either can be copied as hex, text or a C/JS byte array. `onPin` offers comparing
  * this packet with the next one selected.
  */
-export function PacketDetail({ packet, version, pinned = false, onPin }: { packet: PacketRecord; version: MqttProtocolVersion; pinned?: boolean; onPin?: () => void }) {
+export function PacketDetail({
+  packet,
+  version,
+  pinned = false,
+  onPin,
+  topicAlias,
+}: {
+  packet: PacketRecord;
+  version: MqttProtocolVersion;
+  pinned?: boolean;
+  onPin?: () => void;
+  /** What the Topic Alias of an alias-only PUBLISH stands for, shown on its empty topic name. */
+  topicAlias?: TopicFromAlias | undefined;
+}) {
   const anatomy = anatomyOf(packet, version);
   // What a client sent is checked by the broker's own rule tables. Control characters are a
   // SHOULD NOT of the spec that only strict brokers refuse: the inspector names MUSTs only.
@@ -101,7 +114,7 @@ export function PacketDetail({ packet, version, pinned = false, onPin }: { packe
         ) : null}
         <ul role="tree" aria-label="Packet fields" className="field-tree">
           {anatomy.fields.map((field, i) => (
-            <FieldItem key={i} field={field} selected={selection?.field} onSelect={selectField} />
+            <FieldItem key={i} field={field} selected={selection?.field} onSelect={selectField} topicAlias={topicAlias} />
           ))}
         </ul>
       </section>
@@ -139,9 +152,18 @@ export function PacketDetail({ packet, version, pinned = false, onPin }: { packe
   );
 }
 
-function FieldItem({ field, selected, onSelect }: { field: FieldNode; selected: FieldNode | undefined; onSelect: (field: FieldNode) => void }) {
+/** The value shown for a field; an alias-only PUBLISH's empty topic name says what the alias stands for. */
+function shownValue(field: FieldNode, topicAlias: TopicFromAlias | undefined): string {
+  if (topicAlias && field.name === 'Topic name' && field.value === '') {
+    const { alias, resolved } = topicAlias;
+    return resolved ? `: ${resolved.topic} (alias ${alias}, set by #${resolved.setBy})` : `: (empty; alias ${alias} not set earlier in this capture: topic unknown)`;
+  }
+  return field.value === null ? '' : `: ${String(field.value)}`;
+}
+
+function FieldItem({ field, selected, onSelect, topicAlias }: { field: FieldNode; selected: FieldNode | undefined; onSelect: (field: FieldNode) => void; topicAlias: TopicFromAlias | undefined }) {
   const isSelected = selected === field;
-  const value = field.value === null ? '' : `: ${String(field.value)}`;
+  const value = shownValue(field, topicAlias);
   const bytes = field.end > field.start ? `bytes ${field.start}–${field.end - 1}` : `no bytes (at ${field.start})`;
   return (
     <li role="treeitem" aria-selected={isSelected} aria-expanded={field.children ? true : undefined}>
@@ -152,7 +174,7 @@ function FieldItem({ field, selected, onSelect }: { field: FieldNode; selected: 
       {field.children ? (
         <ul role="group">
           {field.children.map((child, i) => (
-            <FieldItem key={i} field={child} selected={selected} onSelect={onSelect} />
+            <FieldItem key={i} field={child} selected={selected} onSelect={onSelect} topicAlias={topicAlias} />
           ))}
         </ul>
       ) : null}

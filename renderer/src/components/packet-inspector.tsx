@@ -5,7 +5,8 @@ import type { MqttProtocolVersion } from '../../../shared/packet-anatomy';
 import { clearCapturedPackets, exportPackets, loadPackets } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
 import { atSeq } from '../../../shared/ring-buffer';
-import { FilteredPackets, PACKET_TYPE_NAMES, packetsFor, packetTypeName, summaryOf, type PacketRows } from '../store/packet-log';
+import { catchUpPackets } from '../store/packet-stream';
+import { FilteredPackets, PACKET_TYPE_NAMES, packetsFor, packetTypeName, summaryOf, topicFromAlias, type PacketRows } from '../store/packet-log';
 import { indexOfSeq, nextIndex } from './list-keys';
 import { PacketComparison } from './packet-comparison';
 import { PacketDetail } from './packet-detail';
@@ -29,7 +30,7 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
   const scrollRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    if (!readOnly) void loadPackets(connectionId);
+    if (!readOnly) void loadPackets(connectionId).then(() => catchUpPackets(connectionId));
   }, [connectionId, readOnly]);
 
   // Filtered incrementally: each batch looks at its new packets only, even with a million held.
@@ -139,6 +140,7 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
               packet={selected}
               version={log.protocolVersion}
               pinned={pinned === selected}
+              topicAlias={topicFromAlias(selected, log.protocolVersion, connectionId)}
               onPin={() => setPinnedSeq(pinned === selected ? undefined : selected.seq)}
             />
           ) : (

@@ -6,7 +6,6 @@ import { checkTopicName } from '../../../shared/topic';
 import type { EncodeAs } from '../../../shared/payload-decoder';
 import { encodePayload, publish } from '../store/connection-actions';
 import { loadHistory, recentTopics, remember, type PublishedEntry } from '../store/publish-history';
-import { PUBLISH_FORMATS, type PublishFormat } from '../../../shared/payload-encode';
 import type { RequestDraft } from '../store/collections';
 import { CollectionsPanel } from './collections-panel';
 import { Field } from './field';
@@ -79,10 +78,9 @@ export function PublishPanel({ connectionId, connected, mqtt5 }: { connectionId:
 
   /** Opens "Save to collection" with the publish as it stands, or says why it cannot be saved. */
   const startSave = () => {
-    if (!(PUBLISH_FORMATS as readonly string[]).includes(format)) return setErrors({ save: `Collections keep ${PUBLISH_FORMATS.join(', ')} payloads, not ${format}` });
     if (!topic) return setErrors({ topic: 'Topic is required to save to a collection' });
     setErrors({});
-    setSaving({ topic, qos, retain, payload, payloadFormat: format as PublishFormat, properties: mqtt5 ? collectionProperties(properties) : {} });
+    setSaving({ topic, qos, retain, payload, payloadFormat: format, properties: mqtt5 ? collectionProperties(properties) : {} });
   };
 
   // Repeat: one publish every `repeatMs`, stopping on the first failure or disconnect.

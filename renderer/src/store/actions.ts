@@ -8,10 +8,9 @@ import { setThemeChoice, type ThemeChoice } from '../theme';
 import { useAppStore } from './app-store';
 import { refresh, setApi } from './backend-api';
 import { brokerLog } from './broker-log';
-import { bumpPackets } from './connection-actions';
 import { downloadJson, requestImport, requestOpenCapture } from './files';
 import { ingestBatch } from './ingest';
-import { appendPackets } from './packet-log';
+import { receivePackets } from './packet-stream';
 import { exportProfiles, startNewProfile } from './profile-actions';
 
 /** Attaches the API, subscribes to its streams, and loads the initial state. */
@@ -24,10 +23,7 @@ export async function attachApi(deskApi: DeskApi): Promise<void> {
     const filters = useAppStore.getState().connections[batch.connectionId]?.subscriptions.map((s) => s.filter) ?? [];
     ingestBatch(batch, filters);
   });
-  deskApi.on('packets.batch', (batch) => {
-    appendPackets(batch);
-    bumpPackets(batch.connectionId);
-  });
+  deskApi.on('packets.batch', receivePackets);
   deskApi.on('app.menu', ({ action }) => {
     switch (action) {
       case 'new-connection':

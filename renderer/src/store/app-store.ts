@@ -35,6 +35,15 @@ export interface OpenedCapture {
   problems: string[];
 }
 
+/** A TCP stream of an opened capture file that is not shown as a connection, and why (TLS: not decrypted). */
+export interface SkippedCaptureStream {
+  fileId: string;
+  fileName: string;
+  tcpStream: number;
+  endpoints: string;
+  reason: string;
+}
+
 /** The tabs of a connection's workspace. */
 export type ViewTab = 'messages' | 'topics' | 'sparkplug' | 'packets' | 'flows';
 
@@ -62,6 +71,8 @@ export interface AppState {
   broker: { state: SidecarState; logRevision: number; clients: BrokerClientInfo[]; retained: BrokerRetainedInfo[]; stats: BrokerStats | null };
   /** Connections read from capture files, in the order opened. */
   captures: OpenedCapture[];
+  /** Streams of those files not shown as connections, listed under their file with the reason. */
+  capturesSkipped: SkippedCaptureStream[];
   /** The capture connection shown, when one is. */
   selectedCaptureId: string | undefined;
   /** A capture file being read, with how far it has got (0–1). */
@@ -86,6 +97,7 @@ export const useAppStore = create<AppState>(() => ({
   brokerOpen: false,
   broker: { state: { status: 'stopped' }, logRevision: 0, clients: [], retained: [], stats: null },
   captures: [],
+  capturesSkipped: [],
   selectedCaptureId: undefined,
   captureLoading: undefined,
   viewTabs: {},

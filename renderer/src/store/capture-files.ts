@@ -118,7 +118,11 @@ export function showCapture(fileName: string, contents: CaptureContents, fileId 
       problems: stream.problems,
     };
   });
-  const notes = [...contents.problems, ...contents.skipped.filter((s) => s.reason !== 'no data').map((s) => `TCP stream ${s.tcpStream} (${s.endpoints}): ${s.reason}`)];
+  const skipped = contents.skipped.filter((s) => s.reason !== 'no data');
+  const notes = [...contents.problems, ...skipped.map((s) => `TCP stream ${s.tcpStream} (${s.endpoints}): ${s.reason}`)];
+  // Streams that are no MQTT connection the app can show (TLS above all) stay listed under the file.
+  const listed = skipped.filter((s) => s.reason.startsWith('TLS'));
+  if (listed.length) useAppStore.setState((s) => ({ capturesSkipped: [...s.capturesSkipped, ...listed.map((stream) => ({ fileId, fileName, ...stream }))] }));
   if (opened.length === 0) {
     showToast(`${fileName}: no MQTT connections among ${contents.frames} frames${notes.length ? ` — ${notes.join('; ')}` : ''}`);
     return;
@@ -148,6 +152,7 @@ export function closeCaptureFile(fileId: string): void {
   }
   useAppStore.setState((s) => ({
     captures: s.captures.filter((c) => c.fileId !== fileId),
+    capturesSkipped: s.capturesSkipped.filter((c) => c.fileId !== fileId),
     selectedCaptureId: closing.some((c) => c.id === s.selectedCaptureId) ? undefined : s.selectedCaptureId,
   }));
 }

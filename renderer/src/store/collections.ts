@@ -7,10 +7,10 @@
 
 import { create } from 'zustand';
 import { DeskError } from '../../../shared/errors';
-import { resolveRequest, variablesFor, type Collection, type CollectionRequest, type ResolvedRequest } from '../../../shared/collections';
+import { encodeResolved, resolveRequest, variablesFor, type Collection, type CollectionRequest, type ResolvedRequest } from '../../../shared/collections';
 import { describeError, showToast } from './app-store';
 import { backend } from './backend-api';
-import { publish } from './connection-actions';
+import { encodePayload, publish } from './connection-actions';
 import { saveFile } from './files';
 
 /** The collections as the backend last listed them, in its order. */
@@ -137,8 +137,21 @@ export interface RunOptions {
  */
 export async function runRequests(collection: Collection, requests: readonly CollectionRequest[], options: RunOptions): Promise<string | undefined> {
   if (!options.connected) return 'Not connected: connect first to send';
-  const resolved = resolveAll(collection, requests, options.environment);
-  if (typeof resolved === 'string') return resolved;
+  const expanded = resolveAll(collection, requests, options.environment);
+  if (typeof expanded === 'string') return expanded;
+  // Sparkplug B and schema JSON is encoded by the connection in the backend, all before the first send.
+  const resolved: ResolvedRequest[] = [];
+  for (const [index, request] of requests.entries()) {
+    try {
+      resolved.push(await encodeResolved(request.name, expanded[index]!, async (topic, json, as) => {
+        const encoded = await encodePayload(options.connectionId, topic, json, as);
+        if ('error' in encoded) throw new Error(encoded.error);
+        return encoded.payload;
+      }));
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
   for (const [index, request] of requests.entries()) {
     if (options.delays && request.delayMs > 0) await new Promise((r) => setTimeout(r, request.delayMs));
     if (options.cancelled?.()) return 'Stopped';

@@ -14,6 +14,7 @@ import type { MessageRecord } from '../../../shared/contract';
 import { decodedNumbers, decodedPreview } from '../../../shared/decoded';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { utf8DecodeStrict } from '../../../shared/utf8';
+import { flatJsonNumbers } from './json-numbers';
 
 /** Payload bytes looked at for a one-line preview. */
 const PREVIEW_BYTES = 512;
@@ -47,6 +48,11 @@ export function numericFields(payload: Uint8Array): Array<[string, number]> {
   if (lead === undefined) return [];
   const numeric = (lead >= 0x30 && lead <= 0x39) || lead === 0x2d || lead === 0x2b || lead === 0x2e;
   if (!numeric && lead !== 0x7b) return [];
+  if (!numeric) {
+    // The common flat object straight from its bytes; anything else parsed below.
+    const flat = flatJsonNumbers(payload, first);
+    if (flat) return flat;
+  }
   const text = utf8DecodeStrict(payload)?.trim();
   if (!text) return [];
   if (numeric) {

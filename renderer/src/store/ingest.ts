@@ -90,13 +90,17 @@ export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []
   const counts = new Float64Array(filters.length);
   tree.nextTick();
   log.droppedUpstream += batch.dropped;
-  for (const message of batch.messages) {
+  const { messages, replaced } = batch;
+  for (let m = 0; m < messages.length; m++) {
+    const message = messages[m]!;
     if (message.direction === 'in') {
-      const node = tree.add(message);
+      // A message the backend held for a page behind stands for the ones it replaced (in `dropped` too).
+      const extra = replaced?.[m] ?? 0;
+      const node = tree.add(message, extra);
       if (targets.length > MASK_BITS) {
-        for (let i = 0; i < targets.length; i++) if (matcher.matches(i, message.topic)) counts[i]!++;
+        for (let i = 0; i < targets.length; i++) if (matcher.matches(i, message.topic)) counts[i]! += 1 + extra;
       } else {
-        for (let mask = matcher.mask(node, message.topic); mask !== 0; mask &= mask - 1) counts[31 - Math.clz32(mask & -mask)]!++;
+        for (let mask = matcher.mask(node, message.topic); mask !== 0; mask &= mask - 1) counts[31 - Math.clz32(mask & -mask)]! += 1 + extra;
       }
     }
     log.buffer.push(message);

@@ -34,11 +34,12 @@ export function packetsFor(connectionId: string): ConnectionPackets {
   return log;
 }
 
-/** Appends a batch from the backend. */
-export function appendPackets(batch: PacketBatch): void {
+/** Appends a batch from the backend; packets the log already holds are skipped. */
+export function appendPackets(batch: Pick<PacketBatch, 'connectionId' | 'protocolVersion' | 'packets'>): void {
   const log = packetsFor(batch.connectionId);
   log.protocolVersion = batch.protocolVersion;
-  for (const packet of batch.packets) log.buffer.push(packet);
+  const last = log.buffer.at(log.buffer.length - 1)?.seq ?? -Infinity;
+  for (const packet of batch.packets) if (packet.seq > last) log.buffer.push(packet);
 }
 
 /** The sequence number of the oldest packet the page holds for a connection. */
@@ -102,9 +103,7 @@ const summaries = new WeakMap<PacketRecord, PacketSummary>();
 const aliases = new Map<string, { index: TopicAliases; generation: number }>();
 
 /** The topic a 5.0 PUBLISH without a topic name stands for, learned from the log up to it. */
-function aliasedTopic(connectionId: string, packet: PacketRecord): AliasedTopic | undefined {
-  const alias = topicAliasOf(packet.bytes);
-  if (alias === 0) return undefined;
+function aliasedTopic(connectionId: string, packet: PacketRecord, alias: number): AliasedTopic | undefined {
   const log = packetsFor(connectionId);
   let entry = aliases.get(connectionId);
   if (!entry || entry.generation !== log.generation) aliases.set(connectionId, (entry = { index: new TopicAliases(), generation: log.generation }));
@@ -118,6 +117,25 @@ function aliasedTopic(connectionId: string, packet: PacketRecord): AliasedTopic 
   return entry.index.resolve(packet.direction, alias, packet.seq);
 }
 
+/** What the Topic Alias of an alias-only 5.0 PUBLISH stands for: the topic, or undefined when not set earlier in the log. */
+export interface TopicFromAlias {
+  alias: number;
+  resolved: AliasedTopic | undefined;
+}
+
+/**
+ * For a 5.0 PUBLISH with an empty topic name and a Topic Alias, the topic the alias stood
+ * for in that direction when it was sent, learned from the packets before it in the log;
+ * undefined for any other packet.
+ */
+export function topicFromAlias(packet: PacketRecord, version: MqttProtocolVersion, connectionId: string): TopicFromAlias | undefined {
+  if (version !== 5 || packet.bytes[0]! >> 4 !== 3) return undefined;
+  const body = bodyStart(packet.bytes);
+  if (body <= 0 || packet.bytes[body] !== 0 || packet.bytes[body + 1] !== 0) return undefined;
+  const alias = topicAliasOf(packet.bytes);
+  return alias === 0 ? undefined : { alias, resolved: aliasedTopic(connectionId, packet, alias) };
+}
+
 /**
  * A packet's row text (Wireshark's Info, then the rest), decoded once and kept while the
  * packet is. A 5.0 PUBLISH that names its topic only by alias shows the topic the alias stood for.
@@ -125,9 +143,7 @@ function aliasedTopic(connectionId: string, packet: PacketRecord): AliasedTopic 
 export function summaryOf(packet: PacketRecord, version: MqttProtocolVersion, connectionId: string): PacketSummary {
   let summary = summaries.get(packet);
   if (!summary) {
-    const body = bodyStart(packet.bytes);
-    const aliasOnly = version === 5 && connectionId !== undefined && packet.bytes[0]! >> 4 === 3 && body > 0 && packet.bytes[body] === 0 && packet.bytes[body + 1] === 0;
-    summary = summarizePacket(anatomyOf(packet, version), packet.bytes, aliasOnly ? aliasedTopic(connectionId, packet) : undefined);
+    summary = summarizePacket(anatomyOf(packet, version), packet.bytes, topicFromAlias(packet, version, connectionId)?.resolved);
     summaries.set(packet, summary);
   }
   return summary;

@@ -104,29 +104,31 @@ export class TopicIndex {
   /**
    * Adds one received message: counts, last message, retained marker, numbers. The message's
    * topic is replaced by the index's own copy of the string, so the log holds one string per
-   * topic and comparing topics is comparing references.
+   * topic and comparing topics is comparing references. `replaced` earlier messages on the
+   * topic that the page never got (the backend held only the newest) are counted too.
    * @returns the node of its topic, or NONE when the tree is full (counted in overflowMessages).
    */
-  add(message: MessageRecord): number {
+  add(message: MessageRecord, replaced = 0): number {
+    const n = 1 + replaced;
     let id = this.ids.get(message.topic);
     if (id === undefined) {
       id = this.insert(message.topic);
       if (id === NONE) {
-        this.overflowMessages++;
-        this.total[ROOT] = this.total[ROOT]! + 1;
+        this.overflowMessages += n;
+        this.total[ROOT] = this.total[ROOT]! + n;
         return NONE;
       }
     }
     message.topic = this.topics[id]!;
     if (this.count[id] === 0) this.topicCount++;
-    this.count[id] = this.count[id]! + 1;
+    this.count[id] = this.count[id]! + n;
     this.last[id] = message;
     // An empty retained payload clears the broker's retained message [MQTT-3.3.1-6].
     if (message.retain && message.payloadSize > 0) this.flags[id]! |= NODE_FLAG.retained;
     else this.flags[id]! &= ~NODE_FLAG.retained;
     const tick = this.tick;
     for (let node = id; node !== NONE; node = this.parent[node]!) {
-      this.total[node] = this.total[node]! + 1;
+      this.total[node] = this.total[node]! + n;
       this.stamp[node] = tick;
     }
     const numbers = messageNumbers(message);

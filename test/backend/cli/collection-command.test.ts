@@ -4,11 +4,14 @@
  * variables, payload formats and MQTT 5 properties, as an outside MQTT.js subscriber
  * receives it; bad collection and environment names and a request that does not expand
  * refused before anything is sent (proved by a marker published after them arriving first).
+ * A Sparkplug B request is encoded by the desk's encoder (Tahu decodes it), one off the
+ * Sparkplug topics is refused before anything is sent.
  * Also `--format sparkplug` end to end: pub encodes the editor's JSON, sub prints it decoded.
  */
 
 import { rmSync } from 'node:fs';
 import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
+import { decodePayload } from 'sparkplug-payload/lib/sparkplugbpayload';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionStore } from '../../../backend/collection-store';
 import { tempDir } from '../../helpers/broker-config';
@@ -45,6 +48,17 @@ beforeAll(async () => {
     ],
   });
   await store.save({
+    name: 'Plant',
+    requests: [{ name: 'Set speed', topic: 'spBv1.0/Plant/NCMD/Edge1', payload: '{"metrics": [{"name": "Speed", "type": "Int32", "value": {{counter}}}]}', payloadFormat: 'sparkplug' }],
+  });
+  await store.save({
+    name: 'Misplaced',
+    requests: [
+      { name: 'Fine', topic: 'coll/misplaced/fine', payload: 'x' },
+      { name: 'Not Sparkplug', topic: 'coll/misplaced/cmd', payload: '{"metrics": []}', payloadFormat: 'sparkplug' },
+    ],
+  });
+  await store.save({
     name: 'Broken',
     requests: [
       { name: 'Fine', topic: 'coll/broken/fine', payload: 'x' },
@@ -72,6 +86,17 @@ async function afterMarker(): Promise<string[]> {
 }
 
 describe('mqtt-desk pub --collection', () => {
+  it('encodes a Sparkplug B request with the desk\'s encoder, as Tahu decodes it', async () => {
+    await watcher.subscribeAsync('spBv1.0/#', { qos: 1 });
+    seen.splice(0);
+    const run = await runTool('mqtt-desk', ['pub', '-p', String(mosquitto.port), '--collection', 'Plant'], { env: env() });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    await until(() => seen.length >= 1, 5000, 'the NCMD');
+    expect(seen[0]!.topic).toBe('spBv1.0/Plant/NCMD/Edge1');
+    expect(decodePayload(seen[0]!.payload as Buffer).metrics).toMatchObject([{ name: 'Speed', type: 'Int32', value: 1 }]);
+    seen.splice(0);
+  });
+
   it('publishes every request in order with the environment, formats and properties', async () => {
     seen.splice(0);
     const run = await runTool('mqtt-desk', ['pub', '-p', String(mosquitto.port), '-V', '5', '--collection', 'Devices', '--env', 'prod'], { env: env() });
@@ -97,9 +122,10 @@ describe('mqtt-desk pub --collection', () => {
   });
 
   it.each([
-    ['an unknown collection', ['--collection', 'Nope'], 'Error: No collection named Nope (there are: Devices, Broken).\n'],
+    ['an unknown collection', ['--collection', 'Nope'], 'Error: No collection named Nope (there are: Devices, Plant, Misplaced, Broken).\n'],
     ['an unknown environment', ['--collection', 'Devices', '--env', 'staging'], 'Error: No environment named staging in Devices (it has prod).\n'],
     ['a request that does not expand', ['--collection', 'Broken'], 'Error: Typo: topic: Unknown placeholder {{devcieId}}: use {{timestamp}}, {{counter}}, {{uuid}}, {{random}} or {{random:MIN:MAX}}.\n'],
+    ['a Sparkplug B request off the Sparkplug topics', ['--collection', 'Misplaced'], 'Error: Not Sparkplug: payload: Sparkplug B payloads go to spBv1.0/<group>/<NCMD|DCMD|NDATA|…>/<edge node>[/<device>] topics.\n'],
     ['--env without --collection', ['-t', 'coll/x', '-m', 'x', '--env', 'prod'], 'Error: --env names an environment of a --collection.\n'],
   ])('refuses %s and sends nothing', async (_name, args, stderr) => {
     seen.splice(0);

@@ -92,3 +92,23 @@ describe('--format protobuf with the profile schemas', () => {
     expect(() => new DeskPayloads('protobuf').show('sensors/s1/reading', new Uint8Array(0))).toThrow(/no protobuf schema/);
   });
 });
+
+describe('a payload that does not decode: the decoder, its error and the byte offset', () => {
+  // [format, topic, payload, stdout error, --output value]; offsets by hand from the bytes.
+  it.each([
+    // fixarray of 2 with one item: the second would start at 2.
+    ['msgpack', 't', [0x92, 0x01], 'Not MessagePack: the payload ends inside the item that starts here (at byte 2)', { error: 'Not MessagePack: the payload ends inside the item that starts here', offset: 2, base64: 'kgE=' }],
+    // text string of 5 at 0, one byte follows.
+    ['cbor', 't', [0x65, 0x61], 'Not CBOR: not enough data for type (at byte 0)', { error: 'Not CBOR: not enough data for type', offset: 0, base64: 'ZWE=' }],
+    // ff at 0 is a tag with wire type 7.
+    ['sparkplug', 'spBv1.0/plant/NDATA/edge1', [0xff, 0x01], 'Sparkplug B NDATA: Not a Payload: invalid wire type 7 in the tag (at byte 0)', { error: 'Sparkplug B NDATA: Not a Payload: invalid wire type 7 in the tag', offset: 0, base64: '/wE=' }],
+    // Not a Sparkplug topic, read as a payload anyway: tag 08 at 0, its varint at 1 is missing.
+    ['sparkplug', 'plain/topic', [0x08], 'Sparkplug B: Not a Payload: the payload ends inside the value that starts here (at byte 1)', { error: 'Sparkplug B: Not a Payload: the payload ends inside the value that starts here', offset: 1, base64: 'CA==' }],
+    // sensor: tag 0a at 0, length prefix at 1 promises 5 bytes, 1 follows.
+    ['protobuf', 'sensors/s1/reading', [0x0a, 0x05, 0x61], 'sensors.Reading: Not a Reading: the payload ends inside the value that starts here (at byte 1)', { error: 'sensors.Reading: Not a Reading: the payload ends inside the value that starts here', offset: 1, base64: 'CgVh' }],
+  ] as const)('%s on %s', (format, topic, bytes, shown, value) => {
+    const payload = new Uint8Array(bytes);
+    expect(() => new DeskPayloads(format, schemas).show(topic, payload)).toThrow(shown);
+    expect(new DeskPayloads(format, schemas).value(topic, payload)).toEqual(value);
+  });
+});

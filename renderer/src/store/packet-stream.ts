@@ -1,0 +1,74 @@
+/**
+ * Captured packets streaming into the page. The web server drops the batches of a page too
+ * slow to read them (it must not grow without bound); their sequence numbers show the gap,
+ * and the packets missed are fetched from the backend before later batches go in, so a
+ * connection's log stays whole and in order (the rows look packets up by sequence number).
+ */
+
+import type { PacketBatch } from '../../../shared/contract';
+import { describeError, showToast } from './app-store';
+import { backend } from './backend-api';
+import { bumpPackets } from './connection-actions';
+import { appendPackets, clearPackets, packetsFor } from './packet-log';
+
+/** Connections whose missing packets are being fetched, with the batches that arrived meanwhile. */
+const filling = new Map<string, PacketBatch[]>();
+
+/** Takes one `packets.batch` from the backend. */
+export function receivePackets(batch: PacketBatch): void {
+  const waiting = filling.get(batch.connectionId);
+  if (waiting) {
+    waiting.push(batch);
+    return;
+  }
+  const buffer = packetsFor(batch.connectionId).buffer;
+  const last = buffer.at(buffer.length - 1)?.seq;
+  const first = batch.packets[0]?.seq;
+  if (last === undefined || first === undefined || first <= last + 1) {
+    appendPackets(batch);
+    bumpPackets(batch.connectionId);
+    return;
+  }
+  filling.set(batch.connectionId, [batch]);
+  void fetchMissing(batch.connectionId, last, first).finally(() => drain(batch.connectionId));
+}
+
+/**
+ * Fetches what the backend captured after the newest packet the page holds: batches dropped
+ * at the end of a burst show no gap until another batch comes (called when the inspector opens).
+ */
+export function catchUpPackets(connectionId: string): void {
+  const buffer = packetsFor(connectionId).buffer;
+  const last = buffer.at(buffer.length - 1)?.seq;
+  if (last === undefined || filling.has(connectionId)) return;
+  filling.set(connectionId, []);
+  void fetchMissing(connectionId, last, Infinity).finally(() => drain(connectionId));
+}
+
+/** Lets the batches that arrived during a fetch in, in order. */
+function drain(connectionId: string): void {
+  const queued = filling.get(connectionId) ?? [];
+  filling.delete(connectionId);
+  for (const next of queued) receivePackets(next);
+}
+
+/** Appends the packets after `afterSeq` and before `before` (Infinity: all), a page at a time. */
+async function fetchMissing(connectionId: string, afterSeq: number, before: number): Promise<void> {
+  try {
+    for (let from = afterSeq; ; ) {
+      const page = await backend().call('packets.list', { connectionId, afterSeq: from });
+      const missing = page.packets.filter((p) => p.seq < before);
+      // The backend's own cap evicted some of them: the page holds what the backend holds
+      // from there on, rather than a log with a hole in it.
+      const firstMissing = missing[0]?.seq ?? (Number.isFinite(before) ? before : afterSeq + 1);
+      if (from === afterSeq && firstMissing > afterSeq + 1) clearPackets(connectionId);
+      appendPackets({ ...page, packets: missing });
+      const last = page.packets.at(-1)?.seq;
+      if (!page.more || last === undefined || last + 1 >= before) break;
+      from = last;
+    }
+  } catch (error) {
+    showToast(describeError(error));
+  }
+  bumpPackets(connectionId);
+}
