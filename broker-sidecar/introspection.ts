@@ -102,7 +102,7 @@ export function clientsOf(sessions: SessionStore, isOnline: (clientId: string) =
       subscriptions: [...session.subscriptions.values()].map((s) => ({ filter: s.filter, qos: s.qos })),
       connected: isOnline(session.clientId),
       inflight: session.inflight.size,
-      queued: session.queue.length,
+      queued: session.queueLength,
     });
   }
   return out;

@@ -203,7 +203,7 @@ export class Router {
       else if (this.policy.queueQos0 && session.expiryInterval > 0 && !session.enqueue(delivery)) this.logDrop(session, delivery);
       return;
     }
-    if (outlet && session.queue.length === 0 && this.sendInflight(session, outlet, delivery)) return;
+    if (outlet && session.queueLength === 0 && this.sendInflight(session, outlet, delivery)) return;
     if (!session.enqueue(delivery)) this.logDrop(session, delivery);
   }
 
@@ -227,8 +227,7 @@ export class Router {
   drain(session: Session): void {
     const outlet = this.deps.outlet(session.clientId);
     if (!outlet) return;
-    while (session.queue.length > 0) {
-      const next = session.queue[0]!;
+    for (let next = session.peekQueue(); next !== undefined; next = session.peekQueue()) {
       if (isExpired(next.message)) {
         session.dequeue(false);
         continue;
@@ -284,7 +283,7 @@ export class Router {
       this.deps.log({
         level: 'warning',
         clientId: session.clientId,
-        message: `Outgoing messages are being dropped: queue full (${session.queue.length}), dropped ${n} so far (latest on '${delivery.message.topic}').`,
+        message: `Outgoing messages are being dropped: queue full (${session.queueLength}), dropped ${n} so far (latest on '${delivery.message.topic}').`,
       });
     }
   }

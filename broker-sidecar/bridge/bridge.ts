@@ -112,7 +112,7 @@ export class Bridge {
 
   /** QoS 1/2 messages waiting for the remote: in the bridge and in its session's queue. */
   private queued(): number {
-    return this.relay.waiting + (this.broker.options.sessions.get(this.config.localClientId)?.queue.length ?? 0);
+    return this.relay.waiting + (this.broker.options.sessions.get(this.config.localClientId)?.queueLength ?? 0);
   }
 
   private openLocal(): Promise<void> {

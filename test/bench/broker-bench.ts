@@ -22,7 +22,7 @@
 
 import os from 'node:os';
 import { PAYLOAD_BYTES, runLeanCase, runMqttjsCase, WINDOW, type CaseResult, type CaseSpec, type Qos, type Version } from './broker-bench-cases';
-import { brokerStarters, caseSelected, cpuNs, startBrokers, table, type BrokerUnderTest } from './brokers';
+import { brokerStarters, caseSelected, cpuNs, pinBenchProcess, startBrokers, table, type BrokerUnderTest } from './brokers';
 
 const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 50_000);
 /** Rounds of every case; the table shows each cell's median round. */
@@ -42,7 +42,7 @@ function caseLabel(c: { version: Version; qos: Qos; fanout: number }): string {
 
 function cpuCell(result: CaseResult | string): string {
   if (typeof result === 'string' || result.cpuPerDelivery === undefined) return 'n/a';
-  return `${result.cpuPerDelivery.toFixed(1)} µs`;
+  return `${result.cpuPerDelivery.toFixed(2)} µs`;
 }
 
 function cell(result: CaseResult | string): string {
@@ -82,7 +82,7 @@ export async function runBrokerBench(): Promise<string> {
   const cases = CASES.filter((c) => caseSelected(caseLabel(c)));
   if (cases.length === 0) return '';
   const results = new Map<string, Array<CaseResult | string>>();
-  const notes: string[] = [];
+  const notes: string[] = [pinBenchProcess()];
   const startedAt = Date.now();
   const running: BrokerUnderTest[] = [];
   try {

@@ -7,7 +7,7 @@
  * both report per delivery.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,39 @@ export interface BrokerUnderTest {
   note: string;
   /** The broker's process, for its CPU time; undefined when it runs in the bench process. */
   pid?: number;
+  /**
+   * Set when the process ended without being asked to (stop()): how (exit code or signal)
+   * and the tail of what it wrote, so a table can say so instead of "connection refused".
+   */
+  death?: string;
   stop(): Promise<void>;
+}
+
+/** CPU time a process has run and has waited runnable for a CPU so far, in ns (see schedNs). */
+export interface SchedNs {
+  run: number;
+  wait: number;
+}
+
+/**
+ * Run and run-queue wait time of a process so far, in nanoseconds, from the first two fields
+ * of /proc/PID/task/TID/schedstat: `run` summed over its threads, `wait` of its main thread
+ * (the event loop; summed, a Node process's GC helper threads made it exceed 100 %). `wait`
+ * is time the broker was ready to run but had no CPU: on a shared machine, the part of its
+ * lag that is not its own doing.
+ */
+export function schedNs(pid: number): SchedNs | undefined {
+  try {
+    const total = { run: 0, wait: 0 };
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+      total.run += Number(fields[0]);
+      if (tid === String(pid)) total.wait = Number(fields[1]);
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -29,19 +61,36 @@ export interface BrokerUnderTest {
  * /proc/PID/task/TID/schedstat (ns resolution, where /proc/PID/stat counts 10 ms ticks).
  */
 export function cpuNs(pid: number): number | undefined {
-  try {
-    let total = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    return total;
-  } catch {
-    return undefined;
-  }
+  return schedNs(pid)?.run;
+}
+
+/**
+ * CPU pinning (BENCH_PIN, on by default on a machine with 2 or more CPUs and taskset; 0
+ * turns it off): every broker runs on the last CPU, the bench process (the clients) on the
+ * others, so broker and clients never take turns on one core and the broker's CPU per
+ * delivery is not inflated by migrations. Other work on the machine can still share either.
+ */
+export function pinning(): { broker: string; clients: string } | undefined {
+  const cpus = os.cpus().length;
+  if (process.env.BENCH_PIN === '0' || cpus < 2 || !existsSync('/usr/bin/taskset')) return undefined;
+  return { broker: String(cpus - 1), clients: cpus === 2 ? '0' : `0-${cpus - 2}` };
+}
+
+/** Pins the bench process (all its threads) to the clients' CPUs, once; returns the note for the table header. */
+export function pinBenchProcess(): string {
+  const pins = pinning();
+  if (!pins) return 'not pinned (BENCH_PIN=0, 1 CPU or no taskset)';
+  const result = spawnSync('/usr/bin/taskset', ['-a', '-p', '-c', pins.clients, String(process.pid)], { encoding: 'utf8' });
+  if (result.status !== 0) return `not pinned (taskset: ${result.stderr.trim()})`;
+  return `brokers pinned to CPU ${pins.broker}, the bench's clients to CPU ${pins.clients} (taskset; BENCH_PIN=0 turns it off)`;
 }
 
 /** Starts a child process and waits for the port; kills it by its own PID on stop. */
 async function spawnBroker(name: string, command: string, args: string[], port: number, note: string, cwd?: string): Promise<BrokerUnderTest> {
   let output = '';
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  const pins = pinning();
+  // taskset execs the broker, so the child's PID is the broker's.
+  const child: ChildProcess = pins ? spawn('/usr/bin/taskset', ['-c', pins.broker, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd }) : spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -56,12 +105,14 @@ async function spawnBroker(name: string, command: string, args: string[], port: 
     child.kill('SIGKILL');
     throw error;
   }
-  return {
+  let stopping = false;
+  const broker: BrokerUnderTest = {
     name,
     port,
     note,
     pid: child.pid,
     stop: async () => {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -69,6 +120,14 @@ async function spawnBroker(name: string, command: string, args: string[], port: 
       clearTimeout(timer);
     },
   };
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    // The error's own line (a stack's first line, V8's FATAL ERROR) says more than the stack's last frames.
+    const lines = output.trim().split('\n').filter((line) => line.trim() !== '');
+    const said = lines.find((line) => /error|fatal|abort/i.test(line)) ?? lines.at(-1) ?? '';
+    broker.death = `its process died (${signal ? `signal ${signal}` : `exit code ${code}`}${said ? `; it said: ${said.trim().slice(0, 200)}` : ''})`;
+  });
+  return broker;
 }
 
 async function startOurs(): Promise<BrokerUnderTest> {

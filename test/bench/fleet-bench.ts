@@ -13,10 +13,19 @@
  * turn, and each cell is the round with the median CPU per delivery. BENCH_FLEET_SECONDS
  * (default 10) is the measured window, after BENCH_FLEET_WARMUP_SECONDS (default 3) of the
  * same load. BENCH_CASES=fleet runs only these rows; BENCH_BROKERS narrows the brokers.
+ *
+ * Fairness: brokers run pinned to one CPU and the clients to the other(s) (brokers.ts
+ * pinning), and a second table gives, per cell, the broker's share of a core running and
+ * waiting runnable for a CPU, and the bench process's share: a broker that lags while it
+ * waits for a CPU lags because of other work on the machine, and latencies measured by a
+ * client process at a full core are the clients' own. A broker that cannot keep up is said
+ * so ("fell behind: …"), and the run stops sending once 5 s of the offered load is in
+ * flight, so its backlog cannot grow until it dies; a broker whose process dies anyway is
+ * reported with its exit code or signal and what it said, and restarted for the next cell.
  */
 
 import os from 'node:os';
-import { brokerStarters, caseSelected, cpuNs, startBrokers, table, type BrokerUnderTest } from './brokers';
+import { brokerStarters, caseSelected, pinBenchProcess, schedNs, startBrokers, table, type BrokerUnderTest } from './brokers';
 import { FLEET_PAYLOAD_BYTES, runFleetCase, type FleetResult, type FleetSpec } from './fleet-clients';
 import { loopbackSources } from './scale-clients';
 
@@ -49,18 +58,37 @@ export function fleetConnections(): number {
   return Math.max(0, ...sizes);
 }
 
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+const percent = (share: number | undefined): string => (share === undefined ? 'n/a' : `${Math.round(share * 100)} %`);
+
 function cell(result: FleetResult | string): string {
   if (typeof result === 'string') return result;
-  // Every message arrived, but none inside the window: the run was too far behind to say anything.
-  if (result.windowDeliveries === 0) return `no delivery in the ${result.windowSeconds.toFixed(0)} s window (${result.delivered}/${result.sent} later)`;
-  const cpu = result.cpuPerDelivery === undefined ? 'n/a' : `${result.cpuPerDelivery.toFixed(1)} µs`;
   const faults = [
     result.delivered < result.sent ? `${result.sent - result.delivered} lost` : '',
     result.duplicates > 0 ? `${result.duplicates} duplicates` : '',
     result.reordered > 0 ? `${result.reordered} out of order` : '',
   ].filter(Boolean);
-  const rate = Math.round(result.windowDeliveries / result.windowSeconds).toLocaleString('en-US');
-  return `${cpu} ${result.p50.toFixed(1)}/${result.p99.toFixed(1)} ms ${rate}/s${faults.length > 0 ? ` (${faults.join(', ')})` : ''}`;
+  // A broker that could not keep up: what it delivered of what was sent says more than figures of a backlog.
+  const windowRate = result.windowDeliveries / result.windowSeconds;
+  // Below 90 % of the offered rate in the window, a broker did not keep up even when it caught up later.
+  const behind = result.stoppedEarly
+    ? `${result.stoppedEarly}; delivered ${count(result.delivered)} of ${count(result.sent)}; `
+    : windowRate < 0.9 * result.offered
+      ? `fell behind: delivered ${count(windowRate)}/s of ${count(result.offered)}/s offered; `
+      : '';
+  if (result.windowDeliveries === 0) return `${behind || `${faults.join(', ')}; `}no delivery in the ${result.windowSeconds.toFixed(1)} s window`;
+  const cpu = result.cpuPerDelivery === undefined ? 'n/a' : `${result.cpuPerDelivery.toFixed(1)} µs`;
+  const rate = count(windowRate);
+  // The latency and the rate are the clients' as much as the broker's when the bench process had no CPU to spare.
+  const clients = result.clientsBusy >= 0.9 ? ', clients at a full core' : '';
+  const faultText = !result.stoppedEarly && faults.length > 0 ? `, ${faults.join(', ')}` : '';
+  return `${behind}${cpu} ${result.p50.toFixed(1)}/${result.p99.toFixed(1)} ms ${rate}/s${faultText}${clients}`;
+}
+
+/** The window's CPU shares: broker running, broker waiting for a CPU, the bench's clients running. */
+function loadCell(result: FleetResult | string): string {
+  if (typeof result === 'string') return '-';
+  return `${percent(result.brokerBusy)} / ${percent(result.brokerWaited)} / ${percent(result.clientsBusy)}`;
 }
 
 /** The round with the median CPU per delivery; a failure if any round failed. */
@@ -74,6 +102,7 @@ function median(rounds: Array<FleetResult | string>): FleetResult | string {
 async function measure(broker: BrokerUnderTest, c: FleetCase, tag: string): Promise<FleetResult | string> {
   try {
     const pid = broker.pid;
+    if (broker.death) return `n/a: ${broker.death}`;
     return await runFleetCase({
       port: broker.port,
       publishers: c.publishers,
@@ -85,10 +114,12 @@ async function measure(broker: BrokerUnderTest, c: FleetCase, tag: string): Prom
       measureMs: MEASURE_MS,
       timeoutMs: TIMEOUT_MS,
       sourceAddresses: loopbackSources(8),
-      cpuNs: pid === undefined ? undefined : () => cpuNs(pid),
-    });
+      sched: pid === undefined ? undefined : () => schedNs(pid),
+    }).then((result) => (broker.death ? `${broker.death}; delivered ${count(result.delivered)} of ${count(result.sent)}` : result));
   } catch (error) {
-    return `n/a (${(error as Error).message.slice(0, 40)})`;
+    // Give the exit event a moment: a refused connection is most often a process that has just died.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return `n/a: ${broker.death ?? (error as Error).message.slice(0, 60)}`;
   }
 }
 
@@ -97,7 +128,7 @@ export async function runFleetBench(): Promise<string> {
   const cases = FLEET_CASES.filter((c) => caseSelected(c.label));
   if (cases.length === 0) return '';
   const starters = brokerStarters();
-  const notes: string[] = [];
+  const notes: string[] = [pinBenchProcess()];
   const startedAt = Date.now();
   const running: BrokerUnderTest[] = [];
   const rounds = new Map<string, Array<Array<FleetResult | string>>>(starters.map(([name]) => [name, cases.map(() => [])]));
@@ -106,9 +137,15 @@ export async function runFleetBench(): Promise<string> {
     // Interleaved, as the flood rows: a slow minute on a shared machine hits every broker, not one.
     for (let round = 0; round < RUNS; round++) {
       for (const [i, c] of cases.entries()) {
-        for (const [name] of starters) {
+        for (const [name, start] of starters) {
           const broker = running.find((b) => b.name === name);
           rounds.get(name)![i]!.push(broker ? await measure(broker, c, `${name}-${round}-${i}`) : 'n/a');
+          // A broker that died gets a fresh process for the next cell, so one row's death is that row's only.
+          if (broker?.death) {
+            notes.push(`${name}: ${broker.death} in "${c.label}", round ${round + 1}; restarted`);
+            running.splice(running.indexOf(broker), 1);
+            await startBrokers([[name, start]], running, []).catch(() => undefined);
+          }
         }
       }
     }
@@ -116,13 +153,18 @@ export async function runFleetBench(): Promise<string> {
     await Promise.all(running.map((b) => b.stop()));
   }
   const names = starters.map(([name]) => name);
-  const rows = cases.map((c, i) => [c.label, ...names.map((n) => cell(median(rounds.get(n)![i]!)))]);
+  const medians = cases.map((_, i) => names.map((n) => median(rounds.get(n)![i]!)));
+  const rows = cases.map((c, i) => [c.label, ...medians[i]!.map(cell)]);
+  const loadRows = cases.map((c, i) => [c.label, ...medians[i]!.map(loadCell)]);
   return [
     `Fleet bench: MQTT 3.1.1, ${FLEET_PAYLOAD_BYTES} B payloads, one PUBLISH per write, paced; lean raw clients in the bench process; ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; median of ${RUNS} interleaved rounds`,
     `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; cells: broker CPU per delivery (/proc schedstat, all threads), p50/p99 send → receive, deliveries/s in the window`,
     ...notes.map((n) => `  ${n}`),
     '',
     ...table(['case', ...names], rows),
+    '',
+    'CPU in the same window, shares of one core: broker running (all threads) / broker ready but waiting for a CPU (its main thread; other work on the machine) / the bench process (all the clients) running',
+    ...table(['case', ...names], loadRows),
     '',
     `total ${((Date.now() - startedAt) / 1000).toFixed(0)} s`,
   ].join('\n');

@@ -16,6 +16,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { generate } from 'mqtt-packet';
+import type { SchedNs } from './brokers';
 import { openLean, type LeanClient, type OpenLeanOptions } from './lean-client';
 
 export const FLEET_PAYLOAD_BYTES = 64;
@@ -41,8 +42,16 @@ export interface FleetSpec {
   sourceAddresses: string[];
   /** Connections being opened at once. Default 100. */
   concurrency?: number;
-  /** The broker's CPU time so far in ns (cpuNs of brokers.ts); read when the window opens and closes. */
-  cpuNs?: () => number | undefined;
+  /** The broker's run and wait time so far (schedNs of brokers.ts); read when the window opens and closes. */
+  sched?: () => SchedNs | undefined;
+  /**
+   * The run stops sending once more than this many seconds of the offered load are sent and
+   * not yet delivered: the broker fell behind, and holding more would only grow its memory
+   * (and the clients') until something dies. Default 5.
+   */
+  maxBacklogSeconds?: number;
+  /** After sending stops, how long a broker that fell behind gets for the rest. Default 10 s. */
+  behindDrainMs?: number;
 }
 
 /** Figures of one fleet case on one broker. */
@@ -63,6 +72,14 @@ export interface FleetResult {
   p99: number;
   /** Broker CPU per delivery in the window, in µs. */
   cpuPerDelivery?: number;
+  /** Offered load, messages per second (publishers × rate). */
+  offered: number;
+  /** Why sending stopped early: the broker fell behind, or connections closed; undefined when the run went as planned. */
+  stoppedEarly?: string;
+  /** Shares of one core over the window: broker running, broker runnable but waiting for a CPU, the bench process (the clients) running. */
+  brokerBusy?: number;
+  brokerWaited?: number;
+  clientsBusy: number;
 }
 
 /** Deliveries of one run: once-only bookkeeping per publisher, and the window's latencies. */
@@ -193,36 +210,70 @@ export async function runFleetCase(spec: FleetSpec): Promise<FleetResult> {
       pubs[i]!.write(out); // one packet per write, as a device sends it
       sent++;
     };
-    const perMs = (publishers * rate) / 1000;
+    const offered = publishers * rate;
+    const perMs = offered / 1000;
+    const maxBacklog = offered * (spec.maxBacklogSeconds ?? 5);
+    let stoppedEarly: string | undefined;
+    // A pause that the pacer cuts short when the run stops early.
+    let wake: (() => void) | undefined;
+    const pause = (ms: number): Promise<void> =>
+      stoppedEarly
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(done, ms);
+            function done(): void {
+              clearTimeout(timer);
+              wake = undefined;
+              resolve();
+            }
+            wake = done;
+          });
     const startedAt = performance.now();
+    let ticks = 0;
     const tick = (): void => {
       const due = Math.floor((performance.now() - startedAt) * perMs);
       while (sent < due) send(sent % publishers);
+      if (sent - tally.delivered > maxBacklog) stoppedEarly = `fell behind: ${(sent - tally.delivered).toLocaleString('en-US')} sent and not delivered`;
+      // Every 100 ms: a closed connection (a broker that dropped clients or died) ends the run.
+      else if (++ticks % 100 === 0 && [...pubs, ...subscribers].some((c) => c.closed)) stoppedEarly = 'connections closed';
+      if (stoppedEarly) {
+        pacer = undefined;
+        wake?.();
+        return;
+      }
       pacer = setTimeout(tick, 1);
     };
     tick();
 
-    await new Promise((r) => setTimeout(r, spec.warmupMs));
-    const cpuBefore = spec.cpuNs?.();
+    await pause(spec.warmupMs);
+    const schedBefore = spec.sched?.();
+    const clientsBefore = process.cpuUsage();
     tally.windowFrom = performance.now();
-    await new Promise((r) => setTimeout(r, spec.measureMs));
-    const cpuAfter = spec.cpuNs?.();
+    await pause(spec.measureMs);
+    const schedAfter = spec.sched?.();
+    const clientsUsed = process.cpuUsage(clientsBefore);
     tally.windowTo = performance.now();
     clearTimeout(pacer);
     pacer = undefined;
 
-    await tally.waitFor(sent, spec.timeoutMs);
-    const windowSeconds = (tally.windowTo - tally.windowFrom) / 1000;
-    const cpuPerDelivery = cpuBefore !== undefined && cpuAfter !== undefined && tally.windowDeliveries > 0 ? (cpuAfter - cpuBefore) / 1000 / tally.windowDeliveries : undefined;
+    await tally.waitFor(sent, stoppedEarly ? Math.min(spec.timeoutMs, spec.behindDrainMs ?? 10_000) : spec.timeoutMs);
+    const windowMs = Math.max(1e-6, tally.windowTo - tally.windowFrom);
+    const share = (ns: number): number => ns / 1e6 / windowMs;
+    const ran = schedBefore && schedAfter ? { run: schedAfter.run - schedBefore.run, wait: schedAfter.wait - schedBefore.wait } : undefined;
     return {
       sent,
       delivered: tally.delivered,
       duplicates: tally.duplicates,
       reordered: tally.reordered,
       windowDeliveries: tally.windowDeliveries,
-      windowSeconds,
+      windowSeconds: windowMs / 1000,
       ...tally.percentiles(),
-      cpuPerDelivery,
+      cpuPerDelivery: ran && tally.windowDeliveries > 0 ? ran.run / 1000 / tally.windowDeliveries : undefined,
+      offered,
+      stoppedEarly,
+      brokerBusy: ran && share(ran.run),
+      brokerWaited: ran && share(ran.wait),
+      clientsBusy: share((clientsUsed.user + clientsUsed.system) * 1000),
     };
   } finally {
     clearTimeout(pacer);

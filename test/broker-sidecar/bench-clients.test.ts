@@ -28,9 +28,10 @@ afterAll(async () => {
 
 /**
  * A deliberately wrong broker: every PUBLISH goes to the (last) subscriber twice as QoS 0,
- * except every tenth, which it drops.
+ * except every tenth, which it drops; with `stalled`, it forwards nothing at all (a broker
+ * that fell behind for good).
  */
-async function startFaultyBroker(): Promise<{ port: number; stop(): void }> {
+async function startFaultyBroker(stalled = false): Promise<{ port: number; stop(): void }> {
   const sockets: net.Socket[] = [];
   let subscriber: net.Socket | undefined;
   let forwarded = 0;
@@ -45,7 +46,7 @@ async function startFaultyBroker(): Promise<{ port: number; stop(): void }> {
         subscriber = socket;
         socket.write(generate({ cmd: 'suback', messageId: packet.messageId, granted: [0] }));
       }
-      if (packet.cmd === 'publish' && subscriber && forwarded++ % 10 !== 9) {
+      if (packet.cmd === 'publish' && subscriber && !stalled && forwarded++ % 10 !== 9) {
         const copy = generate({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: 0, dup: false, retain: false });
         subscriber.write(Buffer.concat([copy, copy]));
       }
@@ -106,6 +107,24 @@ describe('bench fleet clients', () => {
       expect(result.reordered).toBe(0);
       expect(result.windowDeliveries).toBeGreaterThan(0);
       expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+      expect(result.stoppedEarly).toBeUndefined();
+      expect(result.clientsBusy).toBeGreaterThan(0);
+    }
+  });
+
+  it('stops sending to a broker that fell behind, and says so, instead of running its whole window', async () => {
+    const stalled = await startFaultyBroker(true);
+    try {
+      // 10 × 50/s with at most 0.1 s of it undelivered: the run stops after about 50 messages,
+      // not after the 10 minutes asked for (the test's own timeout would end it first).
+      const result = await runFleetCase({ port: stalled.port, publishers: 10, rate: 50, qos: 0, shape: 'fan-in', tag: 'fleet-stalled', warmupMs: 600_000, measureMs: 600_000, timeoutMs: 10_000, sourceAddresses: ['127.0.0.1'], maxBacklogSeconds: 0.1, behindDrainMs: 100 });
+      expect(result.stoppedEarly).toMatch(/^fell behind: \d+ sent and not delivered$/);
+      expect(result.delivered).toBe(0);
+      expect(result.sent).toBeGreaterThan(50);
+      expect(result.sent).toBeLessThan(1000);
+      expect(result.windowDeliveries).toBe(0);
+    } finally {
+      stalled.stop();
     }
   });
 
