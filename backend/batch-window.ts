@@ -22,10 +22,21 @@ export interface BatchWindowOptions {
   batches: number;
   /** Topics held per connection while the page is behind; messages on further topics are only counted. */
   heldTopics: number;
+  /**
+   * What one batch of held messages may carry, in messages and payload bytes (at least one
+   * message). The page ingests a batch in one task, so 10,000 held topics of 4 KB sent as one
+   * 40 MB batch froze it for seconds; the rest stays held and goes out as the window allows.
+   */
+  releaseMessages: number;
+  releaseBytes: number;
 }
 
-/** Default: twelve batches in flight (600 ms of messages at one batch per 50 ms), up to 100,000 topics held. */
-export const DEFAULT_BATCH_WINDOW: BatchWindowOptions = { batches: 12, heldTopics: 100_000 };
+/**
+ * Default: twelve batches in flight (600 ms of messages at one batch per 50 ms), up to 100,000
+ * topics held, released at most 2,000 messages or 512 KiB of payload per batch (a 50 ms batch
+ * of a 20,000 msgs/s flood of 100 B is 1,000 messages and 100 KB).
+ */
+export const DEFAULT_BATCH_WINDOW: BatchWindowOptions = { batches: 12, heldTopics: 100_000, releaseMessages: 2_000, releaseBytes: 512 * 1024 };
 
 interface Held {
   /** Newest message per topic, oldest first, with how many earlier ones it replaced. */
@@ -51,14 +62,15 @@ export class BatchWindow {
    * is over its cap).
    */
   offer(batch: MessageBatch, blocked = false): void {
-    const full = blocked || (this.acknowledging && this.inFlight >= this.options.batches);
+    const full = blocked || !this.room();
     if (!full && !this.held.has(batch.connectionId)) {
       this.inFlight++;
       this.send(batch);
       return;
     }
     this.hold(batch);
-    if (!full) this.release(batch.connectionId);
+    if (full) return;
+    while (this.room() && this.held.has(batch.connectionId)) this.release(batch.connectionId);
   }
 
   /** The page took in one batch; what is held goes out while the window has room. */
@@ -66,9 +78,13 @@ export class BatchWindow {
     this.acknowledging = true;
     this.inFlight = Math.max(0, this.inFlight - 1);
     for (const connectionId of [...this.held.keys()]) {
-      if (this.inFlight >= this.options.batches) break;
-      this.release(connectionId);
+      while (this.room() && this.held.has(connectionId)) this.release(connectionId);
     }
+  }
+
+  /** Whether another batch may go out: always for a page that never acknowledged. */
+  private room(): boolean {
+    return !this.acknowledging || this.inFlight < this.options.batches;
   }
 
   /** Messages held for the page, all connections together (for tests and diagnostics). */
@@ -101,19 +117,29 @@ export class BatchWindow {
     }
   }
 
+  /** Sends the oldest held messages of a connection, up to the release limits; the rest stays held. */
   private release(connectionId: string): void {
     const held = this.held.get(connectionId);
     if (!held) return;
-    this.held.delete(connectionId);
     this.inFlight++;
+    const { releaseMessages, releaseBytes } = this.options;
     const messages: MessageRecord[] = [];
     const replaced: number[] = [];
     let any = false;
-    for (const entry of held.latest.values()) {
+    let bytes = 0;
+    for (const [topic, entry] of held.latest) {
+      if (messages.length > 0 && (messages.length >= releaseMessages || bytes + entry.message.payload.byteLength > releaseBytes)) break;
       messages.push(entry.message);
       replaced.push(entry.replaced);
       if (entry.replaced > 0) any = true;
+      bytes += entry.message.payload.byteLength;
+      // Deleting the entry being visited is safe in a Map's iteration.
+      held.latest.delete(topic);
     }
-    this.send({ connectionId, messages, dropped: held.dropped, evicted: held.evicted, ...(any ? { replaced } : {}) });
+    // The count of what was dropped goes with the first batch released; later ones carry what dropped since.
+    const dropped = held.dropped;
+    held.dropped = 0;
+    if (held.latest.size === 0) this.held.delete(connectionId);
+    this.send({ connectionId, messages, dropped, evicted: held.evicted, ...(any ? { replaced } : {}) });
   }
 }
