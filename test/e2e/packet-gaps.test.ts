@@ -59,10 +59,22 @@ describe('packets of batches dropped for a page that stopped reading', () => {
       // CONNECT, CONNACK, SUBSCRIBE and SUBACK came first.
       await expect.poll(newest, { timeout: 60_000, interval: 200 }).toBe(MESSAGES + 4);
       await resume();
-      // A marker once the page reads again: its packet batch shows the gap left by the
-      // batches dropped before it, however many were dropped at the end of the burst.
-      await publisher.publishAsync('flood/marker', 'marker');
-      markers++;
+      // Markers once the page reads again, until the inspector holds every packet: the
+      // packet batch of a marker the server could send shows the gap left by those dropped
+      // before it (the first markers' batches may be dropped too, while the socket drains).
+      await expect
+        .poll(
+          async () => {
+            const captured = await newest();
+            const shown = (await page.getByLabel('Packet count').textContent()) ?? '';
+            if (shown === `${captured} of ${captured} packets`) return true;
+            await publisher.publishAsync('flood/marker', 'marker');
+            markers++;
+            return false;
+          },
+          { timeout: 60_000, interval: 500 },
+        )
+        .toBe(true);
     } finally {
       await publisher.endAsync();
     }
