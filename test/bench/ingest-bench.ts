@@ -40,6 +40,12 @@ export interface IngestFigures {
    * 1 is the single-threaded limit of the run.
    */
   cores: { publisher: number; mosquitto: number; subscriber: number };
+  /**
+   * CPU of each process over the run per message, in microseconds: one core spends 10⁶ µs
+   * a second, so a process that takes X µs per message can pass at most 10⁶ / X messages a
+   * second (each is single-threaded), and the three together at most cores × 10⁶ / ΣX.
+   */
+  micros: { publisher: number; mosquitto: number; subscriber: number };
 }
 
 /** What to publish, and how many rounds. */
@@ -143,12 +149,15 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
   const publisher = startPublisher(fleet);
   const cpuWatch = watchCpu({ publisher: () => [publisher.pid], mosquitto: () => [plan.brokerPid], subscriber: () => [process.pid] });
   let cores: IngestFigures['cores'] = { publisher: 0, mosquitto: 0, subscriber: 0 };
+  let micros: IngestFigures['micros'] = { publisher: 0, mosquitto: 0, subscriber: 0 };
   try {
     await publisher.done;
     for (let i = 0; i < 12_000 && received < plan.messages; i++) await new Promise((r) => setTimeout(r, 10));
     const watched = cpuWatch.read();
     const of = (name: string) => watched.groups.find((g) => g.name === name)?.cores ?? 0;
     cores = { publisher: of('publisher'), mosquitto: of('mosquitto'), subscriber: of('subscriber') };
+    const per = (name: string) => ((watched.groups.find((g) => g.name === name)?.seconds ?? 0) * 1e6) / Math.max(1, received);
+    micros = { publisher: per('publisher'), mosquitto: per('mosquitto'), subscriber: per('subscriber') };
   } finally {
     cpuWatch.stop();
     publisher.stop();
@@ -158,7 +167,7 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
   const cpu = cpuAtFirst && cpuAtLast ? cpuAtLast.user - cpuAtFirst.user + cpuAtLast.system - cpuAtFirst.system : 0;
   const system = cpuAtFirst && cpuAtLast ? cpuAtLast.system - cpuAtFirst.system : 0;
   const seconds = (last - first) / 1000;
-  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, systemMicros: system / received, otherThreadMicros: Math.max(0, cpu - (mainAtLast - mainAtFirst)) / received, received, batches, wireBytesPerMessage: wireBytes / received, cores };
+  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, systemMicros: system / received, otherThreadMicros: Math.max(0, cpu - (mainAtLast - mainAtFirst)) / received, received, batches, wireBytesPerMessage: wireBytes / received, cores, micros };
 }
 
 /** CPU time of this process's main thread (its thread id is the process id), in microseconds; 0 off Linux. */

@@ -107,6 +107,15 @@ async function ingest(port: number, brokerPid: number): Promise<void> {
   // The process near one core is the limit of its run (each is single-threaded).
   const cores = (f: typeof bare) => `publisher ${f.cores.publisher.toFixed(2)}, mosquitto ${f.cores.mosquitto.toFixed(2)}, subscriber ${f.cores.subscriber.toFixed(2)}`;
   line('CPU in cores (of ' + os.cpus().length + '), bare / backend round', `${cores(bare)} / ${cores(backend)}`);
+  // What each process's CPU per message allows: the lowest bound names the limit of the run.
+  const cpus = os.cpus().length;
+  const limits = (f: typeof bare) => {
+    const m = f.micros;
+    const single = (name: string, x: number) => `${name} ${x.toFixed(1)} µs → ≤ ${number(1e6 / Math.max(x, 0.001))}/s`;
+    return `${single('publisher', m.publisher)}, ${single('mosquitto', m.mosquitto)}, ${single('subscriber', m.subscriber)}; all three on ${cpus} cores ≤ ${number((cpus * 1e6) / Math.max(m.publisher + m.mosquitto + m.subscriber, 0.001))}/s`;
+  };
+  line('CPU µs per message → rate it allows, bare round', limits(bare));
+  line('… backend round', limits(backend));
 }
 
 async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid: number }, app: WebAppProcess, heap: () => Promise<number>): Promise<void> {
