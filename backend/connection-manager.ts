@@ -3,7 +3,7 @@
  * events into {@link transition} events and contract events; MQTT.js does the protocol.
  */
 
-import { connect, type IClientPublishOptions, type IPublishPacket, type MqttClient, type StreamBuilder } from 'mqtt';
+import { connect, type IClientPublishOptions, type MqttClient, type StreamBuilder } from 'mqtt';
 import { MESSAGE_LOAD_MAX_BYTES, PACKET_PAGE_MAX, packetForPage, type ConnectionSnapshot, type MessageProperties, type MessageRecord, type PacketBatch, type PacketRecord, type SubscribeOptions, type SubscriptionInfo } from '../shared/contract';
 import { transition, type ConnectionEvent, type ConnectionState } from '../shared/connection-state';
 import { DeskError, type ErrorInfo } from '../shared/errors';
@@ -16,7 +16,8 @@ import type { RingBufferLimits } from '../shared/ring-buffer';
 import { Batcher, DEFAULT_BATCHER_OPTIONS, type BatcherOptions } from './message-batcher';
 import { PacketCapture } from './packet-capture';
 import { MessageStore } from './message-store';
-import { clientOptions, fromUserProperties, PROTOCOL_LEVEL, toUserProperties } from './mqtt-options';
+import { InboundPublishes } from './inbound-publishes';
+import { clientOptions, PROTOCOL_LEVEL, publishProperties, receivedProperties } from './mqtt-options';
 import { TlsKeyLog } from './tls-keylog';
 import { loadTlsMaterial } from './tls-material';
 
@@ -88,6 +89,9 @@ export class ConnectionManager {
     const options = { ...clientOptions(profile, tls), manualConnect: true };
     if (keylog && profile.protocol === 'wss') options.wsOptions = { ...options.wsOptions, createConnection: keylog.connect as never };
     const client = connect(profileUrl(profile), options);
+    // QoS 0 PUBLISHes of the simple shape skip MQTT.js (inbound-publishes.ts says why and when).
+    const maximumPacketSize = protocolVersion === 5 ? options.properties?.maximumPacketSize : undefined;
+    const inbound = new InboundPublishes(protocolVersion, maximumPacketSize, (topic, payload, retain) => this.received(live, topic, payload, 0, retain, false));
     // MQTT.js has no hook for its transport's bytes; wrapping the (TS-private) stream
     // builder taps every stream it builds, reconnects included. A test guards this.
     const internals = client as unknown as { streamBuilder: StreamBuilder };
@@ -95,7 +99,8 @@ export class ConnectionManager {
     internals.streamBuilder = (c, o) => {
       const stream = build(c, o);
       keylog?.watch(stream);
-      return capture.attach(stream);
+      inbound.reset();
+      return capture.attach(stream, (frame) => inbound.take(frame));
     };
     const live: LiveConnection = {
       profile,
@@ -124,6 +129,7 @@ export class ConnectionManager {
     // MQTT.js drops a refusing CONNACK's reason string; the packet event still has it.
     let connackReason: string | undefined;
     client.on('packetreceive', (packet) => {
+      inbound.handled();
       if (packet.cmd === 'connack') connackReason = packet.properties?.reasonString;
     });
     client.on('error', (error) => this.apply(live, { type: 'error', at: Date.now(), error: mqttErrorInfo(error, connackReason) }));
@@ -145,26 +151,8 @@ export class ConnectionManager {
       this.apply(live, { type: 'closed', at: now, ...(retrying ? { retryAt: now + profile.reconnectPeriod } : {}) });
     });
     client.on('message', (topic, payload, packet) => {
-      // The hot path at fleet rates: one record of a fixed shape, no spreads.
-      const message: MessageRecord = {
-        seq: ++live.seq,
-        direction: 'in',
-        topic,
-        payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
-        qos: packet.qos,
-        retain: packet.retain,
-        dup: packet.dup,
-        time: Date.now(),
-        payloadSize: payload.byteLength,
-      };
-      if (packet.properties) {
-        const properties = receivedProperties(packet);
-        if (properties) message.properties = properties;
-      }
-      // Sparkplug topics and topics with a mapped schema (a prefix test and a filter match for the rest).
-      const decoded = live.decoder.decode(topic, message.payload);
-      if (decoded) message.decoded = decoded;
-      live.batcher.add(live.messages.add(message));
+      const properties = packet.properties ? receivedProperties(packet) : undefined;
+      this.received(live, topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), packet.qos, packet.retain, packet.dup, properties);
     });
 
     await new Promise<void>((resolve, reject) => {
@@ -320,6 +308,17 @@ export class ConnectionManager {
     return this.connections.get(connectionId)?.decoder;
   }
 
+  /** A message from the broker, from MQTT.js or the fast path, into the store and the next batch. */
+  private received(live: LiveConnection, topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean, dup: boolean, properties?: MessageProperties): void {
+    // The hot path at fleet rates: one record of a fixed shape, no spreads.
+    const message: MessageRecord = { seq: ++live.seq, direction: 'in', topic, payload, qos, retain, dup, time: Date.now(), payloadSize: payload.byteLength };
+    if (properties) message.properties = properties;
+    // Sparkplug topics and topics with a mapped schema (a prefix test and a filter match for the rest).
+    const decoded = live.decoder.decode(topic, payload);
+    if (decoded) message.decoded = decoded;
+    live.batcher.add(live.messages.add(message));
+  }
+
   private record(live: LiveConnection, message: Omit<MessageRecord, 'seq' | 'time' | 'payloadSize'>): void {
     const full: MessageRecord = { ...message, seq: ++live.seq, time: Date.now(), payloadSize: message.payload.byteLength };
     const decoded = live.decoder.decode(message.topic, message.payload);
@@ -363,38 +362,6 @@ export class ConnectionManager {
       subscriptions: [...live.subscriptions.values()],
     };
   }
-}
-
-/** Contract properties → MQTT.js publish properties. */
-function publishProperties(p: MessageProperties): NonNullable<IClientPublishOptions['properties']> {
-  const out: NonNullable<IClientPublishOptions['properties']> = {};
-  if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
-  if (p.messageExpiryInterval !== undefined) out.messageExpiryInterval = p.messageExpiryInterval;
-  if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
-  if (p.responseTopic) out.responseTopic = p.responseTopic;
-  if (p.correlationData) out.correlationData = Buffer.from(p.correlationData);
-  if (p.contentType) out.contentType = p.contentType;
-  const user = toUserProperties(p.userProperties ?? []);
-  if (user) out.userProperties = user;
-  return out;
-}
-
-/** A received PUBLISH's MQTT 5 properties in the contract's form; undefined when none. */
-function receivedProperties(packet: IPublishPacket): MessageProperties | undefined {
-  const p = packet.properties;
-  if (!p || Object.keys(p).length === 0) return undefined;
-  const out: MessageProperties = {};
-  if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
-  if (p.messageExpiryInterval !== undefined) out.messageExpiryInterval = p.messageExpiryInterval;
-  if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
-  if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
-  if (p.correlationData !== undefined) out.correlationData = new Uint8Array(p.correlationData);
-  if (p.contentType !== undefined) out.contentType = p.contentType;
-  if (p.userProperties) out.userProperties = fromUserProperties(p.userProperties);
-  if (p.subscriptionIdentifier !== undefined) {
-    out.subscriptionIdentifiers = Array.isArray(p.subscriptionIdentifier) ? p.subscriptionIdentifier : [p.subscriptionIdentifier];
-  }
-  return out;
 }
 
 /** MQTT.js errors carry the CONNACK/DISCONNECT reason code in `code` when there is one. */

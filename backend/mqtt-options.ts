@@ -4,8 +4,9 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { IClientOptions } from 'mqtt';
+import type { IClientOptions, IClientPublishOptions, IPublishPacket } from 'mqtt';
 import type { UserProperties } from 'mqtt-packet';
+import type { MessageProperties } from '../shared/contract';
 import { parsePayload } from '../shared/payload';
 import type { Profile } from '../shared/profile';
 import { utf8Encode } from '../shared/utf8';
@@ -104,4 +105,36 @@ export function clientOptions(profile: Profile, tls: TlsMaterial = {}): IClientO
     });
   }
   return options;
+}
+
+/** Contract properties → MQTT.js publish properties. */
+export function publishProperties(p: MessageProperties): NonNullable<IClientPublishOptions['properties']> {
+  const out: NonNullable<IClientPublishOptions['properties']> = {};
+  if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
+  if (p.messageExpiryInterval !== undefined) out.messageExpiryInterval = p.messageExpiryInterval;
+  if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
+  if (p.responseTopic) out.responseTopic = p.responseTopic;
+  if (p.correlationData) out.correlationData = Buffer.from(p.correlationData);
+  if (p.contentType) out.contentType = p.contentType;
+  const user = toUserProperties(p.userProperties ?? []);
+  if (user) out.userProperties = user;
+  return out;
+}
+
+/** A received PUBLISH's MQTT 5 properties in the contract's form; undefined when none. */
+export function receivedProperties(packet: IPublishPacket): MessageProperties | undefined {
+  const p = packet.properties;
+  if (!p || Object.keys(p).length === 0) return undefined;
+  const out: MessageProperties = {};
+  if (p.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = p.payloadFormatIndicator;
+  if (p.messageExpiryInterval !== undefined) out.messageExpiryInterval = p.messageExpiryInterval;
+  if (p.topicAlias !== undefined) out.topicAlias = p.topicAlias;
+  if (p.responseTopic !== undefined) out.responseTopic = p.responseTopic;
+  if (p.correlationData !== undefined) out.correlationData = new Uint8Array(p.correlationData);
+  if (p.contentType !== undefined) out.contentType = p.contentType;
+  if (p.userProperties) out.userProperties = fromUserProperties(p.userProperties);
+  if (p.subscriptionIdentifier !== undefined) {
+    out.subscriptionIdentifiers = Array.isArray(p.subscriptionIdentifier) ? p.subscriptionIdentifier : [p.subscriptionIdentifier];
+  }
+  return out;
 }

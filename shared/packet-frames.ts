@@ -89,6 +89,13 @@ export class PacketFramer {
     this.maxPacketSize = options.maxPacketSize ?? Number.POSITIVE_INFINITY;
   }
 
+  /**
+   * Once the framer has stopped: the bytes it had not framed, from the offending packet's
+   * first byte to the end of the chunk that stopped it (for a consumer that hands the
+   * stream on to another parser and must not lose them).
+   */
+  rest: Uint8Array | undefined;
+
   /** Why the framer stopped, or undefined while it works. */
   get error(): FramingError | undefined {
     return this.failure;
@@ -145,12 +152,14 @@ export class PacketFramer {
         if (i === 3) length = -1;
       }
       if (length === -1) {
+        this.rest = data.subarray(start, end);
         this.fail('malformed-remaining-length', 'Malformed remaining length: a variable byte integer has a continuation bit on its 4th byte');
         return;
       }
       if (length === 0) break;
       const size = 1 + length + value;
       if (size > this.maxPacketSize) {
+        this.rest = data.subarray(start, end);
         this.fail('packet-too-large', `Packet of ${size} bytes exceeds the limit of ${this.maxPacketSize} bytes`);
         return;
       }

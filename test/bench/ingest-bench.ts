@@ -10,6 +10,8 @@
  * the decoding work is the same).
  */
 
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { connectAsync } from 'mqtt';
 import { ConnectionManager } from '../../backend/connection-manager';
 import { EventHub } from '../../backend/event-hub';
@@ -25,6 +27,10 @@ export interface IngestFigures {
   rate: number;
   /** CPU of this process per message, in microseconds. */
   cpuMicros: number;
+  /** Of which in the kernel (system time: socket reads, wakeups), in microseconds per message. */
+  systemMicros: number;
+  /** Of which on threads other than the main one (the garbage collector's helpers, libuv), µs per message. */
+  otherThreadMicros: number;
   received: number;
   batches: number;
   /** Bytes written for the page (frames), per message. */
@@ -34,6 +40,12 @@ export interface IngestFigures {
    * 1 is the single-threaded limit of the run.
    */
   cores: { publisher: number; mosquitto: number; subscriber: number };
+  /**
+   * CPU of each process over the run per message, in microseconds: one core spends 10⁶ µs
+   * a second, so a process that takes X µs per message can pass at most 10⁶ / X messages a
+   * second (each is single-threaded), and the three together at most cores × 10⁶ / ΣX.
+   */
+  micros: { publisher: number; mosquitto: number; subscriber: number };
 }
 
 /** What to publish, and how many rounds. */
@@ -46,6 +58,8 @@ export interface IngestPlan {
   payloadBytes: number;
   messages: number;
   rounds: number;
+  /** A path prefix: write this process's CPU profile of the last round of each path (`-ingest-bare.cpuprofile`, `-ingest-backend.cpuprofile`). */
+  profile?: string | undefined;
 }
 
 /** Bare MQTT.js against the backend, interleaved rounds, medians. */
@@ -53,10 +67,28 @@ export async function runIngestBench(plan: IngestPlan): Promise<{ bare: IngestFi
   const bare: IngestFigures[] = [];
   const backend: IngestFigures[] = [];
   for (let round = 0; round < plan.rounds; round++) {
-    bare.push(await measure(plan, bareSubscriber));
-    backend.push(await measure(plan, backendSubscriber));
+    const last = round === plan.rounds - 1 ? plan.profile : undefined;
+    bare.push(await profiled(last && `${last}-ingest-bare.cpuprofile`, () => measure(plan, bareSubscriber)));
+    backend.push(await profiled(last && `${last}-ingest-backend.cpuprofile`, () => measure(plan, backendSubscriber)));
   }
   return { bare: median(bare), backend: median(backend) };
+}
+
+/** Runs `work` under the V8 profiler of this process when `file` is given, and writes the profile there. */
+async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`  CPU profile written: ${file}`);
+  }
 }
 
 /** A subscriber under test: calls `onMessages(n, wireBytes, batch?)` as messages arrive. */
@@ -95,10 +127,13 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
   let last = 0;
   let cpuAtFirst: NodeJS.CpuUsage | undefined;
   let cpuAtLast: NodeJS.CpuUsage | undefined;
+  let mainAtFirst = 0;
+  let mainAtLast = 0;
   const sub = await subscriber(plan.port, PAYLOAD_KINDS[plan.payloadKind]!.filter, (count, bytes, batch) => {
     if (count > 0 && received === 0) {
       first = performance.now();
       cpuAtFirst = process.cpuUsage();
+      mainAtFirst = mainThreadCpu();
     }
     received += count;
     wireBytes += bytes;
@@ -107,18 +142,22 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
     if (count > 0 && received >= plan.messages && !cpuAtLast) {
       last = performance.now();
       cpuAtLast = process.cpuUsage();
+      mainAtLast = mainThreadCpu();
     }
   });
   const fleet: FleetPlan = { port: plan.port, layout: 'fleet', topics: plan.topics, payloadKind: plan.payloadKind, payloadBytes: plan.payloadBytes, rate: 0, count: plan.messages };
   const publisher = startPublisher(fleet);
   const cpuWatch = watchCpu({ publisher: () => [publisher.pid], mosquitto: () => [plan.brokerPid], subscriber: () => [process.pid] });
   let cores: IngestFigures['cores'] = { publisher: 0, mosquitto: 0, subscriber: 0 };
+  let micros: IngestFigures['micros'] = { publisher: 0, mosquitto: 0, subscriber: 0 };
   try {
     await publisher.done;
     for (let i = 0; i < 12_000 && received < plan.messages; i++) await new Promise((r) => setTimeout(r, 10));
     const watched = cpuWatch.read();
     const of = (name: string) => watched.groups.find((g) => g.name === name)?.cores ?? 0;
     cores = { publisher: of('publisher'), mosquitto: of('mosquitto'), subscriber: of('subscriber') };
+    const per = (name: string) => ((watched.groups.find((g) => g.name === name)?.seconds ?? 0) * 1e6) / Math.max(1, received);
+    micros = { publisher: per('publisher'), mosquitto: per('mosquitto'), subscriber: per('subscriber') };
   } finally {
     cpuWatch.stop();
     publisher.stop();
@@ -126,8 +165,21 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
   }
   if (received < plan.messages) throw new Error(`Only ${received} of ${plan.messages} messages arrived within 120 s`);
   const cpu = cpuAtFirst && cpuAtLast ? cpuAtLast.user - cpuAtFirst.user + cpuAtLast.system - cpuAtFirst.system : 0;
+  const system = cpuAtFirst && cpuAtLast ? cpuAtLast.system - cpuAtFirst.system : 0;
   const seconds = (last - first) / 1000;
-  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, received, batches, wireBytesPerMessage: wireBytes / received, cores };
+  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, systemMicros: system / received, otherThreadMicros: Math.max(0, cpu - (mainAtLast - mainAtFirst)) / received, received, batches, wireBytesPerMessage: wireBytes / received, cores, micros };
+}
+
+/** CPU time of this process's main thread (its thread id is the process id), in microseconds; 0 off Linux. */
+function mainThreadCpu(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime + stime in clock ticks of 10 ms (USER_HZ 100).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
 }
 
 function median(runs: IngestFigures[]): IngestFigures {
