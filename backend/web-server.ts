@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { toErrorInfo } from '../shared/errors';
-import type { MessageBatch } from '../shared/contract';
+import type { MessageBatch, PacketBatch } from '../shared/contract';
 import { decodeWire, encodeEvent, encodeWire, readCall, type WireMessage } from '../shared/rpc';
-import { isAckFrame } from '../shared/wire-batches';
+import { decodeWatchFrame, isAckFrame } from '../shared/wire-batches';
 import type { Backend } from './backend';
 import { BatchWindow } from './batch-window';
 
@@ -159,6 +159,9 @@ function attach(ws: WebSocket, backend: Backend, maxBuffered: number): void {
   // a page that stopped reading must not grow this process without bound either, so over
   // the byte cap they are counted as dropped too, never lost silently.
   const batches = new BatchWindow((batch) => ws.send(encodeEvent('messages.batch', batch)));
+  // Connections whose packets the page shows (an open inspector or Flows view): it says so
+  // with a watch frame, and fetches what it missed when one opens (wire-batches.ts).
+  let watched = new Set<string>();
   const unsubscribe = backend.events.subscribe((stream, data) => {
     if (ws.readyState !== ws.OPEN) return;
     if (stream === 'messages.batch') {
@@ -167,13 +170,18 @@ function attach(ws: WebSocket, backend: Backend, maxBuffered: number): void {
     }
     // Captured packets are dropped too: the page sees the gap in their sequence numbers and
     // fetches what it missed (packets.list). The rare state and log events are small and always sent.
-    if (stream === 'packets.batch' && ws.bufferedAmount > maxBuffered) return;
+    if (stream === 'packets.batch' && (!watched.has((data as PacketBatch).connectionId) || ws.bufferedAmount > maxBuffered)) return;
     ws.send(encodeEvent(stream, data));
   });
   ws.on('close', unsubscribe);
   ws.on('message', (raw, isBinary) => {
     if (isBinary && Buffer.isBuffer(raw) && isAckFrame(raw)) {
       batches.ack();
+      return;
+    }
+    const watch = isBinary && Buffer.isBuffer(raw) ? decodeWatchFrame(raw) : undefined;
+    if (watch) {
+      watched = new Set(watch);
       return;
     }
     let call;

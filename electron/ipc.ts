@@ -6,7 +6,8 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { Backend } from '../backend/backend';
 import { BatchWindow } from '../backend/batch-window';
-import type { MessageBatch } from '../shared/contract';
+import type { MessageBatch, PacketBatch } from '../shared/contract';
+import { decodeWatchFrame } from '../shared/wire-batches';
 import { encodeEvent } from '../shared/rpc';
 import { isAppDocument } from './guards';
 
@@ -16,6 +17,8 @@ export const CALL_CHANNEL = 'mqtt-desk:call';
 export const EVENT_CHANNEL = 'mqtt-desk:event';
 /** Channel the page sends on when it has taken in a message batch (backend/batch-window.ts). */
 export const ACK_CHANNEL = 'mqtt-desk:ack';
+/** Channel the page sends a watch frame on: whose captured packets it shows (shared/wire-batches.ts). */
+export const WATCH_CHANNEL = 'mqtt-desk:watch';
 
 /** Decides whether an IPC message comes from the app's own page. */
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
@@ -38,17 +41,31 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, backend: Backend, 
  * and packet batches cross as one binary frame each (shared/wire-batches.ts), the same
  * frames as over the browser-mode WebSocket; the page's bridge decodes them. With
  * `onAck` (given a function to call for each acknowledgement from the window), message
- * batches go through the same window as over the WebSocket (backend/batch-window.ts).
+ * batches go through the same window as over the WebSocket (backend/batch-window.ts). With
+ * `onWatch` (given a function to call with each watch frame from the window), packet batches
+ * go only for the connections the page last said it shows, as over the WebSocket.
  */
-export function forwardEvents(backend: Backend, webContents: Pick<WebContents, 'send' | 'isDestroyed'>, onAck?: (ack: () => void) => void): () => void {
+export function forwardEvents(
+  backend: Backend,
+  webContents: Pick<WebContents, 'send' | 'isDestroyed'>,
+  onAck?: (ack: () => void) => void,
+  onWatch?: (watch: (frame: unknown) => void) => void,
+): () => void {
   const forward = (stream: string, data: unknown) => webContents.send(EVENT_CHANNEL, stream, compactViews(data));
   const batches = new BatchWindow((batch) => forward('messages.batch', encodeEvent('messages.batch', batch)));
   onAck?.(() => {
     if (!webContents.isDestroyed()) batches.ack();
   });
+  let watched: Set<string> | undefined;
+  onWatch?.((frame) => {
+    const ids = frame instanceof Uint8Array ? decodeWatchFrame(frame) : undefined;
+    if (ids) watched = new Set(ids);
+  });
+  if (onWatch) watched = new Set();
   return backend.events.subscribe((stream, data) => {
     if (webContents.isDestroyed()) return;
     if (stream === 'messages.batch') return batches.offer(data as MessageBatch);
+    if (stream === 'packets.batch' && watched && !watched.has((data as PacketBatch).connectionId)) return;
     forward(stream, stream === 'packets.batch' ? encodeEvent(stream, data) : data);
   });
 }

@@ -12,7 +12,7 @@ import { createBackend } from '../backend/backend';
 import { resolveConfigDir } from '../backend/config-dir';
 import { messageLimitsFrom } from '../backend/message-store';
 import { externalUrl, isRemoteRequest, permissionGranted } from './guards';
-import { ACK_CHANNEL, forwardEvents, registerIpc, trustedSender } from './ipc';
+import { ACK_CHANNEL, forwardEvents, registerIpc, trustedSender, WATCH_CHANNEL } from './ipc';
 import { aboutText, menuTemplate } from './menu';
 import { DEFAULT_WINDOW, loadWindowState, saveWindowState, type WindowState } from './window-state';
 
@@ -121,7 +121,12 @@ export async function startDesktop(electron: ElectronBoundary, paths: ShellPaths
   const contents = window.webContents;
   const trusted = trustedSender(() => window?.webContents, appUrl);
   // Acknowledgements count only from the app's own page, as calls do.
-  const stopForwarding = forwardEvents(backend, contents, (ack) => electron.ipcMain.on(ACK_CHANNEL, (event) => (trusted(event as unknown as IpcMainInvokeEvent) ? ack() : undefined)));
+  const stopForwarding = forwardEvents(
+    backend,
+    contents,
+    (ack) => electron.ipcMain.on(ACK_CHANNEL, (event) => (trusted(event as unknown as IpcMainInvokeEvent) ? ack() : undefined)),
+    (watch) => electron.ipcMain.on(WATCH_CHANNEL, (event, frame: unknown) => (trusted(event as unknown as IpcMainInvokeEvent) ? watch(frame) : undefined)),
+  );
   guardNavigation(contents, appUrl, electron.shell);
   window.once('ready-to-show', () => window?.show());
   window.on('close', () => {

@@ -332,6 +332,12 @@ export const STREAM_NAMES = ['connection.state', 'messages.batch', 'packets.batc
 export interface DeskApi {
   call<K extends CommandName>(command: K, args: CommandArgs<K>): Promise<CommandResults[K]>;
   on<S extends StreamName>(stream: S, listener: (data: EventStreams[S]) => void): () => void;
+  /**
+   * Says whose captured packets the page shows (open packet inspectors and Flows views):
+   * `packets.batch` comes for those connections only, the rest are fetched with
+   * `packets.list` on opening. Absent: the carrier sends every packet batch.
+   */
+  watchPackets?(connectionIds: readonly string[]): void;
 }
 
 /** Tells whether a string names a command; used before looking up its schema. */

@@ -28,7 +28,7 @@ import { parseWithBytes, stringifyWithBytes } from './json-bytes';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
 
 /** The frame kinds, in the first byte. */
-export const FRAME_KIND = { messages: 1, packets: 2, ack: 3 } as const;
+export const FRAME_KIND = { messages: 1, packets: 2, ack: 3, watch: 4 } as const;
 const VERSION = 2;
 
 /**
@@ -40,6 +40,34 @@ export const ACK_FRAME: Uint8Array = Uint8Array.of(FRAME_KIND.ack, VERSION);
 /** Whether bytes from the page are an {@link ACK_FRAME}. */
 export function isAckFrame(bytes: Uint8Array): boolean {
   return bytes.byteLength === 2 && bytes[0] === FRAME_KIND.ack && bytes[1] === VERSION;
+}
+
+/**
+ * What the page sends when the set of connections whose captured packets it shows (an open
+ * packet inspector or Flows view) changes: u8 kind=4, u8 version, then the connection ids as
+ * a JSON array of strings (UTF-8). The carrier sends packets.batch frames for those alone:
+ * at a flood the capture stream is as large as the messages themselves, and a page with no
+ * inspector open would decode it for nothing. The page fetches what it missed on opening.
+ */
+export function encodeWatchFrame(connectionIds: readonly string[]): Uint8Array {
+  const ids = utf8Encode(JSON.stringify(connectionIds));
+  const frame = new Uint8Array(2 + ids.byteLength);
+  frame[0] = FRAME_KIND.watch;
+  frame[1] = VERSION;
+  frame.set(ids, 2);
+  return frame;
+}
+
+/** The connection ids of a frame {@link encodeWatchFrame} wrote; undefined for any other bytes. */
+export function decodeWatchFrame(bytes: Uint8Array): string[] | undefined {
+  if (bytes.byteLength < 2 || bytes[0] !== FRAME_KIND.watch || bytes[1] !== VERSION) return undefined;
+  let ids: unknown;
+  try {
+    ids = JSON.parse(utf8Decode(bytes.subarray(2)));
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? (ids as string[]) : undefined;
 }
 const MESSAGE_HEADER = 32;
 const PACKET_HEADER = 24;

@@ -6,9 +6,9 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { MessageBatch } from '../../shared/contract';
+import type { MessageBatch, PacketBatch } from '../../shared/contract';
 import { decodeIncoming, encodeWire } from '../../shared/rpc';
-import { ACK_FRAME } from '../../shared/wire-batches';
+import { ACK_FRAME, encodeWatchFrame } from '../../shared/wire-batches';
 import { DEFAULT_BATCH_WINDOW } from '../../backend/batch-window';
 import { startWebApp, type WebApp } from '../helpers/web-app';
 
@@ -184,6 +184,46 @@ describe('WebSocket', () => {
     expect(got.at(-1)!.messages.map((m) => [m.topic, m.seq])).toEqual([['t0', newest], ['t1', newest + 1], ['t2', newest + 2]]);
     // Each stands for the five earlier messages on its topic, so the page's per-topic counts stay exact.
     expect(got.at(-1)!.replaced).toEqual([5, 5, 5]);
+    ws.close();
+  });
+
+  it('sends packet batches only of the connections the page says it shows', async () => {
+    const ws = await openSocket({});
+    const got: string[] = [];
+    ws.on('message', (raw, isBinary) => {
+      const message = decodeIncoming(isBinary ? new Uint8Array(raw as Buffer) : raw.toString()) as { stream?: string; data?: PacketBatch & { lines?: Array<{ message: string }> } };
+      if (message.stream === 'packets.batch') got.push(`${message.data!.connectionId} ${message.data!.packets[0]!.seq}`);
+      if (message.stream === 'broker.log') got.push(message.data!.lines![0]!.message);
+    });
+    const packets = (connectionId: string, seq: number): PacketBatch => ({ connectionId, protocolVersion: 4, evicted: 0, packets: [{ seq, time: 1, direction: 'in', bytes: new Uint8Array([0xc0, 0]) }] });
+    // A marker after the batches: the socket is in order, so what has not come before it never will.
+    let markers = 0;
+    const marker = async () => {
+      const text = `marker ${++markers}`;
+      app.backend.events.emit('broker.log', { lines: [{ time: 1, level: 'info', message: text }] });
+      await until(() => got.includes(text), text);
+    };
+    // A marker call answered: the server has read every frame the page sent before it.
+    let calls = 0;
+    const settle = async () => {
+      const id = 100 + ++calls;
+      ws.send(encodeWire({ kind: 'call', id, command: 'profiles.list', args: {} }));
+      await nextMessage(ws, (m) => m.kind === 'result' && m.id === id);
+    };
+    // No view open yet: none.
+    app.backend.events.emit('packets.batch', packets('c1', 1));
+    await marker();
+    ws.send(encodeWatchFrame(['c1']));
+    await settle();
+    app.backend.events.emit('packets.batch', packets('c1', 2));
+    app.backend.events.emit('packets.batch', packets('c2', 1));
+    await marker();
+    // The view closed: none again.
+    ws.send(encodeWatchFrame([]));
+    await settle();
+    app.backend.events.emit('packets.batch', packets('c1', 3));
+    await marker();
+    expect(got).toEqual(['marker 1', 'c1 2', 'marker 2', 'marker 3']);
     ws.close();
   });
 

@@ -8,7 +8,7 @@
  */
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBroker } from '../../broker-sidecar/broker';
@@ -115,7 +115,8 @@ async function spawnBroker(name: string, command: string, args: string[], port: 
       stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      // A broker run with --cpu-prof writes its profile on a clean exit, after closing its connections: minutes of samples take seconds to write.
+      const timer = setTimeout(() => child.kill('SIGKILL'), args.some((a) => a.startsWith('--cpu-prof')) ? 120_000 : 3000);
       await exited;
       clearTimeout(timer);
     },
@@ -135,12 +136,32 @@ async function startOurs(): Promise<BrokerUnderTest> {
   const port = await freePort();
   // BENCH_BROKER_NODE_ARGS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the broker under the bench's load.
   const nodeArgs = process.env.BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const profileDir = profileDirectory(nodeArgs);
   // The same mosquitto.conf lines as mosquitto gets, so both queue and hold in flight alike.
-  if (existsSync(cli)) return spawnBroker('mqtt-desk', process.execPath, [...nodeArgs, cli, '-c', benchConf('mqtt-desk', port)], port, `child process: ${path.relative(process.cwd(), cli)}`);
+  const profiled = profileDir ? `; CPU profile into ${profileDir} when it stops` : '';
+  if (existsSync(cli)) return spawnBroker('mqtt-desk', process.execPath, [...nodeArgs, cli, '-c', benchConf('mqtt-desk', port)], port, `child process: ${path.relative(process.cwd(), cli)}${profiled}`);
   // No build: run it here. It then shares this process (and its CPU) with the clients.
   const broker = createBroker();
   const bound = await broker.listen({ port: 0 });
   return { name: 'mqtt-desk', port: bound, note: 'in-process (dist/broker-sidecar/main.js not built)', stop: () => broker.close() };
+}
+
+/**
+ * The directory a `--cpu-prof` broker writes its profile into (`--cpu-prof-dir`, else one
+ * made under the temp directory and added to `nodeArgs`), made here and writable by every user: a broker started as root drops
+ * to user mosquitto (as mosquitto does) before it writes, and Node says nothing when it
+ * cannot write the profile, so a directory made by root beforehand got none.
+ */
+function profileDirectory(nodeArgs: string[]): string | undefined {
+  if (!nodeArgs.includes('--cpu-prof')) return undefined;
+  const given = nodeArgs.find((a) => a.startsWith('--cpu-prof-dir='))?.slice('--cpu-prof-dir='.length);
+  // Without one, not the project directory (root's): a directory of its own under the system's temp.
+  const dir = given ? path.resolve(given) : mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-bench-prof-'));
+  if (!given) nodeArgs.push(`--cpu-prof-dir=${dir}`);
+  mkdirSync(dir, { recursive: true });
+  // Sticky and world-writable, as /tmp: the broker's user can add files and remove only its own.
+  if (process.getuid?.() === 0) chmodSync(dir, 0o1777);
+  return dir;
 }
 
 /**
@@ -152,8 +173,13 @@ async function startOurs(): Promise<BrokerUnderTest> {
 function benchConf(name: string, port: number): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `mqtt-desk-bench-${name}-`));
   const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'max_connections -1', 'log_type error', ''].join('\n'));
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'max_connections -1', 'log_type error', ...confExtra(), ''].join('\n'));
   return conf;
+}
+
+/** BENCH_CONF_EXTRA: more mosquitto.conf lines for both brokers, separated by ';' (e.g. `set_tcp_nodelay true`). */
+function confExtra(): string[] {
+  return (process.env.BENCH_CONF_EXTRA ?? '').split(';').map((line) => line.trim()).filter(Boolean);
 }
 
 async function startMosquitto(): Promise<BrokerUnderTest> {

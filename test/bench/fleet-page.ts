@@ -198,3 +198,30 @@ export function describeWork(before: MainThreadWork, after: MainThreadWork): str
   const pct = (s: number) => `${((100 * s) / wall).toFixed(0)} %`;
   return `busy ${pct(after.task - before.task)} of the time: script ${pct(after.script - before.script)}, layout ${pct(after.layout - before.layout)} (${Math.round(after.layouts - before.layouts)}×), style ${pct(after.style - before.style)} (${Math.round(after.styles - before.styles)}×)`;
 }
+
+/**
+ * Runs one setup step of a bench (a click, a subscription); when it fails, says what the page
+ * was doing before rethrowing: whether its main thread still answers (a page stuck in a task
+ * does not), which tabs and dialogs it shows, and a screenshot in test/artifacts. A Sparkplug
+ * flood once stopped waiting 30 s to click "Topics" and left nothing to tell a stuck page from
+ * a covered or missing tab.
+ */
+export async function setupStep<T>(page: Page, what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const within = <V>(promise: Promise<V>, fallback: V) => Promise.race([promise.catch(() => fallback), new Promise<V>((r) => setTimeout(() => r(fallback), 5000))]);
+    const answers = await within(
+      page.evaluate(() => true).then(() => 'answers script'),
+      'did not answer script within 5 s (stuck in a task)',
+    );
+    const tabs = await within(page.getByRole('tab').evaluateAll((els) => els.map((el) => `${el.textContent ?? ''}${el.getAttribute('aria-selected') === 'true' ? ' (selected)' : ''}`)), ['(not read)']);
+    const dialogs = await within(page.getByRole('dialog').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? el.textContent?.slice(0, 60) ?? '')), ['(not read)']);
+    const toasts = await within(page.locator('.toast').allTextContents(), ['(not read)']);
+    const shot = `test/artifacts/bench-setup-${what.replace(/\W+/g, '-')}.png`;
+    await within(page.screenshot({ path: shot }).then(() => undefined), undefined);
+    console.error(`Bench setup step "${what}" failed: ${(error as Error).message.split('\n')[0]}`);
+    console.error(`  the page ${answers}; tabs: ${tabs.join(', ') || 'none'}; dialogs: ${dialogs.join(', ') || 'none'}; toasts: ${toasts.join(' | ') || 'none'}; screenshot ${shot}`);
+    throw error;
+  }
+}

@@ -22,7 +22,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { subscribeInPage } from '../helpers/desk';
 import { startMosquitto } from '../helpers/mosquitto';
-import { countingDelays, cpuProfile, describeWork, mainThreadWork, pageTotal, readFleetRecorder, resetFleetRecorder, startFleetRecorder } from './fleet-page';
+import { countingDelays, cpuProfile, describeWork, mainThreadWork, pageTotal, readFleetRecorder, resetFleetRecorder, setupStep, startFleetRecorder } from './fleet-page';
 import { publisherMain, startPublisher, PAYLOAD_KINDS } from './fleet-publisher';
 import { runIngestBench } from './ingest-bench';
 import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
@@ -72,8 +72,10 @@ async function main(): Promise<void> {
       await page.goto(app.url);
       await startPageMetrics(page);
       await startFleetRecorder(page);
-      await page.getByRole('button', { name: 'Connect', exact: true }).click();
-      await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+      await setupStep(page, 'connect', async () => {
+        await page.getByRole('button', { name: 'Connect', exact: true }).click();
+        await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+      });
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Performance.enable');
       const heap = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
@@ -109,8 +111,8 @@ async function ingest(port: number, brokerPid: number): Promise<void> {
 async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid: number }, app: WebAppProcess, heap: () => Promise<number>): Promise<void> {
   const { port } = mosquitto;
   const kind = PAYLOAD_KINDS[SETTINGS.payloadKind]!;
-  await subscribeInPage(page, kind.filter);
-  await page.getByRole('tab', { name: 'Topics' }).click();
+  await setupStep(page, `subscribe to ${kind.filter}`, () => subscribeInPage(page, kind.filter));
+  await setupStep(page, 'click Topics', () => page.getByRole('tab', { name: 'Topics', exact: true }).click());
   const total = SETTINGS.rate * SETTINGS.seconds;
   if (kind.birth) {
     // Births first (Sparkplug), counted in the page before the flood's baseline is taken.

@@ -5,7 +5,8 @@ import { EventHub } from '../../backend/event-hub';
 import type { Backend } from '../../backend/backend';
 import { compactViews, EVENT_CHANNEL, forwardEvents } from '../../electron/ipc';
 import { createBridgeApi } from '../../renderer/src/api/bridge-transport';
-import type { MessageBatch } from '../../shared/contract';
+import type { MessageBatch, PacketBatch } from '../../shared/contract';
+import { decodeFrame } from '../../shared/wire-batches';
 
 /** A batch as the backend emits it: payloads that are views into one 64 KiB socket chunk. */
 function batchFromOneChunk(count: number): { connectionId: string; messages: Array<{ seq: number; payload: Uint8Array }> } {
@@ -80,6 +81,31 @@ describe('events over Electron IPC', () => {
     expect(sent[1]![2]).toMatchObject({ connectionId: 'c1' });
     deliver(stream, structuredClone(frame));
     expect(received).toEqual([batch]);
+  });
+
+  it('sends packet batches only of the connections the page\'s bridge says it shows', () => {
+    const events = new EventHub();
+    const sent: string[] = [];
+    let watch: (frame: unknown) => void = () => undefined;
+    forwardEvents(
+      { events } as unknown as Backend,
+      { isDestroyed: () => false, send: (_channel: string, stream: string, data: unknown) => sent.push(stream === 'packets.batch' ? `${(decodeFrame(data as Uint8Array).data as PacketBatch).connectionId}` : stream) } as never,
+      undefined,
+      (w) => (watch = w),
+    );
+    const api = createBridgeApi({ call: async () => ({ ok: true, value: undefined }), onEvent: () => () => undefined, watch: (frame) => watch(structuredClone(frame)) });
+    const packets = (connectionId: string): PacketBatch => ({ connectionId, protocolVersion: 5, evicted: 0, packets: [{ seq: 1, time: 1, direction: 'in', bytes: new Uint8Array([0xc0, 0]) }] });
+    events.emit('packets.batch', packets('c1'));
+    api.watchPackets!(['c1']);
+    events.emit('packets.batch', packets('c1'));
+    events.emit('packets.batch', packets('c2'));
+    // Anything but a watch frame changes nothing.
+    watch(['c2']);
+    events.emit('packets.batch', packets('c2'));
+    api.watchPackets!([]);
+    events.emit('packets.batch', packets('c1'));
+    events.emit('broker.log', { lines: [] });
+    expect(sent).toEqual(['c1', 'broker.log']);
   });
 
   it('windows message batches on the page\'s acknowledgements, which the bridge sends for each batch it takes in', () => {

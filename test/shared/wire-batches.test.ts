@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PACKET_PAGE_BYTES, packetForPage, type MessageBatch, type MessageRecord, type PacketBatch } from '../../shared/contract';
 import { decodeIncoming, encodeEvent } from '../../shared/rpc';
-import { decodeFrame, encodeMessageBatch, encodePacketBatch, FRAME_KIND } from '../../shared/wire-batches';
+import { ACK_FRAME, decodeFrame, decodeWatchFrame, encodeMessageBatch, encodePacketBatch, encodeWatchFrame, FRAME_KIND } from '../../shared/wire-batches';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 let seq = 0;
@@ -157,6 +157,29 @@ describe('malformed frames are refused with the reason', () => {
     ['a packet frame with protocol version 6', () => Object.assign(encodePacketBatch({ connectionId: 'c', protocolVersion: 4, evicted: 0, packets: [] }), { 2: 6 }), /protocol version 6/],
   ])('%s', (_name, make, reason) => {
     expect(() => decodeFrame(make())).toThrow(reason);
+  });
+});
+
+describe('watch frames (whose packets the page shows)', () => {
+  it.each<[string, string[]]>([
+    ['none', []],
+    ['one connection', ['0b6f7c1e-5d1a-4c3e-9f00-1234567890ab']],
+    ['several, with every Unicode plane', ['a', PLANES, 'c"d\\e']],
+  ])('carries %s', (_name, ids) => {
+    const frame = encodeWatchFrame(ids);
+    expect(frame[0]).toBe(FRAME_KIND.watch);
+    expect(decodeWatchFrame(frame)).toEqual(ids);
+  });
+
+  it.each<[string, Uint8Array]>([
+    ['an acknowledgement', ACK_FRAME],
+    ['too short', Uint8Array.of(FRAME_KIND.watch)],
+    ['another version', Object.assign(encodeWatchFrame(['a']), { 1: 1 })],
+    ['ids that are not JSON', Uint8Array.from([...encodeWatchFrame([]).subarray(0, 2), ...bytes('[a')])],
+    ['ids that are not strings', Uint8Array.from([...encodeWatchFrame([]).subarray(0, 2), ...bytes('[1]')])],
+    ['not an array', Uint8Array.from([...encodeWatchFrame([]).subarray(0, 2), ...bytes('"a"')])],
+  ])('reads %s as no watch frame', (_name, frame) => {
+    expect(decodeWatchFrame(frame)).toBeUndefined();
   });
 });
 

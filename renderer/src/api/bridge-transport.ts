@@ -2,7 +2,7 @@
 
 import type { CommandName, DeskApi, EventStreams, StreamName } from '../../../shared/contract';
 import { DeskError, type ErrorInfo } from '../../../shared/errors';
-import { decodeFrame } from '../../../shared/wire-batches';
+import { decodeFrame, encodeWatchFrame } from '../../../shared/wire-batches';
 
 /** What electron/preload.ts exposes on `window.mqttDesk`. */
 export interface PreloadBridge {
@@ -10,6 +10,8 @@ export interface PreloadBridge {
   onEvent(listener: (stream: string, data: unknown) => void): () => void;
   /** Says a message batch was taken in (absent in an older preload). */
   ack?(): void;
+  /** Sends a watch frame: whose captured packets the page shows (absent in an older preload). */
+  watch?(frame: Uint8Array): void;
 }
 
 /** The preload bridge when running inside the desktop app, else undefined. */
@@ -45,6 +47,9 @@ export function createBridgeApi(bridge: PreloadBridge): DeskApi {
       const l = listener as (data: unknown) => void;
       set.add(l);
       return () => set.delete(l);
+    },
+    watchPackets(connectionIds) {
+      bridge.watch?.(encodeWatchFrame(connectionIds));
     },
   };
 }

@@ -5,7 +5,7 @@
 
 import type { DeskApi } from '../../../shared/contract';
 import { createRpcClient, decodeIncoming, encodeWire, type WireCall } from '../../../shared/rpc';
-import { ACK_FRAME, FRAME_KIND } from '../../../shared/wire-batches';
+import { ACK_FRAME, encodeWatchFrame, FRAME_KIND } from '../../../shared/wire-batches';
 
 /** Reports whether the UI currently has a live link to the backend. */
 export type LinkListener = (up: boolean) => void;
@@ -18,6 +18,8 @@ export function createWebSocketApi(onLink: LinkListener): DeskApi {
   let socket: WebSocket | undefined;
   let queue: string[] = [];
   let retryMs = 500;
+  // Whose packets the page shows: said again on every new socket (the server forgets).
+  let watch: Uint8Array = encodeWatchFrame([]);
 
   const client = createRpcClient((message: WireCall) => {
     const text = encodeWire(message);
@@ -33,6 +35,7 @@ export function createWebSocketApi(onLink: LinkListener): DeskApi {
     ws.onopen = () => {
       retryMs = 500;
       onLink(true);
+      ws.send(watch);
       for (const text of queue) ws.send(text);
       queue = [];
     };
@@ -58,5 +61,10 @@ export function createWebSocketApi(onLink: LinkListener): DeskApi {
     };
   };
   open();
-  return client;
+  return Object.assign(client, {
+    watchPackets(connectionIds: readonly string[]) {
+      watch = encodeWatchFrame(connectionIds);
+      if (socket?.readyState === WebSocket.OPEN) socket.send(watch);
+    },
+  });
 }

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useAppStore } from '../store/app-store';
 import { advanceAnalysis, analysisFor, pendingPackets } from '../store/flow-analysis';
 import { packetsFor } from '../store/packet-log';
+import { showPackets } from '../store/packet-stream';
 import { FlowList } from './flow-list';
 import { ConnectionStatsPanel, KeepalivePanel } from './flow-stats';
 
@@ -23,6 +24,9 @@ export function FlowView({ connectionId, live }: { connectionId: string; live: b
   const [tick, setTick] = useState(0);
   const [done, setDone] = useState(false);
   const [clock, setClock] = useState(Date.now());
+
+  // A live connection's packets stream in only while a view shows them.
+  useEffect(() => (live ? showPackets(connectionId) : undefined), [connectionId, live]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;

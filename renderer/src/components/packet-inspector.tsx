@@ -1,10 +1,10 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
 import type { MqttProtocolVersion } from '../../../shared/packet-anatomy';
-import { clearCapturedPackets, exportPackets, loadPackets } from '../store/connection-actions';
+import { clearCapturedPackets, exportPackets } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
 import { atSeq } from '../../../shared/ring-buffer';
-import { catchUpPackets } from '../store/packet-stream';
+import { showPackets } from '../store/packet-stream';
 import { FilteredPackets, PACKET_TYPE_NAMES, packetsFor, packetTypeName, summaryOf, topicFromAlias, type PacketRows } from '../store/packet-log';
 import { scrollRowIntoView, useFixedRows } from './fixed-rows';
 import { indexOfSeq, nextIndex } from './list-keys';
@@ -29,9 +29,7 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
   const [pinnedSeq, setPinnedSeq] = useState<number | undefined>();
   const scrollRef = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    if (!readOnly) void loadPackets(connectionId).then(() => catchUpPackets(connectionId));
-  }, [connectionId, readOnly]);
+  useEffect(() => (readOnly ? undefined : showPackets(connectionId)), [connectionId, readOnly]);
 
   // Filtered incrementally: each batch looks at its new packets only, even with a million held.
   const filtered = useMemo(

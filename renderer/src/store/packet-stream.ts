@@ -1,15 +1,44 @@
 /**
- * Captured packets streaming into the page. The web server drops the batches of a page too
- * slow to read them (it must not grow without bound); their sequence numbers show the gap,
- * and the packets missed are fetched from the backend before later batches go in, so a
+ * Captured packets streaming into the page, while a view shows them ({@link showPackets}):
+ * the backend sends no packet batches of a connection whose packets no view shows, and the
+ * view fetches what it missed on opening. The web server also drops the batches of a page
+ * too slow to read them (it must not grow without bound); their sequence numbers show the
+ * gap, and the packets missed are fetched from the backend before later batches go in, so a
  * connection's log stays whole and in order (the rows look packets up by sequence number).
  */
 
 import type { PacketBatch } from '../../../shared/contract';
 import { describeError, showToast } from './app-store';
 import { backend } from './backend-api';
-import { bumpPackets } from './connection-actions';
+import { bumpPackets, loadPackets } from './connection-actions';
 import { appendPackets, clearPackets, packetsFor } from './packet-log';
+
+/** How many open views show each connection's packets. */
+const watchers = new Map<string, number>();
+
+/**
+ * Streams a connection's captured packets into the page while a view (the packet inspector,
+ * the Flows view) shows them: tells the backend, then fetches what was captured before and
+ * meanwhile. Returns the function to call when the view closes.
+ */
+export function showPackets(connectionId: string): () => void {
+  const count = watchers.get(connectionId) ?? 0;
+  watchers.set(connectionId, count + 1);
+  if (count === 0) {
+    // Said before the fetch on the same carrier: every packet is in the fetch or in a batch.
+    backend().watchPackets?.([...watchers.keys()]);
+    void loadPackets(connectionId).then(() => catchUpPackets(connectionId));
+  }
+  return () => {
+    const left = (watchers.get(connectionId) ?? 1) - 1;
+    if (left > 0) {
+      watchers.set(connectionId, left);
+      return;
+    }
+    watchers.delete(connectionId);
+    backend().watchPackets?.([...watchers.keys()]);
+  };
+}
 
 /** Connections whose missing packets are being fetched, with the batches that arrived meanwhile. */
 const filling = new Map<string, PacketBatch[]>();
@@ -37,7 +66,7 @@ export function receivePackets(batch: PacketBatch): void {
  * Fetches what the backend captured after the newest packet the page holds: batches dropped
  * at the end of a burst show no gap until another batch comes (called when the inspector opens).
  */
-export function catchUpPackets(connectionId: string): void {
+function catchUpPackets(connectionId: string): void {
   const buffer = packetsFor(connectionId).buffer;
   const last = buffer.at(buffer.length - 1)?.seq;
   if (last === undefined || filling.has(connectionId)) return;
