@@ -5,14 +5,41 @@
  * every packet is done. Each figure is from the action to the page showing its result.
  */
 
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+
+/**
+ * `BENCH_PROFILE_DIR=dir`: each timed step also records the page's CPU into
+ * `dir/<step>.cpuprofile` (Chrome DevTools reads it). The profiler slows the page, so the
+ * figures of a profiled run are not comparable with an unprofiled one.
+ */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+let profiledStep = '';
+
+/** Names the profile the next `timeUntil` writes (when profiling). */
+export function profileStep(name: string): void {
+  profiledStep = name;
+}
 
 /** Milliseconds from starting `action` until `condition(arg)` holds in the page, polled each frame (a function: the CSP forbids eval). */
 export async function timeUntil<A extends string | undefined>(page: Page, action: () => Promise<unknown>, condition: (arg: A) => boolean, arg: A, timeout = 60_000): Promise<number> {
+  const profiler = PROFILE_DIR && profiledStep ? await page.context().newCDPSession(page) : undefined;
+  if (profiler) {
+    await profiler.send('Profiler.enable');
+    await profiler.send('Profiler.start');
+  }
   const start = performance.now();
   await action();
   try {
     await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout, polling: 'raf' });
+    const took = performance.now() - start;
+    if (profiler) {
+      writeFileSync(path.join(PROFILE_DIR!, `${profiledStep}.cpuprofile`), JSON.stringify((await profiler.send('Profiler.stop')).profile));
+      await profiler.detach();
+    }
+    profiledStep = '';
+    return took;
   } catch (error) {
     // Say what the page showed instead, so a changed page is told from a slow one.
     const shown = await page.evaluate(() => ({
@@ -22,7 +49,6 @@ export async function timeUntil<A extends string | undefined>(page: Page, action
     }));
     throw new Error(`${(error as Error).message}\nthe page showed: ${JSON.stringify(shown)} (waiting for ${String(arg)})`);
   }
-  return performance.now() - start;
 }
 
 export const hasRows = () => document.querySelectorAll('[role=option]').length > 0;
@@ -41,6 +67,7 @@ export interface StepTimes {
 
 /** Runs the steps on the inspector inside `scope` (the connection or capture view). */
 export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTimes> {
+  profileStep('filter');
   const filter = await timeUntil(
     page,
     () => scope.getByLabel('Packet type').selectOption('SUBACK'),
@@ -48,11 +75,14 @@ export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTi
     // 0 when a full ring has already evicted the SUBACK from before the flood.
     '^[01] of',
   );
+  profileStep('unfilter');
   const unfilter = await timeUntil(page, () => scope.getByLabel('Packet type').selectOption('all'), countMatches, '^(\\d+) of \\1 ');
+  profileStep('direction');
   const direction = await timeUntil(page, () => scope.getByLabel('Direction').selectOption('out'), countMatches, '^\\d{1,3} of');
   await scope.getByLabel('Direction').selectOption('all');
   // Scroll: jump through the list in ten steps and drag back to the middle.
   const timeline = scope.getByRole('listbox', { name: 'Packets' });
+  profileStep('scroll');
   const scroll = await timeUntil(
     page,
     () =>
@@ -66,7 +96,9 @@ export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTi
     hasRows,
     undefined,
   );
+  profileStep('select');
   const select = await timeUntil(page, () => timeline.getByRole('option').nth(5).click(), () => !!document.querySelector('[aria-label="Hex dump"] .ascii-byte'), undefined);
+  profileStep('keys');
   const keys = await timeUntil(
     page,
     async () => {
@@ -80,6 +112,7 @@ export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTi
     },
     undefined,
   );
+  profileStep('flows');
   const flows = await timeUntil(page, () => scope.getByRole('tab', { name: 'Flows' }).click(), () => /packets analysed/.test(document.querySelector('[aria-label="Analysis status"]')?.textContent ?? ''), undefined, 300_000);
   return { filter, unfilter, direction, scroll, select, keys, flows };
 }

@@ -19,7 +19,7 @@ import { startMosquitto } from '../helpers/mosquitto';
 import { startWebApp } from '../helpers/web-app';
 import { writeBenchCapture } from './capture-file';
 import { readPageMetrics, startPageMetrics } from './page-metrics';
-import { hasRows, inspectorSteps, printSteps, timeUntil } from './packets-bench-steps';
+import { hasRows, inspectorSteps, printSteps, profileStep, timeUntil } from './packets-bench-steps';
 
 const PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
 const RATE = Number(process.env.BENCH_RATE ?? 40_000);
@@ -123,6 +123,7 @@ async function liveBench(): Promise<void> {
     const captured = await held();
     await startPageMetrics(page);
 
+    profileStep('open');
     const open = await timeUntil(page, () => page.getByRole('tab', { name: 'Packets' }).click(), hasRows, undefined);
     const shown = (await page.getByLabel('Packet count').textContent()) ?? '';
     const steps = await inspectorSteps(page, page.getByRole('main'));

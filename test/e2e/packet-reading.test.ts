@@ -6,6 +6,7 @@
  */
 
 import path from 'node:path';
+import { connectAsync } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_DIR } from '../helpers/browser';
@@ -121,5 +122,29 @@ describe('reading packets', () => {
     await expect(page.getByRole('tab', { name: 'Packets' }).getAttribute('aria-selected')).resolves.toBe('true');
     const seq = /#(\d+)/.exec(target!)![1];
     await expect.poll(() => page.getByRole('listbox', { name: 'Packets' }).getAttribute('aria-activedescendant')).toMatch(new RegExp(`-${seq}$`));
+  });
+
+  it('brings a flow packet far down the list into view from the Flows tab', async () => {
+    // Enough packets that the list draws only some of them (a screenful and the overscan).
+    const publisher = await connectAsync(`mqtt://127.0.0.1:${desk.mosquitto.port}`, { clientId: 'reader-e2e-flood' });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => publisher.publishAsync('read/many', String(i), { qos: 1 })));
+    await publisher.endAsync();
+    await page.getByRole('tab', { name: 'Flows' }).click();
+    const flows = page.getByRole('list', { name: 'Flow list' });
+    await expect.poll(() => page.getByLabel('Flow count').textContent()).toMatch(/^305 flows/);
+    await flows.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    // The newest flows are drawn once the list has taken the scroll.
+    const show = flows.getByRole('listitem').filter({ hasText: 'QoS 1↓' }).last().getByRole('button', { name: /^Show packet/ });
+    const seqOf = async () => Number(/#(\d+)/.exec((await show.getAttribute('aria-label')) ?? '')?.[1] ?? 0);
+    await expect.poll(seqOf).toBeGreaterThan(500);
+    const seq = await seqOf();
+    await show.click();
+    // The Packets tab opens at the top of its list; the packet is brought into view and selected.
+    const timeline = page.getByRole('listbox', { name: 'Packets' });
+    const row = timeline.locator(`[id$="-${seq}"][aria-selected="true"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    const [list, box] = await Promise.all([timeline.boundingBox(), row.boundingBox()]);
+    expect(box!.y).toBeGreaterThanOrEqual(list!.y);
+    expect(box!.y + box!.height).toBeLessThanOrEqual(list!.y + list!.height);
   });
 });

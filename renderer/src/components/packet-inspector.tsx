@@ -1,5 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
 import type { MqttProtocolVersion } from '../../../shared/packet-anatomy';
 import { clearCapturedPackets, exportPackets } from '../store/connection-actions';
@@ -7,6 +6,7 @@ import { useAppStore } from '../store/app-store';
 import { atSeq } from '../../../shared/ring-buffer';
 import { showPackets } from '../store/packet-stream';
 import { FilteredPackets, PACKET_TYPE_NAMES, packetsFor, packetTypeName, summaryOf, topicFromAlias, type PacketRows } from '../store/packet-log';
+import { scrollRowIntoView, useFixedRows } from './fixed-rows';
 import { indexOfSeq, nextIndex } from './list-keys';
 import { PacketComparison } from './packet-comparison';
 import { PacketDetail } from './packet-detail';
@@ -38,20 +38,34 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
   );
   const rows: PacketRows = direction === 'all' && type === 'all' ? log.buffer : filtered.update();
 
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  // Rows are one height: the rows on screen are a division away, nothing measured per packet
+  // (a measuring virtualizer spent over 100 ms on a million rows each time the count changed).
+  const view = useFixedRows(scrollRef, rows.length, ROW_HEIGHT, 12);
   const selected = selectedSeq === undefined ? undefined : atSeq(log.buffer, selectedSeq);
   const pinned = pinnedSeq === undefined ? undefined : atSeq(log.buffer, pinnedSeq);
 
-  // "Show in Packets" from the Flows view: select the packet and bring it on screen.
-  useEffect(() => {
-    if (!focus) return;
-    setDirection('all');
-    setType('all');
+  // "Show in Packets" from the Flows view: select the packet and bring it to the middle of
+  // the list, once the filters are cleared and the list is as tall as the whole log. Only a
+  // new request (a new nonce) moves the selection.
+  const focusDone = useRef<number | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (!focus || focus.nonce === focusDone.current) return;
+    if (direction !== 'all' || type !== 'all') {
+      setDirection('all');
+      setType('all');
+      return;
+    }
+    focusDone.current = focus.nonce;
     setSelectedSeq(focus.seq);
+    const element = scrollRef.current;
     const index = indexOfSeq(log.buffer, focus.seq);
-    if (index !== undefined) virtualizer.scrollToIndex(index, { align: 'center' });
-    // Only a new request (a new nonce) moves the selection.
-  }, [focus?.nonce]);
+    if (!element || index === undefined) return;
+    element.scrollTop = Math.max(0, index * ROW_HEIGHT - (element.clientHeight - ROW_HEIGHT) / 2);
+    view.sync();
+  });
+
+  const slice: number[] = [];
+  for (let i = view.first; i < view.end; i++) slice.push(i);
 
   return (
     <section className="packet-inspector" aria-label="Packet inspector">
@@ -103,15 +117,16 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
             if (next === undefined || !packet) return;
             e.preventDefault();
             setSelectedSeq(packet.seq);
-            virtualizer.scrollToIndex(next, { align: 'auto' });
+            scrollRowIntoView(e.currentTarget, next, ROW_HEIGHT);
+            view.sync();
             // The focused row may scroll out and unmount; the list keeps focus instead.
             e.currentTarget.focus({ preventScroll: true });
           }}
         >
           {rows.length === 0 ? <p className="empty">No packets yet. Connect, and every packet in and out appears here.</p> : null}
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualizer.getVirtualItems().map((item) => {
-              const packet = rows.at(item.index);
+          <div style={{ height: view.height, position: 'relative' }}>
+            {slice.map((index) => {
+              const packet = rows.at(index);
               if (!packet) return null;
               return (
                 <PacketRow
@@ -120,11 +135,11 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
                   domId={`packet-${connectionId}-${packet.seq}`}
                   packet={packet}
                   version={log.protocolVersion}
-                  top={item.start}
+                  top={index * ROW_HEIGHT}
                   selected={packet.seq === selectedSeq}
                   pinned={packet.seq === pinnedSeq}
                   readOnly={readOnly}
-                  onSelect={() => setSelectedSeq(packet.seq)}
+                  onSelect={setSelectedSeq}
                 />
               );
             })}
@@ -159,15 +174,29 @@ interface RowProps {
   selected: boolean;
   pinned: boolean;
   readOnly: boolean;
-  onSelect: () => void;
+  /** Stable (the list's state setter), so a row re-renders only when its own props change. */
+  onSelect: (seq: number) => void;
 }
 
-/** One timeline row: time, direction, Wireshark's Info, what else the packet says, its size. */
-function PacketRow({ connectionId, domId, packet, version, top, selected, pinned, readOnly, onSelect }: RowProps) {
+// One formatter for every row: `toLocaleTimeString` with options builds a new one per call,
+// which was most of a row's render time (20 ArrowDown presses re-rendered every row on screen).
+const CLOCK = new Intl.DateTimeFormat([], { hour: 'numeric', minute: 'numeric', second: 'numeric', hour12: false });
+
+/** A packet's time as the timeline shows it: the local clock to the millisecond. */
+function clockOf(ms: number): string {
+  const time = new Date(ms);
+  return `${CLOCK.format(time)}.${String(time.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/**
+ * One timeline row: time, direction, Wireshark's Info, what else the packet says, its size.
+ * Memoized: moving the selection, a new batch or a scroll re-renders only the rows whose
+ * packet, position or selection changed, not every row on screen.
+ */
+const PacketRow = memo(function PacketRow({ connectionId, domId, packet, version, top, selected, pinned, readOnly, onSelect }: RowProps) {
   const summary = summaryOf(packet, version, connectionId);
-  const time = new Date(packet.time);
-  const clock = `${time.toLocaleTimeString([], { hour12: false })}.${String(time.getMilliseconds()).padStart(3, '0')}`;
   const incoming = packet.direction === 'in';
+  const select = () => onSelect(packet.seq);
   return (
     <div
       id={domId}
@@ -176,11 +205,11 @@ function PacketRow({ connectionId, domId, packet, version, top, selected, pinned
       tabIndex={-1}
       className={`packet-row${selected ? ' selected' : ''}${pinned ? ' pinned' : ''}`}
       style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT }}
-      onClick={onSelect}
-      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect()}
+      onClick={select}
+      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && select()}
     >
       {packet.frame !== undefined ? <span className="packet-frame muted">{packet.frame}</span> : null}
-      <time>{clock}</time>
+      <time>{clockOf(packet.time)}</time>
       <span aria-label={readOnly ? (incoming ? 'broker to client' : 'client to broker') : incoming ? 'received' : 'sent'}>{incoming ? '↓' : '↑'}</span>
       <span className="packet-type">{packetTypeName(packet)}</span>
       <span className="packet-info">{summary.info}</span>
@@ -190,4 +219,4 @@ function PacketRow({ connectionId, domId, packet, version, top, selected, pinned
       </span>
     </div>
   );
-}
+});
