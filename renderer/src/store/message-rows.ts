@@ -15,9 +15,21 @@ export interface MessageRows {
   readonly shifted: number;
 }
 
-/** The log itself as rows: no copy. */
+/**
+ * The log itself as rows: no copy. Length and shift are read live: the list keeps this object
+ * until the log's revision changes, and meanwhile the byte cap may evict messages (a larger
+ * message pushes out several smaller ones), so a length taken once could point past the end.
+ */
 export function logRows(buffer: RingBuffer<MessageRecord>): MessageRows {
-  return { length: buffer.length, at: (i) => buffer.at(i), shifted: buffer.evicted };
+  return {
+    get length() {
+      return buffer.length;
+    },
+    at: (i) => buffer.at(i),
+    get shifted() {
+      return buffer.evicted;
+    },
+  };
 }
 
 /** Position of the first held message with a sequence number above `seq` (binary search). */
