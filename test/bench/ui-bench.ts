@@ -69,6 +69,8 @@ async function main(): Promise<void> {
     try {
       await app.dispatch('profiles.save', { profile: { name: 'Fleet', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      // A render error unmounts the page (a blank screen): say what it was, with the stack.
+      page.on('pageerror', (error) => console.error(`page error: ${error.stack ?? error.message}`));
       await page.goto(app.url);
       await startPageMetrics(page);
       await startFleetRecorder(page);
@@ -157,7 +159,8 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
     peakHeap = Math.max(peakHeap, await heap());
     if (tick % 4 === 0) {
       const to = tick % 8 === 0 ? 'Topics' : 'Messages';
-      await page.getByRole('tab', { name: to }).click();
+      // Through setupStep: a click that times out says what the page showed (seen in the Sparkplug flood).
+      await setupStep(page, `click ${to} during the flood`, () => page.getByRole('tab', { name: to, exact: true }).click());
     }
     if (!selected) {
       // The first device's topic selected: its chart and history follow it.
