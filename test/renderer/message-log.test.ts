@@ -4,18 +4,9 @@ import { decodeFrame, encodeMessageBatch } from '../../shared/wire-batches';
 import { treeFor } from '../../renderer/src/store/topic-tree';
 import { ingestBatch as appendBatch } from '../../renderer/src/store/ingest';
 import { clearLog, logFor, MESSAGE_LOG_LIMITS } from '../../renderer/src/store/message-log';
+import { messageRecord } from '../helpers/message-record';
 
-const message = (seq: number, bytes = 10): MessageRecord => ({
-  seq,
-  direction: 'in',
-  topic: 't',
-  payload: new Uint8Array(bytes),
-  payloadSize: bytes,
-  qos: 0,
-  retain: false,
-  dup: false,
-  time: seq,
-});
+const message = messageRecord;
 
 describe('message log', () => {
   it('keeps each connection apart and counts upstream drops', () => {

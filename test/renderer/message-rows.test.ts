@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../shared/contract';
 import { RingBuffer } from '../../shared/ring-buffer';
 import { logRows } from '../../renderer/src/store/message-rows';
+import { messageRecord } from '../helpers/message-record';
 
-const message = (seq: number, bytes: number): MessageRecord => ({
-  seq,
-  direction: 'in',
-  topic: 't',
-  payload: new Uint8Array(bytes),
-  payloadSize: bytes,
-  qos: 0,
-  retain: false,
-  dup: false,
-  time: seq,
-});
+const message = messageRecord;
 
 describe('logRows', () => {
   // The Sparkplug flood blanked the page: the list kept one rows object between revisions,
