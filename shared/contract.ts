@@ -100,6 +100,15 @@ export const commandArgs = {
       limit: z.number().int().min(1).max(PACKET_PAGE_MAX).optional(),
     })
     .strict(),
+  'packets.page': z
+    .object({
+      connectionId: id,
+      /** Only packets with a higher sequence number (0: from the oldest held). */
+      afterSeq: z.number().int().min(0).optional(),
+      /** At most this many, so a million-packet capture crosses in small pages. */
+      limit: z.number().int().min(1).max(PACKET_PAGE_MAX).optional(),
+    })
+    .strict(),
   'packets.export': z.object({ connectionId: id, format: z.literal('pcapng', { error: 'Format must be pcapng' }) }).strict(),
   'packets.clear': z.object({ connectionId: id }).strict(),
   'connections.connect': z.object({ profileId: id }).strict(),
@@ -194,6 +203,12 @@ export interface CommandResults {
    * local broker exchanged with one of its clients, directions as that client saw them.
    */
   'packets.list': PacketBatch & { more: boolean };
+  /**
+   * The page `packets.list` answers, as one binary frame (shared/wire-packets.ts, the
+   * encoding of the live packets.batch stream; `decodePacketPage` reads it): the page an
+   * inspector opened after a flood fetches its million packets with, without JSON or base64.
+   */
+  'packets.page': Uint8Array;
   /** A pcapng file of the capture (tshark/Wireshark decode it as MQTT on port 1883). */
   'packets.export': { data: Uint8Array; count: number; fileName: string };
   'packets.clear': { cleared: number };
