@@ -32,6 +32,17 @@ export const BROKER_CLIENT_PREFIX = 'broker:';
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'QoS must be 0, 1 or 2' });
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'must be bytes' });
 
+/** One page of a capture: packets.list and packets.page. */
+const packetPageArgs = z
+  .object({
+    connectionId: id,
+    /** Only packets with a higher sequence number (0: from the oldest held). */
+    afterSeq: z.number().int().min(0).optional(),
+    /** At most this many, so a million-packet capture crosses in pages. */
+    limit: z.number().int().min(1).max(PACKET_PAGE_MAX).optional(),
+  })
+  .strict();
+
 /** MQTT 5 PUBLISH properties a user can set. */
 const publishProperties = z
   .object({
@@ -91,24 +102,9 @@ export const commandArgs = {
     .strict(),
   'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
   'messages.clear': z.object({ connectionId: id }).strict(),
-  'packets.list': z
-    .object({
-      connectionId: id,
-      /** Only packets with a higher sequence number (0: from the oldest held). */
-      afterSeq: z.number().int().min(0).optional(),
-      /** At most this many, so a million-packet capture crosses in pages. */
-      limit: z.number().int().min(1).max(PACKET_PAGE_MAX).optional(),
-    })
-    .strict(),
-  'packets.page': z
-    .object({
-      connectionId: id,
-      /** Only packets with a higher sequence number (0: from the oldest held). */
-      afterSeq: z.number().int().min(0).optional(),
-      /** At most this many, so a million-packet capture crosses in small pages. */
-      limit: z.number().int().min(1).max(PACKET_PAGE_MAX).optional(),
-    })
-    .strict(),
+  'packets.list': packetPageArgs,
+  /** The same page as packets.list, as one binary frame. */
+  'packets.page': packetPageArgs,
   'packets.export': z.object({ connectionId: id, format: z.literal('pcapng', { error: 'Format must be pcapng' }) }).strict(),
   'packets.clear': z.object({ connectionId: id }).strict(),
   'connections.connect': z.object({ profileId: id }).strict(),

@@ -7,9 +7,9 @@
 
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PacketBatch } from '../../shared/contract';
 import { FRAME_KIND } from '../../shared/wire-batches';
-import { openDesk, subscribeInPage, type Desk } from '../helpers/desk';
+import { newestCapturedSeq, reloadConnectSubscribe } from '../helpers/captured-packets';
+import { openDesk, type Desk } from '../helpers/desk';
 
 /** Several fetch pages (renderer/src/store/packet-pages.ts takes 8,192 a page). */
 const MESSAGES = 20_000;
@@ -32,30 +32,13 @@ describe('the Packets tab opened after a flood', () => {
       });
     });
     // Watch the page's socket from its first frame.
-    await desk.page.reload();
-    await desk.page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await desk.page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
-    const profiles = await desk.app.backend.dispatch('profiles.list', {});
-    if (!profiles.ok) throw new Error(profiles.error.message);
-    connectionId = (profiles.value as Array<{ id: string }>)[0]!.id;
-    await subscribeInPage(desk.page, 'flood/#');
+    connectionId = await reloadConnectSubscribe(desk, 'flood/#');
   });
   afterAll(async () => {
     await desk?.close();
   });
 
-  /** The newest packet seq the backend captured on the desk's connection. */
-  const captured = async () => {
-    let after = 0;
-    for (let i = 0; i < 100; i++) {
-      const r = await desk.app.backend.dispatch('packets.list', { connectionId, afterSeq: after });
-      if (!r.ok) throw new Error(r.error.message);
-      const page = r.value as PacketBatch & { more: boolean };
-      after = page.packets.at(-1)?.seq ?? after;
-      if (!page.more) break;
-    }
-    return after;
-  };
+  const captured = () => newestCapturedSeq(desk, connectionId);
 
   it('shows every packet captured meanwhile, in order, fetched as binary pages', async () => {
     const { page } = desk;

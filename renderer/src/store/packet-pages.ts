@@ -30,29 +30,43 @@ function nextFrame(): Promise<void> {
   });
 }
 
+/** Pages asked for ahead of the one being taken in: the round trips overlap. */
+const PAGES_AHEAD = 3;
+
 /**
  * Hands every page of the packets held after `afterSeq` to `take`, oldest first, until the
  * backend has no more or `take` returns false. `take` runs once per page; the fetch yields
  * a frame whenever the pages taken since the last frame cost more than the budget.
+ * Sequence numbers in the backend's capture are contiguous, so the pages after the current
+ * one are asked for before it arrives; one that starts elsewhere than the last page ended
+ * (the backend evicted the oldest meanwhile) is let go and asked for again from there.
  * @throws the call's error (the caller reports it).
  */
 export async function fetchPacketPages(connectionId: string, afterSeq: number, take: (page: PacketPage) => boolean): Promise<void> {
   const ask = (from: number) => backend().call('packets.page', { connectionId, afterSeq: from, limit: FETCH_PAGE_PACKETS });
-  let next = ask(afterSeq);
+  const ahead: { from: number; reply: Promise<Uint8Array> }[] = [];
+  const askUpTo = (from: number) => {
+    for (let next = from; ahead.length < PAGES_AHEAD; next += FETCH_PAGE_PACKETS) ahead.push({ from: next, reply: ask(next) });
+  };
+  // Not wanted any more: their answers and failures are nobody's.
+  const letGo = () => {
+    for (const { reply } of ahead.splice(0)) reply.catch(() => undefined);
+  };
+  askUpTo(afterSeq);
   let frameStart = performance.now();
-  for (;;) {
-    const page = decodePacketPage(await next);
-    const last = page.packets.at(-1)?.seq;
-    const more = page.more && last !== undefined;
-    // Asked before this page is taken in: the backend encodes the next one meanwhile.
-    if (more) next = ask(last);
-    if (!take(page) || !more) {
-      if (more) next.catch(() => undefined); // not wanted any more: its failure is nobody's
-      return;
+  try {
+    for (;;) {
+      const page = decodePacketPage(await ahead.shift()!.reply);
+      const last = page.packets.at(-1)?.seq;
+      if (!take(page) || !page.more || last === undefined) return;
+      if (ahead[0]?.from !== last) letGo();
+      askUpTo(ahead.length > 0 ? ahead.at(-1)!.from + FETCH_PAGE_PACKETS : last);
+      if (performance.now() - frameStart > FRAME_BUDGET_MS) {
+        await nextFrame();
+        frameStart = performance.now();
+      }
     }
-    if (performance.now() - frameStart > FRAME_BUDGET_MS) {
-      await nextFrame();
-      frameStart = performance.now();
-    }
+  } finally {
+    letGo();
   }
 }

@@ -79,10 +79,19 @@ export function receivePackets(batch: PacketBatch): void {
  */
 function catchUpPackets(connectionId: string): void {
   const buffer = packetsFor(connectionId).buffer;
-  const last = buffer.at(buffer.length - 1)?.seq;
-  if (last === undefined || filling.has(connectionId)) return;
+  const last = buffer.at(buffer.length - 1)?.seq ?? 0;
+  if (filling.has(connectionId)) return;
   filling.set(connectionId, []);
   void fetchMissing(connectionId, last, Infinity).finally(() => drain(connectionId));
+}
+
+/**
+ * After the link to the backend came back (a WebSocket reopened): fetches what every shown
+ * connection captured while the page was cut off. The batches sent meanwhile are lost, and
+ * with no batch after them no gap would show.
+ */
+export function catchUpShownPackets(): void {
+  for (const connectionId of watchers.keys()) catchUpPackets(connectionId);
 }
 
 /** Lets the batches that arrived during a fetch in, in order. */
