@@ -20,12 +20,12 @@ const id = z.string().min(1, 'id must not be empty').max(200);
  */
 export const MESSAGE_LOAD_MAX_BYTES = 16 * 1024 * 1024;
 
-/** Largest page of `packets.list`. */
+/** Largest page of `packets.list` and `packets.page`. */
 export const PACKET_PAGE_MAX = 50_000;
 
 /**
  * A connection id of this form names a client of the local broker (its client ID, or its
- * address when it had none) for packets.list, packets.export and packets.clear, so the
+ * address when it had none) for packets.list, packets.page, packets.export and packets.clear, so the
  * broker panel shows a client's packets in the same inspector as the app's connections.
  */
 export const BROKER_CLIENT_PREFIX = 'broker:';
@@ -346,7 +346,7 @@ export interface DeskApi {
   /**
    * Says whose captured packets the page shows (open packet inspectors and Flows views):
    * `packets.batch` comes for those connections only, the rest are fetched with
-   * `packets.list` on opening. Absent: the carrier sends every packet batch.
+   * `packets.page` on opening. Absent: the carrier sends every packet batch.
    */
   watchPackets?(connectionIds: readonly string[]): void;
 }
