@@ -12,6 +12,7 @@ import type { RingBufferLimits } from '../shared/ring-buffer';
 import { exportProfiles } from '../shared/profile-transfer';
 import { PayloadDecoder } from '../shared/payload-decoder';
 import { createDispatcher, type Dispatcher } from '../shared/rpc';
+import { encodePacketPage } from '../shared/wire-packets';
 import { allBrokerPackets, brokerClientOf, brokerPacketsPage, clearBrokerPackets } from './broker-packets';
 import { CollectionStore } from './collection-store';
 import { ConnectionManager } from './connection-manager';
@@ -88,6 +89,9 @@ export function createBackend(options: BackendOptions): Backend {
     return sidecar;
   };
 
+  // One page of a connection's or a broker client's captured packets, for packets.list and packets.page.
+  const packetsPage = (connectionId: string, afterSeq?: number, limit?: number) =>
+    brokerClientOf(connectionId) === undefined ? connections.packets(connectionId, afterSeq, limit) : brokerPacketsPage(needSidecar(), connectionId, afterSeq, limit);
   const handlers: CommandHandlers = {
     'profiles.list': () => profiles.list(),
     'profiles.save': async ({ profile }) => {
@@ -151,8 +155,8 @@ export function createBackend(options: BackendOptions): Backend {
         : { text: messagesToJson(all), count: all.length, mimeType: 'application/json' };
     },
     'messages.clear': async ({ connectionId }) => connections.clearMessages(connectionId),
-    'packets.list': async ({ connectionId, afterSeq, limit }) =>
-      brokerClientOf(connectionId) === undefined ? connections.packets(connectionId, afterSeq, limit) : brokerPacketsPage(needSidecar(), connectionId, afterSeq, limit),
+    'packets.list': async ({ connectionId, afterSeq, limit }) => packetsPage(connectionId, afterSeq, limit),
+    'packets.page': async ({ connectionId, afterSeq, limit }) => encodePacketPage(await packetsPage(connectionId, afterSeq, limit)),
     'packets.export': async ({ connectionId }) => {
       const packets = brokerClientOf(connectionId) === undefined ? connections.allPackets(connectionId) : await allBrokerPackets(needSidecar(), connectionId);
       const data = encodePcapng(packets, { comment: `MQTT Desk capture of ${connectionId}` });

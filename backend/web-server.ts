@@ -13,7 +13,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { toErrorInfo } from '../shared/errors';
 import type { MessageBatch, PacketBatch } from '../shared/contract';
-import { decodeWire, encodeEvent, encodeWire, readCall, type WireMessage } from '../shared/rpc';
+import { decodeWire, encodeEvent, encodeOutgoing, readCall, type WireMessage } from '../shared/rpc';
 import { decodeWatchFrame, isAckFrame } from '../shared/wire-batches';
 import type { Backend } from './backend';
 import { BatchWindow } from './batch-window';
@@ -153,7 +153,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 /** Carries the contract over one socket: calls in, results and events out. */
 function attach(ws: WebSocket, backend: Backend, maxBuffered: number): void {
   const send = (message: WireMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(encodeWire(message));
+    if (ws.readyState === ws.OPEN) ws.send(encodeOutgoing(message));
   };
   // Message batches go through the page's window (acknowledged batches, batch-window.ts);
   // a page that stopped reading must not grow this process without bound either, so over

@@ -20,17 +20,28 @@ const id = z.string().min(1, 'id must not be empty').max(200);
  */
 export const MESSAGE_LOAD_MAX_BYTES = 16 * 1024 * 1024;
 
-/** Largest page of `packets.list`. */
+/** Largest page of `packets.list` and `packets.page`. */
 export const PACKET_PAGE_MAX = 50_000;
 
 /**
  * A connection id of this form names a client of the local broker (its client ID, or its
- * address when it had none) for packets.list, packets.export and packets.clear, so the
+ * address when it had none) for packets.list, packets.page, packets.export and packets.clear, so the
  * broker panel shows a client's packets in the same inspector as the app's connections.
  */
 export const BROKER_CLIENT_PREFIX = 'broker:';
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'QoS must be 0, 1 or 2' });
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'must be bytes' });
+
+/** One page of a capture: packets.list and packets.page. */
+const packetPageArgs = z
+  .object({
+    connectionId: id,
+    /** Only packets with a higher sequence number (0: from the oldest held). */
+    afterSeq: z.number().int().min(0).optional(),
+    /** At most this many, so a million-packet capture crosses in pages. */
+    limit: z.number().int().min(1).max(PACKET_PAGE_MAX).optional(),
+  })
+  .strict();
 
 /** MQTT 5 PUBLISH properties a user can set. */
 const publishProperties = z
@@ -91,15 +102,9 @@ export const commandArgs = {
     .strict(),
   'messages.export': z.object({ connectionId: id, format: z.enum(['json', 'csv'], { error: 'Format must be json or csv' }) }).strict(),
   'messages.clear': z.object({ connectionId: id }).strict(),
-  'packets.list': z
-    .object({
-      connectionId: id,
-      /** Only packets with a higher sequence number (0: from the oldest held). */
-      afterSeq: z.number().int().min(0).optional(),
-      /** At most this many, so a million-packet capture crosses in pages. */
-      limit: z.number().int().min(1).max(PACKET_PAGE_MAX).optional(),
-    })
-    .strict(),
+  'packets.list': packetPageArgs,
+  /** The same page as packets.list, as one binary frame. */
+  'packets.page': packetPageArgs,
   'packets.export': z.object({ connectionId: id, format: z.literal('pcapng', { error: 'Format must be pcapng' }) }).strict(),
   'packets.clear': z.object({ connectionId: id }).strict(),
   'connections.connect': z.object({ profileId: id }).strict(),
@@ -194,6 +199,12 @@ export interface CommandResults {
    * local broker exchanged with one of its clients, directions as that client saw them.
    */
   'packets.list': PacketBatch & { more: boolean };
+  /**
+   * The page `packets.list` answers, as one binary frame (shared/wire-packets.ts, the
+   * encoding of the live packets.batch stream; `decodePacketPage` reads it): the page an
+   * inspector opened after a flood fetches its million packets with, without JSON or base64.
+   */
+  'packets.page': Uint8Array;
   /** A pcapng file of the capture (tshark/Wireshark decode it as MQTT on port 1883). */
   'packets.export': { data: Uint8Array; count: number; fileName: string };
   'packets.clear': { cleared: number };
@@ -335,7 +346,7 @@ export interface DeskApi {
   /**
    * Says whose captured packets the page shows (open packet inspectors and Flows views):
    * `packets.batch` comes for those connections only, the rest are fetched with
-   * `packets.list` on opening. Absent: the carrier sends every packet batch.
+   * `packets.page` on opening. Absent: the carrier sends every packet batch.
    */
   watchPackets?(connectionIds: readonly string[]): void;
 }

@@ -18,6 +18,7 @@ import { DeskError, toErrorInfo, type ErrorInfo } from './errors';
 import { issuesToFields } from './profile';
 import { parseWithBytes, stringifyWithBytes } from './json-bytes';
 import { decodeFrame, encodeMessageBatch, encodePacketBatch } from './wire-batches';
+import { FRAME_KIND, FRAME_VERSION } from './wire-frame';
 
 /** A command call from the UI. */
 export interface WireCall {
@@ -102,12 +103,36 @@ export function encodeEvent<S extends StreamName>(stream: S, data: EventStreams[
   return encodeWire({ kind: 'event', stream, data });
 }
 
+/** Bytes before the value in a result frame: u8 kind=5, u8 version, u16 0, u32 0, f64 call id. */
+const RESULT_HEADER = 16;
+
 /**
- * Reads what a carrier received: text is a JSON wire message, bytes a batch frame.
+ * A message in its wire form for a carrier that moves text and bytes (the WebSocket): a
+ * result whose value is bytes (a binary page of `packets.page`) as a result frame, the
+ * value after a 16-byte header, so it crosses without base64 and is read without a copy;
+ * anything else as JSON text.
+ */
+export function encodeOutgoing(message: WireMessage): string | Uint8Array {
+  if (message.kind !== 'result' || !message.ok || !(message.value instanceof Uint8Array)) return encodeWire(message);
+  const frame = new Uint8Array(RESULT_HEADER + message.value.byteLength);
+  frame[0] = FRAME_KIND.result;
+  frame[1] = FRAME_VERSION;
+  new DataView(frame.buffer).setFloat64(8, message.id, true);
+  frame.set(message.value, RESULT_HEADER);
+  return frame;
+}
+
+/**
+ * Reads what a carrier received: text is a JSON wire message, bytes a batch frame or a
+ * result frame ({@link encodeOutgoing}).
  * @throws SyntaxError for text that is not JSON, Error for a malformed frame.
  */
 export function decodeIncoming(raw: string | Uint8Array): unknown {
   if (typeof raw === 'string') return decodeWire(raw);
+  if (raw[0] === FRAME_KIND.result && raw[1] === FRAME_VERSION && raw.byteLength >= RESULT_HEADER) {
+    const id = new DataView(raw.buffer, raw.byteOffset, RESULT_HEADER).getFloat64(8, true);
+    return { kind: 'result', id, ok: true, value: raw.subarray(RESULT_HEADER) } satisfies WireResult;
+  }
   const { stream, data } = decodeFrame(raw);
   return { kind: 'event', stream, data };
 }

@@ -21,29 +21,27 @@
  *   a Sparkplug flood spent 12 % of the page's time in a TextDecoder and a JSON.parse call
  *   per message.
  *
- * packets.batch: u8 kind=2, u8 version, u8 protocolVersion, u8 0, u32 count, f64 evicted,
- *   u32 connectionId bytes, u32 0; then columns f64 seq, f64 time, u32 bytes, u32 full length
- *   (0 when the bytes are the whole packet), u32 capture frame number (0: none), u8 direction;
- *   then the connection id and the packets' bytes.
+ * packets.batch: see wire-packets.ts (also the binary pages of `packets.page`).
  */
 
-import type { MessageBatch, MessageRecord, PacketBatch, PacketRecord } from './contract';
+import type { MessageBatch, MessageRecord, PacketBatch } from './contract';
 import { parseWithBytes, stringifyWithBytes } from './json-bytes';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
+import { FRAME_KIND, FRAME_VERSION, needBytes } from './wire-frame';
+import { decodePacketBatch } from './wire-packets';
 
-/** The frame kinds, in the first byte. */
-export const FRAME_KIND = { messages: 1, packets: 2, ack: 3, watch: 4 } as const;
-const VERSION = 2;
+export { FRAME_KIND } from './wire-frame';
+export { encodePacketBatch, PACKET_BATCH_FIELDS, PACKET_FIELDS } from './wire-packets';
 
 /**
  * What the page sends back for each messages.batch frame once it has taken it in: the
  * backend's flow control (backend/batch-window.ts) sends only a few batches ahead of it.
  */
-export const ACK_FRAME: Uint8Array = Uint8Array.of(FRAME_KIND.ack, VERSION);
+export const ACK_FRAME: Uint8Array = Uint8Array.of(FRAME_KIND.ack, FRAME_VERSION);
 
 /** Whether bytes from the page are an {@link ACK_FRAME}. */
 export function isAckFrame(bytes: Uint8Array): boolean {
-  return bytes.byteLength === 2 && bytes[0] === FRAME_KIND.ack && bytes[1] === VERSION;
+  return bytes.byteLength === 2 && bytes[0] === FRAME_KIND.ack && bytes[1] === FRAME_VERSION;
 }
 
 /**
@@ -57,14 +55,14 @@ export function encodeWatchFrame(connectionIds: readonly string[]): Uint8Array {
   const ids = utf8Encode(JSON.stringify(connectionIds));
   const frame = new Uint8Array(2 + ids.byteLength);
   frame[0] = FRAME_KIND.watch;
-  frame[1] = VERSION;
+  frame[1] = FRAME_VERSION;
   frame.set(ids, 2);
   return frame;
 }
 
 /** The connection ids of a frame {@link encodeWatchFrame} wrote; undefined for any other bytes. */
 export function decodeWatchFrame(bytes: Uint8Array): string[] | undefined {
-  if (bytes.byteLength < 2 || bytes[0] !== FRAME_KIND.watch || bytes[1] !== VERSION) return undefined;
+  if (bytes.byteLength < 2 || bytes[0] !== FRAME_KIND.watch || bytes[1] !== FRAME_VERSION) return undefined;
   let ids: unknown;
   try {
     ids = JSON.parse(utf8Decode(bytes.subarray(2)));
@@ -74,11 +72,8 @@ export function decodeWatchFrame(bytes: Uint8Array): string[] | undefined {
   return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? (ids as string[]) : undefined;
 }
 const MESSAGE_HEADER = 32;
-const PACKET_HEADER = 24;
 /** Bytes of the per-message columns: seq, time, payloadSize, topic, payload, properties, decoded. */
 const MESSAGE_COLUMN_BYTES = 8 + 8 + 4 + 4 + 4 + 4 + 4;
-/** Bytes of the per-packet columns: seq, time, bytes, full length, frame, direction. */
-const PACKET_COLUMN_BYTES = 8 + 8 + 4 + 4 + 4 + 1;
 
 /**
  * Where every field of a record goes in a frame. Adding a field to a record type fails to
@@ -99,14 +94,6 @@ export const MESSAGE_FIELDS = {
 } as const satisfies Record<keyof MessageRecord, string>;
 /** See {@link MESSAGE_FIELDS}. */
 export const MESSAGE_BATCH_FIELDS = { connectionId: 'header', messages: 'columns', dropped: 'header', evicted: 'header', replaced: 'u32 column when options bit 0' } as const satisfies Record<keyof MessageBatch, string>;
-/** See {@link MESSAGE_FIELDS}. */
-export const PACKET_FIELDS = { seq: 'f64 column', time: 'f64 column', direction: 'u8 column', bytes: 'blob', length: 'u32 column (0: bytes are whole)', frame: 'u32 column (0: none)' } as const satisfies Record<keyof PacketRecord, string>;
-/** See {@link MESSAGE_FIELDS}. */
-export const PACKET_BATCH_FIELDS = { connectionId: 'header', protocolVersion: 'header', packets: 'columns', evicted: 'header' } as const satisfies Record<
-  keyof PacketBatch,
-  string
->;
-
 const OUT = 1;
 const RETAIN = 8;
 /** Options bit of a messages.batch frame: a replaced column follows the topic lengths. */
@@ -163,7 +150,7 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   const frame = new Uint8Array(bound);
   const view = new DataView(frame.buffer);
   frame[0] = FRAME_KIND.messages;
-  frame[1] = VERSION;
+  frame[1] = FRAME_VERSION;
   if (batch.replaced) {
     view.setUint16(2, REPLACED_COLUMN, true);
     const replaced = new Uint32Array(frame.buffer, replacedAt, count);
@@ -227,45 +214,6 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   return frame.subarray(0, at);
 }
 
-/** Encodes a packet batch as one frame. */
-export function encodePacketBatch(batch: PacketBatch): Uint8Array {
-  const { packets } = batch;
-  const count = packets.length;
-  let total = 0;
-  for (let i = 0; i < count; i++) total += packets[i]!.bytes.byteLength;
-  const id = utf8Encode(batch.connectionId);
-  const blobs = PACKET_HEADER + count * PACKET_COLUMN_BYTES;
-  const frame = new Uint8Array(blobs + id.byteLength + total);
-  const view = new DataView(frame.buffer);
-  frame[0] = FRAME_KIND.packets;
-  frame[1] = VERSION;
-  frame[2] = batch.protocolVersion;
-  view.setUint32(4, count, true);
-  view.setFloat64(8, batch.evicted, true);
-  view.setUint32(16, id.byteLength, true);
-  const seqs = new Float64Array(frame.buffer, PACKET_HEADER, count);
-  const times = new Float64Array(frame.buffer, PACKET_HEADER + count * 8, count);
-  const lengths = new Uint32Array(frame.buffer, PACKET_HEADER + count * 16, count);
-  const fullLengths = new Uint32Array(frame.buffer, PACKET_HEADER + count * 20, count);
-  const frames = new Uint32Array(frame.buffer, PACKET_HEADER + count * 24, count);
-  const directions = new Uint8Array(frame.buffer, PACKET_HEADER + count * 28, count);
-  let at = blobs;
-  frame.set(id, at);
-  at += id.byteLength;
-  for (let i = 0; i < count; i++) {
-    const packet = packets[i]!;
-    seqs[i] = packet.seq;
-    times[i] = packet.time;
-    lengths[i] = packet.bytes.byteLength;
-    fullLengths[i] = packet.length ?? 0;
-    frames[i] = packet.frame ?? 0;
-    directions[i] = packet.direction === 'out' ? 1 : 0;
-    frame.set(packet.bytes, at);
-    at += packet.bytes.byteLength;
-  }
-  return frame;
-}
-
 /** A decoded frame: the stream it belongs to and the event's data. */
 export type DecodedFrame = { stream: 'messages.batch'; data: MessageBatch } | { stream: 'packets.batch'; data: PacketBatch };
 
@@ -281,18 +229,15 @@ export function decodeFrame(input: Uint8Array): DecodedFrame {
   // Typed-array columns need aligned offsets; a frame at an odd offset is copied once.
   const frame = input.byteOffset % 8 === 0 ? input : input.slice();
   if (frame.byteLength < 4) throw new Error(`Malformed batch frame: ${frame.byteLength} bytes is shorter than a header`);
-  if (frame[1] !== VERSION) throw new Error(`Unsupported batch frame version ${frame[1]} (this build reads version ${VERSION})`);
+  if (frame[1] !== FRAME_VERSION) throw new Error(`Unsupported batch frame version ${frame[1]} (this build reads version ${FRAME_VERSION})`);
   if (frame[0] === FRAME_KIND.messages) return { stream: 'messages.batch', data: decodeMessages(frame) };
-  if (frame[0] === FRAME_KIND.packets) return { stream: 'packets.batch', data: decodePackets(frame) };
+  if (frame[0] === FRAME_KIND.packets) return { stream: 'packets.batch', data: decodePacketBatch(frame) };
   throw new Error(`Unknown batch frame kind ${frame[0]}`);
 }
 
-function need(frame: Uint8Array, bytes: number, what: string): void {
-  if (frame.byteLength < bytes) throw new Error(`Malformed ${what} frame: needs at least ${bytes} bytes, has ${frame.byteLength}`);
-}
 
 function decodeMessages(frame: Uint8Array): MessageBatch {
-  need(frame, MESSAGE_HEADER, 'messages.batch');
+  needBytes(frame, MESSAGE_HEADER, 'messages.batch');
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const count = view.getUint32(4, true);
   const idLength = view.getUint32(24, true);
@@ -302,7 +247,7 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   const hasReplaced = (view.getUint16(2, true) & REPLACED_COLUMN) !== 0;
   const replacedAt = topicLengths + topicCount * 4;
   const blobs = replacedAt + (hasReplaced ? count * 4 : 0);
-  need(frame, blobs + idLength, 'messages.batch');
+  needBytes(frame, blobs + idLength, 'messages.batch');
   const base = frame.byteOffset;
   const seqs = new Float64Array(frame.buffer, base + MESSAGE_HEADER, count);
   const times = new Float64Array(frame.buffer, base + MESSAGE_HEADER + count * 8, count);
@@ -390,39 +335,4 @@ function decodedColumn(bytes: Uint8Array, count: number): NonNullable<MessageRec
     throw new Error(`Malformed messages.batch frame: ${count} messages have a decoded payload, its decoded column holds ${Array.isArray(values) ? values.length : 'no array'}`);
   }
   return values as NonNullable<MessageRecord['decoded']>[];
-}
-
-function decodePackets(frame: Uint8Array): PacketBatch {
-  need(frame, PACKET_HEADER, 'packets.batch');
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const protocolVersion = frame[2]!;
-  if (protocolVersion !== 3 && protocolVersion !== 4 && protocolVersion !== 5) throw new Error(`Malformed packets.batch frame: protocol version ${protocolVersion}`);
-  const count = view.getUint32(4, true);
-  const idLength = view.getUint32(16, true);
-  const blobs = PACKET_HEADER + count * PACKET_COLUMN_BYTES;
-  need(frame, blobs + idLength, 'packets.batch');
-  const base = frame.byteOffset;
-  const seqs = new Float64Array(frame.buffer, base + PACKET_HEADER, count);
-  const times = new Float64Array(frame.buffer, base + PACKET_HEADER + count * 8, count);
-  const lengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 16, count);
-  const fullLengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 20, count);
-  const frames = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 24, count);
-  const directions = frame.subarray(PACKET_HEADER + count * 28, blobs);
-  let total = 0;
-  for (let i = 0; i < count; i++) total += lengths[i]!;
-  if (frame.byteLength !== blobs + idLength + total) {
-    throw new Error(`Malformed packets.batch frame: its columns add up to ${blobs + idLength + total} bytes, the frame has ${frame.byteLength}`);
-  }
-  const connectionId = utf8Decode(frame.subarray(blobs, blobs + idLength));
-  let at = blobs + idLength;
-  const packets = new Array<PacketRecord>(count);
-  for (let i = 0; i < count; i++) {
-    const length = lengths[i]!;
-    const packet: PacketRecord = { seq: seqs[i]!, time: times[i]!, direction: directions[i] ? 'out' : 'in', bytes: frame.subarray(at, at + length) };
-    if (fullLengths[i]) packet.length = fullLengths[i]!;
-    if (frames[i]) packet.frame = frames[i]!;
-    packets[i] = packet;
-    at += length;
-  }
-  return { connectionId, protocolVersion, packets, evicted: view.getFloat64(8, true) };
 }

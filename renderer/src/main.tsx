@@ -9,6 +9,7 @@ import { App } from './components/app';
 import { attachApi } from './store/actions';
 import { refresh } from './store/backend-api';
 import { useAppStore } from './store/app-store';
+import { catchUpShownPackets } from './store/packet-stream';
 import './styles.css';
 import { applyTheme } from './theme';
 
@@ -21,7 +22,10 @@ const api = bridge
   : createWebSocketApi((up) => {
       useAppStore.setState({ backendUp: up });
       // After a lost link, reload state the page may have missed.
-      if (up && seenLink) void refresh();
+      if (up && seenLink) {
+        void refresh();
+        catchUpShownPackets();
+      }
       if (up) seenLink = true;
     });
 if (bridge) useAppStore.setState({ backendUp: true });

@@ -11,6 +11,7 @@ import type { WebSocket as PageSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PacketBatch } from '../../shared/contract';
 import { FRAME_KIND } from '../../shared/wire-batches';
+import { newestCapturedSeq } from '../helpers/captured-packets';
 import { openDesk, subscribeInPage, type Desk } from '../helpers/desk';
 
 /** What the page received, in order: a packet frame, a message frame, or a text frame (JSON). */
@@ -57,17 +58,7 @@ describe('packet batches follow the packet inspector', () => {
   });
 
   /** Newest packet seq the backend captured on the desk's connection. */
-  const captured = async () => {
-    let after = 0;
-    for (let i = 0; i < 100; i++) {
-      const r = await desk.app.backend.dispatch('packets.list', { connectionId, afterSeq: after });
-      if (!r.ok) throw new Error(r.error.message);
-      const page = r.value as PacketBatch & { more: boolean };
-      after = page.packets.at(-1)?.seq ?? after;
-      if (!page.more) break;
-    }
-    return after;
-  };
+  const captured = () => newestCapturedSeq(desk, connectionId);
 
   /**
    * Publishes `count` messages, waits until the backend has emitted the packet batch holding

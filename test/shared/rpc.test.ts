@@ -30,6 +30,7 @@ const handlers: CommandHandlers = {
   'broker.bridges': notUsed,
   'broker.connectLocal': notUsed,
   'packets.list': notUsed,
+  'packets.page': notUsed,
   'packets.export': notUsed,
   'packets.clear': notUsed,
   'messages.get': notUsed,

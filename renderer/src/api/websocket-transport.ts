@@ -34,8 +34,10 @@ export function createWebSocketApi(onLink: LinkListener): DeskApi {
     socket = ws;
     ws.onopen = () => {
       retryMs = 500;
-      onLink(true);
+      // The watch first: calls made on the link coming back (a fetch of the packets missed)
+      // then reach the server after it, so every packet is in that fetch or in a batch.
       ws.send(watch);
+      onLink(true);
       for (const text of queue) ws.send(text);
       queue = [];
     };

@@ -1,6 +1,6 @@
 /** What the user does on a live connection: connect, subscribe, publish, messages, packets. */
 
-import type { MessageProperties, MessageRecord, PacketRecord, SubscribeOptions } from '../../../shared/contract';
+import type { MessageProperties, MessageRecord, PacketBatch, PacketRecord, SubscribeOptions } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { describeError, showToast, useAppStore } from './app-store';
 import { backend } from './backend-api';
@@ -8,6 +8,7 @@ import { saveFile } from './files';
 import { forgetConnection } from './ingest';
 import { clearLog } from './message-log';
 import { clearPackets, oldestSeq, packetsFor, prependPackets } from './packet-log';
+import { fetchPacketPages } from './packet-pages';
 import { clearSparkplug } from './sparkplug-state';
 import { clearTree } from './topic-tree';
 
@@ -94,9 +95,9 @@ export function bumpPackets(connectionId: string): void {
 }
 
 /**
- * Fetches the packets the backend captured before the page began receiving them (the page
- * was opened or reloaded after connecting), a page at a time so a million packets never
- * cross in one message. Packets keep streaming in meanwhile.
+ * Fetches the packets the backend captured before the oldest the page holds (the page began
+ * receiving them after connecting), a binary page at a time (packet-pages.ts), and puts them
+ * in front at once. Packets keep streaming in meanwhile.
  */
 export async function loadPackets(connectionId: string): Promise<void> {
   try {
@@ -104,18 +105,15 @@ export async function loadPackets(connectionId: string): Promise<void> {
     const held = packetsFor(connectionId).buffer;
     if (oldestSeq(connectionId) === 1 || held.evicted > 0) return;
     const older: PacketRecord[] = [];
-    let afterSeq = 0;
-    for (;;) {
-      const page = await backend().call('packets.list', { connectionId, afterSeq });
+    let protocolVersion: PacketBatch['protocolVersion'] = 4;
+    await fetchPacketPages(connectionId, 0, (page) => {
       const oldest = oldestSeq(connectionId) ?? Infinity;
       for (const packet of page.packets) if (packet.seq < oldest) older.push(packet);
+      protocolVersion = page.protocolVersion;
       const last = page.packets.at(-1)?.seq;
-      if (!page.more || last === undefined || last + 1 >= oldest) {
-        prependPackets(connectionId, older, page.protocolVersion);
-        break;
-      }
-      afterSeq = last;
-    }
+      return last !== undefined && last + 1 < oldest;
+    });
+    prependPackets(connectionId, older, protocolVersion);
     bumpPackets(connectionId);
   } catch (error) {
     // A profile never connected has no capture yet: nothing to show, nothing to report.

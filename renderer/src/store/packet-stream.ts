@@ -7,11 +7,13 @@
  * connection's log stays whole and in order (the rows look packets up by sequence number).
  */
 
-import type { PacketBatch } from '../../../shared/contract';
+import type { PacketBatch, PacketRecord } from '../../../shared/contract';
+import { DeskError } from '../../../shared/errors';
 import { describeError, showToast } from './app-store';
 import { backend } from './backend-api';
 import { bumpPackets, loadPackets } from './connection-actions';
 import { appendPackets, clearPackets, packetsFor } from './packet-log';
+import { fetchPacketPages } from './packet-pages';
 
 /** How many open views show each connection's packets. */
 const watchers = new Map<string, number>();
@@ -25,9 +27,18 @@ export function showPackets(connectionId: string): () => void {
   const count = watchers.get(connectionId) ?? 0;
   watchers.set(connectionId, count + 1);
   if (count === 0) {
-    // Said before the fetch on the same carrier: every packet is in the fetch or in a batch.
-    backend().watchPackets?.([...watchers.keys()]);
-    void loadPackets(connectionId).then(() => catchUpPackets(connectionId));
+    if (packetsFor(connectionId).buffer.length === 0 && !filling.has(connectionId)) {
+      // Nothing held (the inspector opened after a flood): everything is fetched oldest first
+      // and appended a page at a time, the rows on screen (the oldest) with the first page;
+      // batches streaming in meanwhile wait for the fetch to reach them.
+      filling.set(connectionId, []);
+      backend().watchPackets?.([...watchers.keys()]);
+      void fetchMissing(connectionId, 0, Infinity).finally(() => drain(connectionId));
+    } else {
+      // Said before the fetch on the same carrier: every packet is in the fetch or in a batch.
+      backend().watchPackets?.([...watchers.keys()]);
+      void loadPackets(connectionId).then(() => catchUpPackets(connectionId));
+    }
   }
   return () => {
     const left = (watchers.get(connectionId) ?? 1) - 1;
@@ -68,10 +79,19 @@ export function receivePackets(batch: PacketBatch): void {
  */
 function catchUpPackets(connectionId: string): void {
   const buffer = packetsFor(connectionId).buffer;
-  const last = buffer.at(buffer.length - 1)?.seq;
-  if (last === undefined || filling.has(connectionId)) return;
+  const last = buffer.at(buffer.length - 1)?.seq ?? 0;
+  if (filling.has(connectionId)) return;
   filling.set(connectionId, []);
   void fetchMissing(connectionId, last, Infinity).finally(() => drain(connectionId));
+}
+
+/**
+ * After the link to the backend came back (a WebSocket reopened): fetches what every shown
+ * connection captured while the page was cut off. The batches sent meanwhile are lost, and
+ * with no batch after them no gap would show.
+ */
+export function catchUpShownPackets(): void {
+  for (const connectionId of watchers.keys()) catchUpPackets(connectionId);
 }
 
 /** Lets the batches that arrived during a fetch in, in order. */
@@ -81,23 +101,34 @@ function drain(connectionId: string): void {
   for (const next of queued) receivePackets(next);
 }
 
-/** Appends the packets after `afterSeq` and before `before` (Infinity: all), a page at a time. */
+/**
+ * Appends the packets after `afterSeq` and before `before` (Infinity: all), a small binary
+ * page at a time (packet-pages.ts), the rows growing with each page.
+ */
 async function fetchMissing(connectionId: string, afterSeq: number, before: number): Promise<void> {
+  let first = true;
   try {
-    for (let from = afterSeq; ; ) {
-      const page = await backend().call('packets.list', { connectionId, afterSeq: from });
-      const missing = page.packets.filter((p) => p.seq < before);
+    await fetchPacketPages(connectionId, afterSeq, (page) => {
+      const missing = cutBefore(page.packets, before);
       // The backend's own cap evicted some of them: the page holds what the backend holds
       // from there on, rather than a log with a hole in it.
       const firstMissing = missing[0]?.seq ?? (Number.isFinite(before) ? before : afterSeq + 1);
-      if (from === afterSeq && firstMissing > afterSeq + 1) clearPackets(connectionId);
+      if (first && firstMissing > afterSeq + 1) clearPackets(connectionId);
+      first = false;
       appendPackets({ ...page, packets: missing });
+      bumpPackets(connectionId);
       const last = page.packets.at(-1)?.seq;
-      if (!page.more || last === undefined || last + 1 >= before) break;
-      from = last;
-    }
+      return last === undefined || last + 1 < before;
+    });
   } catch (error) {
-    showToast(describeError(error));
+    // A profile never connected has no capture yet: nothing to show, nothing to report.
+    if (!(error instanceof DeskError && error.code === 'NOT_FOUND')) showToast(describeError(error));
   }
   bumpPackets(connectionId);
+}
+
+/** The packets of a page (in sequence order) before `before`, without a copy when all are. */
+function cutBefore(packets: PacketRecord[], before: number): PacketRecord[] {
+  if ((packets.at(-1)?.seq ?? -Infinity) < before) return packets;
+  return packets.filter((p) => p.seq < before);
 }

@@ -1,0 +1,72 @@
+/**
+ * Fetching captured packets the page missed (an inspector opened after a flood), as cheap as
+ * the live stream: small binary pages (`packets.page`, the packets.batch frame encoding),
+ * the next asked for while the current one is taken in, and the page yields to rendering
+ * whenever a frame's budget of work is spent. A million packets once crossed as twenty
+ * JSON pages of 50,000, each parsed and taken in one task of up to a second.
+ */
+
+import { decodePacketPage, type PacketPage } from '../../../shared/wire-packets';
+import { backend } from './backend-api';
+
+/**
+ * Packets per page: one page is decoded and appended in a few milliseconds, so several
+ * fit in a frame and none is a long task.
+ */
+export const FETCH_PAGE_PACKETS = 8192;
+
+/** Work the fetch does before it lets the page render a frame, in ms. */
+const FRAME_BUDGET_MS = 8;
+
+/** Resolves at the next frame, or after 50 ms where no frames come (a hidden window). */
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 50);
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      // After the frame is drawn, not before it.
+      setTimeout(resolve, 0);
+    });
+  });
+}
+
+/** Pages asked for ahead of the one being taken in: the round trips overlap. */
+const PAGES_AHEAD = 3;
+
+/**
+ * Hands every page of the packets held after `afterSeq` to `take`, oldest first, until the
+ * backend has no more or `take` returns false. `take` runs once per page; the fetch yields
+ * a frame whenever the pages taken since the last frame cost more than the budget.
+ * Sequence numbers in the backend's capture are contiguous, so the pages after the current
+ * one are asked for before it arrives; one that starts elsewhere than the last page ended
+ * (the backend evicted the oldest meanwhile) is let go and asked for again from there.
+ * @throws the call's error (the caller reports it).
+ */
+export async function fetchPacketPages(connectionId: string, afterSeq: number, take: (page: PacketPage) => boolean): Promise<void> {
+  const ask = (from: number) => backend().call('packets.page', { connectionId, afterSeq: from, limit: FETCH_PAGE_PACKETS });
+  const ahead: { from: number; reply: Promise<Uint8Array> }[] = [];
+  const askUpTo = (from: number) => {
+    for (let next = from; ahead.length < PAGES_AHEAD; next += FETCH_PAGE_PACKETS) ahead.push({ from: next, reply: ask(next) });
+  };
+  // Not wanted any more: their answers and failures are nobody's.
+  const letGo = () => {
+    for (const { reply } of ahead.splice(0)) reply.catch(() => undefined);
+  };
+  askUpTo(afterSeq);
+  let frameStart = performance.now();
+  try {
+    for (;;) {
+      const page = decodePacketPage(await ahead.shift()!.reply);
+      const last = page.packets.at(-1)?.seq;
+      if (!take(page) || !page.more || last === undefined) return;
+      if (ahead[0]?.from !== last) letGo();
+      askUpTo(ahead.length > 0 ? ahead.at(-1)!.from + FETCH_PAGE_PACKETS : last);
+      if (performance.now() - frameStart > FRAME_BUDGET_MS) {
+        await nextFrame();
+        frameStart = performance.now();
+      }
+    }
+  } finally {
+    letGo();
+  }
+}
