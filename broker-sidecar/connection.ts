@@ -23,7 +23,7 @@ import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 import { Keepalive } from './keepalive';
 import { readChunks } from './socket-reader';
-import { SocketWriter } from './socket-writer';
+import { batch, SocketWriter } from './socket-writer';
 import { unmountTopic } from './mount-point';
 
 /** The frame of a connection with no packet in hand. */
@@ -308,8 +308,11 @@ export class Connection implements Outlet {
   private onData(chunk: Buffer): void {
     if (this.stateValue.kind === 'closed') return;
     this.framer.push(chunk);
-    this.processFrames();
+    // What the chunk's packets write, to this client and to every subscriber, goes out as the read ends.
+    batch(this.processFramesNow);
   }
+
+  private readonly processFramesNow = (): void => this.processFrames();
 
   private processFrames(): void {
     while (!this.busy && this.stateValue.kind !== 'closed') {
