@@ -14,6 +14,7 @@ import { PacketFramer } from '../packet-frames';
 import { CaptureFileCursor } from './pcap-file';
 import { isSupportedLinkType, newTcpSegment, readTcpSegment, SUPPORTED_LINK_TYPES, type TcpSegment } from './tcp-segment';
 import { TcpReassembler, type Endpoint, type TcpStreamInfo, type TcpStreamSink } from './tcp-streams';
+import { CLASSIFY_LIMIT, concat, guessClient, isConnect, latin1, plausibleFrames, startsWith } from './stream-classify';
 import { WebSocketDeframer } from './websocket-frames';
 
 /** Why a TLS stream is not shown: the file holds only its encrypted bytes. */
@@ -52,8 +53,6 @@ export interface CaptureContents {
   problems: string[];
 }
 
-/** Bytes a connection may send before we give up telling whether it speaks MQTT. */
-const CLASSIFY_LIMIT = 64 * 1024;
 /** Packets looked at to guess the version of a connection whose CONNECT was not captured. */
 const VERSION_SAMPLE = 50;
 
@@ -164,7 +163,7 @@ class StreamDecoder implements TcpStreamSink {
     if (frames < 3 && !final) return false;
     if (frames === 0) return false;
     // Without a SYN, the client is the side that sends what only clients send.
-    this.accept('mqtt', this.client ?? guessClient(this.sides, this.info.endpoints));
+    this.accept('mqtt', this.client ?? guessClient([this.sides[0].held, this.sides[1].held], this.info.endpoints));
     this.stream.problems.push('The capture starts after this connection opened: no CONNECT, so its MQTT version is guessed from its packets');
     return true;
   }
@@ -318,88 +317,4 @@ export function readCapture(bytes: Uint8Array): CaptureContents {
   const reader = new CaptureReader(bytes);
   while (!reader.step(65536));
   return reader.result();
-}
-
-function startsWith(bytes: Uint8Array, text: string): boolean {
-  if (bytes.length < text.length) return false;
-  for (let i = 0; i < text.length; i++) if (bytes[i] !== text.charCodeAt(i)) return false;
-  return true;
-}
-
-function latin1(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 4096) out += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  return out;
-}
-
-function concat(chunks: Uint8Array[], max: number): Uint8Array {
-  const out = new Uint8Array(Math.min(max, chunks.reduce((n, c) => n + c.length, 0)));
-  let at = 0;
-  for (const chunk of chunks) {
-    if (at >= out.length) break;
-    const part = chunk.subarray(0, out.length - at);
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-/** A CONNECT: type 1 with zero flags, then the protocol name MQTT or MQIsdp [MQTT-3.1.2-1]. */
-function isConnect(head: Uint8Array): boolean {
-  if (head[0] !== 0x10) return false;
-  let at = 1;
-  while (at < 5 && at < head.length && (head[at]! & 0x80) !== 0) at++;
-  at++;
-  const name = (text: string) => head[at] === 0 && head[at + 1] === text.length && startsWith(head.subarray(at + 2), text);
-  return name('MQTT') || name('MQIsdp');
-}
-
-/** Fixed-header flags each type must carry [MQTT-2.1.3-1]; PUBLISH's vary. */
-const FLAGS = [-1, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
-/** The smallest remaining length of each type. */
-const MIN_LENGTH = [0, 10, 2, 2, 2, 2, 2, 2, 5, 3, 5, 2, 0, 0, 0, 0];
-
-/** How many whole plausible MQTT packets the held bytes start with, or false when they are not MQTT. */
-function plausibleFrames(held: ReadonlyArray<{ bytes: Uint8Array }>): number | false {
-  const bytes = concat(
-    held.map((h) => h.bytes),
-    CLASSIFY_LIMIT,
-  );
-  let at = 0;
-  let count = 0;
-  while (at + 2 <= bytes.length && count < 8) {
-    const type = bytes[at]! >> 4;
-    const flags = bytes[at]! & 0x0f;
-    if (type === 0 || (FLAGS[type] !== -1 && flags !== FLAGS[type] && !(flags === 0x0a && FLAGS[type] === 2)) || (type === 3 && (flags & 6) === 6)) return false;
-    let length = 0;
-    let multiplier = 1;
-    let i = at + 1;
-    for (; i < at + 5 && i < bytes.length; i++) {
-      length += (bytes[i]! & 0x7f) * multiplier;
-      multiplier *= 128;
-      if ((bytes[i]! & 0x80) === 0) break;
-    }
-    if (i >= bytes.length) break;
-    if (i === at + 5 || length < MIN_LENGTH[type]!) return false;
-    const end = i + 1 + length;
-    if (end > bytes.length) break;
-    at = end;
-    count++;
-  }
-  return count;
-}
-
-/** Which side is the client of a connection joined late: the one sending SUBSCRIBE, PINGREQ…, else the higher port. */
-function guessClient(sides: readonly [Side, Side], endpoints: readonly [Endpoint, Endpoint]): 0 | 1 {
-  const clientOnly = new Set([1, 8, 10, 12]);
-  const serverOnly = new Set([2, 9, 11, 13]);
-  for (const side of [0, 1] as const) {
-    for (const chunk of sides[side].held) {
-      const type = chunk.bytes[0]! >> 4;
-      if (clientOnly.has(type)) return side;
-      if (serverOnly.has(type)) return side === 0 ? 1 : 0;
-    }
-  }
-  const port = (e: Endpoint) => Number(e.slice(e.lastIndexOf(':') + 1));
-  return port(endpoints[0]) > port(endpoints[1]) ? 0 : 1;
 }
