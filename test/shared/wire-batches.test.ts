@@ -104,6 +104,17 @@ describe('message batch frames', () => {
     expect(encodeMessageBatch(held).byteLength - encodeMessageBatch(plain).byteLength).toBe(12);
   });
 
+  it('carries the decoded payloads of a batch where only some messages have one, in order', () => {
+    const sparkplug = (seq: number): MessageRecord['decoded'] => ({
+      kind: 'sparkplug',
+      type: 'Sparkplug B NDATA',
+      value: { seq },
+      sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: `n${PLANES}`, seq, metrics: [{ name: 'temp', datatype: 'Double', value: seq + 0.5 }] },
+    });
+    const messages = Array.from({ length: 9 }, (_, i) => message(i % 3 === 1 ? {} : { decoded: sparkplug(i) }));
+    expect(roundTrip({ connectionId: 'c', messages, dropped: 0, evicted: 0 }).data).toEqual({ connectionId: 'c', messages, dropped: 0, evicted: 0 });
+  });
+
   it('carries an empty batch (only drops to report)', () => {
     expect(roundTrip({ connectionId: 'c', messages: [], dropped: 120, evicted: 0 }).data).toEqual({ connectionId: 'c', messages: [], dropped: 120, evicted: 0 });
   });
@@ -129,6 +140,10 @@ describe('packet batch frames', () => {
 
 describe('malformed frames are refused with the reason', () => {
   const good = () => encodeMessageBatch({ connectionId: 'c', messages: [message(), message({ topic: 'other' })], dropped: 0, evicted: 0 });
+  const decodedPair = () => {
+    const decoded = { kind: 'json-schema' as const, type: 'r.json', value: { t: 1 } };
+    return encodeMessageBatch({ connectionId: 'c', messages: [message({ decoded }), message({ decoded })], dropped: 0, evicted: 0 });
+  };
   it.each<[string, () => Uint8Array, RegExp]>([
     ['too short for a header', () => new Uint8Array([1]), /shorter than a header/],
     ['an unknown kind', () => Object.assign(good(), { 0: 9 }), /Unknown batch frame kind 9/],
@@ -153,6 +168,25 @@ describe('malformed frames are refused with the reason', () => {
         return frame;
       },
       /QoS 3/,
+    ],
+    [
+      'decoded payloads that are not one JSON array',
+      () => {
+        const frame = decodedPair();
+        frame[frame.indexOf(0x2c, frame.indexOf(0x5b, 32 + 2 * 36))] = 0x20; // the comma between the two
+        return frame;
+      },
+      /decoded payloads are not a JSON array/,
+    ],
+    [
+      'decoded payloads fewer than the messages that have one',
+      () => {
+        const frame = decodedPair();
+        const lengths = new Uint32Array(frame.buffer, 32 + 2 * 32, 2); // the decoded bytes column
+        lengths.set([lengths[0]! + lengths[1]! + 1, 0]); // the same bytes, claimed by the first message alone
+        return frame;
+      },
+      /1 messages have a decoded payload, its decoded column holds 2/,
     ],
     ['a packet frame with protocol version 6', () => Object.assign(encodePacketBatch({ connectionId: 'c', protocolVersion: 4, evicted: 0, packets: [] }), { 2: 6 }), /protocol version 6/],
   ])('%s', (_name, make, reason) => {

@@ -5,7 +5,7 @@
  * growing list costs nothing per added row.
  */
 
-import { useCallback, useLayoutEffect, useState, type RefObject } from 'react';
+import { useCallback, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 
 /** The rows to draw: [first, end) by index, plus the list's full height in pixels. */
 export interface RowWindow {
@@ -14,6 +14,12 @@ export interface RowWindow {
   height: number;
   /** Reads the scroll position again now (after the caller moved it), re-rendering before paint. */
   sync(): void;
+  /**
+   * Scrolls to the end of the list (a list following its newest row), writing the scroll
+   * position only when it moves and reading no layout back: the window of a list `atEnd`
+   * is computed from the row count already, so there is nothing to re-render.
+   */
+  stickToEnd(): void;
 }
 
 /** Browsers stop growing an element at about 33.5 million pixels; lists stay below that. */
@@ -27,11 +33,32 @@ export const MAX_LIST_PIXELS = 30_000_000;
  */
 export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: number, rowHeight: number, overscan = 8, atEnd = false): RowWindow {
   const [view, setView] = useState({ top: 0, height: 600 });
+  // The scroll position last read or written: a scroll event that reports the position
+  // stickToEnd wrote is the list's own move, not the user's, and costs no render.
+  const seen = useRef(view);
+  const listHeight = Math.min(count * rowHeight, MAX_LIST_PIXELS);
+  const following = useRef({ atEnd, listHeight });
+  following.current = { atEnd, listHeight };
+  const stick = useCallback(() => {
+    const element = scrollRef.current;
+    const target = Math.max(0, following.current.listHeight - seen.current.height);
+    if (!element || seen.current.top === target) return;
+    // A write is a layout the frame does anyway; reading it back (or re-rendering) is not.
+    element.scrollTop = target;
+    seen.current = { top: target, height: seen.current.height };
+  }, [scrollRef]);
   const read = useCallback(() => {
     const element = scrollRef.current;
     if (!element) return;
-    setView((old) => (old.top === element.scrollTop && old.height === element.clientHeight ? old : { top: element.scrollTop, height: element.clientHeight }));
-  }, [scrollRef]);
+    const top = element.scrollTop;
+    const height = element.clientHeight;
+    if (seen.current.top === top && seen.current.height === height) return;
+    const resized = seen.current.height !== height;
+    seen.current = { top, height };
+    // A list following its end that got shorter or taller stays at the end.
+    if (resized && following.current.atEnd) stick();
+    setView(seen.current);
+  }, [scrollRef, stick]);
   useLayoutEffect(() => {
     const element = scrollRef.current;
     if (!element) return;
@@ -47,7 +74,7 @@ export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: nu
   const top = atEnd ? Math.max(0, count * rowHeight - view.height) : view.top;
   const first = Math.max(0, Math.floor(top / rowHeight) - overscan);
   const end = Math.min(count, Math.ceil((top + view.height) / rowHeight) + overscan);
-  return { first, end: Math.max(first, end), height: Math.min(count * rowHeight, MAX_LIST_PIXELS), sync: read };
+  return { first, end: Math.max(first, end), height: listHeight, sync: read, stickToEnd: stick };
 }
 
 /** Scrolls so that row `index` is visible (`align: 'end'` puts it at the bottom edge). */

@@ -32,6 +32,29 @@ function ascii(bytes: Uint8Array, start: number, end: number): string {
   return out;
 }
 
+/** Powers of ten a double holds exactly (10^22 is the last). */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * Keys seen before, by a hash of their bytes. A fleet's readings repeat a handful of keys,
+ * and a new string per key per message was garbage the page collected 20,000 times a second.
+ */
+const keyCache = new Map<number, string>();
+const KEY_CACHE_SIZE = 4096;
+
+function keyOf(bytes: Uint8Array, start: number, end: number, hash: number): string {
+  const known = keyCache.get(hash);
+  if (known !== undefined && known.length === end - start) {
+    let same = true;
+    for (let i = 0; same && i < known.length; i++) same = known.charCodeAt(i) === bytes[start + i];
+    if (same) return known;
+  }
+  const key = ascii(bytes, start, end);
+  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear();
+  keyCache.set(hash, key);
+  return key;
+}
+
 /**
  * The numeric fields of the JSON object in `bytes` from `at`, in JSON.parse's key order, or
  * undefined when the bytes are not an object this reader handles (nested values, escapes,
@@ -60,14 +83,16 @@ export function flatJsonNumbers(bytes: Uint8Array, at = 0): Array<[string, numbe
       if (bytes[at] !== QUOTE) return undefined;
       const keyStart = ++at;
       let allDigits = true;
+      let hash = 0;
       for (; at < n; at++) {
         const b = bytes[at]!;
         if (b === QUOTE) break;
         if (b === BACKSLASH || b < SPACE || b >= 0x80) return undefined;
         if (b < ZERO || b > NINE) allDigits = false;
+        hash = (Math.imul(hash, 31) + b) | 0;
       }
       if (at >= n || allDigits) return undefined;
-      const key = ascii(bytes, keyStart, at);
+      const key = keyOf(bytes, keyStart, at, hash);
       if (keys.includes(key)) return undefined;
       keys.push(key);
       at++;
@@ -87,22 +112,35 @@ export function flatJsonNumbers(bytes: Uint8Array, at = 0): Array<[string, numbe
       } else if (b === MINUS || isDigit(b)) {
         // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
         const start = at;
-        if (bytes[at] === MINUS) at++;
-        if (bytes[at] === ZERO) at++;
-        else if (isDigit(bytes[at])) while (isDigit(bytes[at])) at++;
-        else return undefined;
+        const negative = bytes[at] === MINUS;
+        if (negative) at++;
+        // The digits as an integer, and how many of them follow the dot.
+        let mantissa = 0;
+        let digits = 0;
+        let scale = 0;
+        if (bytes[at] === ZERO) {
+          at++;
+          digits = 1;
+        } else if (isDigit(bytes[at])) {
+          for (; isDigit(bytes[at]); at++, digits++) mantissa = mantissa * 10 + bytes[at]! - ZERO;
+        } else return undefined;
         if (bytes[at] === DOT) {
           at++;
           if (!isDigit(bytes[at])) return undefined;
-          while (isDigit(bytes[at])) at++;
+          for (; isDigit(bytes[at]); at++, digits++, scale++) mantissa = mantissa * 10 + bytes[at]! - ZERO;
         }
+        let exponent = false;
         if (bytes[at] === 0x65 || bytes[at] === 0x45) {
+          exponent = true;
           at++;
           if (bytes[at] === PLUS || bytes[at] === MINUS) at++;
           if (!isDigit(bytes[at])) return undefined;
           while (isDigit(bytes[at])) at++;
         }
-        const value = Number(ascii(bytes, start, at));
+        // Up to 15 digits the integer is exact, and so is 10^scale: one division rounds to the
+        // double nearest the decimal, which is what JSON.parse gives (Clinger's fast path).
+        // Anything longer goes through a string, as before.
+        const value = !exponent && digits <= 15 ? (negative ? -1 : 1) * (mantissa / POW10[scale]!) : Number(ascii(bytes, start, at));
         if (Number.isFinite(value)) out.push([key, value]);
       } else if (!literal(bytes, at, 'true') && !literal(bytes, at, 'false') && !literal(bytes, at, 'null')) {
         return undefined;
