@@ -1,6 +1,6 @@
 /**
  * The broker: listeners, the registry of live connections, session lifetimes (expiry,
- * delayed wills) and retained storage around the router. `createBroker().listen()` (TCP)
+ * delayed wills: session-lifetimes.ts) and retained storage around the router. `createBroker().listen()` (TCP)
  * or `listenOn()` (TCP, TLS, WebSocket, secure WebSocket) is all the CLI and tests need.
  *
  * Spec references: an ID without a version tag has the same number in 3.1.1 and 5.0 (as
@@ -20,19 +20,17 @@ import { BrokerListeners } from './broker-listeners';
 import type { ListenerSpec, RunningListener } from './listeners';
 import type { LogEntry, Logger } from './logger';
 import { resolveOptions, type BrokerOptions, type ResolvedOptions } from './options';
-import type { Persistence, Restored } from './persistence/store';
+import type { Persistence } from './persistence/store';
 import { Router } from './router';
 import { HeldBytes, Session } from './session';
-import { isSysTopic, SysTree } from './sys-topics';
+import { SysTree } from './sys-topics';
 import { PacketTap } from './tap';
-import { SESSION_NEVER_EXPIRES, type Message, type MessageOrigin } from './types';
+import type { Message, MessageOrigin } from './types';
 import type { Violation } from '../shared/packet-rules/violation';
 import type { BrokerViolation } from '../shared/broker-control';
 import { connectClientId } from './raw-checks';
 import { ViolationLog } from './violation-log';
-
-/** Longest timer Node supports; longer session expiries are treated as "never". */
-const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
+import { SessionLifetimes } from './session-lifetimes';
 
 /** Where to listen. */
 export interface ListenOptions {
@@ -64,8 +62,8 @@ export class Broker implements BrokerContext {
   /** The authenticator each known client was admitted by, for read checks while it is offline too. */
   private readonly admittedBy = new Map<string, Authenticator>();
   private readonly live = new Map<string, Connection>();
-  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
-  private readonly pendingWills = new Map<string, { will: Will; timer: NodeJS.Timeout }>();
+  /** Expiry timers of offline sessions, delayed wills. */
+  private readonly lifetimes: SessionLifetimes;
   /** Payload bytes queued and in flight over every session (memory_limit). */
   private readonly held = new HeldBytes();
   private closing = false;
@@ -91,6 +89,17 @@ export class Broker implements BrokerContext {
     // Before the router exists: it indexes the subscriptions of the sessions it finds in the store.
     const restored = this.durability?.restore(this.options, Date.now(), (clientId, expiry) => this.newSession(clientId, expiry));
     const resolved = this.options;
+    this.lifetimes = new SessionLifetimes({
+      log: this.log,
+      durability: this.durability,
+      persistentClientExpiration: resolved.persistentClientExpiration,
+      publish: (message) => this.publish(message),
+      endSession: (session) => this.endSession(session),
+      expired: (clientId) => {
+        this.counters.clientsExpired++;
+        if (!this.live.has(clientId)) this.forgetClient(clientId);
+      },
+    });
     this.router = new Router({
       sessions: resolved.sessions,
       outlet: (id) => this.live.get(id),
@@ -100,7 +109,11 @@ export class Broker implements BrokerContext {
       queueFull: () => void this.counters.droppedQueueFull++,
       policy: { queueQos0: resolved.queueQos0Messages, upgradeQos: resolved.upgradeOutgoingQos, maxInflightBytes: resolved.maxInflightBytes },
     });
-    if (restored) this.resumeRestored(restored);
+    if (restored) {
+      this.lifetimes.resume(restored);
+      const { retained, sessions, wills } = restored;
+      this.log({ level: 'notice', clientId: undefined, message: `Restored ${retained} retained messages, ${sessions.length} sessions and ${wills.length} pending wills from ${this.durability!.dir}.` });
+    }
     if (this.options.sysInterval > 0) {
       this.sysTree = new SysTree(this, this.options.sysInterval, this.startedAt);
       this.sysTree.start();
@@ -165,10 +178,7 @@ export class Broker implements BrokerContext {
     // Give the final DISCONNECTs a moment to leave, then cut whatever is left.
     await new Promise((resolve) => setTimeout(resolve, 20));
     for (const connection of [...this.connections]) connection.destroy();
-    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
-    for (const { timer } of this.pendingWills.values()) clearTimeout(timer);
-    this.expiryTimers.clear();
-    this.pendingWills.clear();
+    this.lifetimes.clear();
     await serversClosed;
     await this.durability?.close(); // after the connections: their ends are written too
     this.log({ level: 'notice', clientId: undefined, message: 'Broker stopped.' });
@@ -244,16 +254,7 @@ export class Broker implements BrokerContext {
 
   /** Starts or resumes a session; settles a pending delayed will and a running expiry timer first. */
   openSession(clientId: string, cleanStart: boolean, expiryInterval: number): { session: Session; present: boolean } {
-    clearTimeout(this.expiryTimers.get(clientId));
-    this.expiryTimers.delete(clientId);
-    const pending = this.pendingWills.get(clientId);
-    if (pending) {
-      clearTimeout(pending.timer);
-      this.pendingWills.delete(clientId);
-      this.durability?.willSettled(clientId);
-      // Reconnecting before the delay cancels the will [MQTT-3.1.3-9]; a clean start ends the old session, which releases it.
-      if (cleanStart) this.publishWill(pending.will);
-    }
+    this.lifetimes.reconnecting(clientId, cleanStart);
     const { sessions } = this.options;
     let session = sessions.get(clientId);
     if (session && cleanStart) {
@@ -273,12 +274,6 @@ export class Broker implements BrokerContext {
   private newSession(clientId: string, expiryInterval: number): Session {
     const { options } = this;
     return new Session(clientId, expiryInterval, options.maxQueuedMessages, options.maxQueuedBytes, this.held);
-  }
-
-  /** How long a session outlives its connection: its own interval, cut to persistent_client_expiration when that is set. */
-  private offlineLifetime(expiryInterval: number): number {
-    const cap = this.options.persistentClientExpiration;
-    return cap > 0 && cap < expiryInterval ? cap : expiryInterval;
   }
 
   /** Registers an accepted connection as the live one for its client ID. */
@@ -315,38 +310,15 @@ export class Broker implements BrokerContext {
       const state = connection.state;
       this.events.emit('client-disconnected', { time: Date.now(), clientId, reason: state.kind === 'closed' ? state.reason : 'closed' });
     }
-    const expiry = this.offlineLifetime(session.expiryInterval);
-    if (will) this.scheduleWill(clientId, will, expiry);
+    const expiry = this.lifetimes.offlineLifetime(session.expiryInterval);
+    if (will) this.lifetimes.scheduleWill(clientId, will, expiry, this.closing);
     if (expiry === 0) {
       this.endSession(session);
       if (current) this.forgetClient(clientId);
       return;
     }
     if (current) this.durability?.sessionOffline(session, Date.now());
-    if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS || this.closing) return;
-    this.armExpiry(session, expiry * 1000);
-  }
-
-  /** Ends an offline session after `ms` unless its client comes back first. */
-  private armExpiry(session: Session, ms: number): void {
-    const timer = setTimeout(() => this.expireSession(session.clientId, session), ms);
-    timer.unref();
-    this.expiryTimers.set(session.clientId, timer);
-  }
-
-  private expireSession(clientId: string, session: Session): void {
-    this.expiryTimers.delete(clientId);
-    this.counters.clientsExpired++;
-    this.endSession(session);
-    if (!this.live.has(clientId)) this.forgetClient(clientId);
-    const pending = this.pendingWills.get(clientId);
-    if (pending) {
-      clearTimeout(pending.timer);
-      this.pendingWills.delete(clientId);
-      this.durability?.willSettled(clientId);
-      this.publishWill(pending.will); // the session ended first [MQTT-3.1.3-9]
-    }
-    this.log({ level: 'info', clientId, message: `Session of ${clientId} expired.` });
+    if (!this.closing) this.lifetimes.sessionOffline(session, expiry);
   }
 
   /** Deletes a session from the store and its subscriptions from the routing index. */
@@ -364,64 +336,6 @@ export class Broker implements BrokerContext {
     const authenticator = this.admittedBy.get(clientId);
     this.admittedBy.delete(clientId);
     authenticator?.disconnected?.(clientId);
-  }
-
-  private scheduleWill(clientId: string, will: Will, sessionExpiry: number): void {
-    const delay = Math.min(will.delaySeconds, sessionExpiry); // whichever ends first [MQTT-3.1.3-9]
-    if (delay <= 0 || this.closing) {
-      this.publishWill(will); // [MQTT-3.1.2-8]
-      return;
-    }
-    this.armWill(clientId, will, Math.min(delay, MAX_TIMER_SECONDS) * 1000);
-    this.durability?.willPending(clientId, will, Date.now() + delay * 1000);
-  }
-
-  /** Publishes a pending will after `ms`, unless a reconnect or the session's end settles it first. */
-  private armWill(clientId: string, will: Will, ms: number): void {
-    const timer = setTimeout(() => {
-      this.pendingWills.delete(clientId);
-      this.durability?.willSettled(clientId);
-      this.publishWill(will);
-    }, ms);
-    timer.unref();
-    this.pendingWills.set(clientId, { will, timer });
-  }
-
-  /** After a restore: publishes wills that fell due, re-arms the others and the expiry of offline sessions. */
-  private resumeRestored(restored: Restored): void {
-    const now = Date.now();
-    for (const { clientId, will, dueAt } of restored.wills) {
-      if (dueAt <= now) {
-        this.durability?.willSettled(clientId);
-        this.publishWill(will); // its delay ran out while the broker was down [MQTT-3.1.3-9]
-        continue;
-      }
-      this.armWill(clientId, will, Math.min(dueAt - now, MAX_TIMER_SECONDS * 1000));
-    }
-    for (const { session, disconnectedAt } of restored.sessions) {
-      const expiry = this.offlineLifetime(session.expiryInterval);
-      if (expiry === SESSION_NEVER_EXPIRES || expiry > MAX_TIMER_SECONDS) continue;
-      // The Session Expiry Interval counts from the disconnect, not from the restart (5.0 §3.1.2.11.2).
-      const left = disconnectedAt + expiry * 1000 - now;
-      if (left <= 0) {
-        this.expireSession(session.clientId, session);
-        continue;
-      }
-      this.armExpiry(session, left);
-    }
-    const { retained, sessions, wills } = restored;
-    this.log({ level: 'notice', clientId: undefined, message: `Restored ${retained} retained messages, ${sessions.length} sessions and ${wills.length} pending wills from ${this.durability!.dir}.` });
-  }
-
-  private publishWill(will: Will): void {
-    if (isSysTopic(will.message.topic)) {
-      // Only the broker writes $SYS; a will there is refused like a PUBLISH there (handlers/publish.ts).
-      this.log({ level: 'notice', clientId: will.message.senderId, message: `Denied will on '${will.message.topic}': $SYS is written by the broker only.` });
-      return;
-    }
-    const expiresAt = will.expirySeconds === undefined ? undefined : Date.now() + will.expirySeconds * 1000;
-    this.log({ level: 'info', clientId: will.message.senderId, message: `Publishing will on '${will.message.topic}'.` });
-    this.publish({ ...will.message, expiresAt });
   }
 }
 

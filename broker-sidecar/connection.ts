@@ -9,12 +9,10 @@ import type { Packet } from 'mqtt-packet';
 import type { BrokerContext } from './broker-context';
 import { transition, type ConnectionEvent, type ConnectionState } from './connection-state';
 import { describeViolation, type Violation } from '../shared/packet-rules/violation';
-import { validatePacket } from '../shared/packet-rules/validate';
-import { decodeFrame } from './decoder';
-import { fastDecode } from './fast-decode';
+import { decodeInbound } from './decoder';
 import { dispatch } from './dispatcher';
 import { Framer } from './framer';
-import { connectPreambleViolation, FIRST_PACKET_NOT_CONNECT, framingViolation, protocolLevelOf } from './raw-checks';
+import { checkFirstFrame, framingViolation } from './raw-checks';
 import { Reason } from './reason-codes';
 import type { ResolvedOptions } from './options';
 import type { Outlet } from './router';
@@ -23,7 +21,7 @@ import type { ProtocolVersion } from './types';
 import { DEFAULT_PEER, encodePacket, withoutDiagnostics, type PeerLimits } from './outgoing';
 import { Keepalive } from './keepalive';
 import { readChunks } from './socket-reader';
-import { SocketWriter } from './socket-writer';
+import { batch, SocketWriter } from './socket-writer';
 import { unmountTopic } from './mount-point';
 
 /** The frame of a connection with no packet in hand. */
@@ -308,8 +306,11 @@ export class Connection implements Outlet {
   private onData(chunk: Buffer): void {
     if (this.stateValue.kind === 'closed') return;
     this.framer.push(chunk);
-    this.processFrames();
+    // What the chunk's packets write, to this client and to every subscriber, goes out as the read ends.
+    batch(this.processFramesNow);
   }
+
+  private readonly processFramesNow = (): void => this.processFrames();
 
   private processFrames(): void {
     while (!this.busy && this.stateValue.kind !== 'closed') {
@@ -326,27 +327,14 @@ export class Connection implements Outlet {
     const { counters } = this.broker;
     counters.bytesReceived += bytes.length;
     if (this.stateValue.kind === 'awaiting-connect') {
-      if (bytes[0]! >> 4 !== 1) return this.violation(FIRST_PACKET_NOT_CONNECT, bytes); // [MQTT-3.1.0-1]
-      const refused = connectPreambleViolation(bytes);
-      if (refused) {
-        this.protocolVersion = refused.answerAs;
-        return this.violation(refused.violation, bytes);
-      }
-      this.protocolVersion = protocolLevelOf(bytes);
+      const first = checkFirstFrame(bytes); // CONNECT first [MQTT-3.1.0-1], a protocol we speak
+      if (first.version !== undefined) this.protocolVersion = first.version;
+      if (first.violation) return this.violation(first.violation, bytes);
     }
-    // The common packets by hand, only when valid in full (fast-decode.ts); everything else
-    // is checked against the rule tables (shared/packet-rules) before mqtt-packet decodes it.
-    let packet = fastDecode(bytes, this.protocolVersion);
-    if (!packet) {
-      const violation = validatePacket(bytes, this.protocolVersion, this.options);
-      if (violation) return this.violation(violation, bytes);
-      const decoded = decodeFrame(bytes, this.protocolVersion);
-      if (!decoded.packet) {
-        // The rule tables must refuse all that mqtt-packet refuses; this is a gap in them.
-        this.log('error', `The codec refused a packet the validator accepted: ${decoded.error?.message ?? 'undecodable'} (${bytes.toString('hex')})`);
-        return this.violation({ rule: '§2', message: decoded.error?.message ?? 'undecodable packet', reasonCode: Reason.malformedPacket }, bytes);
-      }
-      packet = decoded.packet;
+    const packet = decodeInbound(bytes, this.protocolVersion, this.options);
+    if (packet.cmd === undefined) {
+      if (packet.codecGap) this.log('error', packet.codecGap);
+      return this.violation(packet.violation, bytes);
     }
     counters.packetIn(packet);
     const { tap } = this.broker;

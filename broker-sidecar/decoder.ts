@@ -8,6 +8,10 @@
  */
 
 import { parser as createParser, type Packet, type Parser } from 'mqtt-packet';
+import type { Violation } from '../shared/packet-rules/violation';
+import { validatePacket, type ValidationOptions } from '../shared/packet-rules/validate';
+import { fastDecode } from './fast-decode';
+import { Reason } from './reason-codes';
 import type { ProtocolVersion } from './types';
 
 /** What decoding one frame gave: a packet, or why not. */
@@ -41,6 +45,33 @@ interface ParserState {
   /** Read position; `_resetState` leaves it, and the length of the next packet would be read from it. */
   _pos: number;
   _resetState(): void;
+}
+
+/** A frame that is no packet: the rule it breaks; `codecGap` when the rule tables let it through and mqtt-packet did not. */
+export interface Refused {
+  cmd?: undefined;
+  violation: Violation;
+  codecGap?: string;
+}
+
+/**
+ * A client's frame as a packet, or the rule it breaks. The common packets by hand, only
+ * when valid in full (fast-decode.ts); everything else is checked against the rule tables
+ * (shared/packet-rules) before mqtt-packet decodes it. A packet comes back as it is (no
+ * wrapper allocated per packet on the read path): tell them apart by `cmd`.
+ */
+export function decodeInbound(bytes: Buffer, version: ProtocolVersion, options: ValidationOptions): Packet | Refused {
+  const fast = fastDecode(bytes, version);
+  if (fast) return fast;
+  const violation = validatePacket(bytes, version, options);
+  if (violation) return { violation };
+  const decoded = decodeFrame(bytes, version);
+  if (decoded.packet) return decoded.packet;
+  // The rule tables must refuse all that mqtt-packet refuses; this is a gap in them.
+  return {
+    violation: { rule: '§2', message: decoded.error?.message ?? 'undecodable packet', reasonCode: Reason.malformedPacket },
+    codecGap: `The codec refused a packet the validator accepted: ${decoded.error?.message ?? 'undecodable'} (${bytes.toString('hex')})`,
+  };
 }
 
 /** Decodes one complete frame as a packet of the given protocol version. */

@@ -81,3 +81,14 @@ export function protocolLevelOf(frame: Buffer): ProtocolVersion {
   const at = bodyStart(frame);
   return (frame[at + 2 + frame.readUInt16BE(at)]! & 0x7f) as ProtocolVersion;
 }
+
+/**
+ * The first frame of a connection: the protocol level to speak from now on, or why it is
+ * refused and, when known, the version to answer in.
+ */
+export function checkFirstFrame(frame: Buffer): { version?: ProtocolVersion; violation?: Violation } {
+  if (frame[0]! >> 4 !== 1) return { violation: FIRST_PACKET_NOT_CONNECT }; // [MQTT-3.1.0-1]
+  const refused = connectPreambleViolation(frame);
+  if (refused) return { version: refused.answerAs, violation: refused.violation };
+  return { version: protocolLevelOf(frame) };
+}

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SocketWriter } from '../../broker-sidecar/socket-writer';
+import { batch, SocketWriter } from '../../broker-sidecar/socket-writer';
 import { withTimeout } from '../helpers/broker-harness';
 import { socketPair } from '../helpers/socket-pair';
 
@@ -39,6 +39,29 @@ describe('socket writer', () => {
     expect(writes).toEqual([]); // nothing yet: the turn has not ended
     expect((await arrived).equals(Buffer.concat(sent))).toBe(true);
     expect(writes).toEqual([65_520, 34_480]); // 3,276 packets of 20 B fit in 64 KiB
+  });
+
+  it('in a batch (one read and its fan-out), flushes every writer written to once, as the batch ends, without waiting for the tick', async () => {
+    const pairs = [await socketPair(), await socketPair()];
+    close = () => pairs.forEach((pair) => pair.close());
+    const writes: string[] = [];
+    const writers = pairs.map((pair, n) => {
+      const write = pair.ours.write.bind(pair.ours);
+      pair.ours.write = ((chunk: Buffer, ...rest: never[]) => (writes.push(`${n}:${chunk.length}`), write(chunk, ...rest))) as typeof pair.ours.write;
+      return new SocketWriter(pair.ours, { full: () => undefined, drained: () => undefined });
+    });
+    const arrived = pairs.map((pair, n) => readAll(pair.peer, n === 0 ? 30 : 20));
+    batch(() => {
+      writers[0]!.write(packet(1, 10));
+      writers[1]!.write(packet(2, 20));
+      batch(() => writers[0]!.write(packet(3, 20))); // nested: joins the outer batch
+      expect(writes).toEqual([]);
+    });
+    expect(writes).toEqual(['0:30', '1:20']); // at the batch's end, before any tick ran
+    const [zero, one] = await Promise.all(arrived);
+    expect(zero!.equals(Buffer.concat([packet(1, 10), packet(3, 20)]))).toBe(true);
+    expect(one!.equals(packet(2, 20))).toBe(true);
+    expect(writes).toEqual(['0:30', '1:20']); // and nothing again at the tick
   });
 
   it('passes large buffers through uncopied, in order with small ones', async () => {
