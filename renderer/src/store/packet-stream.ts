@@ -27,18 +27,13 @@ export function showPackets(connectionId: string): () => void {
   const count = watchers.get(connectionId) ?? 0;
   watchers.set(connectionId, count + 1);
   if (count === 0) {
-    if (packetsFor(connectionId).buffer.length === 0 && !filling.has(connectionId)) {
-      // Nothing held (the inspector opened after a flood): everything is fetched oldest first
-      // and appended a page at a time, the rows on screen (the oldest) with the first page;
-      // batches streaming in meanwhile wait for the fetch to reach them.
-      filling.set(connectionId, []);
-      backend().watchPackets?.([...watchers.keys()]);
-      void fetchMissing(connectionId, 0, Infinity).finally(() => drain(connectionId));
-    } else {
-      // Said before the fetch on the same carrier: every packet is in the fetch or in a batch.
-      backend().watchPackets?.([...watchers.keys()]);
-      void loadPackets(connectionId).then(() => catchUpPackets(connectionId));
-    }
+    // Said before the fetch on the same carrier: every packet is in the fetch or in a batch.
+    backend().watchPackets?.([...watchers.keys()]);
+    // Nothing held (the inspector opened after a flood): the catch-up from 0 fetches
+    // everything oldest first and appends a page at a time, the rows on screen (the oldest)
+    // with the first page; batches streaming in meanwhile wait for the fetch to reach them.
+    if (packetsFor(connectionId).buffer.length === 0 && !filling.has(connectionId)) catchUpPackets(connectionId);
+    else void loadPackets(connectionId).then(() => catchUpPackets(connectionId));
   }
   return () => {
     const left = (watchers.get(connectionId) ?? 1) - 1;
