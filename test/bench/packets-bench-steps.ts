@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { tracePage } from './page-trace';
 
 /**
  * `BENCH_PROFILE_DIR=dir`: each timed step also records the page's CPU into
@@ -15,6 +16,14 @@ import type { Locator, Page } from 'playwright-core';
  * figures of a profiled run are not comparable with an unprofiled one.
  */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+/**
+ * `BENCH_TRACE_DIR=dir`: each timed step also records `BENCH_TRACE_SECONDS` (default 3) of
+ * Chromium trace from just before its action into `dir/<step>.json` (DevTools' Performance
+ * panel reads it) and prints the page main thread's time by event: what the CPU profile
+ * calls "(program)" (style, layout, paint, message dispatch) is named there.
+ */
+const TRACE_DIR = process.env.BENCH_TRACE_DIR;
+const TRACE_SECONDS = Number(process.env.BENCH_TRACE_SECONDS ?? 3);
 let profiledStep = '';
 
 /** Names the profile the next `timeUntil` writes (when profiling). */
@@ -29,11 +38,17 @@ export async function timeUntil<A extends string | undefined>(page: Page, action
     await profiler.send('Profiler.enable');
     await profiler.send('Profiler.start');
   }
+  const step = profiledStep;
+  const tracer = TRACE_DIR && step ? await page.context().newCDPSession(page) : undefined;
+  const traced = tracer ? tracePage(tracer, path.join(TRACE_DIR!, `${step}.json`), TRACE_SECONDS) : undefined;
+  // Tracing.start is sent at once; this lets it begin before the action does.
+  if (traced) await new Promise((r) => setTimeout(r, 100));
   const start = performance.now();
   await action();
   try {
     await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout, polling: 'raf' });
     const took = performance.now() - start;
+    if (traced) console.log(`trace of ${step} (${took.toFixed(0)} ms, ${TRACE_SECONDS} s traced):\n  ${(await traced).join('\n  ')}`);
     if (profiler) {
       writeFileSync(path.join(PROFILE_DIR!, `${profiledStep}.cpuprofile`), JSON.stringify((await profiler.send('Profiler.stop')).profile));
       await profiler.detach();

@@ -1,7 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
 import type { Flow, PacketAnalysis } from '../../../shared/packet-analysis/packet-analysis';
-import { atSeq } from '../../../shared/ring-buffer';
 import { packetsFor, summaryOf } from '../store/packet-log';
 import { showPacket } from './flow-view';
 
@@ -85,7 +84,7 @@ export function FlowList({ connectionId, analysis, now, tick }: { connectionId: 
 
 function FlowRow({ connectionId, flow, late, now, top }: { connectionId: string; flow: Flow; late: boolean; now: number; top: number }) {
   const log = packetsFor(connectionId);
-  const opener = atSeq(log.buffer, flow.steps[0]!.seq);
+  const opener = log.buffer.atSeq(flow.steps[0]!.seq);
   const status = late ? `timed out (open ${ms(now - flow.steps[flow.steps.length - 1]!.time)})` : flow.status;
   return (
     <div role="listitem" className={`flow-row flow-${late ? 'late' : flow.status}`} style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT }}>

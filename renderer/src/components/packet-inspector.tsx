@@ -3,9 +3,8 @@ import type { PacketRecord } from '../../../shared/contract';
 import type { MqttProtocolVersion } from '../../../shared/packet-anatomy';
 import { clearCapturedPackets, exportPackets } from '../store/connection-actions';
 import { useAppStore } from '../store/app-store';
-import { atSeq } from '../../../shared/ring-buffer';
 import { showPackets } from '../store/packet-stream';
-import { FilteredPackets, PACKET_TYPE_NAMES, packetsFor, packetTypeName, summaryOf, topicFromAlias, type PacketRows } from '../store/packet-log';
+import { FilteredPackets, PACKET_TYPE_NAMES, packetsFor, packetTypeName, packetTypeNameAt, summaryOf, topicFromAlias, type PacketRows } from '../store/packet-log';
 import { scrollRowIntoView, useFixedRows } from './fixed-rows';
 import { indexOfSeq, nextIndex } from './list-keys';
 import { PacketComparison } from './packet-comparison';
@@ -33,7 +32,7 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
 
   // Filtered incrementally: each batch looks at its new packets only, even with a million held.
   const filtered = useMemo(
-    () => new FilteredPackets(log, (p) => (direction === 'all' || p.direction === direction) && (type === 'all' || packetTypeName(p) === type)),
+    () => new FilteredPackets(log, (store, i) => (direction === 'all' || store.directionAt(i) === direction) && (type === 'all' || packetTypeNameAt(store, i) === type)),
     [log, direction, type],
   );
   const rows: PacketRows = direction === 'all' && type === 'all' ? log.buffer : filtered.update();
@@ -41,8 +40,8 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
   // Rows are one height: the rows on screen are a division away, nothing measured per packet
   // (a measuring virtualizer spent over 100 ms on a million rows each time the count changed).
   const view = useFixedRows(scrollRef, rows.length, ROW_HEIGHT, 12);
-  const selected = selectedSeq === undefined ? undefined : atSeq(log.buffer, selectedSeq);
-  const pinned = pinnedSeq === undefined ? undefined : atSeq(log.buffer, pinnedSeq);
+  const selected = selectedSeq === undefined ? undefined : log.buffer.atSeq(selectedSeq);
+  const pinned = pinnedSeq === undefined ? undefined : log.buffer.atSeq(pinnedSeq);
 
   // "Show in Packets" from the Flows view: select the packet and bring it to the middle of
   // the list, once the filters are cleared and the list is as tall as the whole log. Only a

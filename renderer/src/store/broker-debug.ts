@@ -31,7 +31,7 @@ const polling = new Set<string>();
 /** The newest sequence number the page holds for a packet log (0 for none). */
 function newestSeq(connectionId: string): number {
   const log = packetsFor(connectionId).buffer;
-  return log.at(log.length - 1)?.seq ?? 0;
+  return log.seqAt(log.length - 1) ?? 0;
 }
 
 /** Appends the packets of a broker client that arrived since the newest one the page holds. */

@@ -31,7 +31,7 @@ export function analysisFor(connectionId: string): Entry {
 /** Packets of the log the analysis has not reached yet. */
 export function pendingPackets(connectionId: string): number {
   const log = packetsFor(connectionId);
-  const newest = log.buffer.at(log.buffer.length - 1)?.seq;
+  const newest = log.buffer.seqAt(log.buffer.length - 1);
   return newest === undefined ? 0 : Math.max(0, newest - analysisFor(connectionId).analysis.lastSeq);
 }
 
@@ -39,7 +39,7 @@ export function pendingPackets(connectionId: string): number {
 export function advanceAnalysis(connectionId: string, budgetMs = 12): boolean {
   const entry = analysisFor(connectionId);
   const ring = packetsFor(connectionId).buffer;
-  const first = ring.at(0)?.seq;
+  const first = ring.seqAt(0);
   if (first === undefined) return true;
   let index = entry.analysis.lastSeq + 1 - first;
   if (index < 0) {
@@ -50,7 +50,8 @@ export function advanceAnalysis(connectionId: string, budgetMs = 12): boolean {
   while (index < ring.length) {
     // Check the clock every 2,048 packets: reading it per packet would cost more than the work.
     const end = Math.min(ring.length, index + 2048);
-    for (; index < end; index++) entry.analysis.add(ring.at(index)!);
+    // Records not cached (peek): a pass over every packet must not push the rows on screen out.
+    for (; index < end; index++) entry.analysis.add(ring.peek(index)!);
     if (performance.now() > deadline) break;
   }
   return index >= ring.length;

@@ -1,22 +1,24 @@
 /**
- * Captured packets in the page: one capped ring per connection outside React state (the
- * store keeps a revision), and packet summaries decoded lazily for the rows on screen.
+ * Captured packets in the page: one capped, flat packet store per connection outside React
+ * state (the store keeps a revision; records are made only for the packets asked for), and
+ * packet summaries decoded lazily for the rows on screen, kept while their record is.
  * Packets of an opened capture file live here too, one log per MQTT connection in the file.
  */
 
-import { PACKET_CAPTURE_LIMITS, packetFootprint, type PacketBatch, type PacketRecord } from '../../../shared/contract';
+import { PACKET_CAPTURE_LIMITS, type PacketBatch, type PacketRecord } from '../../../shared/contract';
 import { annotatePacket, type MqttProtocolVersion, type PacketAnatomy } from '../../../shared/packet-anatomy';
 import { bodyStart } from '../../../shared/packet-analysis/packet-facts';
 import { topicAliasOf, TopicAliases } from '../../../shared/packet-analysis/topic-aliases';
 import { summarizePacket, type AliasedTopic, type PacketSummary } from '../../../shared/packet-summary';
-import { atSeq, RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
+import { PacketStore } from '../../../shared/packet-store';
+import type { RingBufferLimits } from '../../../shared/ring-buffer';
 
 /** Caps per connection in the page: the backend's, so the page can hold all it captured. */
 export const PACKET_LOG_LIMITS: RingBufferLimits = PACKET_CAPTURE_LIMITS;
 
 /** One connection's captured packets. */
 export interface ConnectionPackets {
-  buffer: RingBuffer<PacketRecord>;
+  buffer: PacketStore;
   protocolVersion: MqttProtocolVersion;
   /** Bumped whenever packets are removed or put in front, so derived state (analysis) starts over. */
   generation: number;
@@ -28,7 +30,7 @@ const logs = new Map<string, ConnectionPackets>();
 export function packetsFor(connectionId: string): ConnectionPackets {
   let log = logs.get(connectionId);
   if (!log) {
-    log = { buffer: new RingBuffer(PACKET_LOG_LIMITS, packetFootprint), protocolVersion: 4, generation: 0 };
+    log = { buffer: new PacketStore(PACKET_LOG_LIMITS), protocolVersion: 4, generation: 0 };
     logs.set(connectionId, log);
   }
   return log;
@@ -38,13 +40,13 @@ export function packetsFor(connectionId: string): ConnectionPackets {
 export function appendPackets(batch: Pick<PacketBatch, 'connectionId' | 'protocolVersion' | 'packets'>): void {
   const log = packetsFor(batch.connectionId);
   log.protocolVersion = batch.protocolVersion;
-  const last = log.buffer.at(log.buffer.length - 1)?.seq ?? -Infinity;
+  const last = log.buffer.seqAt(log.buffer.length - 1) ?? -Infinity;
   for (const packet of batch.packets) if (packet.seq > last) log.buffer.push(packet);
 }
 
 /** The sequence number of the oldest packet the page holds for a connection. */
 export function oldestSeq(connectionId: string): number | undefined {
-  return packetsFor(connectionId).buffer.at(0)?.seq;
+  return packetsFor(connectionId).buffer.seqAt(0);
 }
 
 /**
@@ -55,13 +57,13 @@ export function oldestSeq(connectionId: string): number | undefined {
 export function prependPackets(connectionId: string, older: readonly PacketRecord[], protocolVersion: MqttProtocolVersion): void {
   const log = packetsFor(connectionId);
   log.protocolVersion = protocolVersion;
-  const oldest = log.buffer.at(0)?.seq ?? Infinity;
+  const oldest = log.buffer.seqAt(0) ?? Infinity;
   const missing = older.filter((p) => p.seq < oldest);
   if (missing.length === 0) return;
-  const held = log.buffer.toArray();
-  log.buffer.clear();
+  const held = log.buffer;
+  log.buffer = new PacketStore(PACKET_LOG_LIMITS);
   for (const packet of missing) log.buffer.push(packet);
-  for (const packet of held) log.buffer.push(packet);
+  for (let i = 0; i < held.length; i++) log.buffer.push(held.peek(i)!);
   log.generation++;
 }
 
@@ -82,6 +84,11 @@ const TYPE_NAMES = ['Reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBR
 /** The packet type from the first byte: cheap, for filters over every packet. */
 export function packetTypeName(packet: PacketRecord): (typeof TYPE_NAMES)[number] {
   return TYPE_NAMES[(packet.bytes[0] ?? 0) >> 4]!;
+}
+
+/** The type of the packet at a position in a store, without a record: for filters over every packet. */
+export function packetTypeNameAt(store: PacketStore, position: number): (typeof TYPE_NAMES)[number] {
+  return TYPE_NAMES[store.firstByteAt(position) >> 4]!;
 }
 
 /** Every packet type name, for the type filter. */
@@ -108,9 +115,10 @@ function aliasedTopic(connectionId: string, packet: PacketRecord, alias: number)
   let entry = aliases.get(connectionId);
   if (!entry || entry.generation !== log.generation) aliases.set(connectionId, (entry = { index: new TopicAliases(), generation: log.generation }));
   // Learn from every packet before this one not yet seen (once per log, however many rows ask).
-  const first = log.buffer.at(0)?.seq ?? 0;
+  const first = log.buffer.seqAt(0) ?? 0;
   for (let i = Math.max(0, entry.index.lastSeq + 1 - first); i < log.buffer.length; i++) {
-    const earlier = log.buffer.at(i)!;
+    // Records not cached: this pass must not push the rows on screen out of the store's cache.
+    const earlier = log.buffer.peek(i)!;
     if (earlier.seq >= packet.seq) break;
     entry.index.add(earlier);
   }
@@ -172,13 +180,14 @@ export class FilteredPackets implements PacketRows {
 
   constructor(
     private readonly log: ConnectionPackets,
-    private readonly test: (packet: PacketRecord) => boolean,
+    /** Whether the packet at a position of the store passes (column reads, no record made). */
+    private readonly test: (store: PacketStore, position: number) => boolean,
   ) {}
 
   /** Catches up with the log; call once per revision. */
   update(): this {
     const buffer = this.log.buffer;
-    const first = buffer.at(0)?.seq;
+    const first = buffer.seqAt(0);
     if (first === undefined || first < this.oldest || first > this.scannedTo + 1) this.reset();
     if (first === undefined) return this;
     this.oldest = first;
@@ -189,9 +198,9 @@ export class FilteredPackets implements PacketRows {
       this.start = 0;
     }
     for (let i = Math.max(0, this.scannedTo + 1 - first); i < buffer.length; i++) {
-      const packet = buffer.at(i)!;
-      if (this.test(packet)) this.seqs.push(packet.seq);
-      this.scannedTo = packet.seq;
+      const seq = buffer.seqAt(i)!;
+      if (this.test(buffer, i)) this.seqs.push(seq);
+      this.scannedTo = seq;
     }
     return this;
   }
@@ -204,7 +213,7 @@ export class FilteredPackets implements PacketRows {
   /** The matching packet at a position, 0 being the oldest. */
   at(index: number): PacketRecord | undefined {
     const seq = this.seqs[this.start + index];
-    return seq === undefined ? undefined : atSeq(this.log.buffer, seq);
+    return seq === undefined ? undefined : this.log.buffer.atSeq(seq);
   }
 
   private reset(): void {

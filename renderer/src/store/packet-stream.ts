@@ -57,7 +57,7 @@ export function receivePackets(batch: PacketBatch): void {
     return;
   }
   const buffer = packetsFor(batch.connectionId).buffer;
-  const last = buffer.at(buffer.length - 1)?.seq;
+  const last = buffer.seqAt(buffer.length - 1);
   const first = batch.packets[0]?.seq;
   if (last === undefined || first === undefined || first <= last + 1) {
     appendPackets(batch);
@@ -74,7 +74,7 @@ export function receivePackets(batch: PacketBatch): void {
  */
 function catchUpPackets(connectionId: string): void {
   const buffer = packetsFor(connectionId).buffer;
-  const last = buffer.at(buffer.length - 1)?.seq ?? 0;
+  const last = buffer.seqAt(buffer.length - 1) ?? 0;
   if (filling.has(connectionId)) return;
   filling.set(connectionId, []);
   void fetchMissing(connectionId, last, Infinity).finally(() => drain(connectionId));

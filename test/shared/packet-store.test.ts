@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { packetFootprint, type PacketRecord } from '../../shared/contract';
+import { PacketStore } from '../../shared/packet-store';
+
+/** A packet whose every field derives from its sequence number, so what is read back can be checked exactly. */
+function packet(seq: number, size: number): PacketRecord {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (seq * 31 + i) & 0xff;
+  if (size > 0) bytes[0] = ((seq % 14) + 1) << 4;
+  const record: PacketRecord = { seq, time: 1_700_000_000_000 + seq * 1.5, direction: seq % 3 === 0 ? 'out' : 'in', bytes };
+  if (seq % 5 === 0) record.length = size + 1000;
+  if (seq % 7 === 0) record.frame = seq * 2;
+  return record;
+}
+
+/** Everything a store holds, read back through `peek` (no cache). */
+function held(store: PacketStore): PacketRecord[] {
+  const out: PacketRecord[] = [];
+  for (let i = 0; i < store.length; i++) out.push(store.peek(i)!);
+  return out;
+}
+
+const SMALL = 62;
+
+/** What a plain array evicting by the same caps holds: the reference the store is held to. */
+function model(limits: { maxItems: number; maxBytes: number }, sizes: number[]): { seqs: number[]; evicted: number } {
+  const kept: Array<{ seq: number; footprint: number }> = [];
+  let bytes = 0;
+  let evicted = 0;
+  sizes.forEach((size, i) => {
+    const footprint = size + 320;
+    while (kept.length > 0 && (kept.length >= limits.maxItems || bytes + footprint > limits.maxBytes)) {
+      bytes -= kept.shift()!.footprint;
+      evicted++;
+    }
+    kept.push({ seq: i + 1, footprint });
+    bytes += footprint;
+  });
+  return { seqs: kept.map((k) => k.seq), evicted };
+}
+
+/** 1,100 small packets fill the byte cap and wrap the ring; smaller ones then let it grow while wrapped. */
+const WRAPPED = { maxItems: 100_000, maxBytes: 1024 * (SMALL + 320) };
+const WRAPPED_SIZES = [...Array.from({ length: 1100 }, () => SMALL), ...Array.from({ length: 600 }, () => 2)];
+
+describe('PacketStore', () => {
+  it.each([
+    { name: 'small packets, no cap reached', limits: { maxItems: 10, maxBytes: Infinity }, sizes: [2, SMALL, 65, 4], seqs: [1, 2, 3, 4], evicted: 0 },
+    { name: 'the item cap evicts the oldest', limits: { maxItems: 3, maxBytes: Infinity }, sizes: [2, 2, 2, 2, 2], seqs: [3, 4, 5], evicted: 2 },
+    {
+      name: 'the byte cap (packetFootprint) evicts before the item cap',
+      limits: { maxItems: 100, maxBytes: 3 * (10 + 320) },
+      sizes: [10, 10, 10, 10],
+      seqs: [2, 3, 4],
+      evicted: 1,
+    },
+    { name: 'a packet above the byte cap is kept alone', limits: { maxItems: 100, maxBytes: 1000 }, sizes: [10, 5000, 10], seqs: [3], evicted: 2 },
+    { name: 'big packets (own blocks) between small ones', limits: { maxItems: 100, maxBytes: Infinity }, sizes: [10, 16_385, 20, 20_000, 30], seqs: [1, 2, 3, 4, 5], evicted: 0 },
+    { name: 'wraps and grows past the first columns', limits: { maxItems: 2500, maxBytes: Infinity }, sizes: Array.from({ length: 6000 }, (_, i) => 2 + (i % 90)), seqs: Array.from({ length: 2500 }, (_, i) => 3501 + i), evicted: 3500 },
+    { name: 'wraps by bytes, then grows while wrapped', limits: WRAPPED, sizes: WRAPPED_SIZES, ...model(WRAPPED, WRAPPED_SIZES) },
+  ])('$name: holds the newest packets with their exact bytes and fields', ({ limits, sizes, seqs, evicted }) => {
+    expect(model(limits, sizes)).toEqual({ seqs, evicted });
+    const store = new PacketStore(limits);
+    sizes.forEach((size, i) => store.push(packet(i + 1, size)));
+    const records = held(store);
+    expect(records.map((r) => r.seq)).toEqual(seqs);
+    for (const record of records) expect(record).toEqual(packet(record.seq, sizes[record.seq - 1]!));
+    expect(store.evicted).toBe(evicted);
+    expect(store.bytes).toBe(records.reduce((sum, r) => sum + packetFootprint(r), 0));
+    for (let i = 0; i < store.length; i++) {
+      expect(store.seqAt(i)).toBe(records[i]!.seq);
+      expect(store.directionAt(i)).toBe(records[i]!.direction);
+      expect(store.firstByteAt(i)).toBe(records[i]!.bytes[0]);
+    }
+  });
+
+  it.each([
+    { seq: 5, found: true },
+    { seq: 3, found: true },
+    { seq: 7, found: true },
+    { seq: 2, found: false },
+    { seq: 8, found: false },
+    { seq: 4.5, found: false },
+    { seq: -1, found: false },
+  ])('atSeq($seq) looks up held sequence numbers only', ({ seq, found }) => {
+    const store = new PacketStore({ maxItems: 5, maxBytes: Infinity });
+    for (let s = 1; s <= 7; s++) store.push(packet(s, 8));
+    const record = store.atSeq(seq);
+    expect(record?.seq).toBe(found ? seq : undefined);
+    if (record) expect(record).toEqual(packet(seq, 8));
+  });
+
+  it('gives the same record for a packet asked for again, and a new one from peek', () => {
+    const store = new PacketStore({ maxItems: 100, maxBytes: Infinity });
+    for (let s = 1; s <= 10; s++) store.push(packet(s, 8));
+    const first = store.at(3)!;
+    expect(store.at(3)).toBe(first);
+    expect(store.atSeq(4)).toBe(first);
+    expect(store.peek(3)).not.toBe(first);
+    expect(store.peek(3)).toEqual(first);
+  });
+
+  it('lets a byte block go with the last packet in it, and keeps the one being filled', () => {
+    const store = new PacketStore({ maxItems: 1000, maxBytes: Infinity });
+    // 1,000 packets of 1 KiB: about four shared blocks of 256 KiB.
+    for (let s = 1; s <= 1000; s++) store.push(packet(s, 1024));
+    expect(store.blockCount).toBe(4);
+    // The next 1,000 evict every earlier packet: only the blocks of the new ones stay.
+    for (let s = 1001; s <= 2000; s++) store.push(packet(s, 1024));
+    expect(store.blockCount).toBeLessThanOrEqual(5);
+    expect(held(store).map((r) => r.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => 1001 + i));
+    for (const record of held(store)) expect(record).toEqual(packet(record.seq, 1024));
+    // Big packets each have a block of their own, let go with them.
+    const big = new PacketStore({ maxItems: 2, maxBytes: Infinity });
+    for (let s = 1; s <= 10; s++) big.push(packet(s, 20_000));
+    expect(big.blockCount).toBe(2);
+  });
+
+  it('clear() empties the store and resets the eviction count', () => {
+    const store = new PacketStore({ maxItems: 2, maxBytes: Infinity });
+    for (let s = 1; s <= 5; s++) store.push(packet(s, 8));
+    store.at(0);
+    store.clear();
+    expect([store.length, store.bytes, store.evicted, store.blockCount, store.at(0), store.atSeq(5)]).toEqual([0, 0, 0, 0, undefined, undefined]);
+    store.push(packet(9, 8));
+    expect(store.at(0)).toEqual(packet(9, 8));
+  });
+});
