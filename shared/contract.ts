@@ -290,8 +290,11 @@ export const PACKET_CAPTURE_LIMITS = { maxItems: 1_000_000, maxBytes: 512 * 1024
  * less (213 MB for the same million); the page, decoding each from base64, spends this.
  */
 export function packetFootprint(packet: PacketRecord): number {
-  return packet.bytes.byteLength + 320;
+  return packet.bytes.byteLength + PACKET_RECORD_BYTES;
 }
+
+/** What {@link packetFootprint} counts for a packet beyond its bytes. */
+export const PACKET_RECORD_BYTES = 320;
 
 /** Packets captured over one batch interval for one connection. */
 export interface PacketBatch {

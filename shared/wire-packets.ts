@@ -11,6 +11,7 @@
  */
 
 import type { PacketBatch, PacketRecord } from './contract';
+import type { PacketColumns } from './packet-store';
 import { utf8Decode, utf8Encode } from './utf8';
 import { FRAME_KIND, FRAME_VERSION, needBytes } from './wire-frame';
 
@@ -33,6 +34,17 @@ export const PACKET_BATCH_FIELDS = { connectionId: 'header', protocolVersion: 'h
 
 /** A page of captured packets: a batch, and whether more follow it. */
 export type PacketPage = PacketBatch & { more: boolean };
+
+/** A packets frame read as columns (views of the frame), no record per packet: what a packet store takes in. */
+export interface PacketColumnsBatch {
+  connectionId: string;
+  protocolVersion: 3 | 4 | 5;
+  evicted: number;
+  columns: PacketColumns;
+}
+
+/** A page of `packets.page` read as columns, and whether more follow it. */
+export type PacketColumnsPage = PacketColumnsBatch & { more: boolean };
 
 /** Encodes a packet batch as one frame. */
 export function encodePacketBatch(batch: PacketBatch): Uint8Array {
@@ -85,12 +97,21 @@ export function encodePacketPage(page: PacketPage): Uint8Array {
  * @throws Error naming what is wrong when the bytes are not a whole packet frame.
  */
 export function decodePacketPage(input: Uint8Array): PacketPage {
+  const { columns, ...page } = decodePacketPageColumns(input);
+  return { ...page, packets: recordsOf(columns) };
+}
+
+/**
+ * Decodes a frame written by {@link encodePacketPage} as columns, views of the frame.
+ * @throws Error naming what is wrong when the bytes are not a whole packet frame.
+ */
+export function decodePacketPageColumns(input: Uint8Array): PacketColumnsPage {
   // Typed-array columns need aligned offsets; a frame at an odd offset is copied once.
   const frame = input.byteOffset % 8 === 0 ? input : input.slice();
   needBytes(frame, 4, 'packets.page');
   if (frame[1] !== FRAME_VERSION) throw new Error(`Unsupported packets.page frame version ${frame[1]} (this build reads version ${FRAME_VERSION})`);
   if (frame[0] !== FRAME_KIND.packets) throw new Error(`Malformed packets.page frame: kind ${frame[0]} is not a packet frame`);
-  return { ...decodePacketBatch(frame), more: (frame[3]! & MORE) !== 0 };
+  return { ...decodePacketColumns(frame), more: (frame[3]! & MORE) !== 0 };
 }
 
 /**
@@ -99,6 +120,16 @@ export function decodePacketPage(input: Uint8Array): PacketPage {
  * @throws Error naming what is wrong when the columns and the bytes disagree.
  */
 export function decodePacketBatch(frame: Uint8Array): PacketBatch {
+  const { columns, ...batch } = decodePacketColumns(frame);
+  return { ...batch, packets: recordsOf(columns) };
+}
+
+/**
+ * Decodes the packet frame of a batch as columns (views of the frame); `frame` starts on a
+ * multiple of 8.
+ * @throws Error naming what is wrong when the columns and the bytes disagree.
+ */
+export function decodePacketColumns(frame: Uint8Array): PacketColumnsBatch {
   needBytes(frame, PACKET_HEADER, 'packets.batch');
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const protocolVersion = frame[2]!;
@@ -108,27 +139,37 @@ export function decodePacketBatch(frame: Uint8Array): PacketBatch {
   const blobs = PACKET_HEADER + count * PACKET_COLUMN_BYTES;
   needBytes(frame, blobs + idLength, 'packets.batch');
   const base = frame.byteOffset;
-  const seqs = new Float64Array(frame.buffer, base + PACKET_HEADER, count);
-  const times = new Float64Array(frame.buffer, base + PACKET_HEADER + count * 8, count);
   const lengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 16, count);
-  const fullLengths = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 20, count);
-  const frames = new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 24, count);
-  const directions = frame.subarray(PACKET_HEADER + count * 28, blobs);
   let total = 0;
   for (let i = 0; i < count; i++) total += lengths[i]!;
   if (frame.byteLength !== blobs + idLength + total) {
     throw new Error(`Malformed packets.batch frame: its columns add up to ${blobs + idLength + total} bytes, the frame has ${frame.byteLength}`);
   }
-  const connectionId = utf8Decode(frame.subarray(blobs, blobs + idLength));
-  let at = blobs + idLength;
+  const columns: PacketColumns = {
+    count,
+    seqs: new Float64Array(frame.buffer, base + PACKET_HEADER, count),
+    times: new Float64Array(frame.buffer, base + PACKET_HEADER + count * 8, count),
+    lengths,
+    fullLengths: new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 20, count),
+    frames: new Uint32Array(frame.buffer, base + PACKET_HEADER + count * 24, count),
+    directions: frame.subarray(PACKET_HEADER + count * 28, blobs),
+    bytes: frame.subarray(blobs + idLength),
+  };
+  return { connectionId: utf8Decode(frame.subarray(blobs, blobs + idLength)), protocolVersion, evicted: view.getFloat64(8, true), columns };
+}
+
+/** A record per packet of decoded columns, the bytes views of the frame. */
+export function recordsOf(columns: PacketColumns): PacketRecord[] {
+  const { count, seqs, times, lengths, fullLengths, frames, directions, bytes } = columns;
   const packets = new Array<PacketRecord>(count);
+  let at = 0;
   for (let i = 0; i < count; i++) {
     const length = lengths[i]!;
-    const packet: PacketRecord = { seq: seqs[i]!, time: times[i]!, direction: directions[i] ? 'out' : 'in', bytes: frame.subarray(at, at + length) };
+    const packet: PacketRecord = { seq: seqs[i]!, time: times[i]!, direction: directions[i] ? 'out' : 'in', bytes: bytes.subarray(at, at + length) };
     if (fullLengths[i]) packet.length = fullLengths[i]!;
     if (frames[i]) packet.frame = frames[i]!;
     packets[i] = packet;
     at += length;
   }
-  return { connectionId, protocolVersion, packets, evicted: view.getFloat64(8, true) };
+  return packets;
 }

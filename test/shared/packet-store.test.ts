@@ -56,7 +56,13 @@ describe('PacketStore', () => {
     },
     { name: 'a packet above the byte cap is kept alone', limits: { maxItems: 100, maxBytes: 1000 }, sizes: [10, 5000, 10], seqs: [3], evicted: 2 },
     { name: 'big packets (own blocks) between small ones', limits: { maxItems: 100, maxBytes: Infinity }, sizes: [10, 16_385, 20, 20_000, 30], seqs: [1, 2, 3, 4, 5], evicted: 0 },
-    { name: 'wraps and grows past the first columns', limits: { maxItems: 2500, maxBytes: Infinity }, sizes: Array.from({ length: 6000 }, (_, i) => 2 + (i % 90)), seqs: Array.from({ length: 2500 }, (_, i) => 3501 + i), evicted: 3500 },
+    {
+      name: 'evicts across column chunks (4,096 packets each)',
+      limits: { maxItems: 2500, maxBytes: Infinity },
+      sizes: Array.from({ length: 10_000 }, (_, i) => 2 + (i % 90)),
+      seqs: Array.from({ length: 2500 }, (_, i) => 7501 + i),
+      evicted: 7500,
+    },
     { name: 'wraps by bytes, then grows while wrapped', limits: WRAPPED, sizes: WRAPPED_SIZES, ...model(WRAPPED, WRAPPED_SIZES) },
   ])('$name: holds the newest packets with their exact bytes and fields', ({ limits, sizes, seqs, evicted }) => {
     expect(model(limits, sizes)).toEqual({ seqs, evicted });
@@ -90,6 +96,34 @@ describe('PacketStore', () => {
     if (record) expect(record).toEqual(packet(seq, 8));
   });
 
+  it('takes a decoded frame\'s columns as push takes its packets one by one', () => {
+    const packets = Array.from({ length: 5000 }, (_, i) => packet(i + 1, 2 + (i % 120)));
+    const bytes = new Uint8Array(packets.reduce((sum, p) => sum + p.bytes.length, 0));
+    let at = 0;
+    for (const p of packets) {
+      bytes.set(p.bytes, at);
+      at += p.bytes.length;
+    }
+    const columns = {
+      count: packets.length,
+      seqs: packets.map((p) => p.seq),
+      times: packets.map((p) => p.time),
+      lengths: packets.map((p) => p.bytes.length),
+      fullLengths: packets.map((p) => p.length ?? 0),
+      frames: packets.map((p) => p.frame ?? 0),
+      directions: packets.map((p) => (p.direction === 'out' ? 1 : 0)),
+      bytes,
+    };
+    const limits = { maxItems: 4500, maxBytes: Infinity };
+    const byColumns = new PacketStore(limits);
+    byColumns.pushColumns(columns, 0, 10);
+    byColumns.pushColumns(columns, 10);
+    const onePerPacket = new PacketStore(limits);
+    for (const p of packets) onePerPacket.push(p);
+    expect(held(byColumns)).toEqual(held(onePerPacket));
+    expect([byColumns.evicted, byColumns.bytes]).toEqual([onePerPacket.evicted, onePerPacket.bytes]);
+  });
+
   it('gives the same record for a packet asked for again, and a new one from peek', () => {
     const store = new PacketStore({ maxItems: 100, maxBytes: Infinity });
     for (let s = 1; s <= 10; s++) store.push(packet(s, 8));
@@ -102,13 +136,13 @@ describe('PacketStore', () => {
 
   it('lets a byte block go with the last packet in it, and keeps the one being filled', () => {
     const store = new PacketStore({ maxItems: 1000, maxBytes: Infinity });
-    // 1,000 packets of 1 KiB: about four shared blocks of 256 KiB.
+    // 1,000 packets of 1 KiB: shared blocks of 16, 32, 64, 128, 256 and 512 KiB.
     for (let s = 1; s <= 1000; s++) store.push(packet(s, 1024));
-    expect(store.blockCount).toBe(4);
-    // The next 1,000 evict every earlier packet: only the blocks of the new ones stay.
-    for (let s = 1001; s <= 2000; s++) store.push(packet(s, 1024));
-    expect(store.blockCount).toBeLessThanOrEqual(5);
-    expect(held(store).map((r) => r.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => 1001 + i));
+    expect(store.blockCount).toBe(6);
+    // The next 2,000 evict every earlier packet: only the blocks of the newest stay (of 1 MiB).
+    for (let s = 1001; s <= 3000; s++) store.push(packet(s, 1024));
+    expect(store.blockCount).toBeLessThanOrEqual(2);
+    expect(held(store).map((r) => r.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => 2001 + i));
     for (const record of held(store)) expect(record).toEqual(packet(record.seq, 1024));
     // Big packets each have a block of their own, let go with them.
     const big = new PacketStore({ maxItems: 2, maxBytes: Infinity });

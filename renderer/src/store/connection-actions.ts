@@ -8,6 +8,7 @@ import { saveFile } from './files';
 import { forgetConnection } from './ingest';
 import { clearLog } from './message-log';
 import { clearPackets, oldestSeq, packetsFor, prependPackets } from './packet-log';
+import { recordsOf } from '../../../shared/wire-packets';
 import { fetchPacketPages } from './packet-pages';
 import { clearSparkplug } from './sparkplug-state';
 import { clearTree } from './topic-tree';
@@ -108,9 +109,10 @@ export async function loadPackets(connectionId: string): Promise<void> {
     let protocolVersion: PacketBatch['protocolVersion'] = 4;
     await fetchPacketPages(connectionId, 0, (page) => {
       const oldest = oldestSeq(connectionId) ?? Infinity;
-      for (const packet of page.packets) if (packet.seq < oldest) older.push(packet);
+      const packets = recordsOf(page.columns);
+      for (const packet of packets) if (packet.seq < oldest) older.push(packet);
       protocolVersion = page.protocolVersion;
-      const last = page.packets.at(-1)?.seq;
+      const last = packets.at(-1)?.seq;
       return last !== undefined && last + 1 < oldest;
     });
     prependPackets(connectionId, older, protocolVersion);

@@ -11,6 +11,7 @@ import { bodyStart } from '../../../shared/packet-analysis/packet-facts';
 import { topicAliasOf, TopicAliases } from '../../../shared/packet-analysis/topic-aliases';
 import { summarizePacket, type AliasedTopic, type PacketSummary } from '../../../shared/packet-summary';
 import { PacketStore } from '../../../shared/packet-store';
+import type { PacketColumnsBatch } from '../../../shared/wire-packets';
 import type { RingBufferLimits } from '../../../shared/ring-buffer';
 
 /** Caps per connection in the page: the backend's, so the page can hold all it captured. */
@@ -42,6 +43,20 @@ export function appendPackets(batch: Pick<PacketBatch, 'connectionId' | 'protoco
   log.protocolVersion = batch.protocolVersion;
   const last = log.buffer.seqAt(log.buffer.length - 1) ?? -Infinity;
   for (const packet of batch.packets) if (packet.seq > last) log.buffer.push(packet);
+}
+
+/**
+ * Appends the first `end` packets of a page fetched from the backend, straight from its
+ * columns (no record per packet); packets the log already holds are skipped.
+ */
+export function appendPacketColumns(page: PacketColumnsBatch, end = page.columns.count): void {
+  const log = packetsFor(page.connectionId);
+  log.protocolVersion = page.protocolVersion;
+  const last = log.buffer.seqAt(log.buffer.length - 1) ?? -Infinity;
+  const { seqs } = page.columns;
+  let from = 0;
+  while (from < end && seqs[from]! <= last) from++;
+  log.buffer.pushColumns(page.columns, from, end);
 }
 
 /** The sequence number of the oldest packet the page holds for a connection. */

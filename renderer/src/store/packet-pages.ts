@@ -6,7 +6,7 @@
  * JSON pages of 50,000, each parsed and taken in one task of up to a second.
  */
 
-import { decodePacketPage, type PacketPage } from '../../../shared/wire-packets';
+import { decodePacketPageColumns, type PacketColumnsPage } from '../../../shared/wire-packets';
 import { backend } from './backend-api';
 
 /**
@@ -34,7 +34,8 @@ function nextFrame(): Promise<void> {
 const PAGES_AHEAD = 3;
 
 /**
- * Hands every page of the packets held after `afterSeq` to `take`, oldest first, until the
+ * Hands every page of the packets held after `afterSeq` to `take` (as columns, no record
+ * per packet: a packet store copies them in), oldest first, until the
  * backend has no more or `take` returns false. `take` runs once per page; the fetch yields
  * a frame whenever the pages taken since the last frame cost more than the budget.
  * Sequence numbers in the backend's capture are contiguous, so the pages after the current
@@ -42,7 +43,7 @@ const PAGES_AHEAD = 3;
  * (the backend evicted the oldest meanwhile) is let go and asked for again from there.
  * @throws the call's error (the caller reports it).
  */
-export async function fetchPacketPages(connectionId: string, afterSeq: number, take: (page: PacketPage) => boolean): Promise<void> {
+export async function fetchPacketPages(connectionId: string, afterSeq: number, take: (page: PacketColumnsPage) => boolean): Promise<void> {
   const ask = (from: number) => backend().call('packets.page', { connectionId, afterSeq: from, limit: FETCH_PAGE_PACKETS });
   const ahead: { from: number; reply: Promise<Uint8Array> }[] = [];
   const askUpTo = (from: number) => {
@@ -56,8 +57,9 @@ export async function fetchPacketPages(connectionId: string, afterSeq: number, t
   let frameStart = performance.now();
   try {
     for (;;) {
-      const page = decodePacketPage(await ahead.shift()!.reply);
-      const last = page.packets.at(-1)?.seq;
+      const page = decodePacketPageColumns(await ahead.shift()!.reply);
+      const { seqs, count } = page.columns;
+      const last = count > 0 ? seqs[count - 1] : undefined;
       if (!take(page) || !page.more || last === undefined) return;
       if (ahead[0]?.from !== last) letGo();
       askUpTo(ahead.length > 0 ? ahead.at(-1)!.from + FETCH_PAGE_PACKETS : last);

@@ -7,12 +7,12 @@
  * connection's log stays whole and in order (the rows look packets up by sequence number).
  */
 
-import type { PacketBatch, PacketRecord } from '../../../shared/contract';
+import type { PacketBatch } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { describeError, showToast } from './app-store';
 import { backend } from './backend-api';
 import { bumpPackets, loadPackets } from './connection-actions';
-import { appendPackets, clearPackets, packetsFor } from './packet-log';
+import { appendPacketColumns, appendPackets, clearPackets, packetsFor } from './packet-log';
 import { fetchPacketPages } from './packet-pages';
 
 /** How many open views show each connection's packets. */
@@ -104,15 +104,18 @@ async function fetchMissing(connectionId: string, afterSeq: number, before: numb
   let first = true;
   try {
     await fetchPacketPages(connectionId, afterSeq, (page) => {
-      const missing = cutBefore(page.packets, before);
+      const { seqs, count } = page.columns;
+      // The packets before `before` (seqs are in order): all of them but for the last page.
+      let end = count;
+      while (end > 0 && seqs[end - 1]! >= before) end--;
       // The backend's own cap evicted some of them: the page holds what the backend holds
       // from there on, rather than a log with a hole in it.
-      const firstMissing = missing[0]?.seq ?? (Number.isFinite(before) ? before : afterSeq + 1);
+      const firstMissing = end > 0 ? seqs[0]! : Number.isFinite(before) ? before : afterSeq + 1;
       if (first && firstMissing > afterSeq + 1) clearPackets(connectionId);
       first = false;
-      appendPackets({ ...page, packets: missing });
+      appendPacketColumns(page, end);
       bumpPackets(connectionId);
-      const last = page.packets.at(-1)?.seq;
+      const last = count > 0 ? seqs[count - 1] : undefined;
       return last === undefined || last + 1 < before;
     });
   } catch (error) {
@@ -120,10 +123,4 @@ async function fetchMissing(connectionId: string, afterSeq: number, before: numb
     if (!(error instanceof DeskError && error.code === 'NOT_FOUND')) showToast(describeError(error));
   }
   bumpPackets(connectionId);
-}
-
-/** The packets of a page (in sequence order) before `before`, without a copy when all are. */
-function cutBefore(packets: PacketRecord[], before: number): PacketRecord[] {
-  if ((packets.at(-1)?.seq ?? -Infinity) < before) return packets;
-  return packets.filter((p) => p.seq < before);
 }
