@@ -170,6 +170,18 @@ export class PacketStore {
     return this.chunks[Math.floor(index / CHUNK)]!.directions[index % CHUNK] ? 'out' : 'in';
   }
 
+  /** The time of the packet at a position (which must be held), no record made. */
+  timeAt(position: number): number {
+    const index = this.head + position;
+    return this.chunks[Math.floor(index / CHUNK)]!.times[index % CHUNK]!;
+  }
+
+  /** The number of bytes held of the packet at a position (which must be held), no record made. */
+  sizeAt(position: number): number {
+    const index = this.head + position;
+    return this.chunks[Math.floor(index / CHUNK)]!.sizes[index % CHUNK]!;
+  }
+
   /** The first byte of the packet at a position (which must be held): its type and flags, no record made. */
   firstByteAt(position: number): number {
     const index = this.head + position;

@@ -72,6 +72,21 @@ export class PacketAnalysis {
     this.keepalive.packet(type, direction, seq, time);
   }
 
+  /**
+   * Analyses the next packet from its first byte and size alone, when that is all the
+   * analysis reads of it: a QoS 0 PUBLISH (most of a flood) opens no flow [MQTT-4.3.1].
+   * False, with nothing done, for any other packet: give it to {@link add}. A store of
+   * packets in columns makes no record for those.
+   */
+  addHeader(firstByte: number, size: number, direction: 'in' | 'out', seq: number, time: number): boolean {
+    if (firstByte >> 4 !== T.PUBLISH || (firstByte & 0x06) !== 0) return false;
+    this.lastSeq = seq;
+    this.lastTime = time;
+    this.stats.packet(T.PUBLISH, direction, size);
+    this.keepalive.packet(T.PUBLISH, direction, seq, time);
+    return true;
+  }
+
   /** CONNACK, DISCONNECT and AUTH: decoded in full for their reason codes and properties. */
   private rare(packet: PacketRecord, type: number): void {
     const anatomy = annotatePacket(packet.bytes, this.version);

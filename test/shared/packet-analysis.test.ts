@@ -226,3 +226,48 @@ describe('counters', () => {
     expect([row.count, row.p50, row.p90, row.p99, row.max]).toEqual([100, 50, 90, 99, 100]);
   });
 });
+
+describe('addHeader (a packet store without records)', () => {
+  const qos0 = (topic: string) => ({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['a QoS 0 PUBLISH', qos0('t'), true],
+    ['a QoS 0 PUBLISH with retain', { ...qos0('t'), retain: true }, true],
+    ['a QoS 1 PUBLISH', publish(1, 1), false],
+    ['a QoS 2 PUBLISH', publish(1, 2), false],
+    ['a PINGREQ', { cmd: 'pingreq' }, false],
+    ['a PUBACK', ack('puback', 1), false],
+  ])('takes %s from its first byte and size: %s', (_, packet, taken) => {
+    const bytes = new Uint8Array(generate(packet as unknown as Packet, { protocolVersion: 4 }));
+    expect(new PacketAnalysis(4).addHeader(bytes[0]!, bytes.length, 'out', 1, 0)).toBe(taken);
+  });
+
+  it('leaves the same analysis as add() over a whole capture', () => {
+    const steps: Step[] = [
+      [0, 'out', connect(10)],
+      [3, 'in', { cmd: 'connack', returnCode: 0, sessionPresent: false }],
+      [5, 'out', qos0('a')],
+      [9, 'in', qos0('b/c')],
+      [10, 'out', publish(1, 1)],
+      [11, 'in', ack('puback', 1)],
+      [12_000, 'out', qos0('a')],
+      [20_000, 'out', { cmd: 'pingreq' }],
+      [20_004, 'in', { cmd: 'pingresp' }],
+      [60_000, 'out', qos0('late')],
+      [60_002, 'out', { cmd: 'disconnect' }],
+    ];
+    const { analysis: byAdd, packets } = analyse(steps);
+    const byHeader = new PacketAnalysis(4);
+    let taken = 0;
+    for (const p of packets) {
+      if (byHeader.addHeader(p.bytes[0]!, p.bytes.length, p.direction, p.seq, p.time)) taken++;
+      else byHeader.add(p);
+    }
+    expect(taken).toBe(4);
+    expect([byHeader.lastSeq, byHeader.lastTime]).toEqual([byAdd.lastSeq, byAdd.lastTime]);
+    expect(byHeader.stats.byType()).toEqual(byAdd.stats.byType());
+    expect(byHeader.stats.roundTrips()).toEqual(byAdd.stats.roundTrips());
+    expect(byHeader.keepalive.sessions).toEqual(byAdd.keepalive.sessions);
+    const flows = (a: PacketAnalysis) => Array.from({ length: a.flows.length }, (_, i) => brief(a.flows.flow(i)));
+    expect(flows(byHeader)).toEqual(flows(byAdd));
+  });
+});

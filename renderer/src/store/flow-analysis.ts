@@ -50,8 +50,11 @@ export function advanceAnalysis(connectionId: string, budgetMs = 12): boolean {
   while (index < ring.length) {
     // Check the clock every 2,048 packets: reading it per packet would cost more than the work.
     const end = Math.min(ring.length, index + 2048);
-    // Records not cached (peek): a pass over every packet must not push the rows on screen out.
-    for (; index < end; index++) entry.analysis.add(ring.peek(index)!);
+    // From the columns where the analysis needs no more (a QoS 0 PUBLISH); else a record not
+    // cached (peek): a pass over every packet must not push the rows on screen out.
+    for (; index < end; index++) {
+      if (!entry.analysis.addHeader(ring.firstByteAt(index), ring.sizeAt(index), ring.directionAt(index), ring.seqAt(index)!, ring.timeAt(index))) entry.analysis.add(ring.peek(index)!);
+    }
     if (performance.now() > deadline) break;
   }
   return index >= ring.length;
