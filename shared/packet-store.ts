@@ -23,8 +23,10 @@ const FIRST_BLOCK_BYTES = 16 * 1024;
 const MAX_BLOCK_BYTES = 1024 * 1024;
 /** Packets above this get a block of their own, so one big packet never pins a shared block. */
 const BLOCK_MAX_PACKET = 4 * 1024;
-/** Packets per chunk of the columns: a connection that captures 50 packets pays for 4,096. */
-const CHUNK = 4096;
+/** Packets per chunk of the columns (2 ** CHUNK_SHIFT): a connection that captures 50 packets pays for 4,096. */
+const CHUNK_SHIFT = 12;
+const CHUNK = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK - 1;
 /** Records kept for the packets asked for last (rows on screen, the selection, a scroll's worth more). */
 const RECORD_CACHE = 2048;
 
@@ -90,7 +92,8 @@ export class PacketStore {
   evicted = 0;
 
   constructor(private readonly limits: RingBufferLimits) {
-    if (!(limits.maxItems >= 1)) throw new Error('maxItems must be at least 1');
+    // Indexes (head + position) are then below 2 ** 32: chunk and slot are a shift and a mask.
+    if (!(limits.maxItems >= 1 && limits.maxItems <= 2 ** 31)) throw new Error('maxItems must be from 1 to 2 ** 31');
   }
 
   /** Number of packets held. */
@@ -128,7 +131,7 @@ export class PacketStore {
   at(position: number): PacketRecord | undefined {
     if (position < 0 || position >= this.count) return undefined;
     const index = this.head + position;
-    const seq = this.chunks[Math.floor(index / CHUNK)]!.seqs[index % CHUNK]!;
+    const seq = this.chunks[index >>> CHUNK_SHIFT]!.seqs[index & CHUNK_MASK]!;
     let record = this.records.get(seq);
     if (record) {
       // Asked for again: the newest in the cache's order.
@@ -161,31 +164,31 @@ export class PacketStore {
   seqAt(position: number): number | undefined {
     if (position < 0 || position >= this.count) return undefined;
     const index = this.head + position;
-    return this.chunks[Math.floor(index / CHUNK)]!.seqs[index % CHUNK];
+    return this.chunks[index >>> CHUNK_SHIFT]!.seqs[index & CHUNK_MASK];
   }
 
   /** The direction of the packet at a position (which must be held), no record made. */
   directionAt(position: number): 'in' | 'out' {
     const index = this.head + position;
-    return this.chunks[Math.floor(index / CHUNK)]!.directions[index % CHUNK] ? 'out' : 'in';
+    return this.chunks[index >>> CHUNK_SHIFT]!.directions[index & CHUNK_MASK] ? 'out' : 'in';
   }
 
   /** The time of the packet at a position (which must be held), no record made. */
   timeAt(position: number): number {
     const index = this.head + position;
-    return this.chunks[Math.floor(index / CHUNK)]!.times[index % CHUNK]!;
+    return this.chunks[index >>> CHUNK_SHIFT]!.times[index & CHUNK_MASK]!;
   }
 
   /** The number of bytes held of the packet at a position (which must be held), no record made. */
   sizeAt(position: number): number {
     const index = this.head + position;
-    return this.chunks[Math.floor(index / CHUNK)]!.sizes[index % CHUNK]!;
+    return this.chunks[index >>> CHUNK_SHIFT]!.sizes[index & CHUNK_MASK]!;
   }
 
   /** The first byte of the packet at a position (which must be held): its type and flags, no record made. */
   firstByteAt(position: number): number {
     const index = this.head + position;
-    return this.chunks[Math.floor(index / CHUNK)]!.firstBytes[index % CHUNK]!;
+    return this.chunks[index >>> CHUNK_SHIFT]!.firstBytes[index & CHUNK_MASK]!;
   }
 
   /** Removes everything and resets the eviction count. */
@@ -224,10 +227,10 @@ export class PacketStore {
     else target.set(source.subarray(from, from + size), offset);
     block.live++;
     const index = this.head + this.count;
-    const c = Math.floor(index / CHUNK);
+    const c = index >>> CHUNK_SHIFT;
     if (c === this.chunks.length) this.chunks.push(new Chunk());
     const chunk = this.chunks[c]!;
-    const i = index % CHUNK;
+    const i = index & CHUNK_MASK;
     chunk.seqs[i] = seq;
     chunk.times[i] = time;
     chunk.blocks[i] = serial;
@@ -252,8 +255,8 @@ export class PacketStore {
   }
 
   private record(index: number): PacketRecord {
-    const chunk = this.chunks[Math.floor(index / CHUNK)]!;
-    const i = index % CHUNK;
+    const chunk = this.chunks[index >>> CHUNK_SHIFT]!;
+    const i = index & CHUNK_MASK;
     const offset = chunk.offsets[i]!;
     const serial = chunk.blocks[i]!;
     // Consecutive packets share a block: a pass over every packet looks each block up once.
