@@ -1,8 +1,8 @@
 /**
  * A capped message log stored in columns instead of objects: typed arrays for the numbers
- * and flags, topics interned to ids, payload bytes (and a decoded payload's JSON text)
- * copied into shared byte blocks that are let go block by block as the oldest messages
- * leave. At a flood the page held 100,000 `MessageRecord` objects, each with its payload
+ * and flags, topics interned to ids, payload bytes and a decoded payload's JSON text read
+ * from blocks: the batch frame they came in (wire-batches.ts `batchBytesOf`; no copy), let
+ * go frame by frame as the oldest messages leave. At a flood the page held 100,000 `MessageRecord` objects, each with its payload
  * view and decoded object tree, and spent 16 % of its time in garbage collection, with
  * major collections of 200 to 500 ms; columns hold the same messages in a few dozen
  * objects. Records are made on demand for what is read (rows on screen, the selected
@@ -16,13 +16,12 @@ import type { DecodedPayload } from './decoded';
 import type { MessageProperties, MessageRecord } from './contract';
 import type { RingBufferLimits } from './ring-buffer';
 import { utf8Decode, utf8Encode } from './utf8';
+import type { BatchBytes } from './wire-batches';
 
 /** Slots the columns start with; they double up to `maxItems` as they fill. */
 const INITIAL_CAPACITY = 1024;
-/** Bytes of one payload block; a larger payload gets a block of its own size. */
-export const BLOCK_BYTES = 1 << 20;
-/** What a message costs beyond its bytes: its slot in every column. */
-export const SLOT_BYTES = 64;
+/** What a message costs beyond its payload and decoded JSON: its slot in every column, and its share of its frame's columns and topic table. */
+export const SLOT_BYTES = 128;
 /** Records kept made (rows on screen re-render only when their record changes). */
 const RECORD_CACHE = 4096;
 
@@ -51,7 +50,8 @@ export class MessageColumns {
   private topicIds = new Uint32Array(0);
   private flags = new Uint8Array(0);
   private blockIds = new Uint32Array(0);
-  private offsets = new Uint32Array(0);
+  private payloadOffsets = new Uint32Array(0);
+  private decodedOffsets = new Uint32Array(0);
   private payloadLengths = new Uint32Array(0);
   private decodedLengths = new Uint32Array(0);
   /** Sparse: most messages have no properties, and a hole costs nothing. */
@@ -61,7 +61,8 @@ export class MessageColumns {
   /** Blocks still holding a held message's bytes; `blocks[0]` has id `firstBlock`. */
   private blocks: Uint8Array[] = [];
   private firstBlock = 0;
-  private writeAt = 0;
+  /** The batch whose bytes the newest block is a copy of. */
+  private source: BatchBytes | undefined;
   /** Made records by serial (evicted + position): a message's serial never changes. */
   private records = new Map<number, MessageRecord>();
 
@@ -85,37 +86,39 @@ export class MessageColumns {
 
   /**
    * Appends a message, evicting the oldest as needed; one larger than maxBytes is kept alone.
-   * Its payload is copied into the log, and `message.payload` becomes that copy, so nothing
-   * the record is kept by (a topic's last value) holds the batch frame it came in. A decoded
-   * payload is kept as JSON: `decodedJson[decodedStart … + decodedLength]` when the caller
-   * has its text already (the batch frame does), else it is written here.
+   * From a batch frame (`batch`, and the message's index in it), the frame becomes a block
+   * and the message points into it, a decoded payload as its JSON text there: no copy (one
+   * copy per batch cost more than the rest of the log together). Without one, the message
+   * gets a block of its own, its decoded payload written as JSON. The record is left as it is.
    */
-  push(message: MessageRecord, decodedJson?: Uint8Array, decodedStart = 0, decodedLength = decodedJson?.byteLength ?? 0): void {
-    if (message.decoded && !decodedJson) {
-      decodedJson = utf8Encode(JSON.stringify(message.decoded));
-      decodedStart = 0;
-      decodedLength = decodedJson.byteLength;
-    }
-    if (!message.decoded) decodedLength = 0;
+  push(message: MessageRecord, batch?: BatchBytes, index = 0): void {
     const payloadLength = message.payload.byteLength;
+    let decodedJson: Uint8Array | undefined;
+    let decodedLength = 0;
+    if (batch) decodedLength = batch.decodedLengths[index]!;
+    else if (message.decoded) decodedLength = (decodedJson = utf8Encode(JSON.stringify(message.decoded))).byteLength;
     const size = payloadLength + decodedLength + SLOT_BYTES;
     while (this.count > 0 && (this.count >= this.limits.maxItems || this.byteTotal + size > this.limits.maxBytes)) this.shift();
     if (this.count === this.capacity) this.grow();
     const slot = (this.head + this.count) % this.capacity;
-    const bytes = payloadLength + decodedLength;
-    if (bytes > 0) {
-      const block = this.reserve(bytes);
-      block.set(message.payload, this.writeAt);
-      if (decodedLength > 0) block.set(decodedJson!.subarray(decodedStart, decodedStart + decodedLength), this.writeAt + payloadLength);
-      message.payload = block.subarray(this.writeAt, this.writeAt + payloadLength);
-      this.blockIds[slot] = this.firstBlock + this.blocks.length - 1;
-      this.offsets[slot] = this.writeAt;
-      this.writeAt += bytes;
-    } else {
-      // No bytes: the block the next bytes will go to, so block ids never decrease.
-      this.blockIds[slot] = this.firstBlock + Math.max(0, this.blocks.length - 1);
-      this.offsets[slot] = 0;
+    if (batch) {
+      if (batch !== this.source) {
+        this.source = batch;
+        this.blocks.push(batch.frame);
+      }
+      this.payloadOffsets[slot] = message.payload.byteOffset - batch.frame.byteOffset;
+      this.decodedOffsets[slot] = batch.decodedStarts[index]!;
+    } else if (payloadLength + decodedLength > 0) {
+      this.source = undefined;
+      const block = new Uint8Array(payloadLength + decodedLength);
+      block.set(message.payload);
+      if (decodedJson) block.set(decodedJson, payloadLength);
+      this.blocks.push(block);
+      this.payloadOffsets[slot] = 0;
+      this.decodedOffsets[slot] = payloadLength;
     }
+    // The newest block (or, with none held, the id the next one gets): ids never decrease along the log.
+    this.blockIds[slot] = this.firstBlock + Math.max(0, this.blocks.length - 1);
     this.seqs[slot] = message.seq;
     this.times[slot] = message.time;
     this.payloadSizes[slot] = message.payloadSize;
@@ -154,7 +157,7 @@ export class MessageColumns {
     const payloadLength = this.payloadLengths[slot]!;
     const decodedLength = this.decodedLengths[slot]!;
     const block = payloadLength + decodedLength > 0 ? this.blocks[this.blockIds[slot]! - this.firstBlock]! : EMPTY;
-    const start = this.offsets[slot]!;
+    const start = this.payloadOffsets[slot]!;
     const record: MessageRecord = {
       seq: this.seqs[slot]!,
       direction: f & OUT ? 'out' : 'in',
@@ -169,7 +172,8 @@ export class MessageColumns {
     const properties = this.properties[slot];
     if (properties) record.properties = properties;
     if (decodedLength > 0) {
-      const json = block.subarray(start + payloadLength, start + payloadLength + decodedLength);
+      const at = this.decodedOffsets[slot]!;
+      const json = block.subarray(at, at + decodedLength);
       let parsed: DecodedPayload | undefined;
       // Parsed when first read: a row off screen never pays for it.
       Object.defineProperty(record, 'decoded', { enumerable: true, configurable: true, get: () => (parsed ??= JSON.parse(utf8Decode(json)) as DecodedPayload) });
@@ -214,7 +218,7 @@ export class MessageColumns {
     this.topicIndex = new Map();
     this.blocks = [];
     this.firstBlock = 0;
-    this.writeAt = 0;
+    this.source = undefined;
     this.records = new Map();
   }
 
@@ -239,16 +243,6 @@ export class MessageColumns {
     return id;
   }
 
-  /** The block to write `bytes` into at `writeAt`: the current one, or a new one. */
-  private reserve(bytes: number): Uint8Array {
-    const last = this.blocks[this.blocks.length - 1];
-    if (last && this.writeAt + bytes <= last.byteLength) return last;
-    const block = new Uint8Array(Math.max(BLOCK_BYTES, bytes));
-    this.blocks.push(block);
-    this.writeAt = 0;
-    return block;
-  }
-
   private allocate(capacity: number): void {
     this.capacity = capacity;
     this.seqs = new Float64Array(capacity);
@@ -258,7 +252,8 @@ export class MessageColumns {
     this.topicIds = new Uint32Array(capacity);
     this.flags = new Uint8Array(capacity);
     this.blockIds = new Uint32Array(capacity);
-    this.offsets = new Uint32Array(capacity);
+    this.payloadOffsets = new Uint32Array(capacity);
+    this.decodedOffsets = new Uint32Array(capacity);
     this.payloadLengths = new Uint32Array(capacity);
     this.decodedLengths = new Uint32Array(capacity);
     this.properties = [];
@@ -266,7 +261,7 @@ export class MessageColumns {
 
   /** Doubles the columns (up to maxItems), laying the messages out from slot 0. */
   private grow(): void {
-    const old = { capacity: this.capacity, head: this.head, seqs: this.seqs, times: this.times, payloadSizes: this.payloadSizes, sizes: this.sizes, topicIds: this.topicIds, flags: this.flags, blockIds: this.blockIds, offsets: this.offsets, payloadLengths: this.payloadLengths, decodedLengths: this.decodedLengths, properties: this.properties };
+    const old = { capacity: this.capacity, head: this.head, seqs: this.seqs, times: this.times, payloadSizes: this.payloadSizes, sizes: this.sizes, topicIds: this.topicIds, flags: this.flags, blockIds: this.blockIds, payloadOffsets: this.payloadOffsets, decodedOffsets: this.decodedOffsets, payloadLengths: this.payloadLengths, decodedLengths: this.decodedLengths, properties: this.properties };
     this.allocate(Math.min(this.limits.maxItems, old.capacity * 2));
     // The held run is at most two pieces: head … end, then 0 … the rest.
     const firstPiece = Math.min(this.count, old.capacity - old.head);
@@ -281,7 +276,8 @@ export class MessageColumns {
     copy(this.topicIds, old.topicIds);
     copy(this.flags, old.flags);
     copy(this.blockIds, old.blockIds);
-    copy(this.offsets, old.offsets);
+    copy(this.payloadOffsets, old.payloadOffsets);
+    copy(this.decodedOffsets, old.decodedOffsets);
     copy(this.payloadLengths, old.payloadLengths);
     copy(this.decodedLengths, old.decodedLengths);
     for (let i = 0; i < this.count; i++) {
@@ -306,6 +302,7 @@ export class MessageColumns {
       this.blocks.shift();
       this.firstBlock++;
     }
-    if (this.blocks.length === 0) this.writeAt = 0;
+    // The batch being taken in is a block again if its block went (its messages were all evicted).
+    if (this.blocks.length === 0) this.source = undefined;
   }
 }

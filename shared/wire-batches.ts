@@ -320,35 +320,40 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   }
   const batch: MessageBatch = { connectionId, messages, dropped: view.getFloat64(8, true), evicted: view.getFloat64(16, true) };
   if (hasReplaced) batch.replaced = Array.from(new Uint32Array(frame.buffer, base + replacedAt, count));
+  // Where the batch's bytes lie, for a store that keeps them by the batch (see batchBytesOf).
+  const decodedStarts = new Uint32Array(count);
   if (decodedValues) {
-    // Each element's text, for a store that keeps it rather than the parsed value (see decodedJsonOf).
-    const starts = new Uint32Array(count);
     let start = decodedAt + 1;
     for (let i = 0; i < count; i++) {
-      starts[i] = start;
+      decodedStarts[i] = start;
       if (decodedLengths[i]! > 0) start += decodedLengths[i]! + 1;
     }
-    decodedSpans.set(batch, { bytes: frame, starts, lengths: decodedLengths });
   }
+  batchBytes.set(batch, { frame, decodedStarts, decodedLengths });
   return batch;
 }
 
-/** Where the JSON text of each message's decoded payload lies in a frame: `bytes[starts[i] … + lengths[i]]`, length 0 for none. */
-export interface DecodedSpans {
-  bytes: Uint8Array;
-  starts: Uint32Array;
-  lengths: Uint32Array;
+/**
+ * The bytes of a batch {@link decodeFrame} read: each message's `payload` is a view of
+ * `frame`, and message i's decoded payload is the JSON text
+ * `frame[decodedStarts[i] … + decodedLengths[i]]` (length 0 for none).
+ */
+export interface BatchBytes {
+  frame: Uint8Array;
+  decodedStarts: Uint32Array;
+  decodedLengths: Uint32Array;
 }
 
-const decodedSpans = new WeakMap<MessageBatch, DecodedSpans>();
+const batchBytes = new WeakMap<MessageBatch, BatchBytes>();
 
 /**
- * The JSON text of the decoded payloads of a batch {@link decodeFrame} read, so the page's
- * log keeps it as bytes (message-columns.ts) instead of the parsed objects or a second
- * JSON.stringify. Undefined for a batch that did not come from a frame or has none.
+ * Where the bytes of a batch {@link decodeFrame} read lie, so the page's log keeps its frame
+ * and reads payloads and decoded payloads (as JSON text) from it (message-columns.ts),
+ * instead of a record and a parsed object per message. Undefined for a batch that did not
+ * come from a frame.
  */
-export function decodedJsonOf(batch: MessageBatch): DecodedSpans | undefined {
-  return decodedSpans.get(batch);
+export function batchBytesOf(batch: MessageBatch): BatchBytes | undefined {
+  return batchBytes.get(batch);
 }
 
 /** The decoded payloads of a messages.batch frame: one JSON array, decoded and parsed in one call each. */

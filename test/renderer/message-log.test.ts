@@ -5,7 +5,6 @@ import { treeFor } from '../../renderer/src/store/topic-tree';
 import { ingestBatch as appendBatch } from '../../renderer/src/store/ingest';
 import { clearLog, logFor, MESSAGE_LOG_LIMITS } from '../../renderer/src/store/message-log';
 import { messageRecord } from '../helpers/message-record';
-import { BLOCK_BYTES } from '../../shared/message-columns';
 
 const message = messageRecord;
 
@@ -43,8 +42,8 @@ describe('message log', () => {
   });
 });
 
-describe('message log and topic tree sharing byte blocks', () => {
-  it('gives a topic\'s last message a buffer of its own when the log lets it go, so its block can be freed', () => {
+describe('message log and topic tree sharing batch frames', () => {
+  it('gives a topic\'s last message a buffer of its own when the log lets it go, so its frame can be freed', () => {
     const frameOf = (messages: MessageRecord[]) => decodeFrame(encodeMessageBatch({ connectionId: 'frames', messages, dropped: 0, evicted: 0 })).data as MessageBatch;
     let seq = 0;
     const on = (topic: string): MessageRecord => ({ ...message(++seq, 50), topic });
@@ -53,12 +52,11 @@ describe('message log and topic tree sharing byte blocks', () => {
     for (let sent = 0; sent < MESSAGE_LOG_LIMITS.maxItems; sent += 10_000) appendBatch(frameOf(Array.from({ length: 10_000 }, () => on('busy'))));
     const tree = treeFor('frames');
     const rare = tree.last[tree.find('rare')]!;
-    // Evicted from the log, still the tree's last value: copied out of the log's block.
+    // Evicted from the log, still the tree's last value: copied out of its frame.
     expect(rare).toBe(first.messages[0]);
     expect(rare.payload.buffer.byteLength).toBe(50);
-    // Messages the log still holds are views of its blocks, not of the frames they came in.
+    // Messages the log still holds are read from their frames.
     const held = logFor('frames').buffer.at(logFor('frames').buffer.length - 1)!;
-    expect(held.payload.buffer.byteLength).toBe(BLOCK_BYTES);
-    expect(first.messages[1]!.payload.buffer.byteLength).toBe(BLOCK_BYTES);
+    expect(held.payload.buffer.byteLength).toBeGreaterThan(10_000 * 50);
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { MessageRecord } from '../../shared/contract';
 import type { DecodedPayload } from '../../shared/decoded';
-import { BLOCK_BYTES, MessageColumns, SLOT_BYTES } from '../../shared/message-columns';
+import { MessageColumns, SLOT_BYTES } from '../../shared/message-columns';
 import { utf8Encode } from '../../shared/utf8';
-import { decodedJsonOf, decodeFrame, encodeMessageBatch } from '../../shared/wire-batches';
+import type { MessageBatch } from '../../shared/contract';
+import { batchBytesOf, decodeFrame, encodeMessageBatch } from '../../shared/wire-batches';
 
 const decoded = (n: number): DecodedPayload => ({ kind: 'sparkplug', type: 'Sparkplug B NDATA', value: { seq: n, metrics: [{ name: 'temp', value: n / 2 }] } });
 
@@ -16,6 +17,9 @@ function message(seq: number, payloadBytes = 8, extra: Partial<MessageRecord> = 
 /** A record with its payload as base64: large payloads compare fast. */
 const comparable = (m: MessageRecord | undefined) => m && { ...m, payload: Buffer.from(m.payload).toString('base64') };
 
+/** A batch as the page gets it: encoded and decoded as a frame. */
+const frameOf = (messages: MessageRecord[]): MessageBatch => decodeFrame(encodeMessageBatch({ connectionId: 'c', messages, dropped: 0, evicted: 0 })).data as MessageBatch;
+
 /** A copy that shares nothing with the original (push replaces the payload by the log's own copy). */
 const copyOf = (m: MessageRecord): MessageRecord => structuredClone(m);
 
@@ -25,11 +29,17 @@ describe('MessageColumns', () => {
     { name: 'empty payloads', make: (s: number) => message(s, 0) },
     { name: 'MQTT 5 properties', make: (s: number) => message(s, 4, { properties: { contentType: 'text/plain', userProperties: [{ key: 'k', value: String(s) }] } }) },
     { name: 'decoded payloads', make: (s: number) => message(s, 12, { decoded: decoded(s) }) },
-    { name: 'payloads larger than a block', make: (s: number) => message(s, s === 2 ? BLOCK_BYTES + 10 : 3) },
-  ])('reads back what went in: $name', ({ make }) => {
-    const log = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
+    { name: 'a large payload among small ones', make: (s: number) => message(s, s === 2 ? 3 << 20 : 3) },
+    { name: 'decoded payloads and properties on some', make: (s: number) => message(s, s % 4, s % 2 ? { decoded: decoded(s) } : { properties: { messageExpiryInterval: s } }) },
+  ])('reads back what went in, pushed one by one or from a batch frame: $name', ({ make }) => {
     const sent = Array.from({ length: 6 }, (_, i) => make(i + 1));
+    const log = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
     for (const m of sent) log.push(copyOf(m));
+    const framed = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
+    const batch = frameOf(sent.map(copyOf));
+    batch.messages.forEach((m, i) => framed.push(m, batchBytesOf(batch), i));
+    expect(framed.toArray().map(comparable)).toEqual(sent.map(comparable));
+    expect(framed.bytes).toBe(log.bytes);
     expect(log.length).toBe(6);
     expect(log.toArray().map(comparable)).toEqual(sent.map(comparable));
     for (let i = 0; i < sent.length; i++) {
@@ -77,13 +87,21 @@ describe('MessageColumns', () => {
     expect(log.at(0)?.properties).toBeUndefined();
   });
 
-  it('lets go of byte blocks as their messages leave, and holds no more than the cap needs', () => {
-    const log = new MessageColumns({ maxItems: 1_000_000, maxBytes: 4 * BLOCK_BYTES });
-    for (let seq = 1; seq <= 20_000; seq++) log.push(message(seq, 1000));
-    const blocks = (log as unknown as { blocks: Uint8Array[] }).blocks;
-    // The messages held need four blocks' worth of bytes; a partly used block at each end.
-    expect(blocks.length).toBeLessThanOrEqual(Math.ceil(log.bytes / BLOCK_BYTES) + 1);
-    expect(log.at(0)).toEqual(message(log.seqAt(0), 1000));
+  it('keeps one block per batch and lets it go once its last message leaves', () => {
+    const log = new MessageColumns({ maxItems: 1000, maxBytes: Infinity });
+    const blocks = () => (log as unknown as { blocks: Uint8Array[] }).blocks.length;
+    let seq = 0;
+    const batches = Array.from({ length: 25 }, () => frameOf(Array.from({ length: 100 }, () => message(++seq, 40))));
+    for (const batch of batches) batch.messages.forEach((m, i) => log.push(m, batchBytesOf(batch), i));
+    // 1,000 held: the last ten batches, one block each.
+    expect(log.seqAt(0)).toBe(1501);
+    expect(blocks()).toBe(10);
+    // Half a batch more: the oldest block still holds 50 held messages.
+    const more = frameOf(Array.from({ length: 50 }, () => message(++seq, 40)));
+    more.messages.forEach((m, i) => log.push(m, batchBytesOf(more), i));
+    expect(blocks()).toBe(11);
+    expect(comparable(log.at(0))).toEqual(comparable(message(1551, 40)));
+    expect(comparable(log.at(log.length - 1))).toEqual(comparable(message(seq, 40)));
   });
 
   it('parses a decoded payload only when it is read, once per record, equal to what went in', () => {
@@ -101,24 +119,22 @@ describe('MessageColumns', () => {
 
   it('keeps the decoded JSON a batch frame carries, without writing it again', () => {
     const sent = [message(1, 5, { decoded: decoded(1) }), message(2, 3), message(3, 0, { decoded: decoded(3) })];
-    const batch = decodeFrame(encodeMessageBatch({ connectionId: 'c', messages: sent.map(copyOf), dropped: 0, evicted: 0 })).data as { messages: MessageRecord[]; connectionId: string; dropped: number; evicted: number };
-    const spans = decodedJsonOf(batch)!;
-    expect(spans).toBeDefined();
+    const batch = frameOf(sent.map(copyOf));
     const stringify = vi.spyOn(JSON, 'stringify');
     const log = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
-    batch.messages.forEach((m, i) => log.push(m, spans.bytes, spans.starts[i], spans.lengths[i]));
+    batch.messages.forEach((m, i) => log.push(m, batchBytesOf(batch), i));
     expect(stringify).not.toHaveBeenCalled();
     stringify.mockRestore();
     expect(log.toArray()).toEqual(sent);
     expect(log.bytes).toBe(sent.reduce((sum, m) => sum + m.payload.byteLength + SLOT_BYTES + (m.decoded ? utf8Encode(JSON.stringify(m.decoded)).byteLength : 0), 0));
   });
 
-  it('gives the pushed record its own copy of the payload, so the batch frame is not held', () => {
-    const frame = new Uint8Array(64);
-    const pushed = message(1, 0, { payload: frame.subarray(8, 16) });
-    new MessageColumns({ maxItems: 10, maxBytes: Infinity }).push(pushed);
-    expect(pushed.payload.buffer).not.toBe(frame.buffer);
-    expect([...pushed.payload]).toEqual([...frame.subarray(8, 16)]);
+  it('reads a batch\'s messages from its frame, copying nothing', () => {
+    const batch = frameOf([message(1, 8), message(2, 8)]);
+    const log = new MessageColumns({ maxItems: 10, maxBytes: Infinity });
+    batch.messages.forEach((m, i) => log.push(m, batchBytesOf(batch), i));
+    expect(log.at(1)!.payload.buffer).toBe(batch.messages[1]!.payload.buffer);
+    expect(log.at(1)!.payload.byteOffset).toBe(batch.messages[1]!.payload.byteOffset);
   });
 
   it('starts over on clear: empty, counts reset, topic ids forgotten, clears counted', () => {

@@ -151,8 +151,8 @@ export class TopicIndex {
 
   /**
    * The message log let go of a received message. If it is still its topic's last message,
-   * its payload (a view of the log's byte block) gets a buffer of its own, so that block can
-   * be freed with the rest of its messages.
+   * its payload (a view of the batch frame it came in) gets a buffer of its own, so that
+   * frame can be freed with the rest of its messages.
    */
   release(topic: string, seq: number): void {
     const id = this.ids.get(topic);
