@@ -29,9 +29,13 @@ export interface BenchBrowser {
   close(): Promise<void>;
 }
 
-/** Opens the page at `url` in Chromium, as the driver needs it. */
-export async function openBenchBrowser(driver: DriverName, url: string): Promise<BenchBrowser> {
-  return driver === 'playwright' ? playwrightBrowser(url) : cdpBrowser(url);
+/**
+ * Opens the page at `url` in Chromium, as the driver needs it. `tap` (BENCH_TAP, `cdp` only):
+ * Playwright stays connected during the flood, its Network domain on, the rest alike: the cost
+ * of the tap alone.
+ */
+export async function openBenchBrowser(driver: DriverName, url: string, tap = false): Promise<BenchBrowser> {
+  return driver === 'playwright' ? playwrightBrowser(url) : cdpBrowser(url, tap);
 }
 
 const watchErrors = (page: Page) => {
@@ -61,7 +65,7 @@ async function playwrightBrowser(url: string): Promise<BenchBrowser> {
   }
 }
 
-async function cdpBrowser(url: string): Promise<BenchBrowser> {
+async function cdpBrowser(url: string, tap: boolean): Promise<BenchBrowser> {
   const browserProcess: ChromiumProcess = await startChromium(VIEWPORT);
   let connected: Browser | undefined;
   // Playwright over CDP, on the one page Chromium opened (the default context: no emulation
@@ -84,7 +88,7 @@ async function cdpBrowser(url: string): Promise<BenchBrowser> {
     return {
       page,
       floodDriver: async () => {
-        await disconnect();
+        if (!tap) await disconnect();
         return cdpDriver(browserProcess.wsUrl, url);
       },
       playwright: async () => {
@@ -94,8 +98,11 @@ async function cdpBrowser(url: string): Promise<BenchBrowser> {
         return { page: again, cdp };
       },
       close: async () => {
-        await disconnect().catch(() => undefined);
-        await browserProcess.stop();
+        try {
+          await disconnect();
+        } finally {
+          await browserProcess.stop();
+        }
       },
     };
   } catch (error) {

@@ -2,7 +2,9 @@
  * Debian's headless Chromium started by the UI bench itself, with its DevTools endpoint on
  * 127.0.0.1 (port 0: the kernel picks a free one), so that Playwright can connect for the
  * set-up and leave, and the bench's own CDP client (cdp-client.ts) can drive the flood with
- * only the domains it needs. The flags are those of test/helpers/browser.ts.
+ * only the domains it needs. The flags are those Playwright launches Chromium with
+ * (playwright-core 1.65, chromiumSwitches and headless) plus those of test/helpers/browser.ts,
+ * so that the bench's two drivers differ in their DevTools sessions only.
  */
 
 import { spawn } from 'node:child_process';
@@ -19,6 +21,46 @@ export interface ChromiumProcess {
   stop(): Promise<void>;
 }
 
+/** Playwright's switches for headless Chromium on Linux (the timer, backgrounding and IPC flooding ones matter for a flood). */
+const PLAYWRIGHT_SWITCHES = [
+  '--disable-field-trial-config',
+  '--disable-background-networking',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-back-forward-cache',
+  '--disable-breakpad',
+  '--disable-component-extensions-with-background-pages',
+  '--disable-component-update',
+  '--no-default-browser-check',
+  '--disable-default-apps',
+  '--disable-dev-shm-usage',
+  '--disable-extensions',
+  '--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch',
+  '--enable-features=CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies',
+  '--allow-pre-commit-input',
+  '--disable-hang-monitor',
+  '--disable-ipc-flooding-protection',
+  '--disable-popup-blocking',
+  '--disable-prompt-on-repost',
+  '--disable-renderer-backgrounding',
+  '--force-color-profile=srgb',
+  '--metrics-recording-only',
+  '--no-first-run',
+  '--password-store=basic',
+  '--use-mock-keychain',
+  '--no-service-autorun',
+  '--disable-search-engine-choice-screen',
+  '--unsafely-disable-devtools-self-xss-warnings',
+  '--enable-unsafe-swiftshader',
+  '--disable-stack-profiler',
+  '--disable-infobars',
+  '--disable-sync',
+  '--headless',
+  '--hide-scrollbars',
+  '--mute-audio',
+  '--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4',
+];
+
 /** The browser's DevTools URL in a line Chromium writes to stderr, or undefined. */
 export function devToolsUrl(line: string): string | undefined {
   return /^DevTools listening on (ws:\/\/127\.0\.0\.1:\d+\/devtools\/browser\/[\w-]+)\s*$/.exec(line)?.[1];
@@ -28,13 +70,9 @@ export function devToolsUrl(line: string): string | undefined {
 export async function startChromium({ width, height }: { width: number; height: number }): Promise<ChromiumProcess> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'ui-bench-chromium-'));
   const args = [
-    '--headless',
+    ...PLAYWRIGHT_SWITCHES,
     '--no-sandbox',
     '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
     '--disable-quic',
     '--remote-debugging-address=127.0.0.1',
     '--remote-debugging-port=0',

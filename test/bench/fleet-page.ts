@@ -199,11 +199,16 @@ export async function mainThreadWork(cdp: CdpSender): Promise<MainThreadWork> {
   return { task: get('TaskDuration'), script: get('ScriptDuration'), layout: get('LayoutDuration'), style: get('RecalcStyleDuration'), layouts: get('LayoutCount'), styles: get('RecalcStyleCount'), at: performance.now() };
 }
 
-/** The work between two readings, as one line: share of wall time busy, and what with. */
-export function describeWork(before: MainThreadWork, after: MainThreadWork): string {
+/**
+ * The work between two readings, as one line: share of wall time busy, and what with; with
+ * `messages`, also the busy time per message (comparable between runs whatever their length).
+ */
+export function describeWork(before: MainThreadWork, after: MainThreadWork, messages?: number): string {
   const wall = (after.at - before.at) / 1000;
   const pct = (s: number) => `${((100 * s) / wall).toFixed(0)} %`;
-  return `busy ${pct(after.task - before.task)} of the time: script ${pct(after.script - before.script)}, layout ${pct(after.layout - before.layout)} (${Math.round(after.layouts - before.layouts)}×), style ${pct(after.style - before.style)} (${Math.round(after.styles - before.styles)}×)`;
+  const busy = after.task - before.task;
+  const perMessage = messages ? `, ${((busy * 1e6) / messages).toFixed(1)} µs per message` : '';
+  return `busy ${busy.toFixed(1)} s, ${pct(busy)} of the time${perMessage}: script ${pct(after.script - before.script)}, layout ${pct(after.layout - before.layout)} (${Math.round(after.layouts - before.layouts)}×), style ${pct(after.style - before.style)} (${Math.round(after.styles - before.styles)}×)`;
 }
 
 /**

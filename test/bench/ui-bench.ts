@@ -55,6 +55,7 @@ export const SETTINGS = {
   profile: process.env.BENCH_PROFILE,
   trace: process.env.BENCH_TRACE,
   driver: (process.env.BENCH_DRIVER ?? 'cdp') as DriverName,
+  tap: process.env.BENCH_TAP === '1',
 };
 
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -66,13 +67,13 @@ async function main(): Promise<void> {
   if (!DRIVERS.includes(SETTINGS.driver)) throw new Error(`BENCH_DRIVER must be one of ${DRIVERS.join(', ')}`);
   const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
   try {
-    console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process, flood driven by ${SETTINGS.driver}`);
+    console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process, flood driven by ${SETTINGS.driver}${SETTINGS.tap ? ' with Playwright attached (BENCH_TAP)' : ''}`);
     if (SETTINGS.phases.has('ingest')) await ingest(mosquitto.port, mosquitto.pid);
     if (!SETTINGS.phases.has('flood') && !SETTINGS.phases.has('tree')) return;
     // The app in a process of its own, as `npm run web` runs it (web-app-process.ts says why).
     const app = await startWebAppProcess();
     await app.dispatch('profiles.save', { profile: { name: 'Fleet', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
-    const browser = await openBenchBrowser(SETTINGS.driver, app.url).catch(async (error: unknown) => {
+    const browser = await openBenchBrowser(SETTINGS.driver, app.url, SETTINGS.tap).catch(async (error: unknown) => {
       await app.stop();
       throw error;
     });
@@ -100,8 +101,11 @@ async function main(): Promise<void> {
         await runTreeBench({ page, cdp, port: mosquitto.port, topics: SETTINGS.treeTopics, rate: SETTINGS.rate, heap: () => heap(cdp), profile: SETTINGS.profile });
       }
     } finally {
-      await browser.close();
-      await app.stop();
+      try {
+        await browser.close();
+      } finally {
+        await app.stop();
+      }
     }
   } finally {
     await mosquitto.stop();
@@ -214,12 +218,14 @@ async function flood(page: FloodDriver, mosquitto: { port: number; pid: number }
     'CPU while publishing, in cores (of ' + os.cpus().length + ')',
     `${cpuDuringSend.groups.map((g) => `${g.name} ${g.cores.toFixed(2)}`).join(', ')}; machine busy ${(100 * cpuDuringSend.machineBusy).toFixed(0)} %`,
   );
+  // Per message, the figures compare between runs that took longer or shorter (a loaded machine).
+  line('… CPU µs per message published', cpuDuringSend.groups.map((g) => `${g.name} ${((g.seconds * 1e6) / total).toFixed(0)}`).join(', '));
   line('publish → counted in the page: p50 / p99 / max (target ≤ 1 s)', known.length ? `${known[Math.floor(known.length / 2)]!.toFixed(0)} / ${known[Math.floor(known.length * 0.99)]!.toFixed(0)} / ${known.at(-1)!.toFixed(0)} ms${missing ? ` (${missing} reports never counted)` : ''}` : 'none counted');
   line('long tasks > 50 ms / > 100 ms (target 0 > 100 ms)', `${metrics.long.filter((d) => d > 50).length} / ${metrics.long.filter((d) => d > 100).length} (longest ${Math.max(0, ...metrics.long).toFixed(0)} ms)`);
   line('p95 frame interval (target ≤ 20 ms)', `${metrics.p95Frame.toFixed(1)} ms`);
   line('clicks answered (Event Timing, input → paint; target ≤ 200 ms)', recorded.clicks.length ? `${tick >= 4 ? Math.floor(tick / 4) : 0} tab clicks, slowest event ${Math.max(...recorded.clicks).toFixed(0)} ms` : `${Math.floor(tick / 4)} tab clicks, every event under 16 ms (not reported)`);
   line('rows changed per frame: max / rows in the page then', rowsChanged.length ? `${Math.max(...rowsChanged)} / ${rowsInPage[rowsChanged.indexOf(Math.max(...rowsChanged))]} (rows updated twice in a frame: ${recorded.doubleUpdates})` : 'none');
-  line('page main thread (Chromium metrics)', describeWork(workBefore, workAfter));
+  line('page main thread (Chromium metrics)', describeWork(workBefore, workAfter, counted));
   if (traceLines) line(`page main thread by event, self time (trace in ${SETTINGS.trace})`, `\n    ${traceLines.join('\n    ')}`);
   line('peak JS heap of the page', mb(peakHeap));
   line('peak RSS of the app process (backend and web server)', mb(await app.peakRss()));
