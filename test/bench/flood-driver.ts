@@ -24,6 +24,8 @@ export interface PageScript {
 /** The flood's driver. */
 export interface FloodDriver extends PageScript {
   readonly name: 'cdp' | 'playwright';
+  /** Whether another DevTools client (Playwright) was attached to the page when the driver started. */
+  readonly shared: boolean;
   /** The page's CDP session (Performance is enabled). */
   readonly cdp: CdpSender;
   /** Clicks the view tab of that name with real mouse events; rejects when there is none. */
@@ -45,6 +47,7 @@ export async function playwrightDriver(page: Page): Promise<FloodDriver & { cdp:
   await cdp.send('Performance.enable');
   return {
     name: 'playwright',
+    shared: true,
     cdp,
     ...playwrightScript(page),
     // Through setupStep: a click that times out says what the page showed (seen in the Sparkplug flood).
@@ -104,6 +107,8 @@ export async function cdpDriver(wsUrl: string, url: string): Promise<FloodDriver
     await session.send('Performance.enable');
     return {
       name: 'cdp',
+      // Checked before attaching: Playwright, once disconnected, has left the page.
+      shared: target.attached,
       cdp: session,
       evaluate: (fn, arg) => evaluateIn(session, fn, arg),
       clickTab: async (name) => {

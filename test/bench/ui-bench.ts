@@ -208,6 +208,7 @@ async function flood(page: FloodDriver, mosquitto: { port: number; pid: number }
   const rowsChanged = recorded.rowFrames.map(([changed]) => changed);
   const rowsInPage = recorded.rowFrames.map(([, inPage]) => inPage);
   console.log(`\nFlood: ${number(SETTINGS.rate)} msgs/s × ${SETTINGS.seconds} s over ${number(SETTINGS.topics)} topics (${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind}), Topics and Messages in use`);
+  line('driven by', page.shared ? `${page.name}, Playwright attached to the page (its Network domain copies every frame)` : `${page.name}, no other DevTools client attached to the page`);
   line('messages published / counted in the page', `${number(total)} in ${sendSeconds.toFixed(1)} s / ${number(counted)} (${countText.trim()})`);
   const last = publisher.progress.at(-1);
   const drainWait = (last?.drainWaitMs ?? 0) / 1000;

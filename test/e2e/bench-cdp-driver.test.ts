@@ -2,8 +2,9 @@
  * The UI bench's own CDP driver (test/bench/flood-driver.ts, cdp-client.ts,
  * chromium-process.ts) against Debian's Chromium: it runs script in the page, clicks with
  * real input events (trusted, seen by Event Timing as a user's click), finds tabs and
- * tree rows by their text, says when there is none, and does not enable the Network domain
- * (a page's WebSocket frames are not copied to DevTools). The Chromium it starts is stopped
+ * tree rows by their text, says when there is none, does not enable the Network domain
+ * (a page's WebSocket frames are not copied to DevTools), and tells whether another client
+ * (Playwright) is still attached. The Chromium it starts is stopped
  * by its PID.
  */
 
@@ -36,6 +37,8 @@ beforeAll(async () => {
   const loaded = new Promise((resolve) => page.once('Page.loadEventFired', resolve));
   await page.send('Page.navigate', { url: URL });
   await loaded;
+  // The test's own session leaves, as Playwright does before the flood.
+  await browser.browser.send('Target.detachFromTarget', { sessionId: page.sessionId });
   driver = await cdpDriver(chromium.wsUrl, 'data:text/html');
 });
 
@@ -73,6 +76,16 @@ it('leaves the Network domain off: no Network event reaches its session', async 
   // The marker: an answer to a later command arrives after any event the fetch caused.
   await driver.evaluate(() => 1);
   expect(seen).toEqual([]);
+});
+
+it('tells whether another DevTools client was attached to the page when it started', async () => {
+  expect(driver.shared).toBe(false);
+  const second = await cdpDriver(chromium.wsUrl, 'data:text/html');
+  try {
+    expect(second.shared).toBe(true);
+  } finally {
+    await second.close();
+  }
 });
 
 it('stops Chromium by its PID', async () => {
