@@ -89,8 +89,13 @@ export async function startChromium({ width, height }: { width: number; height: 
       await exited;
       clearTimeout(timer);
     }
-    // Its helper processes may still be writing there for a moment after it exits.
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    // Its helper processes may still be writing there for a while after it exits: a
+    // directory left behind is said, not a failed bench.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (error) {
+      console.error(`Chromium's profile directory ${profile} not removed: ${(error as Error).message}`);
+    }
   };
   try {
     const wsUrl = await new Promise<string>((resolve, reject) => {
