@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { descendants } from './process-cpu';
 
 /** A running Chromium. */
 export interface ChromiumProcess {
@@ -83,14 +84,24 @@ export async function startChromium({ width, height }: { width: number; height: 
   const child = spawn(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
+    // Its helper processes (renderers, GPU, network) write to the profile until they exit.
+    const helpers = child.pid === undefined ? [] : descendants(child.pid);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
     }
-    // Its helper processes may still be writing there for a while after it exits: a
-    // directory left behind is said, not a failed bench.
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && helpers.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    // A directory left behind is said, not a failed bench.
     try {
       rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     } catch (error) {
