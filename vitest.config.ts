@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/{shared,backend,broker-sidecar,electron,renderer,lint,build}/**/*.test.{ts,tsx}'],
+          include: ['test/{shared,backend,broker-sidecar,electron,renderer,lint,build,bench}/**/*.test.{ts,tsx}'],
           exclude: ['test/**/*.browser.test.tsx'],
           environment: 'node',
           testTimeout: 20_000,

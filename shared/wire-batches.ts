@@ -320,7 +320,40 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   }
   const batch: MessageBatch = { connectionId, messages, dropped: view.getFloat64(8, true), evicted: view.getFloat64(16, true) };
   if (hasReplaced) batch.replaced = Array.from(new Uint32Array(frame.buffer, base + replacedAt, count));
+  // Where the batch's bytes lie, for a store that keeps them by the batch (see batchBytesOf).
+  const decodedStarts = new Uint32Array(count);
+  if (decodedValues) {
+    let start = decodedAt + 1;
+    for (let i = 0; i < count; i++) {
+      decodedStarts[i] = start;
+      if (decodedLengths[i]! > 0) start += decodedLengths[i]! + 1;
+    }
+  }
+  batchBytes.set(batch, { frame, decodedStarts, decodedLengths });
   return batch;
+}
+
+/**
+ * The bytes of a batch {@link decodeFrame} read: each message's `payload` is a view of
+ * `frame`, and message i's decoded payload is the JSON text
+ * `frame[decodedStarts[i] … + decodedLengths[i]]` (length 0 for none).
+ */
+export interface BatchBytes {
+  frame: Uint8Array;
+  decodedStarts: Uint32Array;
+  decodedLengths: Uint32Array;
+}
+
+const batchBytes = new WeakMap<MessageBatch, BatchBytes>();
+
+/**
+ * Where the bytes of a batch {@link decodeFrame} read lie, so the page's log keeps its frame
+ * and reads payloads and decoded payloads (as JSON text) from it (message-columns.ts),
+ * instead of a record and a parsed object per message. Undefined for a batch that did not
+ * come from a frame.
+ */
+export function batchBytesOf(batch: MessageBatch): BatchBytes | undefined {
+  return batchBytes.get(batch);
 }
 
 /** The decoded payloads of a messages.batch frame: one JSON array, decoded and parsed in one call each. */

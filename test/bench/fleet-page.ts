@@ -8,7 +8,9 @@
  */
 
 import { writeFileSync } from 'node:fs';
-import type { CDPSession, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import type { CdpSender } from './cdp-client';
+import type { PageScript } from './flood-driver';
 
 interface FleetRecorder {
   __fleet: {
@@ -22,7 +24,7 @@ interface FleetRecorder {
 }
 
 /** Starts recording (once per page). */
-export async function startFleetRecorder(page: Page): Promise<void> {
+export async function startFleetRecorder(page: PageScript): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as FleetRecorder;
     w.__fleet = { totals: [], clicks: [], rowFrames: [], doubleUpdates: 0 };
@@ -62,12 +64,12 @@ export async function startFleetRecorder(page: Page): Promise<void> {
 }
 
 /** What was recorded since the last reset. */
-export async function readFleetRecorder(page: Page): Promise<FleetRecorder['__fleet']> {
+export async function readFleetRecorder(page: PageScript): Promise<FleetRecorder['__fleet']> {
   return page.evaluate(() => (window as unknown as FleetRecorder).__fleet);
 }
 
 /** Forgets what was recorded. */
-export async function resetFleetRecorder(page: Page): Promise<void> {
+export async function resetFleetRecorder(page: PageScript): Promise<void> {
   await page.evaluate(() => {
     const rec = (window as unknown as FleetRecorder).__fleet;
     rec.totals = [];
@@ -112,7 +114,7 @@ export type PageAction = { click: string } | { fill: string; value: string };
  * `doneWhen` (a CSS selector that must match, and optionally text it must contain) holds,
  * plus that frame's paint. Rejects after `timeoutMs`.
  */
-export async function timeInPage(page: Page, action: PageAction, doneWhen: DoneWhen, timeoutMs = 30_000): Promise<number> {
+export async function timeInPage(page: PageScript, action: PageAction, doneWhen: DoneWhen, timeoutMs = 30_000): Promise<number> {
   return page.evaluate(
     async ({ action, doneWhen, timeoutMs }) => {
       const start = performance.now();
@@ -155,12 +157,17 @@ export async function timeInPage(page: Page, action: PageAction, doneWhen: DoneW
 }
 
 /** Reads the page's message total from the tab bar. */
-export async function pageTotal(page: Page): Promise<number> {
-  return Number(/^(\d+) messages/.exec((await page.getByLabel('Message totals').textContent()) ?? '')?.[1] ?? 0);
+export async function pageTotal(page: PageScript): Promise<number> {
+  return Number(/^(\d+) messages/.exec(await totalsText(page))?.[1] ?? 0);
+}
+
+/** The text of the tab bar's message totals ("N messages …"). */
+export async function totalsText(page: PageScript): Promise<string> {
+  return page.evaluate(() => document.querySelector('[aria-label="Message totals"]')?.textContent ?? '');
 }
 
 /** Starts a CPU profile of the page when `prefix` is set; the returned function writes it to PREFIX-NAME.cpuprofile. */
-export async function cpuProfile(cdp: CDPSession, prefix: string | undefined, name: string): Promise<() => Promise<void>> {
+export async function cpuProfile(cdp: CdpSender, prefix: string | undefined, name: string): Promise<() => Promise<void>> {
   if (!prefix) return async () => undefined;
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
@@ -186,17 +193,22 @@ export interface MainThreadWork {
 }
 
 /** Reads the page's cumulative main-thread figures (Performance.enable must have been sent). */
-export async function mainThreadWork(cdp: CDPSession): Promise<MainThreadWork> {
+export async function mainThreadWork(cdp: CdpSender): Promise<MainThreadWork> {
   const metrics = new Map((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   const get = (name: string) => metrics.get(name) ?? 0;
   return { task: get('TaskDuration'), script: get('ScriptDuration'), layout: get('LayoutDuration'), style: get('RecalcStyleDuration'), layouts: get('LayoutCount'), styles: get('RecalcStyleCount'), at: performance.now() };
 }
 
-/** The work between two readings, as one line: share of wall time busy, and what with. */
-export function describeWork(before: MainThreadWork, after: MainThreadWork): string {
+/**
+ * The work between two readings, as one line: share of wall time busy, and what with; with
+ * `messages`, also the busy time per message (comparable between runs whatever their length).
+ */
+export function describeWork(before: MainThreadWork, after: MainThreadWork, messages?: number): string {
   const wall = (after.at - before.at) / 1000;
   const pct = (s: number) => `${((100 * s) / wall).toFixed(0)} %`;
-  return `busy ${pct(after.task - before.task)} of the time: script ${pct(after.script - before.script)}, layout ${pct(after.layout - before.layout)} (${Math.round(after.layouts - before.layouts)}×), style ${pct(after.style - before.style)} (${Math.round(after.styles - before.styles)}×)`;
+  const busy = after.task - before.task;
+  const perMessage = messages ? `, ${((busy * 1e6) / messages).toFixed(1)} µs per message` : '';
+  return `busy ${busy.toFixed(1)} s, ${pct(busy)} of the time${perMessage}: script ${pct(after.script - before.script)}, layout ${pct(after.layout - before.layout)} (${Math.round(after.layouts - before.layouts)}×), style ${pct(after.style - before.style)} (${Math.round(after.styles - before.styles)}×)`;
 }
 
 /**

@@ -4,7 +4,7 @@
  * from `start` (or the last `reset`) until `read`.
  */
 
-import type { Page } from 'playwright-core';
+import type { PageScript } from './flood-driver';
 
 interface Recorder {
   __long: number[];
@@ -20,7 +20,7 @@ export interface PageMetrics {
 }
 
 /** Starts recording long tasks and frame intervals in the page. */
-export async function startPageMetrics(page: Page): Promise<void> {
+export async function startPageMetrics(page: PageScript): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as Recorder;
     w.__long = [];
@@ -37,7 +37,7 @@ export async function startPageMetrics(page: Page): Promise<void> {
 }
 
 /** Forgets what was recorded so far (e.g. the set-up before the measured part). */
-export async function resetPageMetrics(page: Page): Promise<void> {
+export async function resetPageMetrics(page: PageScript): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as Recorder;
     w.__long = [];
@@ -46,7 +46,7 @@ export async function resetPageMetrics(page: Page): Promise<void> {
 }
 
 /** The figures recorded since the start or the last reset. */
-export async function readPageMetrics(page: Page): Promise<PageMetrics> {
+export async function readPageMetrics(page: PageScript): Promise<PageMetrics> {
   const { long, frames } = await page.evaluate(() => {
     const w = window as unknown as Recorder;
     return { long: w.__long, frames: w.__frames };

@@ -7,7 +7,7 @@
  */
 
 import { writeFileSync } from 'node:fs';
-import type { CDPSession } from 'playwright-core';
+import type { CdpSender } from './cdp-client';
 
 interface TraceEvent {
   name: string;
@@ -20,7 +20,7 @@ interface TraceEvent {
 }
 
 /** Records `seconds` of trace; returns the top events of the renderer's main thread, one per line. */
-export async function tracePage(cdp: CDPSession, file: string, seconds: number): Promise<string[]> {
+export async function tracePage(cdp: CdpSender, file: string, seconds: number): Promise<string[]> {
   const events: TraceEvent[] = [];
   const collected = new Promise<void>((resolve) => {
     cdp.on('Tracing.dataCollected', ({ value }) => events.push(...(value as unknown as TraceEvent[])));

@@ -15,14 +15,18 @@
  *   updates of the rows on screen.
  *
  * BENCH_PROFILE=PREFIX also writes Chromium CPU profiles of the flood and tree parts.
+ * BENCH_DRIVER (cdp, the default, or playwright) chooses what drives the page during the
+ * flood (flood-driver.ts): the `cdp` driver does not copy the page's WebSocket frames to
+ * DevTools, as Playwright does.
  */
 
 import os from 'node:os';
-import type { CDPSession, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
 import { subscribeInPage } from '../helpers/desk';
 import { startMosquitto } from '../helpers/mosquitto';
-import { countingDelays, cpuProfile, describeWork, mainThreadWork, pageTotal, readFleetRecorder, resetFleetRecorder, setupStep, startFleetRecorder } from './fleet-page';
+import { DRIVERS, openBenchBrowser, type DriverName } from './bench-browser';
+import type { CdpSender } from './cdp-client';
+import { countingDelays, cpuProfile, describeWork, mainThreadWork, pageTotal, readFleetRecorder, resetFleetRecorder, setupStep, startFleetRecorder, totalsText } from './fleet-page';
+import type { FloodDriver } from './flood-driver';
 import { publisherMain, startPublisher, PAYLOAD_KINDS } from './fleet-publisher';
 import { runIngestBench } from './ingest-bench';
 import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
@@ -50,6 +54,8 @@ export const SETTINGS = {
   phases: new Set((process.env.BENCH_PHASES ?? 'ingest,flood,tree').split(',').map((p) => p.trim())),
   profile: process.env.BENCH_PROFILE,
   trace: process.env.BENCH_TRACE,
+  driver: (process.env.BENCH_DRIVER ?? 'cdp') as DriverName,
+  tap: process.env.BENCH_TAP === '1',
 };
 
 const number = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -58,38 +64,57 @@ const line = (name: string, value: string) => console.log(`  ${name.padEnd(52)} 
 
 async function main(): Promise<void> {
   if (!Object.hasOwn(PAYLOAD_KINDS, SETTINGS.payloadKind)) throw new Error(`BENCH_PAYLOAD must be one of ${Object.keys(PAYLOAD_KINDS).join(', ')}`);
+  if (!DRIVERS.includes(SETTINGS.driver)) throw new Error(`BENCH_DRIVER must be one of ${DRIVERS.join(', ')}`);
   const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
   try {
-    console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process`);
+    console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process, flood driven by ${SETTINGS.driver}${SETTINGS.tap ? ' with Playwright attached (BENCH_TAP)' : ''}`);
     if (SETTINGS.phases.has('ingest')) await ingest(mosquitto.port, mosquitto.pid);
     if (!SETTINGS.phases.has('flood') && !SETTINGS.phases.has('tree')) return;
     // The app in a process of its own, as `npm run web` runs it (web-app-process.ts says why).
     const app = await startWebAppProcess();
-    const browser = await launchChromium();
+    await app.dispatch('profiles.save', { profile: { name: 'Fleet', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
+    const browser = await openBenchBrowser(SETTINGS.driver, app.url, SETTINGS.tap).catch(async (error: unknown) => {
+      await app.stop();
+      throw error;
+    });
     try {
-      await app.dispatch('profiles.save', { profile: { name: 'Fleet', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      // A render error unmounts the page (a blank screen): say what it was, with the stack.
-      page.on('pageerror', (error) => console.error(`page error: ${error.stack ?? error.message}`));
-      await page.goto(app.url);
+      const { page } = browser;
       await startPageMetrics(page);
       await startFleetRecorder(page);
       await setupStep(page, 'connect', async () => {
         await page.getByRole('button', { name: 'Connect', exact: true }).click();
         await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
       });
-      const cdp = await page.context().newCDPSession(page);
-      await cdp.send('Performance.enable');
-      const heap = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
-      if (SETTINGS.phases.has('flood')) await flood(page, cdp, mosquitto, app, heap);
-      if (SETTINGS.phases.has('tree')) await runTreeBench({ page, cdp, port: mosquitto.port, topics: SETTINGS.treeTopics, rate: SETTINGS.rate, heap, profile: SETTINGS.profile });
+      if (SETTINGS.phases.has('flood')) {
+        const kind = PAYLOAD_KINDS[SETTINGS.payloadKind]!;
+        await setupStep(page, `subscribe to ${kind.filter}`, () => subscribeInPage(page, kind.filter));
+        await setupStep(page, 'click Topics', () => page.getByRole('tab', { name: 'Topics', exact: true }).click());
+        const driver = await browser.floodDriver();
+        try {
+          await flood(driver, mosquitto, app);
+        } finally {
+          await driver.close();
+        }
+      }
+      if (SETTINGS.phases.has('tree')) {
+        const { page, cdp } = await browser.playwright();
+        await runTreeBench({ page, cdp, port: mosquitto.port, topics: SETTINGS.treeTopics, rate: SETTINGS.rate, heap: () => heap(cdp), profile: SETTINGS.profile });
+      }
     } finally {
-      await browser.close();
-      await app.stop();
+      try {
+        await browser.close();
+      } finally {
+        await app.stop();
+      }
     }
   } finally {
     await mosquitto.stop();
   }
+}
+
+/** The page's used JS heap, in bytes (Performance.enable must have been sent). */
+async function heap(cdp: CdpSender): Promise<number> {
+  return (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
 }
 
 async function ingest(port: number, brokerPid: number): Promise<void> {
@@ -122,11 +147,10 @@ async function ingest(port: number, brokerPid: number): Promise<void> {
   line('… backend round', limits(backend));
 }
 
-async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid: number }, app: WebAppProcess, heap: () => Promise<number>): Promise<void> {
+async function flood(page: FloodDriver, mosquitto: { port: number; pid: number }, app: WebAppProcess): Promise<void> {
   const { port } = mosquitto;
+  const { cdp } = page;
   const kind = PAYLOAD_KINDS[SETTINGS.payloadKind]!;
-  await setupStep(page, `subscribe to ${kind.filter}`, () => subscribeInPage(page, kind.filter));
-  await setupStep(page, 'click Topics', () => page.getByRole('tab', { name: 'Topics', exact: true }).click());
   const total = SETTINGS.rate * SETTINGS.seconds;
   if (kind.birth) {
     // Births first (Sparkplug), counted in the page before the flood's baseline is taken.
@@ -144,7 +168,7 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
     publisher: () => [publisher.pid],
     mosquitto: () => [mosquitto.pid],
     'app (backend, web server)': () => [app.pid],
-    'bench (Playwright)': () => [process.pid],
+    [`bench (${page.name === 'cdp' ? 'CDP client' : 'Playwright'})`]: () => [process.pid],
     Chromium: () => descendants(process.pid).filter((pid) => pid !== publisher.pid && pid !== mosquitto.pid && pid !== app.pid),
   });
   let peakHeap = 0;
@@ -156,17 +180,10 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
   // A user at work: both lists scrolled every half second, the tab switched every two seconds.
   while (!(await Promise.race([publisher.done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 500))]))) {
     tick++;
-    peakHeap = Math.max(peakHeap, await heap());
-    if (tick % 4 === 0) {
-      const to = tick % 8 === 0 ? 'Topics' : 'Messages';
-      // Through setupStep: a click that times out says what the page showed (seen in the Sparkplug flood).
-      await setupStep(page, `click ${to} during the flood`, () => page.getByRole('tab', { name: to, exact: true }).click());
-    }
-    if (!selected) {
-      // The first device's topic selected: its chart and history follow it.
-      const row = page.getByRole('tree', { name: 'Topic tree' }).getByRole('button', { name: kind.leaf, exact: true }).first();
-      if (await row.isVisible().catch(() => false)) selected = await row.click({ timeout: 1000 }).then(() => true, () => false);
-    }
+    peakHeap = Math.max(peakHeap, await heap(cdp));
+    if (tick % 4 === 0) await page.clickTab(tick % 8 === 0 ? 'Topics' : 'Messages');
+    // The first device's topic selected: its chart and history follow it.
+    if (!selected) selected = await page.selectTreeRow(kind.leaf);
     await page.evaluate((up) => {
       const list = document.querySelector('[role="tree"][aria-label="Topic tree"]') ?? document.querySelector('[role="list"][aria-label="Messages"]');
       if (list) list.scrollTop = up ? Math.random() * list.scrollHeight * 0.9 : list.scrollHeight;
@@ -178,7 +195,7 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
   cpu.stop();
   // Every message counted: wait (bounded) until the page's total stops short of nothing.
   for (let i = 0; i < 120 && (await pageTotal(page)) - baseline < total; i++) await new Promise((r) => setTimeout(r, 250));
-  peakHeap = Math.max(peakHeap, await heap());
+  peakHeap = Math.max(peakHeap, await heap(cdp));
   const workAfter = await mainThreadWork(cdp);
   await stopProfile();
   const metrics = await readPageMetrics(page);
@@ -187,10 +204,11 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
   const missing = delays.filter((d) => d === undefined).length;
   const known = delays.filter((d): d is number => d !== undefined).sort((a, b) => a - b);
   const counted = (await pageTotal(page)) - baseline;
-  const countText = (await page.getByLabel('Message totals').textContent()) ?? '';
+  const countText = await totalsText(page);
   const rowsChanged = recorded.rowFrames.map(([changed]) => changed);
   const rowsInPage = recorded.rowFrames.map(([, inPage]) => inPage);
   console.log(`\nFlood: ${number(SETTINGS.rate)} msgs/s × ${SETTINGS.seconds} s over ${number(SETTINGS.topics)} topics (${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind}), Topics and Messages in use`);
+  line('driven by', page.shared ? `${page.name}, Playwright attached to the page (its Network domain copies every frame)` : `${page.name}, no other DevTools client attached to the page`);
   line('messages published / counted in the page', `${number(total)} in ${sendSeconds.toFixed(1)} s / ${number(counted)} (${countText.trim()})`);
   const last = publisher.progress.at(-1);
   const drainWait = (last?.drainWaitMs ?? 0) / 1000;
@@ -201,12 +219,14 @@ async function flood(page: Page, cdp: CDPSession, mosquitto: { port: number; pid
     'CPU while publishing, in cores (of ' + os.cpus().length + ')',
     `${cpuDuringSend.groups.map((g) => `${g.name} ${g.cores.toFixed(2)}`).join(', ')}; machine busy ${(100 * cpuDuringSend.machineBusy).toFixed(0)} %`,
   );
+  // Per message, the figures compare between runs that took longer or shorter (a loaded machine).
+  line('… CPU µs per message published', cpuDuringSend.groups.map((g) => `${g.name} ${((g.seconds * 1e6) / total).toFixed(0)}`).join(', '));
   line('publish → counted in the page: p50 / p99 / max (target ≤ 1 s)', known.length ? `${known[Math.floor(known.length / 2)]!.toFixed(0)} / ${known[Math.floor(known.length * 0.99)]!.toFixed(0)} / ${known.at(-1)!.toFixed(0)} ms${missing ? ` (${missing} reports never counted)` : ''}` : 'none counted');
   line('long tasks > 50 ms / > 100 ms (target 0 > 100 ms)', `${metrics.long.filter((d) => d > 50).length} / ${metrics.long.filter((d) => d > 100).length} (longest ${Math.max(0, ...metrics.long).toFixed(0)} ms)`);
   line('p95 frame interval (target ≤ 20 ms)', `${metrics.p95Frame.toFixed(1)} ms`);
   line('clicks answered (Event Timing, input → paint; target ≤ 200 ms)', recorded.clicks.length ? `${tick >= 4 ? Math.floor(tick / 4) : 0} tab clicks, slowest event ${Math.max(...recorded.clicks).toFixed(0)} ms` : `${Math.floor(tick / 4)} tab clicks, every event under 16 ms (not reported)`);
   line('rows changed per frame: max / rows in the page then', rowsChanged.length ? `${Math.max(...rowsChanged)} / ${rowsInPage[rowsChanged.indexOf(Math.max(...rowsChanged))]} (rows updated twice in a frame: ${recorded.doubleUpdates})` : 'none');
-  line('page main thread (Chromium metrics)', describeWork(workBefore, workAfter));
+  line('page main thread (Chromium metrics)', describeWork(workBefore, workAfter, counted));
   if (traceLines) line(`page main thread by event, self time (trace in ${SETTINGS.trace})`, `\n    ${traceLines.join('\n    ')}`);
   line('peak JS heap of the page', mb(peakHeap));
   line('peak RSS of the app process (backend and web server)', mb(await app.peakRss()));

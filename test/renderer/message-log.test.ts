@@ -52,10 +52,10 @@ describe('message log and topic tree sharing batch frames', () => {
     for (let sent = 0; sent < MESSAGE_LOG_LIMITS.maxItems; sent += 10_000) appendBatch(frameOf(Array.from({ length: 10_000 }, () => on('busy'))));
     const tree = treeFor('frames');
     const rare = tree.last[tree.find('rare')]!;
-    // Evicted from the log, still the tree's last value: copied out of the frame.
+    // Evicted from the log, still the tree's last value: copied out of its frame.
     expect(rare).toBe(first.messages[0]);
     expect(rare.payload.buffer.byteLength).toBe(50);
-    // Messages the log still holds stay views of their frames.
+    // Messages the log still holds are read from their frames.
     const held = logFor('frames').buffer.at(logFor('frames').buffer.length - 1)!;
     expect(held.payload.buffer.byteLength).toBeGreaterThan(10_000 * 50);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../shared/contract';
 import { RingBuffer } from '../../shared/ring-buffer';
-import { logRows } from '../../renderer/src/store/message-rows';
+import { FilteredRows, logRows } from '../../renderer/src/store/message-rows';
+import { MessageColumns } from '../../shared/message-columns';
 import { messageRecord } from '../helpers/message-record';
 
 const message = messageRecord;
@@ -23,5 +24,35 @@ describe('logRows', () => {
     expect(rows.length).toBe(length);
     expect(rows.shifted).toBe(shifted);
     for (let i = 0; i < rows.length; i++) expect(rows.at(i)).toBeDefined();
+  });
+});
+
+describe('FilteredRows over the columnar log', () => {
+  it.each([
+    { name: 'nothing evicted', maxItems: 100, sent: 10, held: [2, 4, 6, 8, 10], shifted: 0 },
+    { name: 'the item cap evicted matching rows', maxItems: 6, sent: 10, held: [6, 8, 10], shifted: 2 },
+    { name: 'the log wrapped many times', maxItems: 8, sent: 1000, held: [994, 996, 998, 1000], shifted: 496 },
+  ])('keeps the passing rows as the log evicts: $name', ({ maxItems, sent, held, shifted }) => {
+    const log = new MessageColumns({ maxItems, maxBytes: Infinity });
+    const rows = new FilteredRows((m) => m.seq % 2 === 0);
+    // Taken in batch by batch, as the list does once a frame.
+    for (let seq = 1; seq <= sent; seq++) {
+      log.push(message(seq));
+      if (seq % 7 === 0 || seq === sent) rows.update(log);
+    }
+    expect(Array.from({ length: rows.length }, (_, i) => rows.at(i)?.seq)).toEqual(held);
+    expect(rows.shifted).toBe(shifted);
+  });
+
+  it('drops every row when the log is cleared, and takes the new messages', () => {
+    const log = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
+    const rows = new FilteredRows(() => true);
+    for (let seq = 1; seq <= 5; seq++) log.push(message(seq));
+    rows.update(log);
+    log.clear();
+    log.push(message(6));
+    rows.update(log);
+    expect(Array.from({ length: rows.length }, (_, i) => rows.at(i)?.seq)).toEqual([6]);
+    expect(rows.shifted).toBe(5);
   });
 });

@@ -1,11 +1,12 @@
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { MessageRecord } from '../../../shared/contract';
+import type { MessageColumns } from '../../../shared/message-columns';
 import { topicMatches } from '../../../shared/topic';
 import { useAppStore } from '../store/app-store';
 import { clearMessages, exportMessages } from '../store/connection-actions';
 import { compileMessageFilter, subscriptionColor } from '../store/message-filter';
 import { logFor, sharedFilterTarget } from '../store/message-log';
-import { FilteredRows, logRows, type MessageRows } from '../store/message-rows';
+import { FilteredRows, firstAfter, logRows, type MessageRows } from '../store/message-rows';
 import { Field } from './field';
 import { scrollRowIntoView, useFixedRows } from './fixed-rows';
 import { indexOfSeq, nextIndex } from './list-keys';
@@ -40,7 +41,7 @@ export function MessageList({ connectionId }: { connectionId: string }) {
   // `revision` says the mutable log changed.
   const rows: MessageRows = useMemo(() => filtered ?? logRows(log.buffer), [filtered, log, revision]);
   const count = rows.length;
-  const newest = log.buffer.at(log.buffer.length - 1)?.seq ?? 0;
+  const newest = log.buffer.length > 0 ? log.buffer.seqAt(log.buffer.length - 1) : 0;
   const waiting = pausedAt === undefined ? 0 : Math.max(0, newest - pausedAt);
   const view = useFixedRows(scrollRef, count, ROW_HEIGHT, 8, followRef.current);
 
@@ -162,14 +163,15 @@ function colorOf(message: MessageRecord, filters: readonly string[]): string | u
   return filter ? subscriptionColor(filter) : undefined;
 }
 
-/** The selected message and the one before it on the same topic (topics are shared strings: a reference compare). */
-function findWithPrevious(buffer: { length: number; at(i: number): MessageRecord | undefined }, seq: number | undefined): { selected?: MessageRecord; previous?: MessageRecord } {
-  const i = indexOfSeq(buffer as { length: number; at(i: number): MessageRecord | undefined }, seq);
-  if (i === undefined) return {};
+/** The selected message and the one before it on the same topic and direction, found by the log's topic ids (no record made per message passed). */
+function findWithPrevious(buffer: MessageColumns, seq: number | undefined): { selected?: MessageRecord; previous?: MessageRecord } {
+  if (seq === undefined) return {};
+  const i = firstAfter(buffer, seq - 1);
+  if (i >= buffer.length || buffer.seqAt(i) !== seq) return {};
   const message = buffer.at(i)!;
+  const topic = buffer.topicIdAt(i);
   for (let j = i - 1; j >= 0; j--) {
-    const before = buffer.at(j)!;
-    if (before.topic === message.topic && before.direction === message.direction) return { selected: message, previous: before };
+    if (buffer.topicIdAt(j) === topic && buffer.directionAt(j) === message.direction) return { selected: message, previous: buffer.at(j) };
   }
   return { selected: message };
 }

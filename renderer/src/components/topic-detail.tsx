@@ -16,10 +16,12 @@ export const TopicDetail = memo(function TopicDetail({ connectionId, index, id, 
   const topic = index.topics[id]!;
   const log = logFor(connectionId).buffer;
   const history: string[] = [];
-  // The log holds the index's own topic strings, so this compares references.
-  for (let i = log.length - 1; i >= 0 && history.length < HISTORY_LINES; i--) {
-    const m = log.at(i)!;
-    if (m.topic === topic && m.direction === 'in') history.push(`${new Date(m.time).toLocaleTimeString()}  ${messagePreview(m, 200)}`);
+  // Compared by the log's topic ids: a record is made only for the lines shown.
+  const topicId = log.topicId(topic);
+  for (let i = log.length - 1; topicId >= 0 && i >= 0 && history.length < HISTORY_LINES; i--) {
+    if (log.topicIdAt(i) !== topicId || log.directionAt(i) !== 'in') continue;
+    const m = log.read(i)!;
+    history.push(`${new Date(m.time).toLocaleTimeString()}  ${messagePreview(m, 200)}`);
   }
   return (
     <section className="topic-detail" aria-label="Topic detail">

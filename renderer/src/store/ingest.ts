@@ -8,6 +8,7 @@
 
 import type { MessageBatch } from '../../../shared/contract';
 import { topicMatches } from '../../../shared/topic';
+import { batchBytesOf } from '../../../shared/wire-batches';
 import { useAppStore } from './app-store';
 import { logFor, sharedFilterTarget } from './message-log';
 import { addToSparkplug } from './sparkplug-state';
@@ -91,6 +92,7 @@ export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []
   tree.nextTick();
   log.droppedUpstream += batch.dropped;
   const { messages, replaced } = batch;
+  const bytes = batchBytesOf(batch);
   for (let m = 0; m < messages.length; m++) {
     const message = messages[m]!;
     if (message.direction === 'in') {
@@ -103,7 +105,8 @@ export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []
         for (let mask = matcher.mask(node, message.topic); mask !== 0; mask &= mask - 1) counts[31 - Math.clz32(mask & -mask)]! += 1 + extra;
       }
     }
-    log.buffer.push(message);
+    // The log keeps one copy of the batch's bytes, a decoded payload as its JSON text.
+    log.buffer.push(message, bytes, m);
   }
   for (let i = 0; i < filters.length; i++) if (counts[i]! > 0) log.counts.set(filters[i]!, (log.counts.get(filters[i]!) ?? 0) + counts[i]!);
   addToSparkplug(batch.connectionId, batch.messages);

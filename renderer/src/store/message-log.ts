@@ -1,25 +1,22 @@
 /**
- * Messages live here, outside React state: one capped ring buffer per connection, filled by
- * ingest.ts. The zustand store only holds a revision number per connection, bumped at most
- * once per animation frame, so 20,000 messages a second cost one render per frame.
+ * Messages live here, outside React state: one capped columnar log per connection
+ * (shared/message-columns.ts: typed arrays and byte blocks, records made only for what is
+ * read), filled by ingest.ts. The zustand store only holds a revision number per
+ * connection, bumped at most once per animation frame, so 20,000 messages a second cost
+ * one render per frame.
  */
 
-import type { MessageRecord } from '../../../shared/contract';
-import { RingBuffer, type RingBufferLimits } from '../../../shared/ring-buffer';
+import { MessageColumns } from '../../../shared/message-columns';
+import type { RingBufferLimits } from '../../../shared/ring-buffer';
 import { parseSharedFilter } from '../../../shared/topic';
 import { treeFor } from './topic-tree';
 
 /** Default caps per connection in the page. */
 export const MESSAGE_LOG_LIMITS: RingBufferLimits = { maxItems: 100_000, maxBytes: 64 * 1024 * 1024 };
 
-/** Rough in-memory size of a record: payload, topic, a fixed overhead, and a decoded value (about four times its payload). */
-function sizeOf(message: MessageRecord): number {
-  return message.payload.byteLength + message.topic.length * 2 + 96 + (message.decoded ? 256 + message.payload.byteLength * 4 : 0);
-}
-
 /** One connection's messages and what was lost on the way. */
 export interface ConnectionLog {
-  buffer: RingBuffer<MessageRecord>;
+  buffer: MessageColumns;
   /** Dropped by the backend before reaching the page. */
   droppedUpstream: number;
   /** Received messages per subscription filter, since the log was last cleared. */
@@ -33,7 +30,7 @@ export function logFor(connectionId: string): ConnectionLog {
   let log = logs.get(connectionId);
   if (!log) {
     // A message the cap pushes out may still be its topic's last value in the tree.
-    log = { buffer: new RingBuffer(MESSAGE_LOG_LIMITS, sizeOf, (message) => treeFor(connectionId).release(message)), droppedUpstream: 0, counts: new Map() };
+    log = { buffer: new MessageColumns(MESSAGE_LOG_LIMITS, (seq, topic, direction) => direction === 'in' && treeFor(connectionId).release(topic, seq)), droppedUpstream: 0, counts: new Map() };
     logs.set(connectionId, log);
   }
   return log;

@@ -5,7 +5,19 @@
  */
 
 import type { MessageRecord } from '../../../shared/contract';
-import type { RingBuffer } from '../../../shared/ring-buffer';
+
+/** What the rows read from a log (shared/message-columns.ts, or a plain ring of records in tests). */
+export interface MessageStore {
+  readonly length: number;
+  /** Messages evicted from the front so far. */
+  readonly evicted: number;
+  at(position: number): MessageRecord | undefined;
+  /** A record not remembered by the store, for scans; defaults to `at`. */
+  read?(position: number): MessageRecord | undefined;
+  seqAt?(position: number): number;
+  /** Bumped by every clear (serials start again from 0). */
+  readonly clears?: number;
+}
 
 /** Rows a list shows, by position, and how many have left its front so far. */
 export interface MessageRows {
@@ -20,7 +32,7 @@ export interface MessageRows {
  * until the log's revision changes, and meanwhile the byte cap may evict messages (a larger
  * message pushes out several smaller ones), so a length taken once could point past the end.
  */
-export function logRows(buffer: RingBuffer<MessageRecord>): MessageRows {
+export function logRows(buffer: MessageStore): MessageRows {
   return {
     get length() {
       return buffer.length;
@@ -33,22 +45,28 @@ export function logRows(buffer: RingBuffer<MessageRecord>): MessageRows {
 }
 
 /** Position of the first held message with a sequence number above `seq` (binary search). */
-export function firstAfter(buffer: RingBuffer<MessageRecord>, seq: number): number {
+export function firstAfter(buffer: MessageStore, seq: number): number {
   let low = 0;
   let high = buffer.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (buffer.at(mid)!.seq <= seq) low = mid + 1;
+    if ((buffer.seqAt ? buffer.seqAt(mid) : buffer.at(mid)!.seq) <= seq) low = mid + 1;
     else high = mid;
   }
   return low;
 }
 
-/** The messages of a log that pass a test, up to `pausedAt` when paused. */
+/**
+ * The messages of a log that pass a test, up to `pausedAt` when paused. Rows are kept as
+ * the log's serial numbers (evicted + position, fixed per message), not records: a filter
+ * matching everything would otherwise hold 100,000 objects again.
+ */
 export class FilteredRows implements MessageRows {
-  private rows: MessageRecord[] = [];
+  private rows: number[] = [];
   private head = 0;
   private lastSeq = 0;
+  private buffer: MessageStore | undefined;
+  private clears = 0;
   /** Rows dropped from the front because the log evicted them. */
   shifted = 0;
 
@@ -62,13 +80,22 @@ export class FilteredRows implements MessageRows {
   }
 
   at(index: number): MessageRecord | undefined {
-    return this.rows[this.head + index];
+    const serial = this.rows[this.head + index];
+    return serial === undefined || !this.buffer ? undefined : this.buffer.at(serial - this.buffer.evicted);
   }
 
   /** Takes in what the log gained and lost since the last call. */
-  update(buffer: RingBuffer<MessageRecord>): void {
-    const oldest = buffer.at(0)?.seq ?? Infinity;
-    while (this.head < this.rows.length && this.rows[this.head]!.seq < oldest) {
+  update(buffer: MessageStore): void {
+    if ((buffer.clears ?? 0) !== this.clears) {
+      // Everything held was cleared: the serials kept point at nothing now.
+      this.clears = buffer.clears ?? 0;
+      this.shifted += this.rows.length - this.head;
+      this.rows = [];
+      this.head = 0;
+    }
+    this.buffer = buffer;
+    const oldest = buffer.evicted;
+    while (this.head < this.rows.length && this.rows[this.head]! < oldest) {
       this.head++;
       this.shifted++;
     }
@@ -77,10 +104,10 @@ export class FilteredRows implements MessageRows {
       this.head = 0;
     }
     for (let i = firstAfter(buffer, this.lastSeq); i < buffer.length; i++) {
-      const message = buffer.at(i)!;
+      const message = buffer.read ? buffer.read(i)! : buffer.at(i)!;
       if (this.pausedAt !== undefined && message.seq > this.pausedAt) break;
       this.lastSeq = message.seq;
-      if (this.test(message)) this.rows.push(message);
+      if (this.test(message)) this.rows.push(oldest + i);
     }
   }
 }

@@ -150,14 +150,14 @@ export class TopicIndex {
   }
 
   /**
-   * The message log let go of a message. If it is still its topic's last message, its
-   * payload (a view of the batch frame it came in) gets a buffer of its own, so that frame
-   * can be freed with the rest of its messages.
+   * The message log let go of a received message. If it is still its topic's last message,
+   * its payload (a view of the batch frame it came in) gets a buffer of its own, so that
+   * frame can be freed with the rest of its messages.
    */
-  release(message: MessageRecord): void {
-    if (message.direction !== 'in') return;
-    const id = this.ids.get(message.topic);
-    if (id !== undefined && this.last[id] === message) message.payload = message.payload.slice();
+  release(topic: string, seq: number): void {
+    const id = this.ids.get(topic);
+    const last = id === undefined ? undefined : this.last[id];
+    if (last?.seq === seq) last.payload = last.payload.slice();
   }
 
   /** The node of a topic, or NONE. */
