@@ -93,31 +93,49 @@ function marker(port: number): Promise<number> {
   });
 }
 
-/** Whether the capture file already holds a SYN sent from `port`. */
-function hasSynFrom(file: string, port: number): boolean {
+/** How many segments of the capture file pass `test`; 0 while the file is not there yet. */
+function countSegments(file: string, test: (segment: TcpSegment) => boolean): number {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(file));
   } catch {
-    return false;
+    return 0;
   }
-  if (bytes.length < 24) return false;
+  if (bytes.length < 24) return 0;
   const cursor = new CaptureFileCursor(bytes);
   const segment: TcpSegment = newTcpSegment();
+  let count = 0;
   while (cursor.next()) {
-    if (readTcpSegment(bytes, cursor.start, cursor.end, cursor.linkType, cursor.originalLength, segment) && segment.sourcePort === port && segment.flags & TCP.SYN) return true;
+    if (readTcpSegment(bytes, cursor.start, cursor.end, cursor.linkType, cursor.originalLength, segment) && test(segment)) count++;
   }
-  return false;
+  return count;
 }
 
-/** Captures the traffic `traffic` makes to `port` and returns the file once all of it is in. */
+/** Whether the capture file already holds a SYN sent from `port`. */
+function hasSynFrom(file: string, port: number): boolean {
+  return countSegments(file, (segment) => segment.sourcePort === port && (segment.flags & TCP.SYN) !== 0) > 0;
+}
+
+/** Captures at most this many times until the traffic's own connection opening is in the file. */
+const CAPTURE_ATTEMPTS = 3;
+
+/**
+ * Captures the traffic `traffic` makes to `port` on a new connection and returns the file
+ * once all of it is in. The end is proved by the marker (see `stop`); the start is checked
+ * after the fact: besides the marker's, a connection opening (SYN without ACK) to the port
+ * must be in the file. A fresh-clone CI run once got a file without the TLS session it ran
+ * right after dumpcap said "Capturing on"; such a capture is taken again, traffic and all.
+ */
 export async function captureTraffic(port: number, traffic: () => Promise<unknown>, options: CaptureOptions = {}): Promise<string> {
-  const capture = await startCapture(port, options);
-  try {
-    await traffic();
-    await capture.stop();
-  } finally {
-    capture.abort();
+  for (let attempt = 1; ; attempt++) {
+    const capture = await startCapture(port, options);
+    try {
+      await traffic();
+      await capture.stop();
+    } finally {
+      capture.abort();
+    }
+    const openings = countSegments(capture.file, (segment) => segment.destinationPort === port && (segment.flags & (TCP.SYN | TCP.ACK)) === TCP.SYN);
+    if (openings >= 2 || attempt === CAPTURE_ATTEMPTS) return capture.file;
   }
-  return capture.file;
 }
