@@ -27,6 +27,7 @@
 import type { MessageBatch, MessageRecord, PacketBatch } from './contract';
 import { parseWithBytes, stringifyWithBytes } from './json-bytes';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
+import { TopicInterner } from './topic-intern';
 import { FRAME_KIND, FRAME_VERSION, needBytes } from './wire-frame';
 import { decodePacketBatch } from './wire-packets';
 
@@ -287,7 +288,7 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   const topics = new Array<string>(topicCount);
   for (let t = 0; t < topicCount; t++) {
     const length = topicBytes[t]!;
-    topics[t] = utf8Decode(frame.subarray(topicAt, topicAt + length));
+    topics[t] = topicString(frame, topicAt, topicAt + length);
     topicAt += length;
   }
   const messages = new Array<MessageRecord>(count);
@@ -354,6 +355,22 @@ const batchBytes = new WeakMap<MessageBatch, BatchBytes>();
  */
 export function batchBytesOf(batch: MessageBatch): BatchBytes | undefined {
   return batchBytes.get(batch);
+}
+
+/**
+ * One string per distinct topic across batches: a fleet's batches name the same topics over
+ * and over, and a TextDecoder call per topic per batch cost the page 1.3 µs each (12 % of
+ * its script at 10,000 topics). Printable ASCII topics are hashed in place and looked up;
+ * anything else is decoded.
+ */
+const topicStrings = new TopicInterner();
+
+function topicString(frame: Uint8Array, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    const b = frame[i]!;
+    if (b < 0x20 || b > 0x7e) return utf8Decode(frame.subarray(start, end));
+  }
+  return topicStrings.topic(frame, start, end);
 }
 
 /** The decoded payloads of a messages.batch frame: one JSON array, decoded and parsed in one call each. */

@@ -32,15 +32,20 @@ export interface SeriesBudget {
 
 /** One series: the newest points, oldest first. */
 export class SeriesRing {
-  private times: number[];
-  private values: number[];
+  /**
+   * Points in order of arrival while the ring has room (`start` 0), appended in place: a
+   * fleet grows 30,000 series at once, and a pair of new arrays copied at every doubling
+   * cost the page more than the points themselves. Once full the ring cycles from `start`.
+   */
+  private times: number[] = [];
+  private values: number[] = [];
   private start = 0;
+  /** Points the ring may hold now (counted in the budget); grows by doubling up to MAX_POINTS. */
+  private capacity = FIRST_CAPACITY;
   /** Points held. */
   length = 0;
 
   private constructor(private readonly budget: SeriesBudget) {
-    this.times = new Array<number>(FIRST_CAPACITY).fill(0);
-    this.values = new Array<number>(FIRST_CAPACITY).fill(0);
     budget.bytes += SERIES_BYTES + FIRST_CAPACITY * POINT_BYTES;
   }
 
@@ -55,18 +60,17 @@ export class SeriesRing {
 
   /** Adds a point (time in seconds since the epoch), dropping the oldest when full. */
   push(time: number, value: number): void {
-    const capacity = this.times.length;
+    const capacity = this.capacity;
     if (this.length === capacity && capacity < MAX_POINTS && this.budget.bytes + capacity * POINT_BYTES <= SERIES_BUDGET_BYTES) this.grow();
-    const size = this.times.length;
-    if (this.length < size) {
-      const at = (this.start + this.length) % size;
-      this.times[at] = time;
-      this.values[at] = value;
+    if (this.length < this.capacity) {
+      // Not full yet: the points are in order from 0 (see grow), so this is an append.
+      this.times.push(time);
+      this.values.push(value);
       this.length++;
     } else {
       this.times[this.start] = time;
       this.values[this.start] = value;
-      this.start = (this.start + 1) % size;
+      this.start = (this.start + 1) % this.capacity;
     }
   }
 
@@ -92,18 +96,14 @@ export class SeriesRing {
   }
 
   private grow(): void {
-    const old = this.times.length;
-    const size = Math.min(MAX_POINTS, old * 2);
-    const times = new Array<number>(size).fill(0);
-    const values = new Array<number>(size).fill(0);
-    for (let i = 0; i < this.length; i++) {
-      const at = (this.start + i) % old;
-      times[i] = this.times[at]!;
-      values[i] = this.values[at]!;
+    const old = this.capacity;
+    if (this.start !== 0) {
+      // A ring that cycled puts its points back in order from 0, so appends continue it.
+      this.times = [...this.times.slice(this.start), ...this.times.slice(0, this.start)];
+      this.values = [...this.values.slice(this.start), ...this.values.slice(0, this.start)];
+      this.start = 0;
     }
-    this.times = times;
-    this.values = values;
-    this.start = 0;
-    this.budget.bytes += (size - old) * POINT_BYTES;
+    this.capacity = Math.min(MAX_POINTS, old * 2);
+    this.budget.bytes += (this.capacity - old) * POINT_BYTES;
   }
 }
