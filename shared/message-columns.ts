@@ -1,7 +1,7 @@
 /**
  * A capped message log stored in columns instead of objects: typed arrays for the numbers
  * and flags, topics interned to ids, payload bytes and a decoded payload's JSON text read
- * from blocks: the batch frame they came in (wire-batches.ts `batchBytesOf`; no copy), let
+ * from blocks: the batch frame they came in (wire-batches.ts `batchColumnsOf`; no copy), let
  * go frame by frame as the oldest messages leave. At a flood the page held 100,000 `MessageRecord` objects, each with its payload
  * view and decoded object tree, and spent 16 % of its time in garbage collection, with
  * major collections of 200 to 500 ms; columns hold the same messages in a few dozen
@@ -16,7 +16,7 @@ import type { DecodedPayload } from './decoded';
 import type { MessageProperties, MessageRecord } from './contract';
 import type { RingBufferLimits } from './ring-buffer';
 import { utf8Decode, utf8Encode } from './utf8';
-import type { BatchBytes } from './wire-batches';
+import type { BatchColumns } from './wire-batches';
 
 /** Slots the columns start with; they double up to `maxItems` as they fill. */
 const INITIAL_CAPACITY = 1024;
@@ -46,7 +46,6 @@ export class MessageColumns {
   private seqs = new Float64Array(0);
   private times = new Float64Array(0);
   private payloadSizes = new Float64Array(0);
-  private sizes = new Float64Array(0);
   private topicIds = new Uint32Array(0);
   private flags = new Uint8Array(0);
   private blockIds = new Uint32Array(0);
@@ -61,8 +60,11 @@ export class MessageColumns {
   /** Blocks still holding a held message's bytes; `blocks[0]` has id `firstBlock`. */
   private blocks: Uint8Array[] = [];
   private firstBlock = 0;
-  /** The batch whose bytes the newest block is a copy of. */
-  private source: BatchBytes | undefined;
+  /** The batch whose frame is the newest block. */
+  private source: BatchColumns | undefined;
+  /** The batch `batchTopicIds` maps (its topic index → the log's topic id). */
+  private topicsOf: BatchColumns | undefined;
+  private batchTopicIds: number[] = [];
   /** Made records by serial (evicted + position): a message's serial never changes. */
   private records = new Map<number, MessageRecord>();
 
@@ -85,30 +87,39 @@ export class MessageColumns {
   }
 
   /**
-   * Appends a message, evicting the oldest as needed; one larger than maxBytes is kept alone.
-   * From a batch frame (`batch`, and the message's index in it), the frame becomes a block
-   * and the message points into it, a decoded payload as its JSON text there: no copy (one
-   * copy per batch cost more than the rest of the log together). Without one, the message
-   * gets a block of its own, its decoded payload written as JSON. The record is left as it is.
+   * Appends a message of a batch frame (its index in the batch), evicting the oldest as
+   * needed; one larger than maxBytes is kept alone. The frame becomes a block and the message
+   * points into it, a decoded payload as its JSON text there: no copy (one copy per batch
+   * cost more than the rest of the log together), and no record.
    */
-  push(message: MessageRecord, batch?: BatchBytes, index = 0): void {
+  pushFrom(batch: BatchColumns, index: number): void {
+    const payloadLength = batch.payloadLengths[index]!;
+    const decodedLength = batch.decodedLengths[index]!;
+    const slot = this.reserve(payloadLength + decodedLength);
+    if (batch !== this.source) {
+      this.source = batch;
+      this.blocks.push(batch.frame);
+    }
+    if (batch !== this.topicsOf) {
+      // The batch's topics as the log's ids, once per batch rather than a lookup per message.
+      this.topicsOf = batch;
+      this.batchTopicIds = batch.topics.map((topic) => this.intern(topic));
+    }
+    this.payloadOffsets[slot] = batch.payloadStarts[index]!;
+    this.decodedOffsets[slot] = batch.decodedStarts[index]!;
+    this.fill(slot, batch.seqs[index]!, batch.times[index]!, batch.payloadSizes[index]!, this.batchTopicIds[batch.topicIds[index]!]!, batch.flags[index]!, payloadLength, decodedLength, batch.properties?.[index]);
+  }
+
+  /**
+   * Appends a message given as a record: it gets a block of its own, its decoded payload
+   * written as JSON. The record is left as it is.
+   */
+  push(message: MessageRecord): void {
     const payloadLength = message.payload.byteLength;
-    let decodedJson: Uint8Array | undefined;
-    let decodedLength = 0;
-    if (batch) decodedLength = batch.decodedLengths[index]!;
-    else if (message.decoded) decodedLength = (decodedJson = utf8Encode(JSON.stringify(message.decoded))).byteLength;
-    const size = payloadLength + decodedLength + SLOT_BYTES;
-    while (this.count > 0 && (this.count >= this.limits.maxItems || this.byteTotal + size > this.limits.maxBytes)) this.shift();
-    if (this.count === this.capacity) this.grow();
-    const slot = (this.head + this.count) % this.capacity;
-    if (batch) {
-      if (batch !== this.source) {
-        this.source = batch;
-        this.blocks.push(batch.frame);
-      }
-      this.payloadOffsets[slot] = message.payload.byteOffset - batch.frame.byteOffset;
-      this.decodedOffsets[slot] = batch.decodedStarts[index]!;
-    } else if (payloadLength + decodedLength > 0) {
+    const decodedJson = message.decoded ? utf8Encode(JSON.stringify(message.decoded)) : undefined;
+    const decodedLength = decodedJson?.byteLength ?? 0;
+    const slot = this.reserve(payloadLength + decodedLength);
+    if (payloadLength + decodedLength > 0) {
       this.source = undefined;
       const block = new Uint8Array(payloadLength + decodedLength);
       block.set(message.payload);
@@ -117,20 +128,32 @@ export class MessageColumns {
       this.payloadOffsets[slot] = 0;
       this.decodedOffsets[slot] = payloadLength;
     }
+    const flags = (message.direction === 'out' ? OUT : 0) | (message.qos << 1) | (message.retain ? RETAIN : 0) | (message.dup ? DUP : 0);
+    this.fill(slot, message.seq, message.time, message.payloadSize, this.intern(message.topic), flags, payloadLength, decodedLength, message.properties);
+  }
+
+  /** Evicts what the caps need for a message of `bytes` (payload and decoded JSON) and returns its slot. */
+  private reserve(bytes: number): number {
+    const size = bytes + SLOT_BYTES;
+    while (this.count > 0 && (this.count >= this.limits.maxItems || this.byteTotal + size > this.limits.maxBytes)) this.shift();
+    if (this.count === this.capacity) this.grow();
+    return (this.head + this.count) % this.capacity;
+  }
+
+  private fill(slot: number, seq: number, time: number, payloadSize: number, topicId: number, flags: number, payloadLength: number, decodedLength: number, properties: MessageProperties | undefined): void {
     // The newest block (or, with none held, the id the next one gets): ids never decrease along the log.
     this.blockIds[slot] = this.firstBlock + Math.max(0, this.blocks.length - 1);
-    this.seqs[slot] = message.seq;
-    this.times[slot] = message.time;
-    this.payloadSizes[slot] = message.payloadSize;
-    this.sizes[slot] = size;
-    this.topicIds[slot] = this.intern(message.topic);
-    this.flags[slot] = (message.direction === 'out' ? OUT : 0) | (message.qos << 1) | (message.retain ? RETAIN : 0) | (message.dup ? DUP : 0);
+    this.seqs[slot] = seq;
+    this.times[slot] = time;
+    this.payloadSizes[slot] = payloadSize;
+    this.topicIds[slot] = topicId;
+    this.flags[slot] = flags;
     this.payloadLengths[slot] = payloadLength;
     this.decodedLengths[slot] = decodedLength;
-    if (message.properties) this.properties[slot] = message.properties;
+    if (properties) this.properties[slot] = properties;
     else if (this.properties[slot] !== undefined) this.properties[slot] = undefined;
     this.count++;
-    this.byteTotal += size;
+    this.byteTotal += payloadLength + decodedLength + SLOT_BYTES;
   }
 
   /**
@@ -219,6 +242,7 @@ export class MessageColumns {
     this.blocks = [];
     this.firstBlock = 0;
     this.source = undefined;
+    this.topicsOf = undefined;
     this.records = new Map();
   }
 
@@ -248,7 +272,6 @@ export class MessageColumns {
     this.seqs = new Float64Array(capacity);
     this.times = new Float64Array(capacity);
     this.payloadSizes = new Float64Array(capacity);
-    this.sizes = new Float64Array(capacity);
     this.topicIds = new Uint32Array(capacity);
     this.flags = new Uint8Array(capacity);
     this.blockIds = new Uint32Array(capacity);
@@ -261,7 +284,7 @@ export class MessageColumns {
 
   /** Doubles the columns (up to maxItems), laying the messages out from slot 0. */
   private grow(): void {
-    const old = { capacity: this.capacity, head: this.head, seqs: this.seqs, times: this.times, payloadSizes: this.payloadSizes, sizes: this.sizes, topicIds: this.topicIds, flags: this.flags, blockIds: this.blockIds, payloadOffsets: this.payloadOffsets, decodedOffsets: this.decodedOffsets, payloadLengths: this.payloadLengths, decodedLengths: this.decodedLengths, properties: this.properties };
+    const old = { capacity: this.capacity, head: this.head, seqs: this.seqs, times: this.times, payloadSizes: this.payloadSizes, topicIds: this.topicIds, flags: this.flags, blockIds: this.blockIds, payloadOffsets: this.payloadOffsets, decodedOffsets: this.decodedOffsets, payloadLengths: this.payloadLengths, decodedLengths: this.decodedLengths, properties: this.properties };
     this.allocate(Math.min(this.limits.maxItems, old.capacity * 2));
     // The held run is at most two pieces: head … end, then 0 … the rest.
     const firstPiece = Math.min(this.count, old.capacity - old.head);
@@ -272,7 +295,6 @@ export class MessageColumns {
     copy(this.seqs, old.seqs);
     copy(this.times, old.times);
     copy(this.payloadSizes, old.payloadSizes);
-    copy(this.sizes, old.sizes);
     copy(this.topicIds, old.topicIds);
     copy(this.flags, old.flags);
     copy(this.blockIds, old.blockIds);
@@ -289,7 +311,7 @@ export class MessageColumns {
 
   private shift(): void {
     const slot = this.head;
-    this.byteTotal -= this.sizes[slot]!;
+    this.byteTotal -= this.payloadLengths[slot]! + this.decodedLengths[slot]! + SLOT_BYTES;
     if (this.onEvict) this.onEvict(this.seqs[slot]!, this.topics[this.topicIds[slot]!]!, this.flags[slot]! & OUT ? 'out' : 'in');
     if (this.properties[slot] !== undefined) this.properties[slot] = undefined;
     this.records.delete(this.evicted);

@@ -24,7 +24,8 @@
  * packets.batch: see wire-packets.ts (also the binary pages of `packets.page`).
  */
 
-import type { MessageBatch, MessageRecord, PacketBatch } from './contract';
+import type { MessageBatch, MessageProperties, MessageRecord, PacketBatch } from './contract';
+import type { DecodedPayload } from './decoded';
 import { parseWithBytes, stringifyWithBytes } from './json-bytes';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
 import { TopicInterner } from './topic-intern';
@@ -250,10 +251,7 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   const blobs = replacedAt + (hasReplaced ? count * 4 : 0);
   needBytes(frame, blobs + idLength, 'messages.batch');
   const base = frame.byteOffset;
-  const seqs = new Float64Array(frame.buffer, base + MESSAGE_HEADER, count);
-  const times = new Float64Array(frame.buffer, base + MESSAGE_HEADER + count * 8, count);
-  const sizes = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 16, count);
-  const topicColumn = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 20, count);
+  const topicIds = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 20, count);
   const payloadLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 24, count);
   const propertyLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 28, count);
   const decodedLengths = new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 32, count);
@@ -268,6 +266,8 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
     propertyTotal += propertyLengths[i]!;
     decodedTotal += decodedLengths[i]!;
     if (decodedLengths[i]! > 0) decodedCount++;
+    if (topicIds[i]! >= topicCount) throw new Error(`Malformed messages.batch frame: message ${i} names topic ${topicIds[i]} of ${topicCount}`);
+    if (((flags[i]! >> 1) & 3) === 3) throw new Error(`Malformed messages.batch frame: message ${i} has QoS 3`);
   }
   // The array's brackets and commas: one byte per element, one for the closing bracket.
   if (decodedCount > 0) decodedTotal += decodedCount + 1;
@@ -276,85 +276,143 @@ function decodeMessages(frame: Uint8Array): MessageBatch {
   const expected = blobs + idLength + payloadTotal + propertyTotal + decodedTotal + topicTotal;
   if (frame.byteLength !== expected) throw new Error(`Malformed messages.batch frame: its columns add up to ${expected} bytes, the frame has ${frame.byteLength}`);
 
-  let at = blobs;
-  const connectionId = utf8Decode(frame.subarray(at, at + idLength));
-  at += idLength;
-  let payloadAt = at;
-  let propertyAt = at + payloadTotal;
+  const connectionId = utf8Decode(frame.subarray(blobs, blobs + idLength));
+  const payloadAt = blobs + idLength;
+  const payloadStarts = new Uint32Array(count);
+  for (let i = 0, start = payloadAt; i < count; i++) {
+    payloadStarts[i] = start;
+    start += payloadLengths[i]!;
+  }
+  let propertyAt = payloadAt + payloadTotal;
   const decodedAt = propertyAt + propertyTotal;
   let topicAt = decodedAt + decodedTotal;
-  const decodedValues = decodedCount > 0 ? decodedColumn(frame.subarray(decodedAt, decodedAt + decodedTotal), decodedCount) : undefined;
-  let decodedNext = 0;
+  let properties: (MessageProperties | undefined)[] | undefined;
+  if (propertyTotal > 0) {
+    properties = new Array<MessageProperties | undefined>(count);
+    for (let i = 0; i < count; i++) {
+      const length = propertyLengths[i]!;
+      if (length === 0) continue;
+      properties[i] = parseWithBytes(utf8Decode(frame.subarray(propertyAt, propertyAt + length))) as MessageProperties;
+      propertyAt += length;
+    }
+  }
+  const decoded = decodedCount > 0 ? decodedColumn(frame.subarray(decodedAt, decodedAt + decodedTotal), decodedCount) : undefined;
+  const decodedStarts = new Uint32Array(count);
+  if (decoded) {
+    for (let i = 0, start = decodedAt + 1; i < count; i++) {
+      decodedStarts[i] = start;
+      if (decodedLengths[i]! > 0) start += decodedLengths[i]! + 1;
+    }
+  }
   const topics = new Array<string>(topicCount);
   for (let t = 0; t < topicCount; t++) {
     const length = topicBytes[t]!;
     topics[t] = topicString(frame, topicAt, topicAt + length);
     topicAt += length;
   }
-  const messages = new Array<MessageRecord>(count);
-  for (let i = 0; i < count; i++) {
-    const topic = topics[topicColumn[i]!];
-    if (topic === undefined) throw new Error(`Malformed messages.batch frame: message ${i} names topic ${topicColumn[i]} of ${topicCount}`);
-    const f = flags[i]!;
-    const qos = (f >> 1) & 3;
-    if (qos === 3) throw new Error(`Malformed messages.batch frame: message ${i} has QoS 3`);
-    const payloadLength = payloadLengths[i]!;
-    const message: MessageRecord = {
-      seq: seqs[i]!,
-      direction: f & OUT ? 'out' : 'in',
-      topic,
-      payload: frame.subarray(payloadAt, payloadAt + payloadLength),
-      qos: qos as 0 | 1 | 2,
-      retain: (f & RETAIN) !== 0,
-      dup: (f & DUP) !== 0,
-      time: times[i]!,
-      payloadSize: sizes[i]!,
-    };
-    payloadAt += payloadLength;
-    const propertyLength = propertyLengths[i]!;
-    if (propertyLength > 0) {
-      message.properties = parseWithBytes(utf8Decode(frame.subarray(propertyAt, propertyAt + propertyLength))) as MessageRecord['properties'];
-      propertyAt += propertyLength;
-    }
-    if (decodedLengths[i]! > 0) message.decoded = decodedValues![decodedNext++];
-    messages[i] = message;
-  }
-  const batch: MessageBatch = { connectionId, messages, dropped: view.getFloat64(8, true), evicted: view.getFloat64(16, true) };
-  if (hasReplaced) batch.replaced = Array.from(new Uint32Array(frame.buffer, base + replacedAt, count));
-  // Where the batch's bytes lie, for a store that keeps them by the batch (see batchBytesOf).
-  const decodedStarts = new Uint32Array(count);
-  if (decodedValues) {
-    let start = decodedAt + 1;
-    for (let i = 0; i < count; i++) {
-      decodedStarts[i] = start;
-      if (decodedLengths[i]! > 0) start += decodedLengths[i]! + 1;
-    }
-  }
-  batchBytes.set(batch, { frame, decodedStarts, decodedLengths });
+  const replaced = hasReplaced ? new Uint32Array(frame.buffer, base + replacedAt, count) : undefined;
+  const columnsOf: BatchColumns = {
+    frame,
+    count,
+    seqs: new Float64Array(frame.buffer, base + MESSAGE_HEADER, count),
+    times: new Float64Array(frame.buffer, base + MESSAGE_HEADER + count * 8, count),
+    payloadSizes: new Uint32Array(frame.buffer, base + MESSAGE_HEADER + count * 16, count),
+    topicIds,
+    topics,
+    flags,
+    payloadStarts,
+    payloadLengths,
+    properties,
+    decoded,
+    decodedStarts,
+    decodedLengths,
+    replaced,
+  };
+  let messages: MessageRecord[] | undefined;
+  const batch: MessageBatch = {
+    connectionId,
+    // Records only when asked for: the page reads the columns (batchColumnsOf).
+    get messages() {
+      return (messages ??= batchRecords(columnsOf));
+    },
+    set messages(value) {
+      messages = value;
+    },
+    dropped: view.getFloat64(8, true),
+    evicted: view.getFloat64(16, true),
+  };
+  if (replaced) batch.replaced = Array.from(replaced);
+  batchColumns.set(batch, columnsOf);
   return batch;
 }
 
-/**
- * The bytes of a batch {@link decodeFrame} read: each message's `payload` is a view of
- * `frame`, and message i's decoded payload is the JSON text
- * `frame[decodedStarts[i] … + decodedLengths[i]]` (length 0 for none).
- */
-export interface BatchBytes {
-  frame: Uint8Array;
-  decodedStarts: Uint32Array;
-  decodedLengths: Uint32Array;
+/** The records of a batch's columns (payloads are views of the frame). */
+function batchRecords(columns: BatchColumns): MessageRecord[] {
+  const { frame, count, seqs, times, payloadSizes, topicIds, topics, flags, payloadStarts, payloadLengths, properties, decoded, decodedLengths } = columns;
+  const messages = new Array<MessageRecord>(count);
+  let decodedNext = 0;
+  for (let i = 0; i < count; i++) {
+    const f = flags[i]!;
+    const start = payloadStarts[i]!;
+    const message: MessageRecord = {
+      seq: seqs[i]!,
+      direction: f & OUT ? 'out' : 'in',
+      topic: topics[topicIds[i]!]!,
+      payload: frame.subarray(start, start + payloadLengths[i]!),
+      qos: ((f >> 1) & 3) as 0 | 1 | 2,
+      retain: (f & RETAIN) !== 0,
+      dup: (f & DUP) !== 0,
+      time: times[i]!,
+      payloadSize: payloadSizes[i]!,
+    };
+    const props = properties?.[i];
+    if (props) message.properties = props;
+    if (decodedLengths[i]! > 0) message.decoded = decoded![decodedNext++];
+    messages[i] = message;
+  }
+  return messages;
 }
 
-const batchBytes = new WeakMap<MessageBatch, BatchBytes>();
+/**
+ * A messages.batch frame as columns, the way the page's stores take it in (no record per
+ * message): views of the frame for the numbers and flags, offsets into the frame for the
+ * payloads (`frame[payloadStarts[i] … + payloadLengths[i]]`) and each decoded payload's JSON
+ * text (`frame[decodedStarts[i] … + decodedLengths[i]]`, length 0 for none), the parsed
+ * values in `decoded` (one per message that has one, in order), one string per topic.
+ * Flags: {@link BATCH_FLAG}, QoS in bits 1-2.
+ */
+export interface BatchColumns {
+  frame: Uint8Array;
+  count: number;
+  seqs: Float64Array;
+  times: Float64Array;
+  payloadSizes: Uint32Array;
+  /** Each message's topic, as an index into `topics`. */
+  topicIds: Uint32Array;
+  topics: string[];
+  flags: Uint8Array;
+  payloadStarts: Uint32Array;
+  payloadLengths: Uint32Array;
+  /** Sparse; undefined when no message of the batch has properties. */
+  properties: (MessageProperties | undefined)[] | undefined;
+  decoded: DecodedPayload[] | undefined;
+  decodedStarts: Uint32Array;
+  decodedLengths: Uint32Array;
+  /** Messages each one stands for besides itself (the backend held the newest for a page behind); undefined for none. */
+  replaced: Uint32Array | undefined;
+}
+
+/** Flag bits of {@link BatchColumns.flags} (QoS is bits 1-2). */
+export const BATCH_FLAG = { out: OUT, retain: RETAIN, dup: DUP } as const;
+
+const batchColumns = new WeakMap<MessageBatch, BatchColumns>();
 
 /**
- * Where the bytes of a batch {@link decodeFrame} read lie, so the page's log keeps its frame
- * and reads payloads and decoded payloads (as JSON text) from it (message-columns.ts),
- * instead of a record and a parsed object per message. Undefined for a batch that did not
- * come from a frame.
+ * A batch as columns: the columns {@link decodeFrame} read it from or, for a batch that did
+ * not come from a frame, those of its frame (encoded and read once: one code path).
  */
-export function batchBytesOf(batch: MessageBatch): BatchBytes | undefined {
-  return batchBytes.get(batch);
+export function batchColumnsOf(batch: MessageBatch): BatchColumns {
+  return batchColumns.get(batch) ?? batchColumns.get(decodeMessages(encodeMessageBatch(batch)))!;
 }
 
 /**
@@ -374,7 +432,7 @@ function topicString(frame: Uint8Array, start: number, end: number): string {
 }
 
 /** The decoded payloads of a messages.batch frame: one JSON array, decoded and parsed in one call each. */
-function decodedColumn(bytes: Uint8Array, count: number): NonNullable<MessageRecord['decoded']>[] {
+function decodedColumn(bytes: Uint8Array, count: number): DecodedPayload[] {
   let values: unknown;
   try {
     values = JSON.parse(utf8Decode(bytes));
@@ -384,5 +442,5 @@ function decodedColumn(bytes: Uint8Array, count: number): NonNullable<MessageRec
   if (!Array.isArray(values) || values.length !== count) {
     throw new Error(`Malformed messages.batch frame: ${count} messages have a decoded payload, its decoded column holds ${Array.isArray(values) ? values.length : 'no array'}`);
   }
-  return values as NonNullable<MessageRecord['decoded']>[];
+  return values as DecodedPayload[];
 }

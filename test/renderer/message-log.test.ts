@@ -51,10 +51,15 @@ describe('message log and topic tree sharing batch frames', () => {
     appendBatch(first);
     for (let sent = 0; sent < MESSAGE_LOG_LIMITS.maxItems; sent += 10_000) appendBatch(frameOf(Array.from({ length: 10_000 }, () => on('busy'))));
     const tree = treeFor('frames');
-    const rare = tree.last[tree.find('rare')]!;
+    const rare = tree.lastMessage(tree.find('rare'))!;
     // Evicted from the log, still the tree's last value: copied out of its frame.
-    expect(rare).toBe(first.messages[0]);
+    expect(rare).toEqual({ ...first.messages[0]!, payload: rare.payload });
+    expect([...rare.payload]).toEqual([...first.messages[0]!.payload]);
     expect(rare.payload.buffer.byteLength).toBe(50);
+    // A last value the log still holds is the log's record, read from its frame.
+    const busy = tree.lastMessage(tree.find('busy'))!;
+    expect(busy).toBe(logFor('frames').buffer.at(logFor('frames').buffer.length - 1));
+    expect(busy.seq).toBe(seq);
     // Messages the log still holds are read from their frames.
     const held = logFor('frames').buffer.at(logFor('frames').buffer.length - 1)!;
     expect(held.payload.buffer.byteLength).toBeGreaterThan(10_000 * 50);

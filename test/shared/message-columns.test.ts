@@ -4,7 +4,7 @@ import type { DecodedPayload } from '../../shared/decoded';
 import { MessageColumns, SLOT_BYTES } from '../../shared/message-columns';
 import { utf8Encode } from '../../shared/utf8';
 import type { MessageBatch } from '../../shared/contract';
-import { batchBytesOf, decodeFrame, encodeMessageBatch } from '../../shared/wire-batches';
+import { batchColumnsOf, decodeFrame, encodeMessageBatch } from '../../shared/wire-batches';
 
 const decoded = (n: number): DecodedPayload => ({ kind: 'sparkplug', type: 'Sparkplug B NDATA', value: { seq: n, metrics: [{ name: 'temp', value: n / 2 }] } });
 
@@ -37,7 +37,7 @@ describe('MessageColumns', () => {
     for (const m of sent) log.push(copyOf(m));
     const framed = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
     const batch = frameOf(sent.map(copyOf));
-    batch.messages.forEach((m, i) => framed.push(m, batchBytesOf(batch), i));
+    batch.messages.forEach((_, i) => framed.pushFrom(batchColumnsOf(batch), i));
     expect(framed.toArray().map(comparable)).toEqual(sent.map(comparable));
     expect(framed.bytes).toBe(log.bytes);
     expect(log.length).toBe(6);
@@ -92,13 +92,13 @@ describe('MessageColumns', () => {
     const blocks = () => (log as unknown as { blocks: Uint8Array[] }).blocks.length;
     let seq = 0;
     const batches = Array.from({ length: 25 }, () => frameOf(Array.from({ length: 100 }, () => message(++seq, 40))));
-    for (const batch of batches) batch.messages.forEach((m, i) => log.push(m, batchBytesOf(batch), i));
+    for (const batch of batches) batch.messages.forEach((_, i) => log.pushFrom(batchColumnsOf(batch), i));
     // 1,000 held: the last ten batches, one block each.
     expect(log.seqAt(0)).toBe(1501);
     expect(blocks()).toBe(10);
     // Half a batch more: the oldest block still holds 50 held messages.
     const more = frameOf(Array.from({ length: 50 }, () => message(++seq, 40)));
-    more.messages.forEach((m, i) => log.push(m, batchBytesOf(more), i));
+    more.messages.forEach((_, i) => log.pushFrom(batchColumnsOf(more), i));
     expect(blocks()).toBe(11);
     expect(comparable(log.at(0))).toEqual(comparable(message(1551, 40)));
     expect(comparable(log.at(log.length - 1))).toEqual(comparable(message(seq, 40)));
@@ -122,7 +122,7 @@ describe('MessageColumns', () => {
     const batch = frameOf(sent.map(copyOf));
     const stringify = vi.spyOn(JSON, 'stringify');
     const log = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
-    batch.messages.forEach((m, i) => log.push(m, batchBytesOf(batch), i));
+    batch.messages.forEach((_, i) => log.pushFrom(batchColumnsOf(batch), i));
     expect(stringify).not.toHaveBeenCalled();
     stringify.mockRestore();
     expect(log.toArray()).toEqual(sent);
@@ -132,7 +132,7 @@ describe('MessageColumns', () => {
   it('reads a batch\'s messages from its frame, copying nothing', () => {
     const batch = frameOf([message(1, 8), message(2, 8)]);
     const log = new MessageColumns({ maxItems: 10, maxBytes: Infinity });
-    batch.messages.forEach((m, i) => log.push(m, batchBytesOf(batch), i));
+    batch.messages.forEach((_, i) => log.pushFrom(batchColumnsOf(batch), i));
     expect(log.at(1)!.payload.buffer).toBe(batch.messages[1]!.payload.buffer);
     expect(log.at(1)!.payload.byteOffset).toBe(batch.messages[1]!.payload.byteOffset);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PACKET_PAGE_BYTES, packetForPage, type MessageBatch, type MessageRecord, type PacketBatch } from '../../shared/contract';
 import { decodeIncoming, encodeEvent } from '../../shared/rpc';
-import { ACK_FRAME, decodeFrame, decodeWatchFrame, encodeMessageBatch, encodePacketBatch, encodeWatchFrame, FRAME_KIND } from '../../shared/wire-batches';
+import { ACK_FRAME, BATCH_FLAG, batchColumnsOf, decodeFrame, decodeWatchFrame, encodeMessageBatch, encodePacketBatch, encodeWatchFrame, FRAME_KIND } from '../../shared/wire-batches';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 let seq = 0;
@@ -117,6 +117,57 @@ describe('message batch frames', () => {
 
   it('carries an empty batch (only drops to report)', () => {
     expect(roundTrip({ connectionId: 'c', messages: [], dropped: 120, evicted: 0 }).data).toEqual({ connectionId: 'c', messages: [], dropped: 120, evicted: 0 });
+  });
+});
+
+/** A batch read back from its columns alone (what the page's stores read), as records to compare. */
+function fromColumns(batch: MessageBatch): MessageBatch {
+  const c = batchColumnsOf(batch);
+  let next = 0;
+  const messages = Array.from({ length: c.count }, (_, i): MessageRecord => {
+    const record: MessageRecord = {
+      seq: c.seqs[i]!,
+      direction: c.flags[i]! & BATCH_FLAG.out ? 'out' : 'in',
+      topic: c.topics[c.topicIds[i]!]!,
+      payload: c.frame.slice(c.payloadStarts[i]!, c.payloadStarts[i]! + c.payloadLengths[i]!),
+      qos: ((c.flags[i]! >> 1) & 3) as 0 | 1 | 2,
+      retain: (c.flags[i]! & BATCH_FLAG.retain) !== 0,
+      dup: (c.flags[i]! & BATCH_FLAG.dup) !== 0,
+      time: c.times[i]!,
+      payloadSize: c.payloadSizes[i]!,
+    };
+    if (c.properties?.[i]) record.properties = c.properties[i];
+    if (c.decodedLengths[i]! > 0) {
+      record.decoded = c.decoded![next++];
+      // The decoded payload's JSON text sits in the frame too (the page's log keeps that).
+      expect(JSON.parse(new TextDecoder().decode(c.frame.subarray(c.decodedStarts[i]!, c.decodedStarts[i]! + c.decodedLengths[i]!)))).toEqual(record.decoded);
+    }
+    return record;
+  });
+  const out: MessageBatch = { connectionId: batch.connectionId, messages, dropped: batch.dropped, evicted: batch.evicted };
+  if (c.replaced) out.replaced = Array.from(c.replaced);
+  return out;
+}
+
+describe('message batches as columns (how the page takes them in: no record per message)', () => {
+  const sparkplug = (seq: number): MessageRecord['decoded'] => ({
+    kind: 'sparkplug',
+    type: 'Sparkplug B NDATA',
+    value: { seq },
+    warnings: seq % 2 ? ['seq gap'] : undefined,
+    sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: `n${PLANES}`, seq, metrics: [{ name: 'temp', datatype: 'Double', value: seq + 0.5 }] },
+  });
+  it.each<[string, MessageBatch]>([
+    ['an empty batch with drops', { connectionId: 'c', messages: [], dropped: 120, evicted: 3 }],
+    ['a fleet batch: repeated topics, both directions, every QoS', { connectionId: 'c', messages: Array.from({ length: 50 }, (_, i) => message({ topic: `flood/dev${i % 7}/temp`, qos: (i % 3) as 0 | 1 | 2, direction: i % 5 ? 'in' : 'out', retain: i % 4 === 0, dup: i % 6 === 0, payload: bytes(`{"t":${i}}`) })), dropped: 0, evicted: 0 }],
+    ['Sparkplug decoded payloads on some messages, Unicode topics', { connectionId: 'c', messages: Array.from({ length: 9 }, (_, i) => message(i % 3 === 1 ? { topic: `spBv1.0/g/NDATA/${PLANES}` } : { decoded: JSON.parse(JSON.stringify(sparkplug(i))) })), dropped: 2, evicted: 1 }],
+    ['properties, a decoder error and an empty payload', { connectionId: 'conn-☃', messages: [message({ properties: { contentType: 'x', correlationData: new Uint8Array([9]) } }), message({ decoded: { kind: 'protobuf', type: 'p.R', error: { message: 'bad', offset: 1 } } }), message({ payload: new Uint8Array(0), payloadSize: 0 })], dropped: 0, evicted: 7 }],
+    ['held messages that replaced others', { connectionId: 'c', messages: [message({ topic: 'a' }), message({ topic: 'b' }), message({ topic: 'a/b' })], dropped: 12, evicted: 4, replaced: [5, 0, 7] }],
+  ])('reads back %s as it was encoded', (_name, batch) => {
+    const read = roundTrip(batch).data as MessageBatch;
+    expect(fromColumns(read)).toEqual(batch);
+    // A batch that did not come from a frame has the same columns.
+    expect(fromColumns(batch)).toEqual(batch);
   });
 });
 

@@ -40,7 +40,7 @@ export const TopicRow = memo(function TopicRow({ index, id, children, top, selec
   const topic = index.topics[id]!;
   const name = cutForDisplay(index.names[id]!);
   const label = cutForDisplay(topic).shown;
-  const last = index.last[id];
+  const last = index.lastMessage(id);
   const depthCut = (flags & NODE_FLAG.depthCut) !== 0;
   return (
     <div

@@ -11,7 +11,7 @@
  */
 
 import type { MessageRecord } from '../../../shared/contract';
-import { decodedNumbers, decodedPreview } from '../../../shared/decoded';
+import { decodedNumbers, decodedPreview, type DecodedPayload } from '../../../shared/decoded';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { utf8DecodeStrict } from '../../../shared/utf8';
 import { flatJsonNumbers } from './json-numbers';
@@ -32,7 +32,12 @@ export function messagePreview(message: MessageRecord, maxBytes = PREVIEW_BYTES)
 
 /** The numbers a message adds to its topic's chart: decoded metrics or fields, else numbers in the text. */
 export function messageNumbers(message: MessageRecord): Array<[string, number]> {
-  return message.decoded ? decodedNumbers(message.decoded) : numericFields(message.payload);
+  return payloadNumbers(message.payload, message.decoded);
+}
+
+/** {@link messageNumbers} of a payload and its decoded form, if any. */
+export function payloadNumbers(payload: Uint8Array, decoded: DecodedPayload | undefined): Array<[string, number]> {
+  return decoded ? decodedNumbers(decoded) : numericFields(payload);
 }
 
 /**

@@ -8,10 +8,10 @@
 
 import type { MessageBatch } from '../../../shared/contract';
 import { topicMatches } from '../../../shared/topic';
-import { batchBytesOf } from '../../../shared/wire-batches';
+import { BATCH_FLAG, batchColumnsOf } from '../../../shared/wire-batches';
 import { useAppStore } from './app-store';
 import { logFor, sharedFilterTarget } from './message-log';
-import { addToSparkplug } from './sparkplug-state';
+import { addSparkplugMessage, sparkplugFor } from './sparkplug-state';
 import { NONE, type TopicIndex } from './topic-index';
 import { treeFor } from './topic-tree';
 
@@ -79,8 +79,9 @@ class SubscriptionMatcher {
 const matchers = new Map<string, SubscriptionMatcher>();
 
 /**
- * Takes one batch into the page: log, topic index, subscription counts. `filters` are the
- * connection's subscriptions, counted for received messages only.
+ * Takes one batch into the page: log, topic index, subscription counts, Sparkplug model,
+ * read from the batch's columns (no record per message). `filters` are the connection's
+ * subscriptions, counted for received messages only.
  */
 export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []): void {
   const log = logFor(batch.connectionId);
@@ -91,25 +92,28 @@ export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []
   const counts = new Float64Array(filters.length);
   tree.nextTick();
   log.droppedUpstream += batch.dropped;
-  const { messages, replaced } = batch;
-  const bytes = batchBytesOf(batch);
-  for (let m = 0; m < messages.length; m++) {
-    const message = messages[m]!;
-    if (message.direction === 'in') {
-      // A message the backend held for a page behind stands for the ones it replaced (in `dropped` too).
-      const extra = replaced?.[m] ?? 0;
-      const node = tree.add(message, extra);
-      if (targets.length > MASK_BITS) {
-        for (let i = 0; i < targets.length; i++) if (matcher.matches(i, message.topic)) counts[i]! += 1 + extra;
-      } else {
-        for (let mask = matcher.mask(node, message.topic); mask !== 0; mask &= mask - 1) counts[31 - Math.clz32(mask & -mask)]! += 1 + extra;
-      }
-    }
+  const buffer = log.buffer;
+  tree.source = buffer;
+  const columns = batchColumnsOf(batch);
+  const { count, flags, topics, topicIds, replaced, decoded, decodedLengths } = columns;
+  let decodedNext = 0;
+  for (let m = 0; m < count; m++) {
+    const value = decodedLengths[m]! > 0 ? decoded![decodedNext++] : undefined;
+    if (value?.sparkplug) addSparkplugMessage(sparkplugFor(batch.connectionId), value, columns.times[m]!);
     // The log keeps one copy of the batch's bytes, a decoded payload as its JSON text.
-    log.buffer.push(message, bytes, m);
+    buffer.pushFrom(columns, m);
+    if (flags[m]! & BATCH_FLAG.out) continue;
+    // A message the backend held for a page behind stands for the ones it replaced (in `dropped` too).
+    const extra = replaced?.[m] ?? 0;
+    const node = tree.addFrom(columns, m, buffer.evicted + buffer.length - 1, value, extra);
+    if (targets.length > MASK_BITS) {
+      const topic = topics[topicIds[m]!]!;
+      for (let i = 0; i < targets.length; i++) if (matcher.matches(i, topic)) counts[i]! += 1 + extra;
+    } else {
+      for (let mask = matcher.mask(node, topics[topicIds[m]!]!); mask !== 0; mask &= mask - 1) counts[31 - Math.clz32(mask & -mask)]! += 1 + extra;
+    }
   }
   for (let i = 0; i < filters.length; i++) if (counts[i]! > 0) log.counts.set(filters[i]!, (log.counts.get(filters[i]!) ?? 0) + counts[i]!);
-  addToSparkplug(batch.connectionId, batch.messages);
   requestRender(batch.connectionId);
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { MessageRecord } from '../../../shared/contract';
-import type { SparkplugMetric } from '../../../shared/decoded';
+import type { DecodedPayload, SparkplugMetric } from '../../../shared/decoded';
 
 /** A metric's latest value. */
 export interface MetricState {
@@ -52,48 +52,49 @@ function entity(name: string): SparkplugEntity {
 
 /** Folds decoded Sparkplug messages into the model; other messages cost one property check. */
 export function addToSparkplug(connectionId: string, messages: readonly MessageRecord[]): void {
-  let model: SparkplugModel | undefined;
-  for (const message of messages) {
-    const info = message.decoded?.sparkplug;
-    if (!info) continue;
-    model ??= sparkplugFor(connectionId);
-    if (info.messageType === 'STATE') {
-      model.hosts.set(info.host ?? '', info.online === true);
-      continue;
-    }
-    let group = model.groups.get(info.group);
-    if (!group) model.groups.set(info.group, (group = new Map()));
-    let node = group.get(info.edgeNode);
-    if (!node) group.set(info.edgeNode, (node = { ...entity(info.edgeNode), devices: new Map() }));
-    let target: SparkplugEntity = node;
-    if (info.device !== undefined) {
-      let device = node.devices.get(info.device);
-      if (!device) node.devices.set(info.device, (device = entity(info.device)));
-      target = device;
-    }
-    switch (info.messageType) {
-      case 'NBIRTH':
-        node.metrics.clear();
-        setOnline(node, true, message.time);
-        break;
-      case 'NDEATH':
-        // An edge node's death takes its devices offline with it.
-        setOnline(node, false, message.time);
-        for (const device of node.devices.values()) setOnline(device, false, message.time);
-        break;
-      case 'DBIRTH':
-        target.metrics.clear();
-        setOnline(target, true, message.time);
-        break;
-      case 'DDEATH':
-        setOnline(target, false, message.time);
-        break;
-    }
-    if (message.decoded?.warnings?.length) target.warning = message.decoded.warnings.join('; ');
-    // Commands are requests, not values: the metrics keep what the edge node last reported.
-    if (info.messageType === 'NCMD' || info.messageType === 'DCMD') continue;
-    for (const metric of info.metrics) target.metrics.set(metric.name, { metric, time: message.time });
+  for (const message of messages) if (message.decoded?.sparkplug) addSparkplugMessage(sparkplugFor(connectionId), message.decoded, message.time);
+}
+
+/** Folds one decoded Sparkplug message (received at `time`, ms) into a model; others are ignored. */
+export function addSparkplugMessage(model: SparkplugModel, decoded: DecodedPayload, time: number): void {
+  const info = decoded.sparkplug;
+  if (!info) return;
+  if (info.messageType === 'STATE') {
+    model.hosts.set(info.host ?? '', info.online === true);
+    return;
   }
+  let group = model.groups.get(info.group);
+  if (!group) model.groups.set(info.group, (group = new Map()));
+  let node = group.get(info.edgeNode);
+  if (!node) group.set(info.edgeNode, (node = { ...entity(info.edgeNode), devices: new Map() }));
+  let target: SparkplugEntity = node;
+  if (info.device !== undefined) {
+    let device = node.devices.get(info.device);
+    if (!device) node.devices.set(info.device, (device = entity(info.device)));
+    target = device;
+  }
+  switch (info.messageType) {
+    case 'NBIRTH':
+      node.metrics.clear();
+      setOnline(node, true, time);
+      break;
+    case 'NDEATH':
+      // An edge node's death takes its devices offline with it.
+      setOnline(node, false, time);
+      for (const device of node.devices.values()) setOnline(device, false, time);
+      break;
+    case 'DBIRTH':
+      target.metrics.clear();
+      setOnline(target, true, time);
+      break;
+    case 'DDEATH':
+      setOnline(target, false, time);
+      break;
+  }
+  if (decoded.warnings?.length) target.warning = decoded.warnings.join('; ');
+  // Commands are requests, not values: the metrics keep what the edge node last reported.
+  if (info.messageType === 'NCMD' || info.messageType === 'DCMD') return;
+  for (const metric of info.metrics) target.metrics.set(metric.name, { metric, time });
 }
 
 function setOnline(target: SparkplugEntity, online: boolean, time: number): void {

@@ -11,8 +11,11 @@
  */
 
 import type { MessageRecord } from '../../../shared/contract';
+import type { DecodedPayload } from '../../../shared/decoded';
+import type { MessageColumns } from '../../../shared/message-columns';
+import { BATCH_FLAG, type BatchColumns } from '../../../shared/wire-batches';
 import { MAX_SERIES_PER_TOPIC, SeriesRing, type SeriesBudget } from './topic-series';
-import { messageNumbers } from './decoded-view';
+import { payloadNumbers } from './decoded-view';
 
 /** Limits of one connection's tree. */
 export const TOPIC_LIMITS = {
@@ -38,6 +41,7 @@ export const ROOT = 0;
 export const NONE = -1;
 
 const FIRST_CAPACITY = 1024;
+const EMPTY = new Uint8Array(0);
 
 /** The tree of one connection. */
 export class TopicIndex {
@@ -60,7 +64,12 @@ export class TopicIndex {
   readonly names: string[] = [''];
   /** The full topic of each node. */
   readonly topics: string[] = [''];
+  /** Last message per node given as a record (see lastMessage, which also reads the log). */
   readonly last: (MessageRecord | undefined)[] = [undefined];
+  /** Where the log holds each node's last message (its serial), or -1: see lastMessage. */
+  lastSerial: Float64Array;
+  /** The message log that `lastSerial` points into (ingest.ts sets it). */
+  source: MessageColumns | undefined;
   /** Numeric series per node ("value" for a bare number, field names for JSON objects). */
   readonly series: (Map<string, SeriesRing> | undefined)[] = [undefined];
   /** Bumped whenever nodes are added, so the visible rows are rebuilt. */
@@ -93,6 +102,7 @@ export class TopicIndex {
     this.total = new Float64Array(FIRST_CAPACITY);
     this.flags = new Uint8Array(FIRST_CAPACITY);
     this.stamp = new Uint32Array(FIRST_CAPACITY);
+    this.lastSerial = new Float64Array(FIRST_CAPACITY).fill(-1);
     this.parent[ROOT] = NONE;
   }
 
@@ -102,40 +112,73 @@ export class TopicIndex {
   }
 
   /**
-   * Adds one received message: counts, last message, retained marker, numbers. The message's
-   * topic is replaced by the index's own copy of the string, so the log holds one string per
-   * topic and comparing topics is comparing references. `replaced` earlier messages on the
-   * topic that the page never got (the backend held only the newest) are counted too.
+   * Adds one received message given as a record: counts, last message, retained marker,
+   * numbers. The message's topic is replaced by the index's own copy of the string, so
+   * comparing topics is comparing references. `replaced` earlier messages on the topic that
+   * the page never got (the backend held only the newest) are counted too.
    * @returns the node of its topic, or NONE when the tree is full (counted in overflowMessages).
    */
   add(message: MessageRecord, replaced = 0): number {
+    const id = this.tally(message.topic, replaced, message.retain && message.payloadSize > 0, message.time, message.payload, message.decoded);
+    if (id !== NONE) {
+      message.topic = this.topics[id]!;
+      this.last[id] = message;
+      this.lastSerial[id] = -1;
+    }
+    return id;
+  }
+
+  /**
+   * Adds message `index` of a batch, which the log (`source`) holds at `serial` (its
+   * evicted count plus position): the node's last message is read from the log when a row
+   * shows it, so no record is made per message. `decoded` is its decoded payload, if any.
+   * @returns as {@link add}.
+   */
+  addFrom(batch: BatchColumns, index: number, serial: number, decoded: DecodedPayload | undefined, replaced = 0): number {
+    const start = batch.payloadStarts[index]!;
+    const payload = decoded ? EMPTY : batch.frame.subarray(start, start + batch.payloadLengths[index]!);
+    const retained = (batch.flags[index]! & BATCH_FLAG.retain) !== 0 && batch.payloadSizes[index]! > 0;
+    const id = this.tally(batch.topics[batch.topicIds[index]!]!, replaced, retained, batch.times[index]!, payload, decoded);
+    if (id !== NONE) {
+      this.lastSerial[id] = serial;
+      if (this.last[id] !== undefined) this.last[id] = undefined;
+    }
+    return id;
+  }
+
+  /** The last message received on a node's topic (undefined for an inner level that had none). */
+  lastMessage(id: number): MessageRecord | undefined {
+    const serial = this.lastSerial[id]!;
+    if (serial >= 0 && this.source) return this.source.at(serial - this.source.evicted);
+    return this.last[id];
+  }
+
+  private tally(topic: string, replaced: number, retained: boolean, time: number, payload: Uint8Array, decoded: DecodedPayload | undefined): number {
     const n = 1 + replaced;
-    let id = this.ids.get(message.topic);
+    let id = this.ids.get(topic);
     if (id === undefined) {
-      id = this.insert(message.topic);
+      id = this.insert(topic);
       if (id === NONE) {
         this.overflowMessages += n;
         this.total[ROOT] = this.total[ROOT]! + n;
         return NONE;
       }
     }
-    message.topic = this.topics[id]!;
     if (this.count[id] === 0) this.topicCount++;
     this.count[id] = this.count[id]! + n;
-    this.last[id] = message;
     // An empty retained payload clears the broker's retained message [MQTT-3.3.1-6].
-    if (message.retain && message.payloadSize > 0) this.flags[id]! |= NODE_FLAG.retained;
+    if (retained) this.flags[id]! |= NODE_FLAG.retained;
     else this.flags[id]! &= ~NODE_FLAG.retained;
     const tick = this.tick;
     for (let node = id; node !== NONE; node = this.parent[node]!) {
       this.total[node] = this.total[node]! + n;
       this.stamp[node] = tick;
     }
-    const numbers = messageNumbers(message);
+    const numbers = payloadNumbers(payload, decoded);
     if (numbers.length > 0) {
       let series = this.series[id];
       if (!series) this.series[id] = series = new Map();
-      const time = message.time / 1000;
+      const seconds = time / 1000;
       for (const [name, value] of numbers) {
         let ring = series.get(name);
         if (!ring) {
@@ -143,20 +186,30 @@ export class TopicIndex {
           if (!ring) continue;
           series.set(name, ring);
         }
-        ring.push(time, value);
+        ring.push(seconds, value);
       }
     }
     return id;
   }
 
   /**
-   * The message log let go of a received message. If it is still its topic's last message,
-   * its payload (a view of the batch frame it came in) gets a buffer of its own, so that
-   * frame can be freed with the rest of its messages.
+   * The message log let go of a received message (`seq`, the oldest it held). If it is still
+   * its topic's last message, the node keeps a record of it with a payload of its own, so
+   * the batch frame it came in can be freed with the rest of its messages.
    */
   release(topic: string, seq: number): void {
     const id = this.ids.get(topic);
-    const last = id === undefined ? undefined : this.last[id];
+    if (id === undefined) return;
+    const serial = this.lastSerial[id]!;
+    if (serial >= 0) {
+      if (!this.source || serial !== this.source.evicted) return;
+      // Spread: a decoded payload read lazily from the frame becomes a value of its own too.
+      const record = this.source.read(0)!;
+      this.last[id] = { ...record, payload: record.payload.slice() };
+      this.lastSerial[id] = -1;
+      return;
+    }
+    const last = this.last[id];
     if (last?.seq === seq) last.payload = last.payload.slice();
   }
 
@@ -263,6 +316,9 @@ export class TopicIndex {
       return next;
     };
     this.count = float(this.count);
+    const serials = new Float64Array(capacity).fill(-1);
+    serials.set(this.lastSerial);
+    this.lastSerial = serials;
     this.total = float(this.total);
     const flags = new Uint8Array(capacity);
     flags.set(this.flags);
