@@ -55,4 +55,25 @@ describe('FilteredRows over the columnar log', () => {
     expect(Array.from({ length: rows.length }, (_, i) => rows.at(i)?.seq)).toEqual([6]);
     expect(rows.shifted).toBe(5);
   });
+
+  it.each([
+    { name: 'a topic test alone reads no record', payload: undefined, held: [1, 6, 11, 16], records: 0 },
+    { name: 'a topic test and a payload test read records of the topics that pass only', payload: (m: MessageRecord) => m.seq % 2 === 0, held: [6, 16], records: 4 },
+  ])('judges each topic and direction once from the columns: $name', ({ payload, held, records }) => {
+    const log = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
+    const asked: string[] = [];
+    const rows = new FilteredRows(payload, undefined, (topic, direction) => {
+      asked.push(`${direction} ${topic}`);
+      return topic === 't/1' && direction === 'in';
+    });
+    let read = 0;
+    const counting = Object.assign(Object.create(log) as MessageColumns, { read: (i: number) => (read++, log.read(i)), at: (i: number) => (read++, log.at(i)) });
+    for (let seq = 1; seq <= 20; seq++) {
+      log.push({ ...message(seq), topic: `t/${seq % 5}`, direction: seq === 11 || seq % 4 !== 3 ? 'in' : 'out' });
+      if (seq % 6 === 0 || seq === 20) rows.update(counting);
+    }
+    expect(read).toBe(records);
+    expect(Array.from({ length: rows.length }, (_, i) => rows.at(i)?.seq)).toEqual(held);
+    expect(new Set(asked).size).toBe(asked.length);
+  });
 });

@@ -34,8 +34,9 @@ export function MessageList({ connectionId }: { connectionId: string }) {
   const filtered = useMemo(() => {
     if (!filtering) return undefined;
     const hidden = new Set(muted ?? []);
-    const test = compiled.ok ? compiled.test : () => true;
-    return new FilteredRows((m) => !(hidden.size > 0 && m.direction === 'in' && isOnlyMuted(m.topic, filters, hidden)) && test(m), pausedAt);
+    // Topics and mutes are judged once per topic from the log's columns; only a payload filter reads records.
+    const topicTest = compiled.ok ? compiled.topicTest : () => true;
+    return new FilteredRows(compiled.ok ? compiled.payloadTest : undefined, pausedAt, (topic, direction) => !(hidden.size > 0 && direction === 'in' && isOnlyMuted(topic, filters, hidden)) && topicTest(topic));
   }, [filtering, compiled, muted, filters, pausedAt]);
   filtered?.update(log.buffer);
   // `revision` says the mutable log changed.

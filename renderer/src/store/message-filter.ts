@@ -9,7 +9,17 @@ import { checkTopicFilter, topicMatches } from '../../../shared/topic';
 import { utf8Decode } from '../../../shared/utf8';
 
 /** A compiled filter, or the reason it cannot be used (shown next to the field). */
-export type CompiledFilter = { ok: true; test: (message: MessageRecord) => boolean } | { ok: false; field: 'topic' | 'payload'; reason: string };
+export type CompiledFilter =
+  | {
+      ok: true;
+      /** The whole test. */
+      test: (message: MessageRecord) => boolean;
+      /** The topic part alone (a log tests it once per topic). */
+      topicTest: (topic: string) => boolean;
+      /** The payload part alone; undefined when the payload field is empty. */
+      payloadTest?: (message: MessageRecord) => boolean;
+    }
+  | { ok: false; field: 'topic' | 'payload'; reason: string };
 
 /** Compiles the two filter fields; empty fields match everything. */
 export function compileMessageFilter(topic: string, payload: string): CompiledFilter {
@@ -38,9 +48,9 @@ export function compileMessageFilter(topic: string, payload: string): CompiledFi
     const needle = payload.toLowerCase();
     payloadTest = (text) => text.toLowerCase().includes(needle);
   }
-  const needsPayload = payload !== '';
   // A decoded payload is searched as it is shown (Sparkplug `name = value`, decoded JSON).
-  return { ok: true, test: (m) => topicTest(m.topic) && (!needsPayload || payloadTest(m.decoded ? decodedPreview(m.decoded, Infinity) : utf8Decode(m.payload))) };
+  const payloadOf = payload === '' ? undefined : (m: MessageRecord) => payloadTest(m.decoded ? decodedPreview(m.decoded, Infinity) : utf8Decode(m.payload));
+  return { ok: true, test: (m) => topicTest(m.topic) && (!payloadOf || payloadOf(m)), topicTest, payloadTest: payloadOf };
 }
 
 const PALETTE = ['#3b6cf6', '#1f9d55', '#d69e2e', '#c6283b', '#8b5cf6', '#0ea5e9', '#db2777', '#65a30d'];

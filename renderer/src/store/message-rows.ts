@@ -15,6 +15,10 @@ export interface MessageStore {
   /** A record not remembered by the store, for scans; defaults to `at`. */
   read?(position: number): MessageRecord | undefined;
   seqAt?(position: number): number;
+  /** The store's id of the topic at a position (the same for every message on it). */
+  topicIdAt?(position: number): number;
+  topicAt?(position: number): string;
+  directionAt?(position: number): 'in' | 'out';
   /** Bumped by every clear (serials start again from 0). */
   readonly clears?: number;
 }
@@ -67,12 +71,20 @@ export class FilteredRows implements MessageRows {
   private lastSeq = 0;
   private buffer: MessageStore | undefined;
   private clears = 0;
+  /** The topic test's answer per topic id and direction (id * 2 + 1 for outgoing). */
+  private topicAnswers = new Map<number, boolean>();
   /** Rows dropped from the front because the log evicted them. */
   shifted = 0;
 
+  /**
+   * `test` judges a message as a record; `topicTest` judges it by its topic and direction
+   * alone, once per topic, read from the log's columns: with only a topic filter or a mute in
+   * force no record is made per new message. A message passes when both pass.
+   */
   constructor(
-    private readonly test: (message: MessageRecord) => boolean,
+    private readonly test: ((message: MessageRecord) => boolean) | undefined,
     private readonly pausedAt?: number,
+    private readonly topicTest?: (topic: string, direction: 'in' | 'out') => boolean,
   ) {}
 
   get length(): number {
@@ -87,11 +99,12 @@ export class FilteredRows implements MessageRows {
   /** Takes in what the log gained and lost since the last call. */
   update(buffer: MessageStore): void {
     if ((buffer.clears ?? 0) !== this.clears) {
-      // Everything held was cleared: the serials kept point at nothing now.
+      // Everything held was cleared: the serials kept point at nothing now, nor the topic ids.
       this.clears = buffer.clears ?? 0;
       this.shifted += this.rows.length - this.head;
       this.rows = [];
       this.head = 0;
+      this.topicAnswers.clear();
     }
     this.buffer = buffer;
     const oldest = buffer.evicted;
@@ -104,10 +117,24 @@ export class FilteredRows implements MessageRows {
       this.head = 0;
     }
     for (let i = firstAfter(buffer, this.lastSeq); i < buffer.length; i++) {
-      const message = buffer.read ? buffer.read(i)! : buffer.at(i)!;
-      if (this.pausedAt !== undefined && message.seq > this.pausedAt) break;
-      this.lastSeq = message.seq;
-      if (this.test(message)) this.rows.push(oldest + i);
+      const seq = buffer.seqAt ? buffer.seqAt(i) : buffer.at(i)!.seq;
+      if (this.pausedAt !== undefined && seq > this.pausedAt) break;
+      this.lastSeq = seq;
+      if (this.topicTest && !this.topicPasses(buffer, i)) continue;
+      if (this.test && !this.test(buffer.read ? buffer.read(i)! : buffer.at(i)!)) continue;
+      this.rows.push(oldest + i);
     }
+  }
+
+  private topicPasses(buffer: MessageStore, position: number): boolean {
+    if (!buffer.topicIdAt || !buffer.topicAt || !buffer.directionAt) {
+      const message = buffer.at(position)!;
+      return this.topicTest!(message.topic, message.direction);
+    }
+    const direction = buffer.directionAt(position);
+    const key = buffer.topicIdAt(position) * 2 + (direction === 'out' ? 1 : 0);
+    let answer = this.topicAnswers.get(key);
+    if (answer === undefined) this.topicAnswers.set(key, (answer = this.topicTest!(buffer.topicAt(position), direction)));
+    return answer;
   }
 }
