@@ -72,7 +72,7 @@ export function PacketDetail({
     scrolled.current = false;
     scrollRef.current.scrollTop = 0;
     view.sync();
-  }, [packet, view]);
+  }, [packet, view.sync]);
   const rowIndexes: number[] = [];
   for (let i = view.first; i < view.end; i++) rowIndexes.push(i);
 
