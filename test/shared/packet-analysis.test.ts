@@ -228,6 +228,16 @@ describe('counters', () => {
   });
 });
 
+/** What the Flows view shows of two analyses is the same. */
+function expectSameAnalysis(got: PacketAnalysis, want: PacketAnalysis): void {
+  expect([got.lastSeq, got.lastTime]).toEqual([want.lastSeq, want.lastTime]);
+  expect(got.stats.byType()).toEqual(want.stats.byType());
+  expect(got.stats.roundTrips()).toEqual(want.stats.roundTrips());
+  expect(got.keepalive.sessions).toEqual(want.keepalive.sessions);
+  const flows = (a: PacketAnalysis) => Array.from({ length: a.flows.length }, (_, i) => brief(a.flows.flow(i)));
+  expect(flows(got)).toEqual(flows(want));
+}
+
 describe('addHeader (a packet store without records)', () => {
   const qos0 = (topic: string) => ({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
   it.each<[string, Record<string, unknown>, boolean]>([
@@ -264,12 +274,7 @@ describe('addHeader (a packet store without records)', () => {
       else byHeader.add(p);
     }
     expect(taken).toBe(4);
-    expect([byHeader.lastSeq, byHeader.lastTime]).toEqual([byAdd.lastSeq, byAdd.lastTime]);
-    expect(byHeader.stats.byType()).toEqual(byAdd.stats.byType());
-    expect(byHeader.stats.roundTrips()).toEqual(byAdd.stats.roundTrips());
-    expect(byHeader.keepalive.sessions).toEqual(byAdd.keepalive.sessions);
-    const flows = (a: PacketAnalysis) => Array.from({ length: a.flows.length }, (_, i) => brief(a.flows.flow(i)));
-    expect(flows(byHeader)).toEqual(flows(byAdd));
+    expectSameAnalysis(byHeader, byAdd);
   });
 
   // Runs of received QoS 0 PUBLISHes are counted in one go; the table puts every other kind
@@ -291,11 +296,6 @@ describe('addHeader (a packet store without records)', () => {
       index += taken - run.start;
       if (taken < run.end) byColumns.add(store.peek(index++)!);
     }
-    expect([byColumns.lastSeq, byColumns.lastTime]).toEqual([byAdd.lastSeq, byAdd.lastTime]);
-    expect(byColumns.stats.byType()).toEqual(byAdd.stats.byType());
-    expect(byColumns.stats.roundTrips()).toEqual(byAdd.stats.roundTrips());
-    expect(byColumns.keepalive.sessions).toEqual(byAdd.keepalive.sessions);
-    const flows = (a: PacketAnalysis) => Array.from({ length: a.flows.length }, (_, i) => brief(a.flows.flow(i)));
-    expect(flows(byColumns)).toEqual(flows(byAdd));
+    expectSameAnalysis(byColumns, byAdd);
   });
 });
