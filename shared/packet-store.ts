@@ -70,6 +70,23 @@ export interface PacketColumns {
   bytes: Uint8Array;
 }
 
+/** The columns of one chunk a scan reads straight (typed arrays; slots, not positions, index them). */
+export interface ChunkColumns {
+  readonly seqs: Float64Array;
+  readonly times: Float64Array;
+  readonly sizes: Uint32Array;
+  /** 1: sent by the client ('out'). */
+  readonly directions: Uint8Array;
+  readonly firstBytes: Uint8Array;
+}
+
+/** A run of consecutive packets in one chunk: slots `[start, end)` of `columns`. */
+export interface ChunkRun {
+  columns: ChunkColumns;
+  start: number;
+  end: number;
+}
+
 /** Oldest-first packet storage that evicts from the front when either cap would be exceeded. */
 export class PacketStore {
   private chunks: Chunk[] = [];
@@ -189,6 +206,19 @@ export class PacketStore {
   firstByteAt(position: number): number {
     const index = this.head + position;
     return this.chunks[index >>> CHUNK_SHIFT]!.firstBytes[index & CHUNK_MASK]!;
+  }
+
+  /**
+   * The packets from `position` to the end of its chunk (or to `to`) as the chunk's columns
+   * and a slot range: a pass over every packet (the Flows analysis) reads typed arrays in a
+   * loop instead of calling a getter per field per packet. Slot `start` is `position`;
+   * the next run starts at `position + end - start`. Undefined when nothing is held there.
+   */
+  chunkAt(position: number, to = this.count): ChunkRun | undefined {
+    if (position < 0 || position >= Math.min(to, this.count)) return undefined;
+    const index = this.head + position;
+    const start = index & CHUNK_MASK;
+    return { columns: this.chunks[index >>> CHUNK_SHIFT]!, start, end: start + Math.min(CHUNK - start, Math.min(to, this.count) - position) };
   }
 
   /** Removes everything and resets the eviction count. */

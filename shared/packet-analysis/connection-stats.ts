@@ -70,6 +70,13 @@ export class ConnectionStats {
     this.bytes[at] = this.bytes[at]! + size;
   }
 
+  /** Counts `count` packets of one type and direction, `bytes` in all (a run of them at once). */
+  packetRun(type: number, direction: 'in' | 'out', count: number, bytes: number): void {
+    const at = (direction === 'out' ? 0 : 16) + type;
+    this.packets[at] = this.packets[at]! + count;
+    this.bytes[at] = this.bytes[at]! + bytes;
+  }
+
   /** Records a round trip of `step` whose first packet `direction` sent. */
   rtt(step: string, direction: 'in' | 'out', ms: number): void {
     const key = `${direction} ${step}`;

@@ -6,6 +6,7 @@
  */
 
 import type { PacketRecord } from '../contract';
+import type { ChunkColumns } from '../packet-store';
 import { annotatePacket, type MqttProtocolVersion } from '../packet-anatomy';
 import { fieldAtPath } from '../packet-summary';
 import { ConnectionStats } from './connection-stats';
@@ -85,6 +86,39 @@ export class PacketAnalysis {
     this.stats.packet(T.PUBLISH, direction, size);
     this.keepalive.packet(T.PUBLISH, direction, seq, time);
     return true;
+  }
+
+  /**
+   * Analyses packets `[start, end)` of a store's columns as {@link addHeader} would one by
+   * one, a run of QoS 0 PUBLISHes from the broker at a time: they touch only the counters
+   * (no flow, and the keepalive counts what the client sends), so a run is counted in one
+   * go. Stops at the first packet that needs its bytes and returns its slot (`end` when
+   * all were taken): give that one to {@link add}, then go on after it.
+   */
+  addColumns(columns: ChunkColumns, start: number, end: number): number {
+    const { firstBytes, sizes, directions, seqs, times } = columns;
+    let i = start;
+    while (i < end) {
+      const first = firstBytes[i]!;
+      if (first >> 4 !== T.PUBLISH || (first & 0x06) !== 0) return i;
+      if (directions[i] === 1) {
+        this.addHeader(first, sizes[i]!, 'out', seqs[i]!, times[i]!);
+        i++;
+        continue;
+      }
+      // A run of QoS 0 PUBLISHes received: one add to the counters for all of them.
+      let bytes = 0;
+      const from = i;
+      for (; i < end; i++) {
+        const next = firstBytes[i]!;
+        if (next >> 4 !== T.PUBLISH || (next & 0x06) !== 0 || directions[i] !== 0) break;
+        bytes += sizes[i]!;
+      }
+      this.stats.packetRun(T.PUBLISH, 'in', i - from, bytes);
+      this.lastSeq = seqs[i - 1]!;
+      this.lastTime = times[i - 1]!;
+    }
+    return end;
   }
 
   /** CONNACK, DISCONNECT and AUTH: decoded in full for their reason codes and properties. */

@@ -93,4 +93,30 @@ describe('PacketDetail', () => {
     await expect.element(screen.getByRole('treeitem', { selected: true }).first()).toHaveTextContent(/Payload/);
     await expect.element(screen.getByLabelText('Byte selection')).toHaveTextContent('Bytes 7–8 · Payload (mqtt.msg)');
   });
+
+  it('draws only the dump rows on screen, and shows the next packet from its top with nothing selected', async () => {
+    // PUBLISH QoS 0, topic "a/b", 4,000 B of payload: 4,008 B, 251 rows of 16.
+    const big = new Uint8Array(4008).fill(0x68);
+    big.set([0x30, 0xa5, 0x1f, 0x00, 0x03, 0x61, 0x2f, 0x62]);
+    const small = new Uint8Array([0x30, 0x07, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x68, 0x69]);
+    // The app's stylesheet is not loaded here: the dump's scroller gets its height cap from this.
+    document.head.append(Object.assign(document.createElement('style'), { textContent: '.hex-scroll { overflow: auto; max-height: 300px; }' }));
+    const screen = await render(<PacketDetail packet={{ seq: 1, time: 0, direction: 'in', bytes: big }} version={4} />);
+    const offsets = () => screen.getByRole('rowheader').elements().map((cell) => cell.textContent);
+    await expect.element(screen.getByRole('rowheader', { name: '0000' })).toBeVisible();
+    expect(offsets().length).toBeLessThan(100);
+    // Scrolled to its end, the dump draws its last row (offset 0xfa0).
+    const scroller = document.querySelector('.hex-scroll')!;
+    scroller.scrollTop = scroller.scrollHeight;
+    await expect.element(screen.getByRole('rowheader', { name: '0fa0' })).toBeInTheDocument();
+    expect(offsets()).not.toContain('0000');
+    await screen.getByRole('button', { name: /Topic name: a\/b/ }).click();
+    await expect.element(screen.getByLabelText('Byte selection')).toHaveTextContent('Bytes 3–7 · Topic name');
+    // The next packet: nothing selected, its bytes from the top.
+    await screen.rerender(<PacketDetail packet={{ seq: 2, time: 0, direction: 'in', bytes: small }} version={4} />);
+    await expect.element(screen.getByLabelText('Byte selection')).toHaveTextContent(/^Bytes$/);
+    expect(offsets()).toEqual(['0000']);
+    await screen.rerender(<PacketDetail packet={{ seq: 1, time: 0, direction: 'in', bytes: big }} version={4} />);
+    await expect.element(screen.getByRole('rowheader', { name: '0000' })).toBeVisible();
+  });
 });

@@ -159,4 +159,34 @@ describe('PacketStore', () => {
     store.push(packet(9, 8));
     expect(store.at(0)).toEqual(packet(9, 8));
   });
+
+  // Runs end at a chunk's end (4,096 packets), at `to`, or at what is held; `head` moves
+  // the first chunk's start when the oldest are evicted.
+  it.each([
+    { name: 'from the oldest, to the end of the first chunk', maxItems: 100_000, pushed: 5000, position: 0, to: undefined, run: { start: 0, end: 4096 }, seq: 1 },
+    { name: 'from the second chunk, to what is held', maxItems: 100_000, pushed: 5000, position: 4096, to: undefined, run: { start: 0, end: 904 }, seq: 4097 },
+    { name: 'cut at `to`', maxItems: 100_000, pushed: 5000, position: 10, to: 30, run: { start: 10, end: 30 }, seq: 11 },
+    { name: 'after evictions: the first chunk starts at its head', maxItems: 4000, pushed: 5000, position: 0, to: undefined, run: { start: 1000, end: 4096 }, seq: 1001 },
+    { name: 'after evictions, in the second chunk', maxItems: 4000, pushed: 5000, position: 3100, to: undefined, run: { start: 4, end: 904 }, seq: 4101 },
+    { name: 'past what is held', maxItems: 100_000, pushed: 5, position: 5, to: undefined, run: undefined, seq: 0 },
+    { name: 'at `to`', maxItems: 100_000, pushed: 5, position: 2, to: 2, run: undefined, seq: 0 },
+  ])('chunkAt: $name', ({ maxItems, pushed, position, to, run, seq }) => {
+    const store = new PacketStore({ maxItems, maxBytes: Infinity });
+    for (let s = 1; s <= pushed; s++) store.push(packet(s, 3));
+    const got = store.chunkAt(position, to);
+    expect(got && { start: got.start, end: got.end }).toEqual(run);
+    if (!got) return;
+    // Slot `start` is `position`, and every slot of the run reads as the store does.
+    expect(got.columns.seqs[got.start]).toBe(seq);
+    for (let slot = got.start; slot < got.end; slot++) {
+      const at = position + slot - got.start;
+      expect([got.columns.seqs[slot], got.columns.times[slot], got.columns.sizes[slot], got.columns.directions[slot] ? 'out' : 'in', got.columns.firstBytes[slot]]).toEqual([
+        store.seqAt(at),
+        store.timeAt(at),
+        store.sizeAt(at),
+        store.directionAt(at),
+        store.firstByteAt(at),
+      ]);
+    }
+  });
 });

@@ -1,5 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
 import { BYTE_FORMAT_NAMES, formatBytes, type ByteFormat } from '../../../shared/byte-format';
 import type { FieldNode, MqttProtocolVersion } from '../../../shared/packet-anatomy';
@@ -8,6 +7,7 @@ import { describeViolation } from '../../../shared/packet-rules/violation';
 import { copyText } from '../store/clipboard';
 import { showToast } from '../store/app-store';
 import { anatomyOf, type TopicFromAlias } from '../store/packet-log';
+import { useFixedRows } from './fixed-rows';
 import { HexDumpRow, HEX_ROW_HEIGHT, BYTES_PER_ROW } from './hex-dump-row';
 
 /** What is highlighted: a decoded field, or a byte range dragged in the dump. */
@@ -54,7 +54,27 @@ export function PacketDetail({
   const drag = useRef<{ anchor: number; moved: boolean } | undefined>(undefined);
   const scrollRef = useRef<HTMLDivElement>(null);
   const rowCount = Math.ceil(packet.bytes.length / BYTES_PER_ROW);
-  const virtualizer = useVirtualizer({ count: rowCount, getScrollElement: () => scrollRef.current, estimateSize: () => HEX_ROW_HEIGHT, overscan: 8 });
+  // Rows are one height: the rows on screen are a division away, read from the scroll
+  // events. The pane stays mounted from one packet to the next (a measuring virtualizer in
+  // a pane made anew for each packet forced a layout and a second render per selection).
+  const view = useFixedRows(scrollRef, rowCount, HEX_ROW_HEIGHT, 8);
+  // Another packet: nothing of the last one selected or dragged, and its bytes from the top.
+  const [shown, setShown] = useState(packet);
+  if (shown !== packet) {
+    setShown(packet);
+    setSelection(undefined);
+    drag.current = undefined;
+  }
+  // Whether the dump is scrolled, from its scroll events: reading it on each packet would force a layout.
+  const scrolled = useRef(false);
+  useLayoutEffect(() => {
+    if (!scrolled.current || !scrollRef.current) return;
+    scrolled.current = false;
+    scrollRef.current.scrollTop = 0;
+    view.sync();
+  }, [packet, view.sync]);
+  const rowIndexes: number[] = [];
+  for (let i = view.first; i < view.end; i++) rowIndexes.push(i);
 
   const selectField = (field: FieldNode | undefined) => setSelection(field ? { field, start: field.start, end: field.end } : undefined);
   const range = (a: number, b: number): ByteSelection => ({ start: Math.min(a, b), end: Math.max(a, b) + 1 });
@@ -131,14 +151,14 @@ export function PacketDetail({
             ))}
           </div>
         </div>
-        <div ref={scrollRef} className="hex-scroll" onMouseLeave={() => (drag.current = undefined)}>
-          <div className="hex-dump" role="grid" aria-label="Hex dump" aria-rowcount={rowCount} style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualizer.getVirtualItems().map((item) => (
+        <div ref={scrollRef} className="hex-scroll" onScroll={(e) => (scrolled.current = e.currentTarget.scrollTop > 0)} onMouseLeave={() => (drag.current = undefined)}>
+          <div className="hex-dump" role="grid" aria-label="Hex dump" aria-rowcount={rowCount} style={{ height: view.height, position: 'relative' }}>
+            {rowIndexes.map((index) => (
               <HexDumpRow
-                key={item.index}
+                key={index}
                 bytes={packet.bytes}
-                start={item.index * BYTES_PER_ROW}
-                top={item.start}
+                start={index * BYTES_PER_ROW}
+                top={index * HEX_ROW_HEIGHT}
                 selection={selection}
                 onCellDown={onCellDown}
                 onCellEnter={onCellEnter}

@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { PacketRecord } from '../../../shared/contract';
 import type { MqttProtocolVersion } from '../../../shared/packet-anatomy';
 import { clearCapturedPackets, exportPackets } from '../store/connection-actions';
@@ -28,7 +28,9 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
   const [pinnedSeq, setPinnedSeq] = useState<number | undefined>();
   const scrollRef = useRef<HTMLDivElement>(null);
 
-  useEffect(() => (readOnly ? undefined : showPackets(connectionId)), [connectionId, readOnly]);
+  // Before the layout this first render forces (the list's window is read): the fetch's
+  // first page is on its way while the page lays out and paints the empty inspector.
+  useLayoutEffect(() => (readOnly ? undefined : showPackets(connectionId)), [connectionId, readOnly]);
 
   // Filtered incrementally: each batch looks at its new packets only, even with a million held.
   const filtered = useMemo(
@@ -148,7 +150,6 @@ export function PacketInspector({ connectionId, readOnly = false }: { connection
           {selected && pinned && pinned !== selected ? <PacketComparison a={pinned} b={selected} version={log.protocolVersion} onUnpin={() => setPinnedSeq(undefined)} /> : null}
           {selected ? (
             <PacketDetail
-              key={selected.seq}
               packet={selected}
               version={log.protocolVersion}
               pinned={pinned === selected}

@@ -49,11 +49,15 @@ export function advanceAnalysis(connectionId: string, budgetMs = 12): boolean {
   const deadline = performance.now() + budgetMs;
   while (index < ring.length) {
     // Check the clock every 2,048 packets: reading it per packet would cost more than the work.
-    const end = Math.min(ring.length, index + 2048);
-    // From the columns where the analysis needs no more (a QoS 0 PUBLISH); else a record not
-    // cached (peek): a pass over every packet must not push the rows on screen out.
-    for (; index < end; index++) {
-      if (!entry.analysis.addHeader(ring.firstByteAt(index), ring.sizeAt(index), ring.directionAt(index), ring.seqAt(index)!, ring.timeAt(index))) entry.analysis.add(ring.peek(index)!);
+    const stop = Math.min(ring.length, index + 2048);
+    while (index < stop) {
+      // Straight from the chunk's columns where the analysis needs no more (runs of QoS 0
+      // PUBLISHes, most of a flood); else a record not cached (peek): a pass over every
+      // packet must not push the rows on screen out.
+      const run = ring.chunkAt(index, stop)!;
+      const taken = entry.analysis.addColumns(run.columns, run.start, run.end);
+      index += taken - run.start;
+      if (taken < run.end) entry.analysis.add(ring.peek(index++)!);
     }
     if (performance.now() > deadline) break;
   }
