@@ -65,7 +65,8 @@ const line = (name: string, value: string) => console.log(`  ${name.padEnd(52)} 
 async function main(): Promise<void> {
   if (!Object.hasOwn(PAYLOAD_KINDS, SETTINGS.payloadKind)) throw new Error(`BENCH_PAYLOAD must be one of ${Object.keys(PAYLOAD_KINDS).join(', ')}`);
   if (!DRIVERS.includes(SETTINGS.driver)) throw new Error(`BENCH_DRIVER must be one of ${DRIVERS.join(', ')}`);
-  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
+  // Not verbose: -v logs two lines per message, which loaded mosquitto and this process more than the app did (#15).
+  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0'], { verbose: false });
   try {
     console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process, flood driven by ${SETTINGS.driver}${SETTINGS.tap ? ' with Playwright attached (BENCH_TAP)' : ''}`);
     if (SETTINGS.phases.has('ingest')) await ingest(mosquitto.port, mosquitto.pid);
