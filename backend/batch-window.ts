@@ -87,6 +87,11 @@ export class BatchWindow {
     return !this.acknowledging || this.inFlight < this.options.batches;
   }
 
+  /** Batches sent and not yet acknowledged (for diagnostics). */
+  get unacknowledged(): number {
+    return this.inFlight;
+  }
+
   /** Messages held for the page, all connections together (for tests and diagnostics). */
   get heldMessages(): number {
     let sum = 0;

@@ -30,6 +30,19 @@ export interface WebServerOptions {
   token?: string;
   /** Bytes waiting in one socket's send buffer beyond which batches are dropped (tests make it small). */
   maxBufferedBytes?: number;
+  /** Diagnostics: called after each message batch is handed to a page's socket (the UI bench's latency stages). */
+  onBatchSent?: (sent: BatchSent) => void;
+}
+
+/** One message batch sent to a page, as {@link WebServerOptions.onBatchSent} sees it. */
+export interface BatchSent {
+  batch: MessageBatch;
+  /** Batches sent to that page and not yet acknowledged, this one included. */
+  inFlight: number;
+  /** Messages held for that page (its window full), after this batch. */
+  held: number;
+  /** Bytes in that socket's send buffer, this batch's frame included. */
+  buffered: number;
 }
 
 /** A running browser-mode server. */
@@ -121,7 +134,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options.backend, options.maxBufferedBytes ?? MAX_BUFFERED_BYTES));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options.backend, options.maxBufferedBytes ?? MAX_BUFFERED_BYTES, options.onBatchSent));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -151,14 +164,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 }
 
 /** Carries the contract over one socket: calls in, results and events out. */
-function attach(ws: WebSocket, backend: Backend, maxBuffered: number): void {
+function attach(ws: WebSocket, backend: Backend, maxBuffered: number, onBatchSent?: (sent: BatchSent) => void): void {
   const send = (message: WireMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeOutgoing(message));
   };
   // Message batches go through the page's window (acknowledged batches, batch-window.ts);
   // a page that stopped reading must not grow this process without bound either, so over
   // the byte cap they are counted as dropped too, never lost silently.
-  const batches = new BatchWindow((batch) => ws.send(encodeEvent('messages.batch', batch)));
+  const batches: BatchWindow = new BatchWindow((batch) => {
+    ws.send(encodeEvent('messages.batch', batch));
+    // The window counts this batch before sending it, and holds what it does not send yet.
+    onBatchSent?.({ batch, inFlight: batches.unacknowledged, held: batches.heldMessages, buffered: ws.bufferedAmount });
+  });
   // Connections whose packets the page shows (an open inspector or Flows view): it says so
   // with a watch frame, and fetches what it missed when one opens (wire-batches.ts).
   let watched = new Set<string>();

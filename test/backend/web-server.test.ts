@@ -10,11 +10,14 @@ import type { MessageBatch, PacketBatch } from '../../shared/contract';
 import { decodeIncoming, encodeWire } from '../../shared/rpc';
 import { ACK_FRAME, encodeWatchFrame } from '../../shared/wire-batches';
 import { DEFAULT_BATCH_WINDOW } from '../../backend/batch-window';
+import type { BatchSent } from '../../backend/web-server';
 import { startWebApp, type WebApp } from '../helpers/web-app';
 
 let app: WebApp;
+/** What the diagnostics hook saw of each batch sent. */
+const sentSeen: BatchSent[] = [];
 beforeAll(async () => {
-  app = await startWebApp();
+  app = await startWebApp({ onBatchSent: (sent) => sentSeen.push(sent) });
 });
 afterAll(() => app.stop());
 
@@ -184,6 +187,12 @@ describe('WebSocket', () => {
     expect(got.at(-1)!.messages.map((m) => [m.topic, m.seq])).toEqual([['t0', newest], ['t1', newest + 1], ['t2', newest + 2]]);
     // Each stands for the five earlier messages on its topic, so the page's per-topic counts stay exact.
     expect(got.at(-1)!.replaced).toEqual([5, 5, 5]);
+    // The diagnostics hook (the UI bench's stages) saw each batch sent, with the window's
+    // state then: the first alone in flight, the window filling up, the held batch taking the
+    // slot the first ack freed, nothing left held.
+    const seen = sentSeen.filter((s) => s.batch.connectionId === 'window');
+    expect(seen.map((s) => [s.batch.messages.length + s.batch.dropped, s.inFlight, s.held])).toEqual([[1, 1, 0], ...Array.from({ length: window }, (_, i) => [3, i + 1, 0]), [18, window, 0]]);
+    expect(seen.every((s) => s.buffered >= 0)).toBe(true);
     ws.close();
   });
 

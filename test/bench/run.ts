@@ -31,7 +31,8 @@ async function main(): Promise<void> {
     if (text !== '') console.log(`${text}\n`);
   }
   if (!caseSelected('ingest')) return;
-  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
+  // Not verbose: -v logs a line per packet, mosquitto's main cost at these rates (#15).
+  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0'], { verbose: false });
   try {
     console.log(`MQTT Desk bench — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
     console.log(`Ingest: ${MESSAGES} QoS 0 messages of ${PAYLOAD_BYTES} B on one topic through Debian mosquitto on 127.0.0.1, from a publisher process, median of 3 interleaved rounds\n`);

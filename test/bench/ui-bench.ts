@@ -21,6 +21,7 @@
  */
 
 import os from 'node:os';
+import { DEFAULT_BATCH_WINDOW } from '../../backend/batch-window';
 import { subscribeInPage } from '../helpers/desk';
 import { startMosquitto } from '../helpers/mosquitto';
 import { DRIVERS, openBenchBrowser, type DriverName } from './bench-browser';
@@ -29,6 +30,7 @@ import { countingDelays, cpuProfile, describeWork, mainThreadWork, pageTotal, re
 import type { FloodDriver } from './flood-driver';
 import { publisherMain, startPublisher, PAYLOAD_KINDS } from './fleet-publisher';
 import { runIngestBench } from './ingest-bench';
+import { describeStages, stageDelays } from './latency-stages';
 import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
 import { descendants, watchCpu } from './process-cpu';
 import { tracePage } from './page-trace';
@@ -65,7 +67,8 @@ const line = (name: string, value: string) => console.log(`  ${name.padEnd(52)} 
 async function main(): Promise<void> {
   if (!Object.hasOwn(PAYLOAD_KINDS, SETTINGS.payloadKind)) throw new Error(`BENCH_PAYLOAD must be one of ${Object.keys(PAYLOAD_KINDS).join(', ')}`);
   if (!DRIVERS.includes(SETTINGS.driver)) throw new Error(`BENCH_DRIVER must be one of ${DRIVERS.join(', ')}`);
-  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
+  // Not verbose: -v logs two lines per message, which loaded mosquitto and this process more than the app did (#15).
+  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0'], { verbose: false });
   try {
     console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process, flood driven by ${SETTINGS.driver}${SETTINGS.tap ? ' with Playwright attached (BENCH_TAP)' : ''}`);
     if (SETTINGS.phases.has('ingest')) await ingest(mosquitto.port, mosquitto.pid);
@@ -161,6 +164,7 @@ async function flood(page: FloodDriver, mosquitto: { port: number; pid: number }
   const baseline = await pageTotal(page);
   await resetPageMetrics(page);
   await resetFleetRecorder(page);
+  await app.resetStages();
   const workBefore = await mainThreadWork(cdp);
   const stopProfile = await cpuProfile(cdp, SETTINGS.profile, 'flood');
   const publisher = startPublisher({ port, layout: 'fleet', topics: SETTINGS.topics, payloadKind: SETTINGS.payloadKind, payloadBytes: SETTINGS.payloadBytes, rate: SETTINGS.rate, count: total });
@@ -200,6 +204,7 @@ async function flood(page: FloodDriver, mosquitto: { port: number; pid: number }
   await stopProfile();
   const metrics = await readPageMetrics(page);
   const recorded = await readFleetRecorder(page);
+  const stages = await app.readStages();
   const delays = countingDelays(publisher.progress, recorded.totals, baseline);
   const missing = delays.filter((d) => d === undefined).length;
   const known = delays.filter((d): d is number => d !== undefined).sort((a, b) => a - b);
@@ -222,6 +227,18 @@ async function flood(page: FloodDriver, mosquitto: { port: number; pid: number }
   // Per message, the figures compare between runs that took longer or shorter (a loaded machine).
   line('… CPU µs per message published', cpuDuringSend.groups.map((g) => `${g.name} ${((g.seconds * 1e6) / total).toFixed(0)}`).join(', '));
   line('publish → counted in the page: p50 / p99 / max (target ≤ 1 s)', known.length ? `${known[Math.floor(known.length / 2)]!.toFixed(0)} / ${known[Math.floor(known.length * 0.99)]!.toFixed(0)} / ${known.at(-1)!.toFixed(0)} ms${missing ? ` (${missing} reports never counted)` : ''}` : 'none counted');
+  // The same delay by stage of the path: where a message's time went (latency-stages.ts).
+  const path = stageDelays(publisher.progress, [
+    { name: 'received by the backend', totals: stages.received },
+    { name: 'batched', totals: stages.batched },
+    { name: 'sent to the page', totals: stages.sent },
+    { name: 'counted', totals: recorded.totals, baseline },
+  ]);
+  line('… by stage from publish: p50 / p99 (+ p50 added by the stage)', describeStages(path));
+  const w = stages.window;
+  line('… batch window: batches sent / most in flight / most held', `${number(w.batches)} / ${w.maxInFlight} (of ${DEFAULT_BATCH_WINDOW.batches}) / ${number(w.maxHeld)} messages; largest batch ${number(w.maxMessages)} messages; most in the socket's send buffer ${number(w.maxBuffered / 1024)} KiB`);
+  const lag = stages.loopDelay;
+  line('… app process event-loop delay: p50 / p99 / max', `${lag.p50.toFixed(0)} / ${lag.p99.toFixed(0)} / ${lag.max.toFixed(0)} ms`);
   line('long tasks > 50 ms / > 100 ms (target 0 > 100 ms)', `${metrics.long.filter((d) => d > 50).length} / ${metrics.long.filter((d) => d > 100).length} (longest ${Math.max(0, ...metrics.long).toFixed(0)} ms)`);
   line('p95 frame interval (target ≤ 20 ms)', `${metrics.p95Frame.toFixed(1)} ms`);
   line('clicks answered (Event Timing, input → paint; target ≤ 200 ms)', recorded.clicks.length ? `${tick >= 4 ? Math.floor(tick / 4) : 0} tab clicks, slowest event ${Math.max(...recorded.clicks).toFixed(0)} ms` : `${Math.floor(tick / 4)} tab clicks, every event under 16 ms (not reported)`);

@@ -8,8 +8,10 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { CommandName } from '../../shared/contract';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { CommandName, MessageBatch } from '../../shared/contract';
 import { startWebApp } from '../helpers/web-app';
+import { StageTotals, type Totals } from './latency-stages';
 
 /** The app's process, as the bench drives it. */
 export interface WebAppProcess {
@@ -19,10 +21,28 @@ export interface WebAppProcess {
   dispatch(command: CommandName, args: unknown): Promise<unknown>;
   /** The app process's peak resident memory so far (VmHWM), in bytes. */
   peakRss(): Promise<number>;
+  /** Forgets the stage totals and window figures so far (the flood's start). */
+  resetStages(): Promise<void>;
+  /** Messages batched and sent to the page since the reset, and the window's figures. */
+  readStages(): Promise<AppStages>;
   stop(): Promise<void>;
 }
 
-type Request = { id: number; dispatch: [CommandName, unknown] } | { id: number; peakRss: true } | { id: number; stop: true };
+/** What the app process recorded of the messages on their way to the page (latency-stages.ts). */
+export interface AppStages {
+  /** Messages by when the backend received them (each record's `time`; dropped ones when batched). */
+  received: Totals;
+  /** Messages in the batches the backend's batcher flushed (messages + dropped). */
+  batched: Totals;
+  /** Messages in the batches handed to the page's socket (messages + dropped). */
+  sent: Totals;
+  /** Batches sent; most batches in flight (sent, not acknowledged); most messages held; most bytes in the socket's send buffer. */
+  window: { batches: number; maxInFlight: number; maxHeld: number; maxBuffered: number; maxMessages: number };
+  /** The app process's event-loop delay (perf_hooks, 10 ms resolution), ms: how late it ran what was ready. */
+  loopDelay: { p50: number; p99: number; max: number };
+}
+
+type Request = { id: number; dispatch: [CommandName, unknown] } | { id: number; peakRss: true } | { id: number; stages: 'reset' | 'read' } | { id: number; stop: true };
 type Reply = { id: number; ok: boolean; value?: unknown; error?: string } | { ready: string };
 
 /** Starts the app as a child of this bench (the bench bundle run with `--web-app`). */
@@ -51,6 +71,8 @@ export async function startWebAppProcess(): Promise<WebAppProcess> {
     url,
     dispatch: (command, args) => request({ dispatch: [command, args] }),
     peakRss: async () => (await request({ peakRss: true })) as number,
+    resetStages: async () => void (await request({ stages: 'reset' })),
+    readStages: async () => (await request({ stages: 'read' })) as AppStages,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -64,13 +86,49 @@ export async function startWebAppProcess(): Promise<WebAppProcess> {
 export function webAppMain(): boolean {
   if (!process.argv.includes('--web-app')) return false;
   void (async () => {
-    const app = await startWebApp();
+    // Bench-only taps (#15): a running total per stage, one entry per batch (20 a second).
+    const received = new StageTotals();
+    const batched = new StageTotals();
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const sent = new StageTotals();
+    const emptyWindow = (): AppStages['window'] => ({ batches: 0, maxInFlight: 0, maxHeld: 0, maxBuffered: 0, maxMessages: 0 });
+    let window = emptyWindow();
+    const app = await startWebApp({
+      onBatchSent: ({ batch, inFlight, held, buffered }) => {
+        sent.add(batch.messages.length + batch.dropped);
+        window.batches++;
+        window.maxInFlight = Math.max(window.maxInFlight, inFlight);
+        window.maxHeld = Math.max(window.maxHeld, held);
+        window.maxBuffered = Math.max(window.maxBuffered, buffered);
+        window.maxMessages = Math.max(window.maxMessages, batch.messages.length);
+      },
+    });
+    app.backend.events.subscribe((stream, data) => {
+      if (stream !== 'messages.batch') return;
+      const batch = data as MessageBatch;
+      const at = Date.now();
+      for (const message of batch.messages) received.add(1, message.time);
+      received.add(batch.dropped, at);
+      batched.add(batch.messages.length + batch.dropped, at);
+    });
     process.on('message', (message: Request) => {
       const reply = (body: Omit<Extract<Reply, { id: number }>, 'id'>) => process.send?.({ ...body, id: message.id });
       if ('dispatch' in message) {
         void app.backend.dispatch(message.dispatch[0], message.dispatch[1] as never).then((result) => reply(result.ok ? { ok: true, value: result.value } : { ok: false, error: result.error.message }));
       } else if ('peakRss' in message) {
         reply({ ok: true, value: peakRss() });
+      } else if ('stages' in message) {
+        if (message.stages === 'reset') {
+          received.reset();
+          batched.reset();
+          sent.reset();
+          loop.reset();
+          window = emptyWindow();
+          reply({ ok: true });
+        } else {
+          reply({ ok: true, value: { received: received.totals, batched: batched.totals, sent: sent.totals, window, loopDelay: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } } satisfies AppStages });
+        }
       } else {
         void app.stop().then(() => {
           reply({ ok: true });

@@ -12,7 +12,7 @@ import path from 'node:path';
 export interface Mosquitto {
   port: number;
   pid: number;
-  /** Everything mosquitto logged so far (it runs with -v). */
+  /** Everything mosquitto logged so far (with -v, unless started with `verbose: false`). */
   log(): string;
   stop(): Promise<void>;
   /** Stops and starts again on the same port with the same configuration. */
@@ -49,8 +49,19 @@ export async function waitForPort(port: number, timeoutMs = 5000): Promise<void>
   throw new Error(`Nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
+/** Options of {@link startMosquitto}. */
+export interface MosquittoOptions {
+  /**
+   * Run with -v (the default): a log line per packet, which tests read ({@link waitForLog}).
+   * Benches turn it off: at 20,000 msgs/s, -v is two lines per message written to a pipe one
+   * write(2) each, which cost mosquitto about two thirds of its CPU and the process reading
+   * the pipe a fifth of a core (the UI bench's flood, #15).
+   */
+  verbose?: boolean;
+}
+
 /** Starts mosquitto with anonymous access on 127.0.0.1 only; `extraConfig` lines are appended. */
-export async function startMosquitto(extraConfig: string[] = []): Promise<Mosquitto> {
+export async function startMosquitto(extraConfig: string[] = [], { verbose = true }: MosquittoOptions = {}): Promise<Mosquitto> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-mosquitto-'));
   const conf = path.join(dir, 'mosquitto.conf');
@@ -61,7 +72,7 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<Mosqui
   let exited: Promise<void>;
 
   const launch = async () => {
-    child = spawn(binary, ['-c', conf, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(binary, ['-c', conf, ...(verbose ? ['-v'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));
     const current = child;

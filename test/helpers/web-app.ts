@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackend, type Backend } from '../../backend/backend';
-import { startWebServer, type WebServer } from '../../backend/web-server';
+import { startWebServer, type WebServer, type WebServerOptions } from '../../backend/web-server';
 
 /** Built UI folder; `npm test` builds it before the tests run. */
 export const STATIC_DIR = path.resolve('dist/renderer');
@@ -24,7 +24,7 @@ export const SIDECAR_SCRIPT = path.resolve('dist/broker-sidecar/main.js');
  * Starts backend + server; the UI must have been built (npm run build). The local broker,
  * when started, asks for `sidecarPort` (give a free one: 1883 may be in use).
  */
-export async function startWebApp(options: { sidecarPort?: number; sidecarConfig?: string; maxBufferedBytes?: number } = {}): Promise<WebApp> {
+export async function startWebApp(options: { sidecarPort?: number; sidecarConfig?: string; maxBufferedBytes?: number; onBatchSent?: WebServerOptions['onBatchSent'] } = {}): Promise<WebApp> {
   if (!existsSync(path.join(STATIC_DIR, 'index.html'))) {
     throw new Error(`${STATIC_DIR}/index.html is missing: run "npm run build" first (npm test does).`);
   }
@@ -37,7 +37,7 @@ export async function startWebApp(options: { sidecarPort?: number; sidecarConfig
     ...(options.sidecarPort !== undefined ? { sidecarPort: options.sidecarPort } : {}),
     ...(options.sidecarConfig !== undefined ? { sidecarConfig: options.sidecarConfig } : {}),
   });
-  const server = await startWebServer({ backend, staticDir: STATIC_DIR, ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}) });
+  const server = await startWebServer({ backend, staticDir: STATIC_DIR, ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}), ...(options.onBatchSent ? { onBatchSent: options.onBatchSent } : {}) });
   return {
     backend,
     server,
