@@ -119,4 +119,32 @@ describe('MessageList following new messages', () => {
     const after = await batch('scrolled', 20);
     expect(rowPosition(scroller, after)!.bottom).toBeLessThanOrEqual(scroller.clientHeight + 1);
   });
+
+  it('scrolled up, draws nothing again and writes no scroll position while older rows leave the front, until their space reaches the view', async () => {
+    const { scroller } = await mount('kept');
+    await batch('kept', CAP);
+    scroller.scrollTop = 100 * MESSAGE_ROW_HEIGHT;
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => requestAnimationFrame(resolve));
+    const writes = countScrollWrites(scroller);
+    const watched = seq - CAP + 1 + 105;
+    const row = scroller.querySelector(`[role="listitem"][data-topic="fleet/dev${watched}"]`);
+    const before = rowPosition(scroller, watched)!;
+    const changes: MutationRecord[] = [];
+    const observer = new MutationObserver((records) => changes.push(...records));
+    observer.observe(scroller, { subtree: true, childList: true, attributes: true, characterData: true });
+    for (let b = 0; b < 4; b++) await batch('kept', 20); // 80 oldest rows leave the front, none of those in view
+    observer.disconnect();
+    expect(writes.writes).toBe(0);
+    // Rows added, removed or changed (the list's height grows by the space kept: not a row).
+    const rowChanges = changes.filter((c) => c.type === 'childList' || (c.target instanceof Element ? c.target : c.target.parentElement)?.closest('[role="listitem"]'));
+    expect(rowChanges.length, 'DOM changes of the rows').toBe(0);
+    expect(scroller.querySelector(`[role="listitem"][data-topic="fleet/dev${watched}"]`)).toBe(row);
+    expect(rowPosition(scroller, watched)?.top).toBeCloseTo(before.top, 0);
+
+    // Another 40 leave: the space they left reaches the view, which is drawn from the top again.
+    await batch('kept', 40);
+    expect(writes.writes).toBeGreaterThan(0);
+    expect(scroller.scrollTop).toBeLessThan(1);
+    expect(rowPosition(scroller, seq - CAP + 1)!.top).toBeCloseTo(0, 0);
+  });
 });

@@ -12,6 +12,8 @@ export interface RowWindow {
   first: number;
   end: number;
   height: number;
+  /** Pixels above row 0 (the `lead` rows of space): row `i` is drawn at `top + i * rowHeight`. */
+  top: number;
   /** Reads the scroll position again now (after the caller moved it), re-rendering before paint. */
   sync(): void;
   /**
@@ -20,6 +22,8 @@ export interface RowWindow {
    * is computed from the row count already, so there is nothing to re-render.
    */
   stickToEnd(): void;
+  /** The scroll position last read (on scroll or resize) or written, without reading layout. */
+  scrolled(): number;
 }
 
 /** Browsers stop growing an element at about 33.5 million pixels; lists stay below that. */
@@ -29,14 +33,17 @@ export const MAX_LIST_PIXELS = 30_000_000;
  * The window of rows on screen (plus `overscan` on each side) of a scrolled element,
  * updated on scroll and resize. With `atEnd` (a list following its newest row) the window
  * is the last screenful whatever the scroll position says, so the frame that adds rows
- * draws the right ones without waiting for the scroll to catch up.
+ * draws the right ones without waiting for the scroll to catch up. `lead` rows of empty
+ * space come before row 0: a list whose oldest rows leave the front keeps the rows after
+ * them where they were drawn by counting the rows gone as lead, instead of moving the
+ * scroll position (a write, a read back and a second render every frame).
  */
-export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: number, rowHeight: number, overscan = 8, atEnd = false): RowWindow {
+export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: number, rowHeight: number, overscan = 8, atEnd = false, lead = 0): RowWindow {
   const [view, setView] = useState({ top: 0, height: 600 });
   // The scroll position last read or written: a scroll event that reports the position
   // stickToEnd wrote is the list's own move, not the user's, and costs no render.
   const seen = useRef(view);
-  const listHeight = Math.min(count * rowHeight, MAX_LIST_PIXELS);
+  const listHeight = Math.min((lead + count) * rowHeight, MAX_LIST_PIXELS);
   const following = useRef({ atEnd, listHeight });
   following.current = { atEnd, listHeight };
   const stick = useCallback(() => {
@@ -71,10 +78,11 @@ export function useFixedRows(scrollRef: RefObject<HTMLElement | null>, count: nu
       resize.disconnect();
     };
   }, [scrollRef, read]);
-  const top = atEnd ? Math.max(0, count * rowHeight - view.height) : view.top;
-  const first = Math.max(0, Math.floor(top / rowHeight) - overscan);
-  const end = Math.min(count, Math.ceil((top + view.height) / rowHeight) + overscan);
-  return { first, end: Math.max(first, end), height: listHeight, sync: read, stickToEnd: stick };
+  const top = atEnd ? Math.max(0, (lead + count) * rowHeight - view.height) : view.top;
+  const first = Math.min(count, Math.max(0, Math.floor(top / rowHeight) - overscan - lead));
+  const end = Math.min(count, Math.ceil((top + view.height) / rowHeight) + overscan - lead);
+  const scrolled = useCallback(() => seen.current.top, []);
+  return { first, end: Math.max(first, end), height: listHeight, top: lead * rowHeight, sync: read, stickToEnd: stick, scrolled };
 }
 
 /** Scrolls so that row `index` is visible (`align: 'end'` puts it at the bottom edge). */

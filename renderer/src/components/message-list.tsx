@@ -8,7 +8,7 @@ import { compileMessageFilter, subscriptionColor } from '../store/message-filter
 import { logFor, sharedFilterTarget } from '../store/message-log';
 import { FilteredRows, firstAfter, logRows, type MessageRows } from '../store/message-rows';
 import { Field } from './field';
-import { scrollRowIntoView, useFixedRows } from './fixed-rows';
+import { MAX_LIST_PIXELS, scrollRowIntoView, useFixedRows } from './fixed-rows';
 import { indexOfSeq, nextIndex } from './list-keys';
 import { MessageDetail } from './message-detail';
 import { MESSAGE_ROW_HEIGHT as ROW_HEIGHT, MessageRow } from './message-row';
@@ -44,26 +44,39 @@ export function MessageList({ connectionId }: { connectionId: string }) {
   const count = rows.length;
   const newest = log.buffer.length > 0 ? log.buffer.seqAt(log.buffer.length - 1) : 0;
   const waiting = pausedAt === undefined ? 0 : Math.max(0, newest - pausedAt);
-  const view = useFixedRows(scrollRef, count, ROW_HEIGHT, 8, followRef.current);
+  // Rows that left the front while scrolled up stay counted as empty space above the rest
+  // (`lead`), so the rows in view keep their place with no scroll write, no layout read and
+  // no second render: rows unchanged are not drawn again at all. Following, there is none.
+  const anchor = useRef({ rows, origin: rows.shifted });
+  const continued = anchor.current.rows === rows || !filtered;
+  const lead = followRef.current || !continued ? 0 : Math.max(0, rows.shifted - anchor.current.origin);
+  const view = useFixedRows(scrollRef, count, ROW_HEIGHT, 8, followRef.current, lead);
 
-  // Follow the newest row; otherwise keep the rows in view where they are while older ones leave the front.
   // Following reads no layout and renders once: at a flood (a full log, so the count stays
-  // the same) the scroll position does not even move, and a write plus a read back and a
-  // second render per batch were 9 % of the page's time.
-  const shiftedRef = useRef({ rows, shifted: rows.shifted });
+  // the same) the scroll position does not even move. Scrolled up, the scroll position moves
+  // only when the space left by gone rows reaches the view or grows past the list's own
+  // length: then the rows are drawn from the top again, once.
+  const rebase = useCallback(
+    (element: HTMLElement, current: MessageRows, space: number) => {
+      anchor.current = { rows: current, origin: current.shifted };
+      if (space > 0) element.scrollTop = Math.max(0, element.scrollTop - space * ROW_HEIGHT);
+      view.sync();
+    },
+    [view],
+  );
   useLayoutEffect(() => {
     const element = scrollRef.current;
-    const before = shiftedRef.current;
-    shiftedRef.current = { rows, shifted: rows.shifted };
+    const before = anchor.current;
     if (!element) return;
     if (followRef.current) {
+      anchor.current = { rows, origin: rows.shifted };
       view.stickToEnd();
       return;
     }
-    if ((before.rows === rows || !filtered) && rows.shifted > before.shifted) {
-      element.scrollTop = Math.max(0, element.scrollTop - (rows.shifted - before.shifted) * ROW_HEIGHT);
-    }
-    view.sync();
+    if (!continued) return rebase(element, rows, 0);
+    anchor.current = { rows, origin: before.origin };
+    const space = rows.shifted - before.origin;
+    if (space > 0 && (space > Math.max(count, 1000) || (space + count) * ROW_HEIGHT > MAX_LIST_PIXELS || view.scrolled() < space * ROW_HEIGHT)) rebase(element, rows, space);
   }, [rows, count, revision]);
 
   const select = useCallback((seq: number) => setSelectedSeq(seq), []);
@@ -119,12 +132,14 @@ export function MessageList({ connectionId }: { connectionId: string }) {
           // Moving off the newest row stops following new messages, as scrolling up does.
           followRef.current = next === rows.length - 1;
           setSelectedSeq(message.seq);
-          scrollRowIntoView(e.currentTarget, next, ROW_HEIGHT);
+          scrollRowIntoView(e.currentTarget, lead + next, ROW_HEIGHT);
           e.currentTarget.focus({ preventScroll: true });
         }}
         onScroll={(e) => {
           const el = e.currentTarget;
           followRef.current = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 2;
+          // Scrolled into the space gone rows left: the rows are drawn from the top again.
+          if (!followRef.current && lead > 0 && el.scrollTop < lead * ROW_HEIGHT) rebase(el, rows, lead);
         }}
       >
         {log.buffer.length === 0 ? <p className="empty">No messages yet. Subscribe to a filter, or publish one.</p> : null}
@@ -134,7 +149,7 @@ export function MessageList({ connectionId }: { connectionId: string }) {
               key={message.seq}
               message={message}
               color={colorOf(message, filters)}
-              top={(view.first + i) * ROW_HEIGHT}
+              top={view.top + (view.first + i) * ROW_HEIGHT}
               selected={message.seq === selectedSeq}
               onSelect={select}
             />
