@@ -26,10 +26,6 @@ export function SubscribePanel({ connectionId, connected, subscriptions, mqtt5 }
     retainHandling: 0,
     subscriptionIdentifier: undefined,
   });
-  const muted = useAppStore((s) => s.mutedFilters[connectionId]) ?? [];
-  // Counts change with every batch; the revision re-renders the panel then.
-  useAppStore((s) => s.messageRevision[connectionId] ?? 0);
-  const counts = logFor(connectionId).counts;
 
   const onChange = (text: string) => {
     setFilter(text);
@@ -79,27 +75,40 @@ export function SubscribePanel({ connectionId, connected, subscriptions, mqtt5 }
       {subscriptions.length === 0 ? (
         <p className="empty">{connected ? 'No subscriptions. Add a filter such as # to see every message.' : 'Connect to subscribe.'}</p>
       ) : (
-        <ul className="subscription-list" aria-label="Active subscriptions">
-          {subscriptions.map((s) => {
-            const isMuted = muted.includes(s.filter);
-            return (
-              <li key={s.filter} className={isMuted ? 'muted-subscription' : undefined}>
-                <span className="color-swatch" style={{ background: subscriptionColor(s.filter) }} aria-hidden="true" />
-                <code>{s.filter}</code> <span className="badge">QoS {s.qos}</span>
-                <span className="badge" aria-label={`${counts.get(s.filter) ?? 0} messages on ${s.filter}`}>
-                  {counts.get(s.filter) ?? 0}
-                </span>
-                <button type="button" aria-pressed={isMuted} aria-label={`${isMuted ? 'Unmute' : 'Mute'} ${s.filter}`} onClick={() => toggleMute(connectionId, s.filter)}>
-                  {isMuted ? 'Unmute' : 'Mute'}
-                </button>
-                <button type="button" aria-label={`Unsubscribe ${s.filter}`} onClick={() => void unsubscribe(connectionId, s.filter)} disabled={!connected}>
-                  ×
-                </button>
-              </li>
-            );
-          })}
-        </ul>
+        <SubscriptionList connectionId={connectionId} connected={connected} subscriptions={subscriptions} />
       )}
     </section>
+  );
+}
+
+/**
+ * The active subscriptions with their counts: the counts change with every batch, so this
+ * list (not the whole panel, with its form) is drawn again once a frame at a flood.
+ */
+function SubscriptionList({ connectionId, connected, subscriptions }: { connectionId: string; connected: boolean; subscriptions: SubscriptionInfo[] }) {
+  const muted = useAppStore((s) => s.mutedFilters[connectionId]) ?? [];
+  useAppStore((s) => s.messageRevision[connectionId] ?? 0);
+  const counts = logFor(connectionId).counts;
+  return (
+    <ul className="subscription-list" aria-label="Active subscriptions">
+      {subscriptions.map((s) => {
+        const isMuted = muted.includes(s.filter);
+        return (
+          <li key={s.filter} className={isMuted ? 'muted-subscription' : undefined}>
+            <span className="color-swatch" style={{ background: subscriptionColor(s.filter) }} aria-hidden="true" />
+            <code>{s.filter}</code> <span className="badge">QoS {s.qos}</span>
+            <span className="badge" aria-label={`${counts.get(s.filter) ?? 0} messages on ${s.filter}`}>
+              {counts.get(s.filter) ?? 0}
+            </span>
+            <button type="button" aria-pressed={isMuted} aria-label={`${isMuted ? 'Unmute' : 'Mute'} ${s.filter}`} onClick={() => toggleMute(connectionId, s.filter)}>
+              {isMuted ? 'Unmute' : 'Mute'}
+            </button>
+            <button type="button" aria-label={`Unsubscribe ${s.filter}`} onClick={() => void unsubscribe(connectionId, s.filter)} disabled={!connected}>
+              ×
+            </button>
+          </li>
+        );
+      })}
+    </ul>
   );
 }
