@@ -20,7 +20,7 @@ import { startMosquitto } from '../helpers/mosquitto';
 import { startWebApp } from '../helpers/web-app';
 import { writeBenchCapture } from './capture-file';
 import { readPageMetrics, startPageMetrics } from './page-metrics';
-import { countMatches, hasRows, inspectorSteps, printSteps, profileStep, timeUntil } from './packets-bench-steps';
+import { countMatches, hasRows, inPage, inspectorSteps, pageShown, printSteps, profileStep, timeUntil } from './packets-bench-steps';
 
 const PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
 const RATE = Number(process.env.BENCH_RATE ?? 40_000);
@@ -90,7 +90,8 @@ async function captureBench(): Promise<void> {
 }
 
 async function liveBench(): Promise<void> {
-  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
+  // Without -v: nothing here reads its log, and logging a million PUBLISHes costs the machine.
+  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0'], { verbose: false });
   const app = await startWebApp();
   const browser = await launchChromium();
   try {
@@ -140,7 +141,7 @@ async function liveBench(): Promise<void> {
     console.log(`MQTT Desk packet inspector bench — ${PACKETS} packets (QoS 0 PUBLISH of ${PAYLOAD.length} B via mosquitto), Debian Chromium headless`);
     console.log(`flood                      ${PACKETS} messages in ${floodSeconds.toFixed(1)} s; backend holds packets up to seq ${captured}`);
     console.log(`inspector says             ${shown}`);
-    console.log(`open the Packets tab       ${open.toFixed(0)} ms`);
+    console.log(`open the Packets tab       ${open.toFixed(0)} ms${inPage('open')}${pageShown.has('open') ? `, "${pageShown.get('open')}" then` : ''}`);
     console.log(`… every packet fetched     ${fetched.toFixed(0)} ms`);
     printSteps(steps);
     await printPageFigures(page);
