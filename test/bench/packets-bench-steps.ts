@@ -41,6 +41,12 @@ export function profileStep(name: string): void {
  * without an input event (the fetch, the scroll jumps) have none.
  */
 export const pageTimes = new Map<string, number>();
+/**
+ * The rest of Playwright's clock of each named step, in ms: from the action's start to the
+ * page's first input event (the click's checks and dispatch), and from the frame that drew
+ * the result to Playwright hearing so.
+ */
+export const benchShares = new Map<string, { beforeInput: number; afterDrawn: number }>();
 /** What "Packet count" said in the frame each named step's page clock stopped. */
 export const pageShown = new Map<string, string>();
 
@@ -102,21 +108,25 @@ export async function timeUntil<A extends string | undefined>(page: Page, action
   if (traced) await new Promise((r) => setTimeout(r, 100));
   await startPageClock(page, condition, arg);
   const start = performance.now();
+  const startEpoch = performance.timeOrigin + start;
   await action();
   try {
     await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout, polling: 'raf' });
     const took = performance.now() - start;
+    const heardEpoch = performance.timeOrigin + performance.now();
     // The page's check runs each frame: the frame that draws the result may still be coming.
     await page.waitForFunction(() => (window as unknown as PageClock).__benchDone !== undefined, undefined, { timeout, polling: 'raf' });
     const clock = await page.evaluate(() => {
       const w = window as unknown as PageClock;
       w.__benchListeners?.abort();
-      return { start: w.__benchStart, done: w.__benchDone, shown: w.__benchShown ?? '' };
+      return { start: w.__benchStart, done: w.__benchDone, shown: w.__benchShown ?? '', origin: performance.timeOrigin };
     });
     // No input event (the fetch, the scroll jumps), or the condition held before it: no page clock.
     if (step && clock.start !== undefined && clock.done !== undefined && clock.done >= clock.start) {
       pageTimes.set(step, clock.done - clock.start);
       pageShown.set(step, clock.shown);
+      // Both clocks read the same machine's time since the epoch (to a millisecond or so).
+      benchShares.set(step, { beforeInput: clock.origin + clock.start - startEpoch, afterDrawn: heardEpoch - (clock.origin + clock.done) });
     }
     if (traced) console.log(`trace of ${step} (${took.toFixed(0)} ms, ${TRACE_SECONDS} s traced):\n  ${(await traced).join('\n  ')}`);
     if (profiler) {
