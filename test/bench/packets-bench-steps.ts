@@ -31,7 +31,70 @@ export function profileStep(name: string): void {
   profiledStep = name;
 }
 
-/** Milliseconds from starting `action` until `condition(arg)` holds in the page, polled each frame (a function: the CSP forbids eval). */
+/**
+ * The page's own clock of each named step, in ms: from the first input event the action
+ * caused (its `timeStamp`: when the browser took the click, key or change in) to the
+ * animation frame in which the condition first held (the frame that draws the result).
+ * Playwright's clock (`timeUntil`'s answer) adds what the page does not: the click's
+ * actionability checks (the target stable over two frames) and the round trips of asking
+ * and hearing back, which queue behind the page's tasks, e.g. the fetch's pages. Steps
+ * without an input event (the fetch, the scroll jumps) have none.
+ */
+export const pageTimes = new Map<string, number>();
+/**
+ * The rest of Playwright's clock of each named step, in ms: from the action's start to the
+ * page's first input event (the click's checks and dispatch), and from the frame that drew
+ * the result to Playwright hearing so.
+ */
+export const benchShares = new Map<string, { beforeInput: number; afterDrawn: number }>();
+/** What "Packet count" said in the frame each named step's page clock stopped. */
+export const pageShown = new Map<string, string>();
+
+interface PageClock {
+  __benchStart?: number;
+  __benchDone?: number;
+  __benchListeners?: AbortController;
+  __benchToken?: object;
+  __benchShown?: string;
+}
+
+/**
+ * Starts the page's clock before the action: the first input event from now on is the
+ * step's start, and a check of `condition(arg)` in every animation frame notes the first
+ * frame it holds in. Playwright's own polling starts only once the action has returned to
+ * Node (after the click's checks), too late to see when the result was drawn. Playwright
+ * sends a function as its source text, so the installer is built from `condition`'s (no
+ * closure survives; the page's CSP does not apply to what the bench evaluates).
+ */
+async function startPageClock<A extends string | undefined>(page: Page, condition: (arg: A) => boolean, arg: A): Promise<void> {
+  const install = new Function(
+    'arg',
+    `const held = (${condition.toString()});
+    const w = window;
+    w.__benchListeners?.abort();
+    w.__benchListeners = new AbortController();
+    w.__benchStart = undefined;
+    w.__benchDone = undefined;
+    const mark = (event) => { w.__benchStart ??= event.timeStamp; };
+    for (const type of ['pointerdown', 'keydown', 'input', 'change']) addEventListener(type, mark, { capture: true, signal: w.__benchListeners.signal });
+    const token = (w.__benchToken = {});
+    const check = () => {
+      if (w.__benchToken !== token) return;
+      if (!held(arg)) return void requestAnimationFrame(check);
+      // Not the frame's own time: an event handled in this frame may carry a later timeStamp.
+      w.__benchDone = performance.now();
+      w.__benchShown = document.querySelector('[aria-label="Packet count"]')?.textContent ?? '';
+    };
+    requestAnimationFrame(check);`,
+  ) as (arg: string | undefined) => void;
+  await page.evaluate(install, arg);
+}
+
+/**
+ * Milliseconds from starting `action` until `condition(arg)` holds in the page, polled each
+ * frame (a function: the CSP forbids eval), by Playwright's clock; the page's own clock of
+ * the step goes to `pageTimes`.
+ */
 export async function timeUntil<A extends string | undefined>(page: Page, action: () => Promise<unknown>, condition: (arg: A) => boolean, arg: A, timeout = 60_000): Promise<number> {
   const profiler = PROFILE_DIR && profiledStep ? await page.context().newCDPSession(page) : undefined;
   if (profiler) {
@@ -43,11 +106,28 @@ export async function timeUntil<A extends string | undefined>(page: Page, action
   const traced = tracer ? tracePage(tracer, path.join(TRACE_DIR!, `${step}.json`), TRACE_SECONDS) : undefined;
   // Tracing.start is sent at once; this lets it begin before the action does.
   if (traced) await new Promise((r) => setTimeout(r, 100));
+  await startPageClock(page, condition, arg);
   const start = performance.now();
+  const startEpoch = performance.timeOrigin + start;
   await action();
   try {
     await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout, polling: 'raf' });
     const took = performance.now() - start;
+    const heardEpoch = performance.timeOrigin + performance.now();
+    // The page's check runs each frame: the frame that draws the result may still be coming.
+    await page.waitForFunction(() => (window as unknown as PageClock).__benchDone !== undefined, undefined, { timeout, polling: 'raf' });
+    const clock = await page.evaluate(() => {
+      const w = window as unknown as PageClock;
+      w.__benchListeners?.abort();
+      return { start: w.__benchStart, done: w.__benchDone, shown: w.__benchShown ?? '', origin: performance.timeOrigin };
+    });
+    // No input event (the fetch, the scroll jumps), or the condition held before it: no page clock.
+    if (step && clock.start !== undefined && clock.done !== undefined && clock.done >= clock.start) {
+      pageTimes.set(step, clock.done - clock.start);
+      pageShown.set(step, clock.shown);
+      // Both clocks read the same machine's time since the epoch (to a millisecond or so).
+      benchShares.set(step, { beforeInput: clock.origin + clock.start - startEpoch, afterDrawn: heardEpoch - (clock.origin + clock.done) });
+    }
     if (traced) console.log(`trace of ${step} (${took.toFixed(0)} ms, ${TRACE_SECONDS} s traced):\n  ${(await traced).join('\n  ')}`);
     if (profiler) {
       writeFileSync(path.join(PROFILE_DIR!, `${profiledStep}.cpuprofile`), JSON.stringify((await profiler.send('Profiler.stop')).profile));
@@ -135,9 +215,15 @@ export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTi
 /** The steps' figures as the bench prints them. */
 export function printSteps(t: StepTimes): void {
   const ms = (n: number) => `${n.toFixed(0)} ms`;
-  console.log(`filter by type (SUBACK)    ${ms(t.filter)}; back to all ${ms(t.unfilter)}; by direction ${ms(t.direction)}`);
+  console.log(`filter by type (SUBACK)    ${ms(t.filter)}; back to all ${ms(t.unfilter)}; by direction ${ms(t.direction)}${inPage('filter', 'unfilter', 'direction')}`);
   console.log(`scroll 10 jumps + middle   ${ms(t.scroll)}`);
-  console.log(`select a packet            ${ms(t.select)}`);
-  console.log(`20 × ArrowDown then End    ${ms(t.keys)}`);
-  console.log(`Flows tab, all analysed    ${ms(t.flows)}`);
+  console.log(`select a packet            ${ms(t.select)}${inPage('select')}`);
+  console.log(`20 × ArrowDown then End    ${ms(t.keys)}${inPage('keys')}`);
+  console.log(`Flows tab, all analysed    ${ms(t.flows)}${inPage('flows')}`);
+}
+
+/** The page's clock of the named steps, as printed after Playwright's. */
+export function inPage(...steps: string[]): string {
+  const times = steps.map((step) => pageTimes.get(step));
+  return times.every((t) => t !== undefined) ? ` (in the page: ${times.map((t) => `${t.toFixed(0)} ms`).join(' / ')})` : '';
 }

@@ -20,7 +20,8 @@ import { startMosquitto } from '../helpers/mosquitto';
 import { startWebApp } from '../helpers/web-app';
 import { writeBenchCapture } from './capture-file';
 import { readPageMetrics, startPageMetrics } from './page-metrics';
-import { countMatches, hasRows, inspectorSteps, printSteps, profileStep, timeUntil } from './packets-bench-steps';
+import { startWebAppProcess, webAppMain } from './web-app-process';
+import { benchShares, countMatches, hasRows, inPage, inspectorSteps, pageShown, printSteps, profileStep, timeUntil } from './packets-bench-steps';
 
 const PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
 const RATE = Number(process.env.BENCH_RATE ?? 40_000);
@@ -38,7 +39,7 @@ async function printPageFigures(page: Page): Promise<void> {
   console.log(`long tasks > 100 ms        ${long.filter((d) => d > 100).length}`);
   console.log(`p95 frame interval         ${p95.toFixed(1)} ms`);
   console.log(`JS heap of the page        ${mb(heap)}`);
-  console.log(`RSS of the bench process   ${mb(process.memoryUsage().rss)} (backend, web server${CAPTURE ? '' : ' and publisher'} share this process)`);
+  console.log(`RSS of the bench process   ${mb(process.memoryUsage().rss)} (${CAPTURE ? 'backend and web server share this process' : 'the publisher; the app has its own'})`);
 }
 
 /** Opens a capture file through "Open capture…" and runs the inspector steps on it. */
@@ -90,15 +91,17 @@ async function captureBench(): Promise<void> {
 }
 
 async function liveBench(): Promise<void> {
-  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0']);
-  const app = await startWebApp();
+  // Without -v: nothing here reads its log, and logging a million PUBLISHes costs the machine.
+  const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0'], { verbose: false });
+  // The app in a process of its own, as `npm run web` runs it: in this one its encoding of
+  // the fetched pages held up Playwright's click and its hearing back (web-app-process.ts).
+  const app = await startWebAppProcess();
   const browser = await launchChromium();
   try {
-    const saved = await app.backend.dispatch('profiles.save', { profile: { name: 'Flood', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } });
-    if (!saved.ok) throw new Error(saved.error.message);
-    const connectionId = (saved.value as { id: string }).id;
+    const saved = (await app.dispatch('profiles.save', { profile: { name: 'Flood', protocol: 'mqtt', host: '127.0.0.1', port: mosquitto.port } })) as { id: string };
+    const connectionId = saved.id;
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(app.server.url);
+    await page.goto(app.url);
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
     const subs = page.getByRole('region', { name: 'Subscriptions' });
@@ -117,16 +120,13 @@ async function liveBench(): Promise<void> {
     await publisher.endAsync();
     const floodSeconds = (performance.now() - start) / 1000;
     // Wait until the backend holds every packet (bounded).
-    const held = async () => {
-      const r = await app.backend.dispatch('packets.list', { connectionId, afterSeq: PACKETS - 1 });
-      return r.ok ? ((r.value as PacketBatch).packets.at(-1)?.seq ?? 0) : 0;
-    };
+    const held = async () => ((await app.dispatch('packets.list', { connectionId, afterSeq: PACKETS - 1 })) as PacketBatch).packets.at(-1)?.seq ?? 0;
     // CONNECT, CONNACK, SUBSCRIBE and SUBACK come before the flood.
     for (let i = 0; i < 600 && (await held()) < PACKETS + 4; i++) await new Promise((r) => setTimeout(r, 500));
     const captured = await held();
     // What the backend still holds of them (its cap of 1,000,000 evicts the oldest).
-    const tail = await app.backend.dispatch('packets.list', { connectionId, afterSeq: captured - 1 });
-    const holds = captured - (tail.ok ? (tail.value as PacketBatch).evicted : 0);
+    const tail = (await app.dispatch('packets.list', { connectionId, afterSeq: captured - 1 })) as PacketBatch;
+    const holds = captured - tail.evicted;
     await startPageMetrics(page);
 
     profileStep('open');
@@ -140,10 +140,13 @@ async function liveBench(): Promise<void> {
     console.log(`MQTT Desk packet inspector bench — ${PACKETS} packets (QoS 0 PUBLISH of ${PAYLOAD.length} B via mosquitto), Debian Chromium headless`);
     console.log(`flood                      ${PACKETS} messages in ${floodSeconds.toFixed(1)} s; backend holds packets up to seq ${captured}`);
     console.log(`inspector says             ${shown}`);
-    console.log(`open the Packets tab       ${open.toFixed(0)} ms`);
+    console.log(`open the Packets tab       ${open.toFixed(0)} ms${inPage('open')}${pageShown.has('open') ? `, "${pageShown.get('open')}" then` : ''}`);
+    const shares = benchShares.get('open');
+    if (shares) console.log(`  of which Playwright's     ${shares.beforeInput.toFixed(0)} ms to the click's pointerdown, ${shares.afterDrawn.toFixed(0)} ms from the frame with rows to hearing so`);
     console.log(`… every packet fetched     ${fetched.toFixed(0)} ms`);
     printSteps(steps);
     await printPageFigures(page);
+    console.log(`peak RSS of the app process ${(await app.peakRss() / 1024 / 1024).toFixed(0)} MB (backend and web server)`);
   } finally {
     await browser.close();
     await app.stop();
@@ -151,7 +154,10 @@ async function liveBench(): Promise<void> {
   }
 }
 
-(CAPTURE ? captureBench() : liveBench()).catch((error: Error) => {
-  console.error(error);
-  process.exit(1);
-});
+// Started with --web-app, this bundle is the app's process (web-app-process.ts).
+if (!webAppMain()) {
+  (CAPTURE ? captureBench() : liveBench()).catch((error: Error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -7,11 +7,12 @@
 
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FETCH_PAGE_PACKETS } from '../../renderer/src/store/packet-pages';
 import { FRAME_KIND } from '../../shared/wire-batches';
 import { newestCapturedSeq, reloadConnectSubscribe } from '../helpers/captured-packets';
 import { openDesk, type Desk } from '../helpers/desk';
 
-/** Several fetch pages (renderer/src/store/packet-pages.ts takes 8,192 a page). */
+/** Several fetch pages (`FETCH_PAGE_PACKETS` a page). */
 const MESSAGES = 20_000;
 const ROW_HEIGHT = 26;
 
@@ -57,9 +58,9 @@ describe('the Packets tab opened after a flood', () => {
 
     // The fetch went as packets.page calls answered by binary result frames, no packets.list.
     const calls = sent.map((text) => /"command":"([^"]+)"/.exec(text)?.[1]);
-    expect(calls.filter((c) => c === 'packets.page').length).toBeGreaterThanOrEqual(Math.ceil(held / 8192));
+    expect(calls.filter((c) => c === 'packets.page').length).toBeGreaterThanOrEqual(Math.ceil(held / FETCH_PAGE_PACKETS));
     expect(calls.filter((c) => c === 'packets.list')).toEqual([]);
-    expect(resultFrames).toBeGreaterThanOrEqual(Math.ceil(held / 8192));
+    expect(resultFrames).toBeGreaterThanOrEqual(Math.ceil(held / FETCH_PAGE_PACKETS));
 
     // Row i of the list is packet i + 1 at every position visited: the first and last
     // screenful and 20 between (rows are drawn by position, so a gap or a reordering shows).
