@@ -104,6 +104,8 @@ interface Source {
   port: number;
   /** Whether the CPU watch starts before the subscriber connects (the replay feeder writes from its SUBACK on). */
   watchFromConnect: boolean;
+  /** Messages the subscriber gets besides the plan's (the replay feeder's Sparkplug births), counted like them. */
+  extra: number;
   publisherPids(): number[];
   mosquittoPids(): number[];
   feed(): { done: Promise<{ drainWaits?: number }>; stop(): void };
@@ -115,6 +117,7 @@ function mosquittoSource(plan: IngestPlan): Source {
   return {
     port: plan.port,
     watchFromConnect: false,
+    extra: 0,
     publisherPids: () => (publisherPid === undefined ? [] : [publisherPid]),
     mosquittoPids: () => [plan.brokerPid],
     feed() {
@@ -132,6 +135,7 @@ async function replaySource(plan: IngestPlan): Promise<Source> {
   return {
     port: feeder.port,
     watchFromConnect: true,
+    extra: PAYLOAD_KINDS[plan.payloadKind]?.birth ? plan.topics : 0,
     // The feeder stands for publisher and broker at once; it is accounted as the publisher.
     publisherPids: () => [feeder.pid],
     mosquittoPids: () => [],
@@ -197,6 +201,7 @@ async function measure(plan: IngestPlan, source: Source, subscriber: Subscriber)
   let mainAtLast = 0;
   const watch = () => watchCpu({ publisher: source.publisherPids, mosquitto: source.mosquittoPids, subscriber: () => [process.pid] });
   let cpuWatch = source.watchFromConnect ? watch() : undefined;
+  const expected = plan.messages + source.extra;
   const sub = await subscriber(source.port, PAYLOAD_KINDS[plan.payloadKind]!.filter, (count, bytes, batch) => {
     if (count > 0 && received === 0) {
       first = performance.now();
@@ -207,7 +212,7 @@ async function measure(plan: IngestPlan, source: Source, subscriber: Subscriber)
     wireBytes += bytes;
     if (batch) batches++;
     // Clocks are read twice per run, not per message: the bare subscriber's loop stays bare.
-    if (count > 0 && received >= plan.messages && !cpuAtLast) {
+    if (count > 0 && received >= expected && !cpuAtLast) {
       last = performance.now();
       cpuAtLast = process.cpuUsage();
       mainAtLast = mainThreadCpu();
@@ -220,7 +225,7 @@ async function measure(plan: IngestPlan, source: Source, subscriber: Subscriber)
   let micros: IngestFigures['micros'] = { publisher: 0, mosquitto: 0, subscriber: 0 };
   try {
     drainWaits = (await publisher.done).drainWaits;
-    for (let i = 0; i < 12_000 && received < plan.messages; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 12_000 && received < expected; i++) await new Promise((r) => setTimeout(r, 10));
     const watched = cpuWatch.read();
     const of = (name: string) => watched.groups.find((g) => g.name === name)?.cores ?? 0;
     cores = { publisher: of('publisher'), mosquitto: of('mosquitto'), subscriber: of('subscriber') };
@@ -231,7 +236,7 @@ async function measure(plan: IngestPlan, source: Source, subscriber: Subscriber)
     publisher.stop();
     await sub.stop();
   }
-  if (received < plan.messages) throw new Error(`Only ${received} of ${plan.messages} messages arrived within 120 s`);
+  if (received < expected) throw new Error(`Only ${received} of ${expected} messages arrived within 120 s`);
   const cpu = cpuAtFirst && cpuAtLast ? cpuAtLast.user - cpuAtFirst.user + cpuAtLast.system - cpuAtFirst.system : 0;
   const system = cpuAtFirst && cpuAtLast ? cpuAtLast.system - cpuAtFirst.system : 0;
   const seconds = (last - first) / 1000;

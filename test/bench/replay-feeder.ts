@@ -7,7 +7,8 @@
  *
  * It answers what a subscriber sends in the protocol version of its CONNECT (3.1, 3.1.1 or
  * 5.0): CONNACK, SUBACK (QoS 0 granted to every filter), UNSUBACK, PINGRESP, and closes on
- * DISCONNECT. Once the first SUBSCRIBE is acknowledged it writes `messages` PUBLISHes cycling
+ * DISCONNECT. Once the first SUBSCRIBE is acknowledged it writes the kind's births, if it has
+ * any (Sparkplug NBIRTH, one per edge node, not counted), then `messages` PUBLISHes cycling
  * through a pool encoded once with mqtt-packet (the fleet's topics and payloads,
  * fleet-publisher.ts), waiting for 'drain' whenever the socket says so, then one marker
  * PUBLISH on {@link REPLAY_MARKER_TOPIC}. The pool cycles through whole sequences of every
@@ -76,6 +77,18 @@ export function encodePool(plan: ReplayPlan, protocolVersion: number): ReplayPoo
   return { bytes: Buffer.concat(packets, at), offsets };
 }
 
+/** The births of a kind that has them (Sparkplug: one NBIRTH per edge node), encoded back to back; empty otherwise. */
+export function encodeBirths(plan: ReplayPlan, protocolVersion: number): Buffer {
+  const birth = PAYLOAD_KINDS[plan.payloadKind]?.birth;
+  if (!birth) return Buffer.alloc(0);
+  return Buffer.concat(
+    Array.from({ length: plan.topics }, (_, i) => {
+      const [topic, payload] = birth(i);
+      return generate({ cmd: 'publish', topic, payload, qos: 0, dup: false, retain: false }, { protocolVersion });
+    }),
+  );
+}
+
 /** Bytes per socket write at most by default (many packets each; TCP does not care where they split). */
 export const DEFAULT_WRITE_BYTES = 64 * 1024;
 
@@ -91,7 +104,7 @@ export interface ReplayServer {
 export async function startReplayServer(plan: ReplayPlan): Promise<ReplayServer> {
   // A PUBLISH is encoded alike in 3.1 and 3.1.1; 5.0 adds the properties length. Both
   // pools are encoded before the server listens, so no round pays for them.
-  const pools = new Map<number, ReplayPool>([4, 5].map((v) => [v, encodePool(plan, v)]));
+  const pools = new Map<number, ReplayPool & { births: Buffer }>([4, 5].map((v) => [v, { ...encodePool(plan, v), births: encodeBirths(plan, v) }]));
   const poolFor = (version: number) => pools.get(version === 5 ? 5 : 4)!;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -146,10 +159,15 @@ export async function startReplayServer(plan: ReplayPlan): Promise<ReplayServer>
 }
 
 /** Writes `messages` PUBLISHes from `pool` to `socket`, honouring backpressure, then the marker. */
-async function feed(socket: net.Socket, pool: ReplayPool, messages: number, version: number, writeBytes: number): Promise<{ messages: number; drainWaits: number }> {
+async function feed(socket: net.Socket, pool: ReplayPool & { births: Buffer }, messages: number, version: number, writeBytes: number): Promise<{ messages: number; drainWaits: number }> {
   const poolCount = pool.offsets.length - 1;
   let sent = 0;
   let drainWaits = 0;
+  // Births first (Sparkplug), so aliases resolve as in a real session; not counted in `messages`.
+  if (pool.births.length > 0 && !socket.write(pool.births)) {
+    drainWaits++;
+    await drained(socket);
+  }
   while (sent < messages && !socket.destroyed) {
     // From message `sent` to the end of a writeBytes slice, the pool's end or the count, on packet boundaries.
     const index = sent % poolCount;
@@ -160,17 +178,22 @@ async function feed(socket: net.Socket, pool: ReplayPool, messages: number, vers
     sent += end - index;
     if (!socket.write(pool.bytes.subarray(start, pool.offsets[end]!))) {
       drainWaits++;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          socket.off('drain', done).off('close', done);
-          resolve();
-        };
-        socket.on('drain', done).on('close', done);
-      });
+      await drained(socket);
     }
   }
   if (!socket.destroyed) socket.write(generate({ cmd: 'publish', topic: REPLAY_MARKER_TOPIC, payload: Buffer.from(String(sent)), qos: 0, dup: false, retain: false }, { protocolVersion: version }));
   return { messages: sent, drainWaits };
+}
+
+/** Resolves when `socket` drains or closes. */
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      socket.off('drain', done).off('close', done);
+      resolve();
+    };
+    socket.on('drain', done).on('close', done);
+  });
 }
 
 /** A feeder child process. */
