@@ -11,6 +11,7 @@ import type { SparkplugMetric } from '../decoded';
 import { fromHex, toHex } from '../payload';
 import { decodeMessage } from '../schema-codecs/proto-reader';
 import { SPARKPLUG_DATATYPES, SPARKPLUG_DESCRIPTOR } from './schema';
+import { datatypeName, decodeSparkplugFast } from './fast-decode';
 import { ArrayValueError, decodeArray, encodeArray, isArrayType } from './arrays';
 import { DecodeFailure } from '../decode-error';
 
@@ -34,6 +35,14 @@ const has = (m: Message, key: string) => Object.prototype.hasOwnProperty.call(m,
  * @throws DecodeFailure (message and byte offset) when the bytes are not a Sparkplug payload.
  */
 export function decodeSparkplug(bytes: Uint8Array): SparkplugPayload {
+  // The common shape without protobufjs; anything else (and every error) the full way.
+  const fast = decodeSparkplugFast(bytes);
+  if (fast) return fast;
+  return decodeFull(bytes);
+}
+
+/** Decodes with protobufjs: every field, and errors with their byte offsets. Exported for the tests that pin the fast path to it. */
+export function decodeFull(bytes: Uint8Array): SparkplugPayload {
   const message = decodeMessage(Payload, bytes) as unknown as Message;
   let metrics: SparkplugMetric[];
   try {
@@ -59,10 +68,6 @@ function longToNumber(value: unknown, signed: boolean): number | string {
   const fixed = signed ? long.toSigned() : long.toUnsigned();
   const n = fixed.toNumber();
   return Number.isSafeInteger(n) ? n : fixed.toString();
-}
-
-function datatypeName(code: unknown): string {
-  return typeof code === 'number' ? (SPARKPLUG_DATATYPES[code] ?? `DataType ${code}`) : 'Unknown';
 }
 
 function readMetric(m: Message): SparkplugMetric {

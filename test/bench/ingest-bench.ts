@@ -8,6 +8,11 @@
  * this process's CPU time (user + system) over the same span. With BENCH_PAYLOAD=sparkplug
  * the backend decodes every NDATA (no births are sent here, so metrics keep their aliases:
  * the decoding work is the same).
+ *
+ * Two sources (IngestPlan.source): `mosquitto`, the publisher process through mosquitto,
+ * where mosquitto's own cost per message caps the rate on a 2-core VM; and `replay`, the
+ * replay feeder (replay-feeder.ts), a process that writes pre-encoded PUBLISHes straight to
+ * the subscriber's socket with no broker, so the rate is the subscriber's own ceiling.
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +25,7 @@ import { encodeEvent } from '../../shared/rpc';
 import { testProfile } from '../helpers/profiles';
 import { PAYLOAD_KINDS, startPublisher, type FleetPlan } from './fleet-publisher';
 import { watchCpu } from './process-cpu';
+import { startReplayFeeder } from './replay-feeder';
 
 /** One measured path. */
 export interface IngestFigures {
@@ -40,6 +46,8 @@ export interface IngestFigures {
    * 1 is the single-threaded limit of the run.
    */
   cores: { publisher: number; mosquitto: number; subscriber: number };
+  /** With the replay source: times the feeder waited for the subscriber's socket to drain. */
+  drainWaits?: number;
   /**
    * CPU of each process over the run per message, in microseconds: one core spends 10⁶ µs
    * a second, so a process that takes X µs per message can pass at most 10⁶ / X messages a
@@ -48,8 +56,13 @@ export interface IngestFigures {
   micros: { publisher: number; mosquitto: number; subscriber: number };
 }
 
+/** Where the messages come from: see the file's comment. */
+export type IngestSource = 'mosquitto' | 'replay';
+
 /** What to publish, and how many rounds. */
 export interface IngestPlan {
+  /** `mosquitto` (the default) or `replay`; with `replay`, port and brokerPid are not used. */
+  source?: IngestSource;
   port: number;
   /** The broker's process id, for its CPU. */
   brokerPid: number;
@@ -58,6 +71,8 @@ export interface IngestPlan {
   payloadBytes: number;
   messages: number;
   rounds: number;
+  /** Replay source: most bytes per write of the feeder (replay-feeder.ts); 0, one packet per write. */
+  replayWriteBytes?: number | undefined;
   /** A path prefix: write this process's CPU profile of the last round of each path (`-ingest-bare.cpuprofile`, `-ingest-backend.cpuprofile`). */
   profile?: string | undefined;
 }
@@ -66,12 +81,67 @@ export interface IngestPlan {
 export async function runIngestBench(plan: IngestPlan): Promise<{ bare: IngestFigures; backend: IngestFigures }> {
   const bare: IngestFigures[] = [];
   const backend: IngestFigures[] = [];
-  for (let round = 0; round < plan.rounds; round++) {
-    const last = round === plan.rounds - 1 ? plan.profile : undefined;
-    bare.push(await profiled(last && `${last}-ingest-bare.cpuprofile`, () => measure(plan, bareSubscriber)));
-    backend.push(await profiled(last && `${last}-ingest-backend.cpuprofile`, () => measure(plan, backendSubscriber)));
+  const source = plan.source === 'replay' ? await replaySource(plan) : mosquittoSource(plan);
+  const tag = plan.source === 'replay' ? '-replay' : '';
+  try {
+    for (let round = 0; round < plan.rounds; round++) {
+      const last = round === plan.rounds - 1 ? plan.profile : undefined;
+      bare.push(await profiled(last && `${last}-ingest${tag}-bare.cpuprofile`, () => measure(plan, source, bareSubscriber)));
+      backend.push(await profiled(last && `${last}-ingest${tag}-backend.cpuprofile`, () => measure(plan, source, backendSubscriber)));
+    }
+  } finally {
+    source.close();
   }
   return { bare: median(bare), backend: median(backend) };
+}
+
+/**
+ * A source of messages for one round: where subscribers connect, which processes to
+ * account as `publisher` and `mosquitto`, and `feed()`, called once the subscriber is
+ * subscribed, resolving when every message has been written to it.
+ */
+interface Source {
+  port: number;
+  /** Whether the CPU watch starts before the subscriber connects (the replay feeder writes from its SUBACK on). */
+  watchFromConnect: boolean;
+  /** Messages the subscriber gets besides the plan's (the replay feeder's Sparkplug births), counted like them. */
+  extra: number;
+  publisherPids(): number[];
+  mosquittoPids(): number[];
+  feed(): { done: Promise<{ drainWaits?: number }>; stop(): void };
+  close(): void;
+}
+
+function mosquittoSource(plan: IngestPlan): Source {
+  let publisherPid: number | undefined;
+  return {
+    port: plan.port,
+    watchFromConnect: false,
+    extra: 0,
+    publisherPids: () => (publisherPid === undefined ? [] : [publisherPid]),
+    mosquittoPids: () => [plan.brokerPid],
+    feed() {
+      const fleet: FleetPlan = { port: plan.port, layout: 'fleet', topics: plan.topics, payloadKind: plan.payloadKind, payloadBytes: plan.payloadBytes, rate: 0, count: plan.messages };
+      const publisher = startPublisher(fleet);
+      publisherPid = publisher.pid;
+      return { done: publisher.done.then(() => ({})), stop: () => publisher.stop() };
+    },
+    close: () => undefined,
+  };
+}
+
+async function replaySource(plan: IngestPlan): Promise<Source> {
+  const feeder = await startReplayFeeder({ topics: plan.topics, payloadKind: plan.payloadKind, payloadBytes: plan.payloadBytes, messages: plan.messages, writeBytes: plan.replayWriteBytes });
+  return {
+    port: feeder.port,
+    watchFromConnect: true,
+    extra: PAYLOAD_KINDS[plan.payloadKind]?.birth ? plan.topics : 0,
+    // The feeder stands for publisher and broker at once; it is accounted as the publisher.
+    publisherPids: () => [feeder.pid],
+    mosquittoPids: () => [],
+    feed: () => ({ done: feeder.nextFed(), stop: () => undefined }),
+    close: () => feeder.stop(),
+  };
 }
 
 /** Runs `work` under the V8 profiler of this process when `file` is given, and writes the profile there. */
@@ -119,7 +189,7 @@ const backendSubscriber: Subscriber = async (port, filter, onMessages) => {
   return { stop: () => manager.closeAll() };
 };
 
-async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<IngestFigures> {
+async function measure(plan: IngestPlan, source: Source, subscriber: Subscriber): Promise<IngestFigures> {
   let received = 0;
   let batches = 0;
   let wireBytes = 0;
@@ -129,7 +199,10 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
   let cpuAtLast: NodeJS.CpuUsage | undefined;
   let mainAtFirst = 0;
   let mainAtLast = 0;
-  const sub = await subscriber(plan.port, PAYLOAD_KINDS[plan.payloadKind]!.filter, (count, bytes, batch) => {
+  const watch = () => watchCpu({ publisher: source.publisherPids, mosquitto: source.mosquittoPids, subscriber: () => [process.pid] });
+  let cpuWatch = source.watchFromConnect ? watch() : undefined;
+  const expected = plan.messages + source.extra;
+  const sub = await subscriber(source.port, PAYLOAD_KINDS[plan.payloadKind]!.filter, (count, bytes, batch) => {
     if (count > 0 && received === 0) {
       first = performance.now();
       cpuAtFirst = process.cpuUsage();
@@ -139,20 +212,20 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
     wireBytes += bytes;
     if (batch) batches++;
     // Clocks are read twice per run, not per message: the bare subscriber's loop stays bare.
-    if (count > 0 && received >= plan.messages && !cpuAtLast) {
+    if (count > 0 && received >= expected && !cpuAtLast) {
       last = performance.now();
       cpuAtLast = process.cpuUsage();
       mainAtLast = mainThreadCpu();
     }
   });
-  const fleet: FleetPlan = { port: plan.port, layout: 'fleet', topics: plan.topics, payloadKind: plan.payloadKind, payloadBytes: plan.payloadBytes, rate: 0, count: plan.messages };
-  const publisher = startPublisher(fleet);
-  const cpuWatch = watchCpu({ publisher: () => [publisher.pid], mosquitto: () => [plan.brokerPid], subscriber: () => [process.pid] });
+  const publisher = source.feed();
+  cpuWatch ??= watch();
+  let drainWaits: number | undefined;
   let cores: IngestFigures['cores'] = { publisher: 0, mosquitto: 0, subscriber: 0 };
   let micros: IngestFigures['micros'] = { publisher: 0, mosquitto: 0, subscriber: 0 };
   try {
-    await publisher.done;
-    for (let i = 0; i < 12_000 && received < plan.messages; i++) await new Promise((r) => setTimeout(r, 10));
+    drainWaits = (await publisher.done).drainWaits;
+    for (let i = 0; i < 12_000 && received < expected; i++) await new Promise((r) => setTimeout(r, 10));
     const watched = cpuWatch.read();
     const of = (name: string) => watched.groups.find((g) => g.name === name)?.cores ?? 0;
     cores = { publisher: of('publisher'), mosquitto: of('mosquitto'), subscriber: of('subscriber') };
@@ -163,11 +236,11 @@ async function measure(plan: IngestPlan, subscriber: Subscriber): Promise<Ingest
     publisher.stop();
     await sub.stop();
   }
-  if (received < plan.messages) throw new Error(`Only ${received} of ${plan.messages} messages arrived within 120 s`);
+  if (received < expected) throw new Error(`Only ${received} of ${expected} messages arrived within 120 s`);
   const cpu = cpuAtFirst && cpuAtLast ? cpuAtLast.user - cpuAtFirst.user + cpuAtLast.system - cpuAtFirst.system : 0;
   const system = cpuAtFirst && cpuAtLast ? cpuAtLast.system - cpuAtFirst.system : 0;
   const seconds = (last - first) / 1000;
-  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, systemMicros: system / received, otherThreadMicros: Math.max(0, cpu - (mainAtLast - mainAtFirst)) / received, received, batches, wireBytesPerMessage: wireBytes / received, cores, micros };
+  return { rate: Math.round(received / seconds), cpuMicros: cpu / received, systemMicros: system / received, otherThreadMicros: Math.max(0, cpu - (mainAtLast - mainAtFirst)) / received, received, batches, wireBytesPerMessage: wireBytes / received, cores, micros, drainWaits };
 }
 
 /** CPU time of this process's main thread (its thread id is the process id), in microseconds; 0 off Linux. */

@@ -29,7 +29,8 @@ import type { CdpSender } from './cdp-client';
 import { countingDelays, cpuProfile, describeWork, mainThreadWork, pageTotal, readFleetRecorder, resetFleetRecorder, setupStep, startFleetRecorder, totalsText } from './fleet-page';
 import type { FloodDriver } from './flood-driver';
 import { publisherMain, startPublisher, PAYLOAD_KINDS } from './fleet-publisher';
-import { runIngestBench } from './ingest-bench';
+import { runIngestBench, type IngestSource } from './ingest-bench';
+import { replayFeederMain } from './replay-feeder';
 import { describeStages, stageDelays } from './latency-stages';
 import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
 import { descendants, watchCpu } from './process-cpu';
@@ -53,6 +54,8 @@ export const SETTINGS = {
   treeTopics: env('BENCH_TREE_TOPICS', 100_000),
   ingestMessages: env('BENCH_INGEST_MESSAGES', 200_000),
   ingestRounds: Math.max(1, env('BENCH_INGEST_ROUNDS', 3)),
+  replayWriteBytes: process.env.BENCH_REPLAY_WRITE_BYTES === undefined ? undefined : env('BENCH_REPLAY_WRITE_BYTES', 0),
+  ingestSources: (process.env.BENCH_INGEST_SOURCES ?? 'mosquitto,replay').split(',').map((s) => s.trim()) as IngestSource[],
   phases: new Set((process.env.BENCH_PHASES ?? 'ingest,flood,tree').split(',').map((p) => p.trim())),
   profile: process.env.BENCH_PROFILE,
   trace: process.env.BENCH_TRACE,
@@ -66,12 +69,13 @@ const line = (name: string, value: string) => console.log(`  ${name.padEnd(52)} 
 
 async function main(): Promise<void> {
   if (!Object.hasOwn(PAYLOAD_KINDS, SETTINGS.payloadKind)) throw new Error(`BENCH_PAYLOAD must be one of ${Object.keys(PAYLOAD_KINDS).join(', ')}`);
+  if (!SETTINGS.ingestSources.every((s) => s === 'mosquitto' || s === 'replay')) throw new Error('BENCH_INGEST_SOURCES must list mosquitto and/or replay');
   if (!DRIVERS.includes(SETTINGS.driver)) throw new Error(`BENCH_DRIVER must be one of ${DRIVERS.join(', ')}`);
   // Not verbose: -v logs two lines per message, which loaded mosquitto and this process more than the app did (#15).
   const mosquitto = await startMosquitto(['max_queued_messages 0', 'max_inflight_messages 0'], { verbose: false });
   try {
     console.log(`MQTT Desk UI bench — ${SETTINGS.topics} topics, ${SETTINGS.payloadBytes} B ${SETTINGS.payloadKind} payloads, Debian Chromium headless, mosquitto, publisher in its own process, flood driven by ${SETTINGS.driver}${SETTINGS.tap ? ' with Playwright attached (BENCH_TAP)' : ''}`);
-    if (SETTINGS.phases.has('ingest')) await ingest(mosquitto.port, mosquitto.pid);
+    if (SETTINGS.phases.has('ingest')) for (const source of SETTINGS.ingestSources) await ingest(source, mosquitto.port, mosquitto.pid);
     if (!SETTINGS.phases.has('flood') && !SETTINGS.phases.has('tree')) return;
     // The app in a process of its own, as `npm run web` runs it (web-app-process.ts says why).
     const app = await startWebAppProcess();
@@ -120,8 +124,9 @@ async function heap(cdp: CdpSender): Promise<number> {
   return (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
 }
 
-async function ingest(port: number, brokerPid: number): Promise<void> {
+async function ingest(source: IngestSource, port: number, brokerPid: number): Promise<void> {
   const { bare, backend } = await runIngestBench({
+    source,
     port,
     brokerPid,
     topics: SETTINGS.topics,
@@ -129,22 +134,29 @@ async function ingest(port: number, brokerPid: number): Promise<void> {
     payloadBytes: SETTINGS.payloadBytes,
     messages: SETTINGS.ingestMessages,
     rounds: SETTINGS.ingestRounds,
+    replayWriteBytes: SETTINGS.replayWriteBytes,
     profile: SETTINGS.profile,
   });
-  console.log(`\nIngest: ${number(SETTINGS.ingestMessages)} QoS 0 messages as fast as they go, median of ${SETTINGS.ingestRounds} interleaved rounds`);
+  const from = source === 'replay' ? 'from the replay feeder (no broker: the subscriber\'s own ceiling)' : 'through mosquitto';
+  console.log(`\nIngest: ${number(SETTINGS.ingestMessages)} QoS 0 messages as fast as they go, ${from}, median of ${SETTINGS.ingestRounds} interleaved rounds`);
   // CPU per message, and of that the kernel's part and the part off the main thread (GC helpers, libuv).
   const cpu = (f: typeof bare) => `${f.cpuMicros.toFixed(1)} µs CPU per message (system ${f.systemMicros.toFixed(1)}, other threads ${f.otherThreadMicros.toFixed(1)})`;
   line('bare MQTT.js subscriber', `${number(bare.rate)} msgs/s, ${cpu(bare)}`);
   line('backend into frames for the page (target ≥ 50,000)', `${number(backend.rate)} msgs/s, ${cpu(backend)}, ${number(backend.batches)} batches, ${backend.wireBytesPerMessage.toFixed(0)} B on the wire per message`);
   // The process near one core is the limit of its run (each is single-threaded).
-  const cores = (f: typeof bare) => `publisher ${f.cores.publisher.toFixed(2)}, mosquitto ${f.cores.mosquitto.toFixed(2)}, subscriber ${f.cores.subscriber.toFixed(2)}`;
+  // With the replay source the feeder stands for publisher and broker (accounted as the publisher).
+  const sender = source === 'replay' ? 'feeder' : 'publisher';
+  const cores = (f: typeof bare) =>
+    source === 'replay' ? `feeder ${f.cores.publisher.toFixed(2)}, subscriber ${f.cores.subscriber.toFixed(2)}` : `publisher ${f.cores.publisher.toFixed(2)}, mosquitto ${f.cores.mosquitto.toFixed(2)}, subscriber ${f.cores.subscriber.toFixed(2)}`;
   line('CPU in cores (of ' + os.cpus().length + '), bare / backend round', `${cores(bare)} / ${cores(backend)}`);
   // What each process's CPU per message allows: the lowest bound names the limit of the run.
   const cpus = os.cpus().length;
   const limits = (f: typeof bare) => {
     const m = f.micros;
     const single = (name: string, x: number) => `${name} ${x.toFixed(1)} µs → ≤ ${number(1e6 / Math.max(x, 0.001))}/s`;
-    return `${single('publisher', m.publisher)}, ${single('mosquitto', m.mosquitto)}, ${single('subscriber', m.subscriber)}; all three on ${cpus} cores ≤ ${number((cpus * 1e6) / Math.max(m.publisher + m.mosquitto + m.subscriber, 0.001))}/s`;
+    const broker = source === 'replay' ? '' : `${single('mosquitto', m.mosquitto)}, `;
+    const drains = f.drainWaits === undefined ? '' : `; the feeder waited for drain ${number(f.drainWaits)} times`;
+    return `${single(sender, m.publisher)}, ${broker}${single('subscriber', m.subscriber)}; all on ${cpus} cores ≤ ${number((cpus * 1e6) / Math.max(m.publisher + m.mosquitto + m.subscriber, 0.001))}/s${drains}`;
   };
   line('CPU µs per message → rate it allows, bare round', limits(bare));
   line('… backend round', limits(backend));
@@ -249,7 +261,7 @@ async function flood(page: FloodDriver, mosquitto: { port: number; pid: number }
   line('peak RSS of the app process (backend and web server)', mb(await app.peakRss()));
 }
 
-if (!publisherMain() && !webAppMain()) {
+if (!publisherMain() && !replayFeederMain() && !webAppMain()) {
   main().catch((error: Error) => {
     console.error(error);
     process.exit(1);
