@@ -2,12 +2,13 @@
  * The inspector interactions `npm run bench:packets` times, the same for a live connection
  * and an opened capture file: filter by type and back, filter by direction, scroll jumps,
  * select a packet (fields, hex and ASCII), keys, then the Flows tab until its analysis of
- * every packet is done. Each figure is from the action to the page showing its result.
+ * every packet is done. Each figure is from the action to the page showing its result, by
+ * the bench's clock (the driver's: packets-driver.ts) and by the page's own.
  */
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { InspectorDriver } from './packets-driver';
 import { tracePage } from './page-trace';
 
 /**
@@ -35,16 +36,21 @@ export function profileStep(name: string): void {
  * The page's own clock of each named step, in ms: from the first input event the action
  * caused (its `timeStamp`: when the browser took the click, key or change in) to the
  * animation frame in which the condition first held (the frame that draws the result).
- * Playwright's clock (`timeUntil`'s answer) adds what the page does not: the click's
- * actionability checks (the target stable over two frames) and the round trips of asking
- * and hearing back, which queue behind the page's tasks, e.g. the fetch's pages. Steps
- * without an input event (the fetch, the scroll jumps) have none.
+ * The bench's clock (`timeUntil`'s answer) adds what the page does not: the round trips of
+ * asking and hearing back and, with Playwright, the click's actionability checks (the
+ * target stable over two frames) and its round trips queued behind the page's tasks, e.g.
+ * the fetch's pages. Steps without an input event (the fetch, the scroll jumps) have none.
  */
 export const pageTimes = new Map<string, number>();
 /**
- * The rest of Playwright's clock of each named step, in ms: from the action's start to the
- * page's first input event (the click's checks and dispatch), and from the frame that drew
- * the result to Playwright hearing so.
+ * The longest Event Timing entry (input to the next paint, in 8 ms steps; only those of
+ * 16 ms or more are reported) of each named step's input events, in ms; 0 when none was.
+ */
+export const eventTimes = new Map<string, number>();
+/**
+ * The rest of the bench's clock of each named step, in ms: from the action's start to the
+ * page's first input event (with Playwright, the click's checks and dispatch), and from the
+ * frame that drew the result to the bench hearing so.
  */
 export const benchShares = new Map<string, { beforeInput: number; afterDrawn: number }>();
 /** What "Packet count" said in the frame each named step's page clock stopped. */
@@ -56,6 +62,8 @@ interface PageClock {
   __benchListeners?: AbortController;
   __benchToken?: object;
   __benchShown?: string;
+  __benchEvents?: PerformanceObserver;
+  __benchEventMax?: number;
 }
 
 /**
@@ -66,7 +74,7 @@ interface PageClock {
  * sends a function as its source text, so the installer is built from `condition`'s (no
  * closure survives; the page's CSP does not apply to what the bench evaluates).
  */
-async function startPageClock<A extends string | undefined>(page: Page, condition: (arg: A) => boolean, arg: A): Promise<void> {
+async function startPageClock<A extends string | undefined>(driver: InspectorDriver, condition: (arg: A) => boolean, arg: A): Promise<void> {
   const install = new Function(
     'arg',
     `const held = (${condition.toString()});
@@ -77,6 +85,14 @@ async function startPageClock<A extends string | undefined>(page: Page, conditio
     w.__benchDone = undefined;
     const mark = (event) => { w.__benchStart ??= event.timeStamp; };
     for (const type of ['pointerdown', 'keydown', 'input', 'change']) addEventListener(type, mark, { capture: true, signal: w.__benchListeners.signal });
+    w.__benchEvents?.disconnect();
+    w.__benchEventMax = 0;
+    const note = (entries) => {
+      for (const e of entries) if (w.__benchStart !== undefined && e.startTime >= w.__benchStart - 1) w.__benchEventMax = Math.max(w.__benchEventMax, e.duration);
+    };
+    w.__benchEvents = new PerformanceObserver((list) => note(list.getEntries()));
+    w.__benchEvents.observe({ type: 'event', durationThreshold: 16 });
+    w.__benchNote = note;
     const token = (w.__benchToken = {});
     const check = () => {
       if (w.__benchToken !== token) return;
@@ -87,57 +103,62 @@ async function startPageClock<A extends string | undefined>(page: Page, conditio
     };
     requestAnimationFrame(check);`,
   ) as (arg: string | undefined) => void;
-  await page.evaluate(install, arg);
+  await driver.evaluate(install, arg);
 }
 
 /**
  * Milliseconds from starting `action` until `condition(arg)` holds in the page, polled each
- * frame (a function: the CSP forbids eval), by Playwright's clock; the page's own clock of
- * the step goes to `pageTimes`.
+ * frame (a function: the CSP forbids eval), by the bench's clock; the page's own clock of
+ * the step goes to `pageTimes`, its longest Event Timing entry to `eventTimes`.
  */
-export async function timeUntil<A extends string | undefined>(page: Page, action: () => Promise<unknown>, condition: (arg: A) => boolean, arg: A, timeout = 60_000): Promise<number> {
-  const profiler = PROFILE_DIR && profiledStep ? await page.context().newCDPSession(page) : undefined;
+export async function timeUntil<A extends string | undefined>(driver: InspectorDriver, action: () => Promise<unknown>, condition: (arg: A) => boolean, arg: A, timeout = 60_000): Promise<number> {
+  const step = profiledStep;
+  // The driver's one session: the CDP driver's page has no other, and Playwright's is its own.
+  const profiler = PROFILE_DIR && step ? driver.cdp : undefined;
   if (profiler) {
     await profiler.send('Profiler.enable');
     await profiler.send('Profiler.start');
   }
-  const step = profiledStep;
-  const tracer = TRACE_DIR && step ? await page.context().newCDPSession(page) : undefined;
-  const traced = tracer ? tracePage(tracer, path.join(TRACE_DIR!, `${step}.json`), TRACE_SECONDS) : undefined;
+  const traced = TRACE_DIR && step ? tracePage(driver.cdp, path.join(TRACE_DIR, `${step}.json`), TRACE_SECONDS) : undefined;
   // Tracing.start is sent at once; this lets it begin before the action does.
   if (traced) await new Promise((r) => setTimeout(r, 100));
-  await startPageClock(page, condition, arg);
+  await startPageClock(driver, condition, arg);
   const start = performance.now();
   const startEpoch = performance.timeOrigin + start;
   await action();
   try {
-    await page.waitForFunction(condition as (arg: unknown) => boolean, arg, { timeout, polling: 'raf' });
+    await driver.waitFor(condition, arg, timeout);
     const took = performance.now() - start;
     const heardEpoch = performance.timeOrigin + performance.now();
     // The page's check runs each frame: the frame that draws the result may still be coming.
-    await page.waitForFunction(() => (window as unknown as PageClock).__benchDone !== undefined, undefined, { timeout, polling: 'raf' });
-    const clock = await page.evaluate(() => {
-      const w = window as unknown as PageClock;
+    await driver.waitFor(() => (window as unknown as PageClock).__benchDone !== undefined, undefined, timeout);
+    const clock = await driver.evaluate(async () => {
+      const w = window as unknown as PageClock & { __benchNote?: (entries: PerformanceEntryList) => void };
       w.__benchListeners?.abort();
-      return { start: w.__benchStart, done: w.__benchDone, shown: w.__benchShown ?? '', origin: performance.timeOrigin };
+      // Event Timing reports an event after the paint that ends it: two frames and a task later, it is in.
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))));
+      if (w.__benchEvents) w.__benchNote?.(w.__benchEvents.takeRecords());
+      w.__benchEvents?.disconnect();
+      return { start: w.__benchStart, done: w.__benchDone, shown: w.__benchShown ?? '', origin: performance.timeOrigin, event: w.__benchEventMax ?? 0 };
     });
     // No input event (the fetch, the scroll jumps), or the condition held before it: no page clock.
     if (step && clock.start !== undefined && clock.done !== undefined && clock.done >= clock.start) {
       pageTimes.set(step, clock.done - clock.start);
+      eventTimes.set(step, clock.event);
       pageShown.set(step, clock.shown);
       // Both clocks read the same machine's time since the epoch (to a millisecond or so).
       benchShares.set(step, { beforeInput: clock.origin + clock.start - startEpoch, afterDrawn: heardEpoch - (clock.origin + clock.done) });
     }
     if (traced) console.log(`trace of ${step} (${took.toFixed(0)} ms, ${TRACE_SECONDS} s traced):\n  ${(await traced).join('\n  ')}`);
     if (profiler) {
-      writeFileSync(path.join(PROFILE_DIR!, `${profiledStep}.cpuprofile`), JSON.stringify((await profiler.send('Profiler.stop')).profile));
-      await profiler.detach();
+      writeFileSync(path.join(PROFILE_DIR!, `${step}.cpuprofile`), JSON.stringify((await profiler.send('Profiler.stop')).profile));
+      await profiler.send('Profiler.disable');
     }
     profiledStep = '';
     return took;
   } catch (error) {
     // Say what the page showed instead, so a changed page is told from a slow one.
-    const shown = await page.evaluate(() => ({
+    const shown = await driver.evaluate(() => ({
       count: document.querySelector('[aria-label="Packet count"]')?.textContent,
       analysis: document.querySelector('[aria-label="Analysis status"]')?.textContent,
       rows: document.querySelectorAll('[role=option]').length,
@@ -160,28 +181,28 @@ export interface StepTimes {
   flows: number;
 }
 
-/** Runs the steps on the inspector inside `scope` (the connection or capture view). */
-export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTimes> {
+/** Runs the steps on the inspector of the workspace on screen (the connection or capture view). */
+export async function inspectorSteps(driver: InspectorDriver): Promise<StepTimes> {
   profileStep('filter');
   const filter = await timeUntil(
-    page,
-    () => scope.getByLabel('Packet type').selectOption('SUBACK'),
+    driver,
+    () => driver.selectOption('Packet type', 'SUBACK'),
     countMatches,
     // 0 when a full ring has already evicted the SUBACK from before the flood.
     '^[01] of',
   );
   profileStep('unfilter');
-  const unfilter = await timeUntil(page, () => scope.getByLabel('Packet type').selectOption('all'), countMatches, '^(\\d+) of \\1 ');
+  const unfilter = await timeUntil(driver, () => driver.selectOption('Packet type', 'all'), countMatches, '^(\\d+) of \\1 ');
   profileStep('direction');
-  const direction = await timeUntil(page, () => scope.getByLabel('Direction').selectOption('out'), countMatches, '^\\d{1,3} of');
-  await scope.getByLabel('Direction').selectOption('all');
+  const direction = await timeUntil(driver, () => driver.selectOption('Direction', 'out'), countMatches, '^\\d{1,3} of');
+  await driver.selectOption('Direction', 'all');
   // Scroll: jump through the list in ten steps and drag back to the middle.
-  const timeline = scope.getByRole('listbox', { name: 'Packets' });
   profileStep('scroll');
   const scroll = await timeUntil(
-    page,
+    driver,
     () =>
-      timeline.evaluate(async (el) => {
+      driver.evaluate(async () => {
+        const el = document.querySelector('main [role="listbox"][aria-label="Packets"]')!;
         for (let i = 1; i <= 10; i++) {
           el.scrollTop = (el.scrollHeight * i) / 10;
           await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -192,13 +213,13 @@ export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTi
     undefined,
   );
   profileStep('select');
-  const select = await timeUntil(page, () => timeline.getByRole('option').nth(5).click(), () => !!document.querySelector('[aria-label="Hex dump"] .ascii-byte'), undefined);
+  const select = await timeUntil(driver, () => driver.click({ row: 5 }), () => !!document.querySelector('[aria-label="Hex dump"] .ascii-byte'), undefined);
   profileStep('keys');
   const keys = await timeUntil(
-    page,
+    driver,
     async () => {
-      for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('End');
+      for (let i = 0; i < 20; i++) await driver.press('ArrowDown');
+      await driver.press('End');
     },
     () => {
       const list = document.querySelector('[role=listbox]');
@@ -208,7 +229,7 @@ export async function inspectorSteps(page: Page, scope: Locator): Promise<StepTi
     undefined,
   );
   profileStep('flows');
-  const flows = await timeUntil(page, () => scope.getByRole('tab', { name: 'Flows' }).click(), () => /packets analysed/.test(document.querySelector('[aria-label="Analysis status"]')?.textContent ?? ''), undefined, 300_000);
+  const flows = await timeUntil(driver, () => driver.click({ tab: 'Flows' }), () => /packets analysed/.test(document.querySelector('[aria-label="Analysis status"]')?.textContent ?? ''), undefined, 300_000);
   return { filter, unfilter, direction, scroll, select, keys, flows };
 }
 
@@ -222,8 +243,11 @@ export function printSteps(t: StepTimes): void {
   console.log(`Flows tab, all analysed    ${ms(t.flows)}${inPage('flows')}`);
 }
 
-/** The page's clock of the named steps, as printed after Playwright's. */
+/** The page's clock of the named steps, and their longest Event Timing entries, as printed after the bench's. */
 export function inPage(...steps: string[]): string {
   const times = steps.map((step) => pageTimes.get(step));
-  return times.every((t) => t !== undefined) ? ` (in the page: ${times.map((t) => `${t.toFixed(0)} ms`).join(' / ')})` : '';
+  if (!times.every((t) => t !== undefined)) return '';
+  const events = steps.map((step) => eventTimes.get(step) ?? 0);
+  const event = Math.max(...events) > 0 ? `; Event Timing, longest: ${events.map((t) => (t > 0 ? `${t.toFixed(0)} ms` : '< 16 ms')).join(' / ')}` : '; every event < 16 ms by Event Timing';
+  return ` (in the page: ${times.map((t) => `${t.toFixed(0)} ms`).join(' / ')}${event})`;
 }
