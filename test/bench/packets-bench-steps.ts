@@ -8,6 +8,7 @@
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { CdpSender } from './cdp-client';
 import type { InspectorDriver } from './packets-driver';
 import { tracePage } from './page-trace';
 
@@ -107,6 +108,30 @@ async function startPageClock<A extends string | undefined>(driver: InspectorDri
 }
 
 /**
+ * The driver's session for one step's trace: the CDP driver's `on` has no way to stop
+ * listening, so the step's listeners are let go (and the trace they collected with them)
+ * when the step stops.
+ */
+function stepListeners(cdp: CdpSender): CdpSender & { stop(): void } {
+  const listeners = new Set<(params: unknown) => void>();
+  const scoped = {
+    send: cdp.send.bind(cdp),
+    on: (event: string, listener: (params: unknown) => void) => {
+      listeners.add(listener);
+      cdp.on(event as never, (params: unknown) => (listeners.has(listener) ? listener(params) : undefined));
+      return scoped;
+    },
+    once: (event: string, listener: (params: unknown) => void) => {
+      listeners.add(listener);
+      cdp.once(event as never, (params: unknown) => (listeners.has(listener) ? listener(params) : undefined));
+      return scoped;
+    },
+    stop: () => listeners.clear(),
+  };
+  return scoped as unknown as CdpSender & { stop(): void };
+}
+
+/**
  * Milliseconds from starting `action` until `condition(arg)` holds in the page, polled each
  * frame (a function: the CSP forbids eval), by the bench's clock; the page's own clock of
  * the step goes to `pageTimes`, its longest Event Timing entry to `eventTimes`.
@@ -119,7 +144,8 @@ export async function timeUntil<A extends string | undefined>(driver: InspectorD
     await profiler.send('Profiler.enable');
     await profiler.send('Profiler.start');
   }
-  const traced = TRACE_DIR && step ? tracePage(driver.cdp, path.join(TRACE_DIR, `${step}.json`), TRACE_SECONDS) : undefined;
+  const tracer = TRACE_DIR && step ? stepListeners(driver.cdp) : undefined;
+  const traced = tracer ? tracePage(tracer, path.join(TRACE_DIR!, `${step}.json`), TRACE_SECONDS).finally(() => tracer.stop()) : undefined;
   // Tracing.start is sent at once; this lets it begin before the action does.
   if (traced) await new Promise((r) => setTimeout(r, 100));
   await startPageClock(driver, condition, arg);
