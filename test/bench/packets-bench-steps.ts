@@ -113,20 +113,26 @@ async function startPageClock<A extends string | undefined>(driver: InspectorDri
  * when the step stops.
  */
 function stepListeners(cdp: CdpSender): CdpSender & { stop(): void } {
-  const listeners = new Set<(params: unknown) => void>();
+  // What the session holds is a slot; emptied, it holds nothing of the step's.
+  const slots: Array<{ listener?: (params: unknown) => void }> = [];
+  const slot = (listener: (params: unknown) => void) => {
+    const held: { listener?: (params: unknown) => void } = { listener };
+    slots.push(held);
+    return (params: unknown) => held.listener?.(params);
+  };
   const scoped = {
     send: cdp.send.bind(cdp),
     on: (event: string, listener: (params: unknown) => void) => {
-      listeners.add(listener);
-      cdp.on(event as never, (params: unknown) => (listeners.has(listener) ? listener(params) : undefined));
+      cdp.on(event as never, slot(listener));
       return scoped;
     },
     once: (event: string, listener: (params: unknown) => void) => {
-      listeners.add(listener);
-      cdp.once(event as never, (params: unknown) => (listeners.has(listener) ? listener(params) : undefined));
+      cdp.once(event as never, slot(listener));
       return scoped;
     },
-    stop: () => listeners.clear(),
+    stop: () => {
+      for (const held of slots) held.listener = undefined;
+    },
   };
   return scoped as unknown as CdpSender & { stop(): void };
 }
