@@ -78,7 +78,9 @@ async function captureBench(): Promise<void> {
       await profiler.send('Profiler.enable');
       await profiler.send('Profiler.start');
     }
-    // From choosing the file to the packet list on screen with every packet counted.
+    // From choosing the file to the packet list on screen with every packet counted; named
+    // for the page's clock (and BENCH_PROFILE_DIR), unless BENCH_PROFILE profiles it already.
+    if (!profiler) profileStep('capture');
     const open = await timeUntil(
       inspector,
       () => inspector.chooseFile({ button: 'Open capture…' }, file),
@@ -97,7 +99,7 @@ async function captureBench(): Promise<void> {
     console.log(driverLine());
     console.log(`file                       ${file} (${(statSync(file).size / 1024 / 1024).toFixed(0)} MB${CAPTURE === 'generate' ? `, ${PACKETS} packets, written in ${written.toFixed(1)} s` : ''})`);
     console.log(`inspector says             ${shown}`);
-    console.log(`Open capture… → rows       ${open.toFixed(0)} ms (${parts.join(', ')})`);
+    console.log(`Open capture… → rows       ${open.toFixed(0)} ms (${parts.join(', ')})${inPage('capture')}`);
     printSteps(steps);
     await printPageFigures(inspector);
   } finally {
