@@ -247,11 +247,15 @@ function readVarint(what: string): number {
   return fail(`${what}: a length longer than five bytes`);
 }
 
+/** Longer strings (text values, not names) are decoded rather than interned: they seldom repeat. */
+const INTERNED_BYTES = 64;
+
 function readString(what: string): string {
   const length = readVarint(what);
   need(length, what);
   const start = pos;
   pos += length;
+  if (length > INTERNED_BYTES) return utf8Decode(buf.subarray(start, pos));
   for (let i = start; i < pos; i++) {
     const b = buf[i]!;
     if (b < 0x20 || b > 0x7e) return utf8Decode(buf.subarray(start, pos));

@@ -48,6 +48,7 @@ describe('compact Sparkplug records read back as the tracker decoded them', () =
     ['NDEATH with a bdSeq mismatch', tracked(birth, ['spBv1.0/Plant/NDEATH/node1', encodePayload({ timestamp: 5, metrics: [{ name: 'bdSeq', type: 'UInt64', value: 3 }] })])],
     ['a metric with no datatype (Unknown) and no value', tracked(['spBv1.0/Plant/NDATA/node1', new Uint8Array([0x12, 0x02, 0x10, 0x07])])],
     ['an empty DCMD', tracked(['spBv1.0/Plant/DCMD/node1/dev', new Uint8Array(0)])],
+    ['long text values, ASCII and not (decoded, not interned)', tracked(birth, ['spBv1.0/Plant/NDATA/node1', tahu([{ name: 'log', type: 'String', value: 'x'.repeat(5000) }, { name: 'log2', type: 'Text', value: 'é'.repeat(100) }], { seq: 1 })])],
   ])('%s', (_name, decoded) => {
     const bytes = compact(decoded);
     expect(bytes, 'taken as a compact record').toBeDefined();
