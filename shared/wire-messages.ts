@@ -6,9 +6,10 @@
 import type { MessageBatch, MessageProperties, MessageRecord } from './contract';
 import type { DecodedPayload } from './decoded';
 import { parseWithBytes, stringifyWithBytes } from './json-bytes';
-import { CompactWriter, readCompactSparkplug, writeCompactSparkplug } from './sparkplug/compact';
+import { CompactWriter, writeCompactSparkplug } from './sparkplug/compact';
 import { TopicInterner } from './topic-intern';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
+import { readDecodedRegion } from './wire-decoded';
 import { FRAME_KIND, FRAME_VERSION, needBytes } from './wire-frame';
 
 const MESSAGE_HEADER = 32;
@@ -245,27 +246,7 @@ export function decodeMessages(frame: Uint8Array): MessageBatch {
       propertyAt += length;
     }
   }
-  // The compact records first, then the JSON array of the other decoded payloads.
-  const jsonAt = decodedAt + compactTotal;
-  const json = decodedCount > 0 ? decodedColumn(frame.subarray(jsonAt, decodedAt + decodedTotal), decodedCount) : undefined;
-  const decodedStarts = new Uint32Array(count);
-  let decoded: (DecodedPayload | undefined)[] | undefined;
-  if (json || compactTotal > 0) {
-    decoded = new Array<DecodedPayload | undefined>(count);
-    for (let i = 0, compactStart = decodedAt, jsonStart = jsonAt + 1, next = 0; i < count; i++) {
-      const length = decodedLengths[i]!;
-      if (length === 0) continue;
-      if (flags[i]! & COMPACT) {
-        decodedStarts[i] = compactStart;
-        decoded[i] = compactRecord(frame, compactStart, compactStart + length, i);
-        compactStart += length;
-      } else {
-        decodedStarts[i] = jsonStart;
-        decoded[i] = json![next++];
-        jsonStart += length + 1;
-      }
-    }
-  }
+  const { decoded, starts: decodedStarts } = readDecodedRegion({ frame, count, flags, compactFlag: COMPACT, decodedLengths, at: decodedAt, compactBytes: compactTotal, bytes: decodedTotal, jsonCount: decodedCount });
   const topics = new Array<string>(topicCount);
   for (let t = 0; t < topicCount; t++) {
     const length = topicBytes[t]!;
@@ -392,27 +373,4 @@ function topicString(frame: Uint8Array, start: number, end: number): string {
     if (b < 0x20 || b > 0x7e) return utf8Decode(frame.subarray(start, end));
   }
   return topicStrings.topic(frame, start, end);
-}
-
-/** A message's compact decoded record, its error naming the message. */
-function compactRecord(frame: Uint8Array, start: number, end: number, index: number): DecodedPayload {
-  try {
-    return readCompactSparkplug(frame, start, end);
-  } catch (error) {
-    throw new Error(`Malformed messages.batch frame: message ${index}: ${(error as Error).message}`);
-  }
-}
-
-/** The JSON decoded payloads of a messages.batch frame: one JSON array, decoded and parsed in one call each. */
-function decodedColumn(bytes: Uint8Array, count: number): DecodedPayload[] {
-  let values: unknown;
-  try {
-    values = JSON.parse(utf8Decode(bytes));
-  } catch (error) {
-    throw new Error(`Malformed messages.batch frame: its decoded payloads are not a JSON array (${(error as Error).message})`);
-  }
-  if (!Array.isArray(values) || values.length !== count) {
-    throw new Error(`Malformed messages.batch frame: ${count} messages have a decoded payload, its decoded column holds ${Array.isArray(values) ? values.length : 'no array'}`);
-  }
-  return values as DecodedPayload[];
 }
