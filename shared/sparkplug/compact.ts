@@ -1,8 +1,8 @@
 /**
  * A decoded Sparkplug message as a compact binary record instead of JSON text, for the
  * messages.batch frame (wire-messages.ts). At 20,000 Sparkplug messages a second the
- * backend spent a third of its busy time in `JSON.stringify` of each decoded payload and
- * the page a third of its script in decoding and parsing that text again (#17): here names
+ * backend spent a third of its busy time writing each decoded payload as JSON text and the
+ * page a third of its script decoding and parsing that text again (#17): here names
  * and strings are length-prefixed UTF-8, numbers are f64, and the page reads them back
  * with strings interned (a fleet repeats the same metric names), without text to scan.
  *
