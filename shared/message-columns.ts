@@ -1,6 +1,6 @@
 /**
  * A capped message log stored in columns instead of objects: typed arrays for the numbers
- * and flags, topics interned to ids, payload bytes and a decoded payload's JSON text read
+ * and flags, topics interned to ids, payload bytes and a decoded payload's bytes (JSON text or a compact Sparkplug record) read
  * from blocks: the batch frame they came in (wire-batches.ts `batchColumnsOf`; no copy), let
  * go frame by frame as the oldest messages leave. At a flood the page held 100,000 `MessageRecord` objects, each with its payload
  * view and decoded object tree, and spent 16 % of its time in garbage collection, with
@@ -15,8 +15,9 @@
 import type { DecodedPayload } from './decoded';
 import type { MessageProperties, MessageRecord } from './contract';
 import type { RingBufferLimits } from './ring-buffer';
+import { readCompactSparkplug } from './sparkplug/compact';
 import { utf8Decode, utf8Encode } from './utf8';
-import type { BatchColumns } from './wire-batches';
+import { BATCH_FLAG, type BatchColumns } from './wire-messages';
 
 /** Slots the columns start with; they double up to `maxItems` as they fill. */
 const INITIAL_CAPACITY = 1024;
@@ -89,7 +90,7 @@ export class MessageColumns {
   /**
    * Appends a message of a batch frame (its index in the batch), evicting the oldest as
    * needed; one larger than maxBytes is kept alone. The frame becomes a block and the message
-   * points into it, a decoded payload as its JSON text there: no copy (one copy per batch
+   * points into it, a decoded payload as its bytes there: no copy (one copy per batch
    * cost more than the rest of the log together), and no record.
    */
   pushFrom(batch: BatchColumns, index: number): void {
@@ -196,10 +197,11 @@ export class MessageColumns {
     if (properties) record.properties = properties;
     if (decodedLength > 0) {
       const at = this.decodedOffsets[slot]!;
-      const json = block.subarray(at, at + decodedLength);
+      const compact = (f & BATCH_FLAG.compact) !== 0;
       let parsed: DecodedPayload | undefined;
-      // Parsed when first read: a row off screen never pays for it.
-      Object.defineProperty(record, 'decoded', { enumerable: true, configurable: true, get: () => (parsed ??= JSON.parse(utf8Decode(json)) as DecodedPayload) });
+      // Read when first asked for: a row off screen never pays for it.
+      const decode = () => (compact ? readCompactSparkplug(block, at, at + decodedLength) : (JSON.parse(utf8Decode(block.subarray(at, at + decodedLength))) as DecodedPayload));
+      Object.defineProperty(record, 'decoded', { enumerable: true, configurable: true, get: () => (parsed ??= decode()) });
     }
     return record;
   }

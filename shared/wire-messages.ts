@@ -6,8 +6,10 @@
 import type { MessageBatch, MessageProperties, MessageRecord } from './contract';
 import type { DecodedPayload } from './decoded';
 import { parseWithBytes, stringifyWithBytes } from './json-bytes';
+import { CompactWriter, writeCompactSparkplug } from './sparkplug/compact';
 import { TopicInterner } from './topic-intern';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
+import { readDecodedRegion } from './wire-decoded';
 import { FRAME_KIND, FRAME_VERSION, needBytes } from './wire-frame';
 
 const MESSAGE_HEADER = 32;
@@ -29,7 +31,7 @@ export const MESSAGE_FIELDS = {
   qos: 'flags bits 1-2',
   retain: 'flags bit 3',
   dup: 'flags bit 4',
-  decoded: 'JSON blob',
+  decoded: 'compact Sparkplug record (flags bit 5) or JSON blob',
 } as const satisfies Record<keyof MessageRecord, string>;
 /** See {@link MESSAGE_FIELDS}. */
 export const MESSAGE_BATCH_FIELDS = { connectionId: 'header', messages: 'columns', dropped: 'header', evicted: 'header', replaced: 'u32 column when options bit 0' } as const satisfies Record<keyof MessageBatch, string>;
@@ -38,6 +40,10 @@ const RETAIN = 8;
 /** Options bit of a messages.batch frame: a replaced column follows the topic lengths. */
 const REPLACED_COLUMN = 1;
 const DUP = 16;
+/** Flag bit: the message's decoded payload is a compact Sparkplug record (sparkplug/compact.ts), not JSON text. */
+const COMPACT = 32;
+/** Where encodeMessageBatch writes compact records, reused from batch to batch. */
+const compactWriter = new CompactWriter();
 
 const align = (n: number, to: number) => Math.ceil(n / to) * to;
 const OPEN_BRACKET = 0x5b;
@@ -57,6 +63,9 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   let propertyBytes = 0;
   let decoded: (Uint8Array | undefined)[] | undefined;
   let decodedBytes = 0;
+  // A message's compact record ends at compactEnds[i] (0: none; it starts where the previous one ended).
+  let compactEnds: Uint32Array | undefined;
+  compactWriter.reset();
   for (let i = 0; i < count; i++) {
     const message = messages[i]!;
     let index = topicIndex.get(message.topic);
@@ -74,6 +83,11 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
       propertyBytes += json.byteLength;
     }
     if (message.decoded) {
+      // The common Sparkplug message as a compact record: no JSON text to write here or to parse in the page.
+      if (writeCompactSparkplug(compactWriter, message.decoded)) {
+        (compactEnds ??= new Uint32Array(count))[i] = compactWriter.length;
+        continue;
+      }
       // JSON-able by contract (shared/decoded.ts): no byte arrays, so no replacer.
       const json = utf8Encode(JSON.stringify(message.decoded));
       (decoded ??= new Array<Uint8Array | undefined>(count))[i] = json;
@@ -85,7 +99,7 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   const topicLengths = align(columns + count, 4);
   const replacedAt = topicLengths + topics.length * 4;
   const blobs = replacedAt + (batch.replaced ? count * 4 : 0);
-  const bound = blobs + id.byteLength + payloadBytes + propertyBytes + decodedBytes + (decoded ? 1 : 0) + topicBound;
+  const bound = blobs + id.byteLength + payloadBytes + propertyBytes + compactWriter.length + decodedBytes + (decoded ? 1 : 0) + topicBound;
   const frame = new Uint8Array(bound);
   const view = new DataView(frame.buffer);
   frame[0] = FRAME_KIND.messages;
@@ -118,7 +132,7 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
     times[i] = message.time;
     sizes[i] = message.payloadSize;
     payloadLengths[i] = message.payload.byteLength;
-    flags[i] = (message.direction === 'out' ? OUT : 0) | (message.qos << 1) | (message.retain ? RETAIN : 0) | (message.dup ? DUP : 0);
+    flags[i] = (message.direction === 'out' ? OUT : 0) | (message.qos << 1) | (message.retain ? RETAIN : 0) | (message.dup ? DUP : 0) | (compactEnds?.[i] ? COMPACT : 0);
     frame.set(message.payload, at);
     at += message.payload.byteLength;
   }
@@ -129,6 +143,17 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
       propertyLengths[i] = json.byteLength;
       frame.set(json, at);
       at += json.byteLength;
+    }
+  }
+  if (compactEnds) {
+    // The compact records, in message order, then the JSON array of the others.
+    frame.set(compactWriter.bytes.subarray(0, compactWriter.length), at);
+    at += compactWriter.length;
+    for (let i = 0, start = 0; i < count; i++) {
+      const recordEnd = compactEnds[i]!;
+      if (recordEnd === 0) continue;
+      decodedLengths[i] = recordEnd - start;
+      start = recordEnd;
     }
   }
   if (decoded) {
@@ -182,11 +207,15 @@ export function decodeMessages(frame: Uint8Array): MessageBatch {
   let propertyTotal = 0;
   let decodedTotal = 0;
   let decodedCount = 0;
+  let compactTotal = 0;
   for (let i = 0; i < count; i++) {
     payloadTotal += payloadLengths[i]!;
     propertyTotal += propertyLengths[i]!;
     decodedTotal += decodedLengths[i]!;
-    if (decodedLengths[i]! > 0) decodedCount++;
+    if (flags[i]! & COMPACT) {
+      if (decodedLengths[i] === 0) throw new Error(`Malformed messages.batch frame: message ${i} is marked as having a compact decoded payload of 0 bytes`);
+      compactTotal += decodedLengths[i]!;
+    } else if (decodedLengths[i]! > 0) decodedCount++;
     if (topicIds[i]! >= topicCount) throw new Error(`Malformed messages.batch frame: message ${i} names topic ${topicIds[i]} of ${topicCount}`);
     if (((flags[i]! >> 1) & 3) === 3) throw new Error(`Malformed messages.batch frame: message ${i} has QoS 3`);
   }
@@ -217,14 +246,7 @@ export function decodeMessages(frame: Uint8Array): MessageBatch {
       propertyAt += length;
     }
   }
-  const decoded = decodedCount > 0 ? decodedColumn(frame.subarray(decodedAt, decodedAt + decodedTotal), decodedCount) : undefined;
-  const decodedStarts = new Uint32Array(count);
-  if (decoded) {
-    for (let i = 0, start = decodedAt + 1; i < count; i++) {
-      decodedStarts[i] = start;
-      if (decodedLengths[i]! > 0) start += decodedLengths[i]! + 1;
-    }
-  }
+  const { decoded, starts: decodedStarts } = readDecodedRegion({ frame, count, flags, compactFlag: COMPACT, decodedLengths, at: decodedAt, compactBytes: compactTotal, bytes: decodedTotal, jsonCount: decodedCount });
   const topics = new Array<string>(topicCount);
   for (let t = 0; t < topicCount; t++) {
     const length = topicBytes[t]!;
@@ -269,9 +291,8 @@ export function decodeMessages(frame: Uint8Array): MessageBatch {
 
 /** The records of a batch's columns (payloads are views of the frame). */
 function batchRecords(columns: BatchColumns): MessageRecord[] {
-  const { frame, count, seqs, times, payloadSizes, topicIds, topics, flags, payloadStarts, payloadLengths, properties, decoded, decodedLengths } = columns;
+  const { frame, count, seqs, times, payloadSizes, topicIds, topics, flags, payloadStarts, payloadLengths, properties, decoded } = columns;
   const messages = new Array<MessageRecord>(count);
-  let decodedNext = 0;
   for (let i = 0; i < count; i++) {
     const f = flags[i]!;
     const start = payloadStarts[i]!;
@@ -288,7 +309,8 @@ function batchRecords(columns: BatchColumns): MessageRecord[] {
     };
     const props = properties?.[i];
     if (props) message.properties = props;
-    if (decodedLengths[i]! > 0) message.decoded = decoded![decodedNext++];
+    const value = decoded?.[i];
+    if (value) message.decoded = value;
     messages[i] = message;
   }
   return messages;
@@ -297,10 +319,10 @@ function batchRecords(columns: BatchColumns): MessageRecord[] {
 /**
  * A messages.batch frame as columns, the way the page's stores take it in (no record per
  * message): views of the frame for the numbers and flags, offsets into the frame for the
- * payloads (`frame[payloadStarts[i] … + payloadLengths[i]]`) and each decoded payload's JSON
- * text (`frame[decodedStarts[i] … + decodedLengths[i]]`, length 0 for none), the parsed
- * values in `decoded` (one per message that has one, in order), one string per topic.
- * Flags: {@link BATCH_FLAG}, QoS in bits 1-2.
+ * payloads (`frame[payloadStarts[i] … + payloadLengths[i]]`) and each decoded payload's bytes
+ * (`frame[decodedStarts[i] … + decodedLengths[i]]`, length 0 for none: a compact Sparkplug
+ * record when flag {@link BATCH_FLAG}.compact is set, else JSON text), the values in
+ * `decoded` (by message index), one string per topic. Flags: {@link BATCH_FLAG}, QoS in bits 1-2.
  */
 export interface BatchColumns {
   frame: Uint8Array;
@@ -316,7 +338,8 @@ export interface BatchColumns {
   payloadLengths: Uint32Array;
   /** Sparse; undefined when no message of the batch has properties. */
   properties: (MessageProperties | undefined)[] | undefined;
-  decoded: DecodedPayload[] | undefined;
+  /** Each message's decoded payload, by index (undefined for none); undefined when no message has one. */
+  decoded: (DecodedPayload | undefined)[] | undefined;
   decodedStarts: Uint32Array;
   decodedLengths: Uint32Array;
   /** Messages each one stands for besides itself (the backend held the newest for a page behind); undefined for none. */
@@ -324,7 +347,7 @@ export interface BatchColumns {
 }
 
 /** Flag bits of {@link BatchColumns.flags} (QoS is bits 1-2). */
-export const BATCH_FLAG = { out: OUT, retain: RETAIN, dup: DUP } as const;
+export const BATCH_FLAG = { out: OUT, retain: RETAIN, dup: DUP, compact: COMPACT } as const;
 
 const batchColumns = new WeakMap<MessageBatch, BatchColumns>();
 
@@ -350,18 +373,4 @@ function topicString(frame: Uint8Array, start: number, end: number): string {
     if (b < 0x20 || b > 0x7e) return utf8Decode(frame.subarray(start, end));
   }
   return topicStrings.topic(frame, start, end);
-}
-
-/** The decoded payloads of a messages.batch frame: one JSON array, decoded and parsed in one call each. */
-function decodedColumn(bytes: Uint8Array, count: number): DecodedPayload[] {
-  let values: unknown;
-  try {
-    values = JSON.parse(utf8Decode(bytes));
-  } catch (error) {
-    throw new Error(`Malformed messages.batch frame: its decoded payloads are not a JSON array (${(error as Error).message})`);
-  }
-  if (!Array.isArray(values) || values.length !== count) {
-    throw new Error(`Malformed messages.batch frame: ${count} messages have a decoded payload, its decoded column holds ${Array.isArray(values) ? values.length : 'no array'}`);
-  }
-  return values as DecodedPayload[];
 }

@@ -164,10 +164,15 @@ async function profiled<T>(file: string | undefined, work: () => Promise<T>): Pr
 /** A subscriber under test: calls `onMessages(n, wireBytes, batch?)` as messages arrive. */
 type Subscriber = (port: number, filter: string, onMessages: (count: number, wireBytes: number, batch: boolean) => void) => Promise<{ stop(): Promise<void> }>;
 
-const bareSubscriber: Subscriber = async (port, filter, onMessages) => {
+/** Bare MQTT.js (exported for its test). */
+export const bareSubscriber: Subscriber = async (port, filter, onMessages) => {
   const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `ingest-bare-${process.pid}` });
-  await client.subscribeAsync(filter, { qos: 0 });
+  // Listening before subscribing: the replay feeder writes right behind its SUBACK, and
+  // MQTT.js emits the PUBLISHes that arrive in the SUBACK's read before subscribeAsync's
+  // promise goes on, so a listener added after it missed them (319 Sparkplug births, the
+  // rest of a 64 KiB read, whenever the SUBACK shared its read with them).
   client.on('message', () => onMessages(1, 0, false));
+  await client.subscribeAsync(filter, { qos: 0 });
   return { stop: () => client.endAsync() };
 };
 

@@ -129,6 +129,25 @@ describe('MessageColumns', () => {
     expect(log.bytes).toBe(sent.reduce((sum, m) => sum + m.payload.byteLength + SLOT_BYTES + (m.decoded ? utf8Encode(JSON.stringify(m.decoded)).byteLength : 0), 0));
   });
 
+  it('keeps a compact Sparkplug record a batch frame carries as its bytes, read back when asked for', () => {
+    const sparkplug = (n: number): DecodedPayload => ({ kind: 'sparkplug', type: 'Sparkplug B NDATA', sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: `n${n % 2}`, seq: n, metrics: [{ name: 'temp', datatype: 'Double', value: n / 2, alias: 1 }] } });
+    const sent = [message(1, 5, { decoded: sparkplug(1) }), message(2, 3, { decoded: decoded(2) }), message(3, 0, { decoded: sparkplug(3) }), message(4, 2)];
+    const batch = frameOf(sent.map(copyOf));
+    const parse = vi.spyOn(JSON, 'parse');
+    const log = new MessageColumns({ maxItems: 100, maxBytes: Infinity });
+    batch.messages.forEach((_, i) => log.pushFrom(batchColumnsOf(batch), i));
+    const records = log.toArray();
+    expect(records.map((r) => r.decoded)).toEqual(sent.map((m) => m.decoded));
+    // Only the JSON one was parsed; the compact records were read without JSON.
+    expect(parse).toHaveBeenCalledTimes(1);
+    parse.mockRestore();
+    // Counted in the byte cap as their bytes, which are fewer than their JSON text.
+    const json = sent.reduce((sum, m) => sum + m.payload.byteLength + SLOT_BYTES + (m.decoded ? utf8Encode(JSON.stringify(m.decoded)).byteLength : 0), 0);
+    expect(log.bytes).toBeLessThan(json);
+    // A record spread into a value of its own (the topic tree does so) keeps its decoded payload.
+    expect({ ...log.read(2)! }.decoded).toEqual(sparkplug(3));
+  });
+
   it('reads a batch\'s messages from its frame, copying nothing', () => {
     const batch = frameOf([message(1, 8), message(2, 8)]);
     const log = new MessageColumns({ maxItems: 10, maxBytes: Infinity });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PACKET_PAGE_BYTES, packetForPage, type MessageBatch, type MessageRecord, type PacketBatch } from '../../shared/contract';
 import { decodeIncoming, encodeEvent } from '../../shared/rpc';
+import { readCompactSparkplug } from '../../shared/sparkplug/compact';
 import { ACK_FRAME, BATCH_FLAG, batchColumnsOf, decodeFrame, decodeWatchFrame, encodeMessageBatch, encodePacketBatch, encodeWatchFrame, FRAME_KIND } from '../../shared/wire-batches';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -64,6 +65,10 @@ describe('message batch frames', () => {
         },
       },
     ],
+    [
+      'a decoded Sparkplug payload of the common shape (a compact record)',
+      { decoded: { kind: 'sparkplug', type: 'Sparkplug B DDATA', sparkplug: { group: 'g', messageType: 'DDATA', edgeNode: 'e', device: `d${PLANES}`, timestamp: 1_700_000_000_000, seq: 4, metrics: [{ name: `t${PLANES}`, datatype: 'Double', value: 21.5, alias: 1 }, { name: 's', datatype: 'String', value: 'x' }, { name: 'n', datatype: 'Int32', value: null, isNull: true }] }, warnings: ['seq gap: expected 3, got 4'] } },
+    ],
     ['a decoder error', { decoded: { kind: 'protobuf', type: 'pkg.Reading', error: { message: 'index out of range', offset: 3 } } }],
     ['a JSON Schema verdict and properties together', { decoded: { kind: 'json-schema', type: 'r.json', value: { t: 1 }, validation: { valid: false, path: '/t', message: 'must be string' } }, properties: { contentType: 'x' } }],
   ])('carries %s unchanged', (_name, patch) => {
@@ -104,6 +109,18 @@ describe('message batch frames', () => {
     expect(encodeMessageBatch(held).byteLength - encodeMessageBatch(plain).byteLength).toBe(12);
   });
 
+  it('sends a Sparkplug payload of the common shape as a compact record, with no JSON for it in the frame', () => {
+    const decoded: MessageRecord['decoded'] = { kind: 'sparkplug', type: 'Sparkplug B NDATA', sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: 'n', seq: 1, metrics: [1, 2, 3, 4, 5].map((alias) => ({ name: `Sensor ${alias}`, datatype: 'Double', value: alias + 0.5, alias })) } };
+    const messages = [message({ decoded }), message({ decoded })];
+    const frame = encodeMessageBatch({ connectionId: 'c', messages, dropped: 0, evicted: 0 });
+    const c = batchColumnsOf(decodeFrame(frame).data as MessageBatch);
+    expect(Array.from(c.flags, (f) => f & BATCH_FLAG.compact)).toEqual([BATCH_FLAG.compact, BATCH_FLAG.compact]);
+    expect(new TextDecoder().decode(frame)).not.toContain('"kind"');
+    expect(c.decoded).toEqual([decoded, decoded]);
+    // Smaller than the JSON text of the two payloads alone.
+    expect(c.decodedLengths[0]! + c.decodedLengths[1]!).toBeLessThan(2 * JSON.stringify(decoded).length * 0.75);
+  });
+
   it('carries the decoded payloads of a batch where only some messages have one, in order', () => {
     const sparkplug = (seq: number): MessageRecord['decoded'] => ({
       kind: 'sparkplug',
@@ -123,7 +140,6 @@ describe('message batch frames', () => {
 /** A batch read back from its columns alone (what the page's stores read), as records to compare. */
 function fromColumns(batch: MessageBatch): MessageBatch {
   const c = batchColumnsOf(batch);
-  let next = 0;
   const messages = Array.from({ length: c.count }, (_, i): MessageRecord => {
     const record: MessageRecord = {
       seq: c.seqs[i]!,
@@ -138,10 +154,13 @@ function fromColumns(batch: MessageBatch): MessageBatch {
     };
     if (c.properties?.[i]) record.properties = c.properties[i];
     if (c.decodedLengths[i]! > 0) {
-      record.decoded = c.decoded![next++];
-      // The decoded payload's JSON text sits in the frame too (the page's log keeps that).
-      expect(JSON.parse(new TextDecoder().decode(c.frame.subarray(c.decodedStarts[i]!, c.decodedStarts[i]! + c.decodedLengths[i]!)))).toEqual(record.decoded);
-    }
+      record.decoded = c.decoded![i];
+      // The decoded payload's bytes sit in the frame too (the page's log keeps them): a compact record or JSON text.
+      const start = c.decodedStarts[i]!;
+      const end = start + c.decodedLengths[i]!;
+      const kept = c.flags[i]! & BATCH_FLAG.compact ? readCompactSparkplug(c.frame, start, end) : JSON.parse(new TextDecoder().decode(c.frame.subarray(start, end)));
+      expect(kept).toEqual(record.decoded);
+    } else expect(c.decoded?.[i]).toBeUndefined();
     return record;
   });
   const out: MessageBatch = { connectionId: batch.connectionId, messages, dropped: batch.dropped, evicted: batch.evicted };
@@ -157,11 +176,13 @@ describe('message batches as columns (how the page takes them in: no record per 
     warnings: seq % 2 ? ['seq gap'] : undefined,
     sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: `n${PLANES}`, seq, metrics: [{ name: 'temp', datatype: 'Double', value: seq + 0.5 }] },
   });
+  const common = (seq: number): MessageRecord['decoded'] => ({ kind: 'sparkplug', type: 'Sparkplug B NDATA', sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: `n${seq % 3}`, seq, metrics: [{ name: 'temp', datatype: 'Double', value: seq + 0.25, alias: 1 }] } });
   it.each<[string, MessageBatch]>([
     ['an empty batch with drops', { connectionId: 'c', messages: [], dropped: 120, evicted: 3 }],
     ['a fleet batch: repeated topics, both directions, every QoS', { connectionId: 'c', messages: Array.from({ length: 50 }, (_, i) => message({ topic: `flood/dev${i % 7}/temp`, qos: (i % 3) as 0 | 1 | 2, direction: i % 5 ? 'in' : 'out', retain: i % 4 === 0, dup: i % 6 === 0, payload: bytes(`{"t":${i}}`) })), dropped: 0, evicted: 0 }],
     ['Sparkplug decoded payloads on some messages, Unicode topics', { connectionId: 'c', messages: Array.from({ length: 9 }, (_, i) => message(i % 3 === 1 ? { topic: `spBv1.0/g/NDATA/${PLANES}` } : { decoded: JSON.parse(JSON.stringify(sparkplug(i))) })), dropped: 2, evicted: 1 }],
     ['properties, a decoder error and an empty payload', { connectionId: 'conn-☃', messages: [message({ properties: { contentType: 'x', correlationData: new Uint8Array([9]) } }), message({ decoded: { kind: 'protobuf', type: 'p.R', error: { message: 'bad', offset: 1 } } }), message({ payload: new Uint8Array(0), payloadSize: 0 })], dropped: 0, evicted: 7 }],
+    ['Sparkplug of the common shape (compact records) and other decoded payloads mixed, in order', { connectionId: 'c', messages: Array.from({ length: 12 }, (_, i) => message(i % 4 === 3 ? {} : i % 4 === 1 ? { decoded: JSON.parse(JSON.stringify(sparkplug(i))) } : { decoded: common(i) })), dropped: 0, evicted: 0 }],
     ['held messages that replaced others', { connectionId: 'c', messages: [message({ topic: 'a' }), message({ topic: 'b' }), message({ topic: 'a/b' })], dropped: 12, evicted: 4, replaced: [5, 0, 7] }],
   ])('reads back %s as it was encoded', (_name, batch) => {
     const read = roundTrip(batch).data as MessageBatch;
@@ -191,6 +212,10 @@ describe('packet batch frames', () => {
 
 describe('malformed frames are refused with the reason', () => {
   const good = () => encodeMessageBatch({ connectionId: 'c', messages: [message(), message({ topic: 'other' })], dropped: 0, evicted: 0 });
+  const sparkplugPair = () => {
+    const decoded = { kind: 'sparkplug' as const, type: 'Sparkplug B NDATA', sparkplug: { group: 'g', messageType: 'NDATA', edgeNode: 'n', metrics: [{ name: 'm', datatype: 'Double', value: 1 }] } };
+    return encodeMessageBatch({ connectionId: 'c', messages: [message({ decoded }), message({ decoded })], dropped: 0, evicted: 0 });
+  };
   const decodedPair = () => {
     const decoded = { kind: 'json-schema' as const, type: 'r.json', value: { t: 1 } };
     return encodeMessageBatch({ connectionId: 'c', messages: [message({ decoded }), message({ decoded })], dropped: 0, evicted: 0 });
@@ -238,6 +263,34 @@ describe('malformed frames are refused with the reason', () => {
         return frame;
       },
       /1 messages have a decoded payload, its decoded column holds 2/,
+    ],
+    [
+      'a compact Sparkplug record that is not one',
+      () => {
+        const frame = sparkplugPair();
+        frame[frame.indexOf(0xc1, 32 + 2 * 36 + 2) + 1] = 0xff; // the info flags of the first record
+        return frame;
+      },
+      /message 0: Malformed compact Sparkplug record: unknown info flags 0xff at byte 1/,
+    ],
+    [
+      'compact Sparkplug records whose lengths do not match their bytes',
+      () => {
+        const frame = sparkplugPair();
+        const lengths = new Uint32Array(frame.buffer, 32 + 2 * 32, 2);
+        lengths.set([lengths[0]! - 1, lengths[1]! + 1]);
+        return frame;
+      },
+      /message 0: Malformed compact Sparkplug record: the value of metric 0 runs past its end \(31 bytes\) at byte 24/,
+    ],
+    [
+      'a message marked compact with no decoded bytes',
+      () => {
+        const frame = good();
+        frame[32 + 2 * 36] = frame[32 + 2 * 36]! | BATCH_FLAG.compact;
+        return frame;
+      },
+      /message 0 is marked as having a compact decoded payload of 0 bytes/,
     ],
     ['a packet frame with protocol version 6', () => Object.assign(encodePacketBatch({ connectionId: 'c', protocolVersion: 4, evicted: 0, packets: [] }), { 2: 6 }), /protocol version 6/],
   ])('%s', (_name, make, reason) => {

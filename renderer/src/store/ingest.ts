@@ -95,12 +95,11 @@ export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []
   const buffer = log.buffer;
   tree.source = buffer;
   const columns = batchColumnsOf(batch);
-  const { count, flags, topics, topicIds, replaced, decoded, decodedLengths } = columns;
-  let decodedNext = 0;
+  const { count, flags, topics, topicIds, replaced, decoded } = columns;
   for (let m = 0; m < count; m++) {
-    const value = decodedLengths[m]! > 0 ? decoded![decodedNext++] : undefined;
+    const value = decoded?.[m];
     if (value?.sparkplug) addSparkplugMessage(sparkplugFor(batch.connectionId), value, columns.times[m]!);
-    // The log keeps one copy of the batch's bytes, a decoded payload as its JSON text.
+    // The log keeps one copy of the batch's bytes, a decoded payload as its bytes.
     buffer.pushFrom(columns, m);
     if (flags[m]! & BATCH_FLAG.out) continue;
     // A message the backend held for a page behind stands for the ones it replaced (in `dropped` too).
