@@ -7,6 +7,7 @@ import { createBridgeApi, findPreloadBridge } from './api/bridge-transport';
 import { createWebSocketApi } from './api/websocket-transport';
 import { App } from './components/app';
 import { attachApi } from './store/actions';
+import { whenIngested } from './store/ingest';
 import { refresh } from './store/backend-api';
 import { useAppStore } from './store/app-store';
 import { catchUpShownPackets } from './store/packet-stream';
@@ -27,7 +28,7 @@ const api = bridge
         catchUpShownPackets();
       }
       if (up) seenLink = true;
-    });
+    }, whenIngested);
 if (bridge) useAppStore.setState({ backendUp: true });
 void attachApi(api);
 

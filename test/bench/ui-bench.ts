@@ -21,6 +21,7 @@
  */
 
 import os from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_BATCH_WINDOW } from '../../backend/batch-window';
 import { subscribeInPage } from '../helpers/desk';
 import { startMosquitto } from '../helpers/mosquitto';
@@ -32,6 +33,7 @@ import { publisherMain, startPublisher, PAYLOAD_KINDS } from './fleet-publisher'
 import { runIngestBench, type IngestSource } from './ingest-bench';
 import { replayFeederMain } from './replay-feeder';
 import { describeStages, stageDelays } from './latency-stages';
+import { describeLongFrames, SourcePlaces } from './long-frames';
 import { readPageMetrics, resetPageMetrics, startPageMetrics } from './page-metrics';
 import { descendants, watchCpu } from './process-cpu';
 import { tracePage } from './page-trace';
@@ -252,6 +254,8 @@ async function flood(page: FloodDriver, mosquitto: { port: number; pid: number }
   const lag = stages.loopDelay;
   line('… app process event-loop delay: p50 / p99 / max', `${lag.p50.toFixed(0)} / ${lag.p99.toFixed(0)} / ${lag.max.toFixed(0)} ms`);
   line('long tasks > 50 ms / > 100 ms (target 0 > 100 ms)', `${metrics.long.filter((d) => d > 50).length} / ${metrics.long.filter((d) => d > 100).length} (longest ${Math.max(0, ...metrics.long).toFixed(0)} ms)`);
+  // What the long tasks were (Long Animation Frames), named in the source through the bundle's map.
+  line('… long animation frames > 50 ms', `\n    ${describeLongFrames(metrics.longFrames, new SourcePlaces(resolvePath('dist/renderer/assets'))).join('\n    ')}`);
   line('p95 frame interval (target ≤ 20 ms)', `${metrics.p95Frame.toFixed(1)} ms`);
   line('clicks answered (Event Timing, input → paint; target ≤ 200 ms)', recorded.clicks.length ? `${tick >= 4 ? Math.floor(tick / 4) : 0} tab clicks, slowest event ${Math.max(...recorded.clicks).toFixed(0)} ms` : `${Math.floor(tick / 4)} tab clicks, every event under 16 ms (not reported)`);
   line('rows changed per frame: max / rows in the page then', rowsChanged.length ? `${Math.max(...rowsChanged)} / ${rowsInPage[rowsChanged.indexOf(Math.max(...rowsChanged))]} (rows updated twice in a frame: ${recorded.doubleUpdates})` : 'none');

@@ -10,8 +10,12 @@ import { ACK_FRAME, encodeWatchFrame, FRAME_KIND } from '../../../shared/wire-ba
 /** Reports whether the UI currently has a live link to the backend. */
 export type LinkListener = (up: boolean) => void;
 
-/** Opens the socket to `/api` on the page's own server, with the page's token. */
-export function createWebSocketApi(onLink: LinkListener): DeskApi {
+/**
+ * Opens the socket to `/api` on the page's own server, with the page's token. A message batch
+ * is acknowledged when `whenIngested` calls back (the page may take a large batch in over
+ * several tasks); at once without it.
+ */
+export function createWebSocketApi(onLink: LinkListener, whenIngested: (callback: () => void) => void = (callback) => callback()): DeskApi {
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const url = `${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`;
@@ -51,7 +55,11 @@ export function createWebSocketApi(onLink: LinkListener): DeskApi {
         console.error('[mqtt-desk] unreadable message from the backend:', error);
       } finally {
         // Taken in (or given up on): the backend may send one more (backend/batch-window.ts).
-        if (data instanceof ArrayBuffer && new Uint8Array(data, 0, Math.min(1, data.byteLength))[0] === FRAME_KIND.messages) ws.send(ACK_FRAME);
+        // Not on a socket since closed: the server's window was reset with it.
+        if (data instanceof ArrayBuffer && new Uint8Array(data, 0, Math.min(1, data.byteLength))[0] === FRAME_KIND.messages)
+          whenIngested(() => {
+            if (ws.readyState === WebSocket.OPEN) ws.send(ACK_FRAME);
+          });
       }
     };
     ws.onclose = () => {

@@ -3,7 +3,8 @@
  * connection's log (the message list), the topic index (the Topics view) and the counts of
  * the subscriptions it matches, in one pass, and decoded Sparkplug messages into the
  * Sparkplug model; the views are told once per animation frame,
- * however many batches arrived in it, and draw only what is on screen.
+ * however many batches arrived in it, and draw only what is on screen. A batch too large for
+ * one task's budget is ingested over several tasks, in order.
  */
 
 import type { MessageBatch } from '../../../shared/contract';
@@ -79,11 +80,101 @@ class SubscriptionMatcher {
 const matchers = new Map<string, SubscriptionMatcher>();
 
 /**
+ * Most time one task spends ingesting: a larger batch (thousands of messages at a flood's
+ * start, when every topic is new and the code not yet optimized, took 100–200 ms in one task)
+ * goes on in later tasks, so frames and clicks are served between its parts.
+ */
+export const INGEST_BUDGET_MS = 16;
+/** Messages ingested between two looks at the clock. */
+const CLOCK_STRIDE = 32;
+
+/** A batch taken in, and how far its ingest has gone. */
+interface Pending {
+  batch: MessageBatch;
+  filters: readonly string[];
+  columns: ReturnType<typeof batchColumnsOf>;
+  /** The next message to ingest. */
+  next: number;
+  /** Called once the batch is ingested in full (see {@link whenIngested}). */
+  done: (() => void)[];
+  /** Its connection's messages were cleared before it was in: it is dropped. */
+  skip: boolean;
+}
+
+// Batches in order of arrival; the first is being ingested. Bounded by the backend's batch
+// window (backend/batch-window.ts): a batch is acknowledged only when ingested.
+const queue: Pending[] = [];
+let head = 0;
+let continuation: (() => void) | undefined;
+
+/**
  * Takes one batch into the page: log, topic index, subscription counts, Sparkplug model,
  * read from the batch's columns (no record per message). `filters` are the connection's
- * subscriptions, counted for received messages only.
+ * subscriptions, counted for received messages only. Ingested at once if it fits the task's
+ * budget ({@link INGEST_BUDGET_MS}), the rest in the next tasks, after any batch still in
+ * progress.
  */
 export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []): void {
+  queue.push({ batch, filters, columns: batchColumnsOf(batch), next: 0, done: [], skip: false });
+  if (queue.length - head === 1) drain(performance.now());
+}
+
+/**
+ * Calls `callback` once every batch taken so far is ingested: at once if none waits. The
+ * WebSocket transport acknowledges a batch this way, so the backend's window of batches in
+ * flight (backend/batch-window.ts) bounds what waits here.
+ */
+export function whenIngested(callback: () => void): void {
+  if (queue.length > head) queue[queue.length - 1]!.done.push(callback);
+  else callback();
+}
+
+/** Whether batches wait to be ingested (a later task takes them). */
+export function ingestPending(): boolean {
+  return queue.length > head;
+}
+
+/** Ingests every waiting batch now, whatever it costs (tests, and a page about to read all). */
+export function ingestAll(): void {
+  drain(Infinity);
+}
+
+/** Ingests queued batches until done or past the budget from `started`; schedules the rest. */
+function drain(started: number): void {
+  const deadline = started + INGEST_BUDGET_MS;
+  while (head < queue.length) {
+    const item = queue[head]!;
+    if (!ingestSome(item, deadline)) break;
+    queue[head++] = undefined as never;
+    for (const callback of item.done) callback();
+  }
+  if (head === queue.length) {
+    queue.length = 0;
+    head = 0;
+  } else scheduleDrain();
+}
+
+/** Runs the drain again in a task of its own (not a microtask: frames must get their turn). */
+function scheduleDrain(): void {
+  if (continuation) return;
+  continuation = () => {
+    continuation = undefined;
+    drain(performance.now());
+  };
+  if (typeof MessageChannel === 'function') {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      continuation?.();
+    };
+    channel.port2.postMessage(null);
+  } else setTimeout(() => continuation?.(), 0);
+}
+
+/** Ingests a batch's messages from where it stopped; whether it reached the end before `deadline`. */
+function ingestSome(item: Pending, deadline: number): boolean {
+  if (item.skip) return true;
+  const { batch, filters, columns } = item;
   const log = logFor(batch.connectionId);
   const tree = treeFor(batch.connectionId);
   let matcher = matchers.get(batch.connectionId);
@@ -91,12 +182,13 @@ export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []
   const targets = matcher.use(filters, tree);
   const counts = new Float64Array(filters.length);
   tree.nextTick();
-  log.droppedUpstream += batch.dropped;
+  if (item.next === 0) log.droppedUpstream += batch.dropped;
   const buffer = log.buffer;
   tree.source = buffer;
-  const columns = batchColumnsOf(batch);
   const { count, flags, topics, topicIds, replaced, decoded } = columns;
-  for (let m = 0; m < count; m++) {
+  let m = item.next;
+  for (; m < count; m++) {
+    if (m > item.next && (m - item.next) % CLOCK_STRIDE === 0 && performance.now() > deadline) break;
     const value = decoded?.[m];
     if (value?.sparkplug) addSparkplugMessage(sparkplugFor(batch.connectionId), value, columns.times[m]!);
     // The log keeps one copy of the batch's bytes, a decoded payload as its bytes.
@@ -112,8 +204,10 @@ export function ingestBatch(batch: MessageBatch, filters: readonly string[] = []
       for (let mask = matcher.mask(node, topics[topicIds[m]!]!); mask !== 0; mask &= mask - 1) counts[31 - Math.clz32(mask & -mask)]! += 1 + extra;
     }
   }
+  item.next = m;
   for (let i = 0; i < filters.length; i++) if (counts[i]! > 0) log.counts.set(filters[i]!, (log.counts.get(filters[i]!) ?? 0) + counts[i]!);
   requestRender(batch.connectionId);
+  return m === count;
 }
 
 const changed = new Set<string>();
@@ -137,7 +231,11 @@ export function requestRender(connectionId: string): void {
   });
 }
 
-/** Forgets what was cached for a connection whose messages were cleared. */
+/**
+ * Forgets what was cached for a connection whose messages were cleared, and the rest of its
+ * batches not yet ingested (received before the clear): they are acknowledged, not kept.
+ */
 export function forgetConnection(connectionId: string): void {
   matchers.delete(connectionId);
+  for (let i = head; i < queue.length; i++) if (queue[i]!.batch.connectionId === connectionId) queue[i]!.skip = true;
 }
