@@ -68,6 +68,20 @@ describe('ingest of message batches', () => {
     expect(logFor('counts').counts.get('fleet/dev1/temp')).toBe(5);
   });
 
+  it('gives up on a batch whose ingest throws, says so, and still takes in and calls back for the next', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const done = vi.fn();
+    // Filters that cannot be read: the ingest of this batch throws part-way.
+    const broken = new Proxy([] as string[], { get: () => { throw new Error('unreadable filters'); } });
+    ingestBatch({ connectionId: 'broken', messages: messages(3), dropped: 0, evicted: 0 }, broken);
+    ingestBatch({ connectionId: 'after-broken', messages: messages(4), dropped: 0, evicted: 0 });
+    whenIngested(done);
+    expect(ingestPending()).toBe(false);
+    expect(done).toHaveBeenCalledTimes(1);
+    expect(logFor('after-broken').buffer.length).toBe(4);
+    expect(String(error.mock.calls[0]?.[0])).toMatch(/broken could not be taken in/);
+  });
+
   it('drops the rest of batches received before a clear, and still calls back', async () => {
     steppingClock(INGEST_BUDGET_MS / 2 + 0.01);
     const done = vi.fn();

@@ -144,7 +144,7 @@ function drain(started: number): void {
   const deadline = started + INGEST_BUDGET_MS;
   while (head < queue.length) {
     const item = queue[head]!;
-    if (!ingestSome(item, deadline)) break;
+    if (!ingestOrGiveUp(item, deadline)) break;
     queue[head++] = undefined as never;
     for (const callback of item.done) callback();
   }
@@ -152,6 +152,20 @@ function drain(started: number): void {
     queue.length = 0;
     head = 0;
   } else scheduleDrain();
+}
+
+/**
+ * {@link ingestSome}, but a batch whose ingest throws (a bug, not bad input: frames are
+ * validated when decoded) is logged and given up on, so the batches behind it are still
+ * taken in and acknowledged rather than stuck behind it forever.
+ */
+function ingestOrGiveUp(item: Pending, deadline: number): boolean {
+  try {
+    return ingestSome(item, deadline);
+  } catch (error) {
+    console.error(`[mqtt-desk] a message batch of ${item.batch.connectionId} could not be taken in after ${item.next} of its messages:`, error);
+    return true;
+  }
 }
 
 /** Runs the drain again in a task of its own (not a microtask: frames must get their turn). */
