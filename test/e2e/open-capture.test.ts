@@ -5,7 +5,9 @@
  * for the same frames, and its QoS 2 flow complete in the Flows tab. A file that is no
  * capture is refused with a message saying why. A subscriber that never acknowledges its
  * QoS 1 PUBLISH leaves a flow the Flows tab flags as timed out once it has been open longer
- * than the timeout the user sets, judged against the capture's last packet.
+ * than the timeout the user sets, judged against the capture's last packet. A client silent
+ * past 1.5 × its keepalive, which mosquitto drops, shows the moment a broker would have dropped
+ * it, and when mosquitto really closed the connection (a FIN, no MQTT packet).
  */
 
 import { execFile, execFileSync } from 'node:child_process';
@@ -26,6 +28,7 @@ describe('open a capture file', () => {
   let desk: Desk;
   let page: Page;
   let file: string;
+  let late: string;
 
   beforeAll(async () => {
     desk = await openDesk();
@@ -87,7 +90,9 @@ describe('open a capture file', () => {
 
   it('flags a flow left open longer than the timeout the user sets, against the capture’s last packet', async () => {
     const port = desk.mosquitto.port;
-    const late = await captureTraffic(port, async () => {
+    late = await captureTraffic(port, async () => {
+      // Keepalive 1 s and not a byte after the CONNECT: mosquitto closes it after 1.5 s.
+      const quiet = await RawClient.connected(port, 'quiet', 4, { keepalive: 1 });
       const sub = await RawClient.connected(port, 'late-sub', 4, { keepalive: 60 });
       sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'late/#', qos: 1 }] });
       expect((await sub.next()).cmd).toBe('suback');
@@ -103,6 +108,7 @@ describe('open a capture file', () => {
       expect((await sub.next()).cmd).toBe('pingresp');
       sub.send({ cmd: 'disconnect' });
       await sub.waitClosed();
+      await quiet.waitClosed(10_000);
     });
     await openCaptureInPage(page, late);
     await page.getByRole('list', { name: `Connections in ${path.basename(late)}` }).getByRole('button', { name: /^late-sub/ }).click();
@@ -119,5 +125,17 @@ describe('open a capture file', () => {
     await expect(rows.first().getAttribute('class')).resolves.toContain('flow-late');
     await view.getByLabel('Flow state').selectOption('open');
     await expect.poll(() => rows.count()).toBe(0);
+  });
+
+  it('shows when a broker would have dropped a silent client, and when mosquitto closed its connection', async () => {
+    await page.getByRole('list', { name: `Connections in ${path.basename(late)}` }).getByRole('button', { name: /^quiet/ }).click();
+    const view = page.getByRole('main', { name: `Capture ${path.basename(late)}` });
+    await view.getByRole('tab', { name: 'Flows' }).click();
+    const row = view.getByRole('table', { name: 'Keepalive per session' }).locator('tbody tr');
+    // The CONNECT (#1) is the client's last packet; 1.5 × 1 s later a broker may drop it. mosquitto
+    // counts whole seconds, so it closes the connection (a FIN, no packet) between 1 and 2.x s after.
+    const drop = /at [\d:.]+ \(silent \d+ ms after #1\); the broker closed the connection [\d.]+ m?s later/;
+    const early = /never; the broker closed the connection at [\d:.]+, silent \d+ ms after #1/;
+    await expect.poll(() => row.textContent()).toMatch(new RegExp(`^CONNECT #1 [\\d:.]+1 s0–[\\d.]+ m?s of 1500 ms allowed(${drop.source}|${early.source})$`));
   });
 });

@@ -116,6 +116,7 @@ export function showCapture(fileName: string, contents: CaptureContents, fileId 
       clientId: stream.clientId,
       packets: stream.packetCount,
       problems: stream.problems,
+      closed: stream.closed,
     };
   });
   const skipped = contents.skipped.filter((s) => s.reason !== 'no data');
