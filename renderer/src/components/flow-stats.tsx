@@ -55,6 +55,8 @@ function SessionRow({ connectionId, session, pending, live, closed }: SessionRow
   const negotiated = session.serverKeepAlive !== undefined ? `${keepalive} (server; asked ${session.requested} s)` : keepalive;
   const drops = [...session.drops, ...(pending ? [pending] : [])];
   const limit = session.keepalive * 1500;
+  // A session the connection's close ended was silent from the client's last packet until then.
+  const longest = closed ? Math.max(session.longestSilence, closed.time - session.lastClientTime) : session.longestSilence;
   return (
     <tr>
       <th scope="row">
@@ -71,7 +73,7 @@ function SessionRow({ connectionId, session, pending, live, closed }: SessionRow
       </td>
       <td>{rtts.length ? `${ms(Math.min(...rtts))} – ${ms(Math.max(...rtts))}` : '–'}</td>
       <td>
-        {ms(session.longestSilence)}
+        {ms(longest)}
         {session.keepalive > 0 ? <span className="muted"> of {ms(limit)} allowed</span> : null}
       </td>
       <td>
