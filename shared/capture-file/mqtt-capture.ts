@@ -39,6 +39,11 @@ export interface CaptureStream {
   packetCount: number;
   /** What could not be read, with where and why. */
   problems: string[];
+  /**
+   * Who first closed the TCP connection (FIN, or RST when `reset`) and when; undefined when the
+   * capture ends with it open. A broker that drops a silent client leaves only this, no packet.
+   */
+  closed: { by: 'client' | 'server'; time: number; reset: boolean } | undefined;
 }
 
 /** What a capture file held. */
@@ -80,6 +85,7 @@ class StreamDecoder implements TcpStreamSink {
   private time = 0;
   private frameNumber = 0;
   private arrivals = 0;
+  private firstEnd: { side: 0 | 1; time: number; reset: boolean } | undefined;
 
   /** The first packets, kept to guess the version of a connection joined late. */
   private readonly sample: PacketRecord[] = [];
@@ -92,7 +98,7 @@ class StreamDecoder implements TcpStreamSink {
     this.client = info.clientSide;
     const side = (): Side => ({ held: [], heldBytes: 0, framer: new PacketFramer(), deframer: undefined, http: '', broken: false });
     this.sides = [side(), side()];
-    this.stream = { tcpStream: info.index, client: '', server: '', transport: 'tcp', protocolVersion: 4, clientId: undefined, packets: [], packetCount: 0, problems: [] };
+    this.stream = { tcpStream: info.index, client: '', server: '', transport: 'tcp', protocolVersion: 4, clientId: undefined, packets: [], packetCount: 0, problems: [], closed: undefined };
   }
 
   data(side: 0 | 1, buffer: Uint8Array, start: number, end: number, time: number, frame: number): void {
@@ -123,8 +129,14 @@ class StreamDecoder implements TcpStreamSink {
     this.stream.problems.push(`${bytes} bytes from ${who} are missing from the capture at ${new Date(time).toISOString()}: the packets after them in that direction cannot be framed`);
   }
 
+  end(side: 0 | 1, time: number, reset: boolean): void {
+    this.firstEnd ??= { side, time, reset };
+  }
+
   /** Called once the whole file was read: decides connections still undecided, guesses versions. */
   finish(): void {
+    // The client side is known by now for an accepted connection (SYN, or guessed from what it sent).
+    if (this.firstEnd) this.stream.closed = { by: this.firstEnd.side === this.client ? 'client' : 'server', time: this.firstEnd.time, reset: this.firstEnd.reset };
     if (this.kind === 'unknown' && this.sides[0].heldBytes + this.sides[1].heldBytes === 0) this.reject('no data');
     if (this.kind === 'unknown') {
       const side = this.sides[0].heldBytes > 0 ? 0 : 1;

@@ -30,6 +30,8 @@ export interface TcpStreamSink {
   data(side: 0 | 1, buffer: Uint8Array, start: number, end: number, time: number, frame: number): void;
   /** `side` sent `bytes` bytes the capture does not have; nothing later in that direction is in order with what came before. */
   gap(side: 0 | 1, bytes: number, time: number): void;
+  /** `side` sent its first FIN or RST (`reset`), captured at `time`; its data before it has been delivered. */
+  end?(side: 0 | 1, time: number, reset: boolean): void;
 }
 
 /** Bounds on segments held while waiting for a gap to fill, per direction. */
@@ -156,6 +158,7 @@ export class TcpReassembler {
       if (direction.next === afterCaptured) this.skip(connection, side, segment.missing, time);
     }
     if ((segment.flags & (TCP.FIN | TCP.RST)) !== 0) {
+      if (!direction.finished) connection.sink.end?.(side, time, (segment.flags & TCP.RST) !== 0);
       direction.finished = true;
       if ((segment.flags & TCP.RST) !== 0 || connection.sides.every((d) => d.finished)) connection.closed = true;
     }

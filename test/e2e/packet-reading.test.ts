@@ -1,6 +1,6 @@
 /**
  * The inspector read like Wireshark, in Chromium against a real mosquitto: rows that say
- * what each packet is (Info column and details), bytes copied as hex and as a C array
+ * what each packet is (Info column and details), bytes copied as hex, text, a C and a JS array
  * through the real clipboard, a dragged byte range, two PUBLISHes compared field by field,
  * and the Flows tab with its QoS flows, keepalive and counters, and "Show in Packets".
  */
@@ -61,6 +61,8 @@ describe('reading packets', () => {
     const copy = page.getByRole('group', { name: 'Copy bytes' });
     await copy.getByRole('button', { name: 'Copy as C array' }).click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('unsigned char packet[8] = {\n  0x00, 0x06, 0x72, 0x65, 0x61, 0x64, 0x2f, 0x61\n};');
+    await copy.getByRole('button', { name: 'Copy as JS array' }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('new Uint8Array([\n  0x00, 0x06, 0x72, 0x65, 0x61, 0x64, 0x2f, 0x61\n])');
     await copy.getByRole('button', { name: 'Copy as text' }).click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('\u0000\u0006read/a');
 

@@ -2,9 +2,13 @@
  * The profile editor in Chromium: validation messages sit next to their fields and block
  * saving; TLS, will and MQTT 5 sections follow the chosen protocol and version; an mqtts
  * profile with a CA path made by the test connects to a real mosquitto TLS listener; "Copy
- * as mosquitto_sub command" puts the equivalent mosquitto_sub line on the clipboard.
+ * as mosquitto_sub command" puts the equivalent mosquitto_sub line on the clipboard. A TLS
+ * key log set on that profile is marked in the connection's header while it is on, and the
+ * file gets the session's keys in NSS key log format.
  */
 
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,5 +106,23 @@ describe('profile editor', () => {
     await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
     expect(mosquitto.log()).toMatch(/New client connected from 127\.0\.0\.1.* \(p5, c1, k60\)/);
     await page.screenshot({ path: path.join(ARTIFACT_DIR, 'profile-editor-tls-connected.png') });
+  });
+
+  it('marks a connection whose TLS keys are logged, and the file gets them in NSS key log format', async () => {
+    const keys = path.join(mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-keylog-e2e-')), 'keys.log');
+    const badge = page.getByRole('note', { name: 'TLS key log', exact: true });
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'closed' }).waitFor();
+    await expect(badge.count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await form().getByLabel('TLS key log file').fill(keys);
+    await form().getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => badge.textContent()).toBe(` · TLS keys logged to ${keys}`);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('status', { name: 'Connection status' }).filter({ hasText: 'connected' }).waitFor();
+    // TLS 1.3 (mosquitto's default with OpenSSL 3): NSS labels, the client random and a secret per line.
+    await expect.poll(() => readFileSync(keys, 'utf8')).toMatch(/^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]{64,96}$/m);
+    expect(readFileSync(keys, 'utf8')).toMatch(/^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$/m);
+    await page.getByRole('button', { name: 'Disconnect' }).click();
   });
 });

@@ -22,6 +22,7 @@ export const SYN = 0x02;
 export const ACK = 0x10;
 export const PSH = 0x08;
 export const FIN = 0x01;
+export const RST = 0x04;
 
 const u16 = (n: number) => [(n >> 8) & 0xff, n & 0xff];
 const u32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];

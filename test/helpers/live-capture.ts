@@ -1,11 +1,16 @@
 /**
  * Captures a test's own traffic with Debian's dumpcap or tcpdump on the loopback interface,
- * filtered to the test's port (the tests run as root). Stopping proves by ordering that
- * everything before it is in the file: a marker connection is opened to the port after the
- * traffic, and the capture stops only once the marker's SYN is in the file.
+ * filtered to the test's port (the tests run as root). Both ends are proved by ordering.
+ * The start: dumpcap prints "Capturing on" before its filter takes packets (on a loaded
+ * machine a connection opened right after it was missing from the file), so the capture also
+ * takes UDP datagrams to a probe port of its own, and starting waits until one of them is in
+ * the file. UDP, so the probe adds no TCP stream to number (tests name tshark's tcp.stream).
+ * The end: a marker connection is opened to the port after the traffic, and the capture
+ * stops only once the marker's SYN is in the file.
  */
 
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -38,7 +43,13 @@ export async function startCapture(port: number, options: CaptureOptions = {}): 
   const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'mqtt-desk-capture-'));
   const file = path.join(dir, `capture-${port}.${tool === 'dumpcap' ? 'pcapng' : 'pcap'}`);
   const iface = options.iface ?? 'lo';
-  const filter = `tcp port ${port}`;
+  const probe = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.bind(0, '127.0.0.1', () => resolve());
+  });
+  const probePort = probe.address().port;
+  const filter = `tcp port ${port} or (udp and dst port ${probePort})`;
   // tcpdump -U writes each packet as it comes, so the marker can be seen in the file.
   const args = tool === 'dumpcap' ? ['-q', '-i', iface, '-f', filter, '-w', file] : ['-U', '-n', '-i', iface, '-w', file, filter];
   const child = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -48,7 +59,7 @@ export async function startCapture(port: number, options: CaptureOptions = {}): 
     const timer = setTimeout(() => reject(new Error(`${tool} did not start capturing within 15 s: ${stderr}`)), 15_000);
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
-      // Both print this once the filter is set and packets are being taken.
+      // Both print this once the filter is set; packets may still be missed for a while (see the probe).
       if (/Capturing on|listening on/.test(stderr)) {
         clearTimeout(timer);
         resolve();
@@ -59,6 +70,11 @@ export async function startCapture(port: number, options: CaptureOptions = {}): 
       reject(new Error(`${tool} exited: ${stderr}`));
     });
   });
+  try {
+    await waitForProbe(file, probe, probePort, () => process.kill(child.pid!, 'SIGKILL'));
+  } finally {
+    probe.close();
+  }
   return {
     file,
     stop: async () => {
@@ -79,6 +95,34 @@ export async function startCapture(port: number, options: CaptureOptions = {}): 
       if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
     },
   };
+}
+
+/** Sends datagrams to the probe port until one is in the file (nothing else is sent yet); at most 15 s. */
+async function waitForProbe(file: string, probe: dgram.Socket, probePort: number, kill: () => void): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    probe.send('probe', probePort, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 50));
+    if (countFrames(file) > 0) return;
+    if (Date.now() > deadline) {
+      kill();
+      throw new Error(`The capture's start probe never reached ${file}`);
+    }
+  }
+}
+
+/** How many frames the capture file holds; 0 while the file is not there yet. */
+function countFrames(file: string): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch {
+    return 0;
+  }
+  if (bytes.length < 24) return 0;
+  const cursor = new CaptureFileCursor(bytes);
+  while (cursor.next());
+  return cursor.frames;
 }
 
 /** Opens and closes a connection to the port; resolves with its local port. */

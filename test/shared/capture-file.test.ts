@@ -9,7 +9,7 @@ import { generate, type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { encodePcapng } from '../../backend/pcapng';
 import { CaptureFormatError, CaptureReader, readCapture, TLS_NOT_DECRYPTED } from '../../shared/capture-file/mqtt-capture';
-import { ACK, FIN, frame, LINK_TYPES, pcapFile, pcapngFile, pcapngSection, SYN, type Link, type SegmentSpec, type TimedFrame } from '../helpers/capture-builder';
+import { ACK, FIN, frame, RST, LINK_TYPES, pcapFile, pcapngFile, pcapngSection, SYN, type Link, type SegmentSpec, type TimedFrame } from '../helpers/capture-builder';
 
 const mqtt = (packet: Record<string, unknown>, version: 3 | 4 | 5 = 4) => new Uint8Array(generate(packet as unknown as Packet, { protocolVersion: version }));
 const CONNECT = mqtt({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'edge', clean: true, keepalive: 30 });
@@ -202,6 +202,17 @@ describe('TCP reassembly', () => {
     const result = readCapture(pcapFile(timed([...first, ...close, ...second])));
     expect(result.streams.map((s) => s.tcpStream)).toEqual([0, 1]);
     expect(result.streams.map((s) => s.packets.length)).toEqual([4, 4]);
+  });
+
+  it('says who closed each connection first and when, FIN or RST, and nothing for one left open', () => {
+    const first = conversation(basic);
+    const end = (from: typeof C, to: typeof C, i: number, flags: number) => ({ from, to, seq: first.at(i)!.seq + first.at(i)!.payload!.length, flags });
+    // The broker closes first (a keepalive drop leaves only this), then the client.
+    const byServer = [...first, end(S, C, -1, FIN | ACK), end(C, S, -2, FIN | ACK)];
+    expect(readCapture(pcapFile(timed(byServer))).streams[0]!.closed).toEqual({ by: 'server', time: T0 + first.length, reset: false });
+    const reset = [...first, end(C, S, -2, RST | ACK)];
+    expect(readCapture(pcapFile(timed(reset))).streams[0]!.closed).toEqual({ by: 'client', time: T0 + first.length, reset: true });
+    expect(readCapture(pcapFile(timed(first))).streams[0]!.closed).toBeUndefined();
   });
 
   it('joins a connection the capture caught late: no handshake, no CONNECT, the client told by what it sends', () => {

@@ -37,7 +37,7 @@ export function CaptureView({ captureId }: { captureId: string }) {
       ) : null}
       <div className="tabbed capture-tabs">
         <ViewTabs connectionId={captureId} tabs={['packets', 'flows']} current={tab} />
-        {tab === 'flows' ? <FlowView connectionId={captureId} live={false} /> : <PacketInspector connectionId={captureId} readOnly />}
+        {tab === 'flows' ? <FlowView connectionId={captureId} live={false} closed={capture.closed} /> : <PacketInspector connectionId={captureId} readOnly />}
       </div>
     </main>
   );

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { OpenedCapture } from '../store/app-store';
 import type { KeepaliveSession, PacketAnalysis, ReasonCount, RttRow, TypeCount } from '../../../shared/packet-analysis/packet-analysis';
 import { directionText, ms } from './flow-list';
 import { showPacket } from './flow-view';
@@ -9,7 +10,7 @@ const clockOf = (time: number) => {
 };
 
 /** Keepalive per session: what was negotiated, the pings, and when a broker would have dropped the client. */
-export function KeepalivePanel({ connectionId, analysis, now, live }: { connectionId: string; analysis: PacketAnalysis; now: number; live: boolean }) {
+export function KeepalivePanel({ connectionId, analysis, now, live, closed }: { connectionId: string; analysis: PacketAnalysis; now: number; live: boolean; closed?: OpenedCapture['closed'] }) {
   const sessions = analysis.keepalive.sessions;
   const pending = analysis.keepalive.pendingDrop(now);
   return (
@@ -30,7 +31,7 @@ export function KeepalivePanel({ connectionId, analysis, now, live }: { connecti
           </thead>
           <tbody>
             {sessions.map((session, i) => (
-              <SessionRow key={session.connectSeq} connectionId={connectionId} session={session} pending={i === sessions.length - 1 && !session.end ? pending : undefined} live={live} />
+              <SessionRow key={session.connectSeq} connectionId={connectionId} session={session} pending={i === sessions.length - 1 && !session.end ? pending : undefined} live={live} closed={i === sessions.length - 1 && !session.end ? closed : undefined} />
             ))}
           </tbody>
         </table>
@@ -44,15 +45,18 @@ interface SessionRowProps {
   session: KeepaliveSession;
   pending: ReturnType<PacketAnalysis['keepalive']['pendingDrop']>;
   live: boolean;
+  closed: OpenedCapture['closed'];
 }
 
-function SessionRow({ connectionId, session, pending, live }: SessionRowProps) {
+function SessionRow({ connectionId, session, pending, live, closed }: SessionRowProps) {
   const rtts = session.pings.map((p) => p.rtt).filter((r): r is number => r !== undefined);
   const unanswered = session.pings.length - rtts.length;
   const keepalive = session.keepalive === 0 ? 'off (0)' : `${session.keepalive} s`;
   const negotiated = session.serverKeepAlive !== undefined ? `${keepalive} (server; asked ${session.requested} s)` : keepalive;
   const drops = [...session.drops, ...(pending ? [pending] : [])];
   const limit = session.keepalive * 1500;
+  // A session the connection's close ended was silent from the client's last packet until then.
+  const longest = closed ? Math.max(session.longestSilence, closed.time - session.lastClientTime) : session.longestSilence;
   return (
     <tr>
       <th scope="row">
@@ -69,22 +73,32 @@ function SessionRow({ connectionId, session, pending, live }: SessionRowProps) {
       </td>
       <td>{rtts.length ? `${ms(Math.min(...rtts))} – ${ms(Math.max(...rtts))}` : '–'}</td>
       <td>
-        {ms(session.longestSilence)}
+        {ms(longest)}
         {session.keepalive > 0 ? <span className="muted"> of {ms(limit)} allowed</span> : null}
       </td>
       <td>
         {drops.length === 0
           ? session.keepalive === 0
             ? 'never (keepalive off)'
-            : 'never'
+            : closed
+              ? // mosquitto counts whole seconds: it may close a silent client before 1.5 × keepalive.
+                `never; the ${closed.by === 'server' ? 'broker' : 'client'} ${closed.reset ? 'reset' : 'closed'} the connection at ${clockOf(closed.time)}, silent ${ms(closed.time - session.lastClientTime)} after #${session.lastClientSeq}`
+              : 'never'
           : drops.map((d) => (
               <div key={d.at} className="keepalive-drop">
-                at {clockOf(d.at)} (silent {ms(d.silence)} after #{d.afterSeq}){d === pending ? (live ? ', still silent now' : ', at the end of the capture') : ''}
+                at {clockOf(d.at)} (silent {ms(d.silence)} after #{d.afterSeq}){d === pending ? pendingText(d.at, live, closed) : ''}
               </div>
             ))}
       </td>
     </tr>
   );
+}
+
+/** What became of a drop still pending: the client is silent now, or the capture ends (with the connection closed, or not). */
+function pendingText(at: number, live: boolean, closed: OpenedCapture['closed']): string {
+  if (live) return ', still silent now';
+  if (!closed) return ', at the end of the capture';
+  return `; the ${closed.by === 'server' ? 'broker' : 'client'} ${closed.reset ? 'reset' : 'closed'} the connection ${ms(closed.time - at)} later`;
 }
 
 /** A figures table: a header row, then one row per entry whose first cell heads the row. */

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { useAppStore } from '../store/app-store';
+import { useAppStore, type OpenedCapture } from '../store/app-store';
 import { advanceAnalysis, analysisFor, pendingPackets } from '../store/flow-analysis';
 import { packetsFor } from '../store/packet-log';
 import { showPackets } from '../store/packet-stream';
@@ -17,9 +17,10 @@ export function showPacket(connectionId: string, seq: number): void {
 /**
  * The Flows tab: every QoS 1/2 and SUBSCRIBE flow with the time of each step, keepalive per
  * session, and the connection's counters. The analysis runs in slices after each batch of
- * packets; `live` connections judge timeouts against the clock, captures against their last packet.
+ * packets; `live` connections judge timeouts against the clock, captures against their last packet,
+ * or the TCP close after it (`closed`): a broker that drops a silent client sends no packet, only a FIN.
  */
-export function FlowView({ connectionId, live }: { connectionId: string; live: boolean }) {
+export function FlowView({ connectionId, live, closed }: { connectionId: string; live: boolean; closed?: OpenedCapture['closed'] }) {
   const revision = useAppStore((s) => s.packetRevision[connectionId] ?? 0);
   const [tick, setTick] = useState(0);
   const [done, setDone] = useState(false);
@@ -48,7 +49,8 @@ export function FlowView({ connectionId, live }: { connectionId: string; live: b
 
   const entry = analysisFor(connectionId);
   const { analysis } = entry;
-  const now = live ? clock : analysis.lastTime;
+  // The close counts once every packet is analysed: before that, later packets would look overdue.
+  const now = live ? clock : done && closed ? Math.max(analysis.lastTime, closed.time) : analysis.lastTime;
   const pending = done ? 0 : pendingPackets(connectionId);
   const total = packetsFor(connectionId).buffer.length;
   // Percentiles sort every round trip: redo them about once a second (a tick is a slice of
@@ -67,7 +69,7 @@ export function FlowView({ connectionId, live }: { connectionId: string; live: b
         {entry.missed > 0 ? ` · the first ${entry.missed.toLocaleString('en')} were dropped by the cap before the analysis reached them` : ''}
       </p>
       <FlowList connectionId={connectionId} analysis={analysis} now={now} tick={tick} />
-      <KeepalivePanel connectionId={connectionId} analysis={analysis} now={now} live={live} />
+      <KeepalivePanel connectionId={connectionId} analysis={analysis} now={now} live={live} closed={done ? closed : undefined} />
       <ConnectionStatsPanel stats={stats} />
     </section>
   );

@@ -4,6 +4,7 @@
  */
 
 import { create } from 'zustand';
+import type { CaptureStream } from '../../../shared/capture-file/mqtt-capture';
 import type { BrokerClientInfo, BrokerRetainedInfo, BrokerStats, SidecarState } from '../../../shared/broker-control';
 import type { ConnectionSnapshot } from '../../../shared/contract';
 import type { ErrorInfo } from '../../../shared/errors';
@@ -33,6 +34,8 @@ export interface OpenedCapture {
   packets: number;
   /** What could not be read in this connection. */
   problems: string[];
+  /** Who first closed the connection and when, if the capture holds it. */
+  closed: CaptureStream['closed'];
 }
 
 /** A TCP stream of an opened capture file that is not shown as a connection, and why (TLS: not decrypted). */
