@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flatJsonNumbers } from '../../renderer/src/store/json-numbers';
+import { flatJsonNumbers, NumberFields, readFlatJsonNumbers } from '../../renderer/src/store/json-numbers';
 
 /** What JSON.parse makes of the text: the numeric top-level fields, in its key order. */
 function reference(text: string): Array<[string, number]> {
@@ -68,11 +68,18 @@ describe('flatJsonNumbers', () => {
     const next = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed / 0x7fffffff);
     const alphabet = '{}[]":,.-+eE0123456789 abtrufnl\\';
     let read = 0;
+    const fields = new NumberFields();
     for (let i = 0; i < 20_000; i++) {
       const chars = [...`{"dev":${i},"t":${(next() * 100 - 50).toFixed(2)},"ok":true,"s":"v${i}"}`];
       for (let m = Math.floor(next() * 3); m > 0; m--) chars[Math.floor(next() * chars.length)] = alphabet[Math.floor(next() * alphabet.length)]!;
       const text = chars.join('');
       const got = flatJsonNumbers(bytes(text));
+      // The same text read in place between other bytes (as the ingest reads a payload in its
+      // frame), into a reused NumberFields: the same verdict and numbers.
+      const frame = bytes(`1}${text}9e1}`);
+      fields.clear();
+      const inPlace = readFlatJsonNumbers(frame, 2, frame.byteLength - 4, fields);
+      expect(inPlace ? fields.toArray() : undefined, text).toEqual(got);
       if (got !== undefined) {
         read++;
         expect(got, text).toEqual(reference(text));

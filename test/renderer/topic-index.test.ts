@@ -3,7 +3,8 @@ import type { MessageRecord } from '../../shared/contract';
 import { topicMatches } from '../../shared/topic';
 import { NODE_FLAG, NONE, ROOT, TopicIndex } from '../../renderer/src/store/topic-index';
 import { MAX_POINTS, SERIES_BUDGET_BYTES } from '../../renderer/src/store/topic-series';
-import { numericFields } from '../../renderer/src/store/decoded-view';
+import { numericFields, payloadNumbersInto } from '../../renderer/src/store/decoded-view';
+import { NumberFields } from '../../renderer/src/store/json-numbers';
 import { buildRows, TreeFilter } from '../../renderer/src/store/tree-rows';
 
 let seq = 0;
@@ -258,17 +259,35 @@ describe('numeric series', () => {
     expect(index.series[index.find('wide')]!.size).toBe(32);
   });
 
-  it.each([
+  const numericCases: Array<[string, Array<[string, number]>]> = [
     ['21.5', [['value', 21.5]]],
     ['-3', [['value', -3]]],
     [' 7 ', [['value', 7]]],
     ['{"a":1,"b":"x","c":true,"d":2.5}', [['a', 1], ['d', 2.5]]],
+    ['{"a":1', []],
+    ['{"a":1}', [['a', 1]]],
+    ['{"a":12', []],
+    ['{"a":tru', []],
+    ['   ', []],
     ['[1,2]', []],
     ['on', []],
     ['', []],
     ['{broken', []],
     ['1.2.3', []],
-  ])('numericFields(%j)', (payload, expected) => {
+  ];
+  it.each(numericCases)('numericFields(%j)', (payload, expected) => {
     expect(numericFields(new TextEncoder().encode(payload))).toEqual(expected);
+  });
+
+  it.each(numericCases)('payloadNumbersInto(%j) reads it in place in a frame, blind to the bytes around it', (payload, expected) => {
+    // Neighbours that would complete or extend a payload read past its end (or before its start).
+    const out = new NumberFields();
+    out.push('stale', 1);
+    for (const [before, after] of [['', ''], ['}', '}'], ['9', '3}'], ['{"z":', 'e5, "q":1}'], [' ', 'ue}']]) {
+      const frame = new TextEncoder().encode(before + payload + after);
+      const start = new TextEncoder().encode(before).byteLength;
+      payloadNumbersInto(frame, start, start + new TextEncoder().encode(payload).byteLength, undefined, out);
+      expect(out.toArray(), `${before}|${payload}|${after}`).toEqual(expected);
+    }
   });
 });

@@ -14,7 +14,7 @@ import type { MessageRecord } from '../../../shared/contract';
 import { decodedNumbers, decodedPreview, type DecodedPayload } from '../../../shared/decoded';
 import { detectPayloadFormat, formatPayload } from '../../../shared/payload';
 import { utf8DecodeStrict } from '../../../shared/utf8';
-import { flatJsonNumbers } from './json-numbers';
+import { NumberFields, readFlatJsonNumbers } from './json-numbers';
 
 /** Payload bytes looked at for a one-line preview. */
 const PREVIEW_BYTES = 512;
@@ -41,23 +41,43 @@ export function payloadNumbers(payload: Uint8Array, decoded: DecodedPayload | un
 }
 
 /**
+ * {@link payloadNumbers} into `out` (cleared first), for the payload at `start`–`end` of
+ * `bytes`, read in place: what the ingest calls per message, with no array per message or per
+ * number and no view of the payload for the common flat JSON object.
+ */
+export function payloadNumbersInto(bytes: Uint8Array, start: number, end: number, decoded: DecodedPayload | undefined, out: NumberFields): void {
+  out.clear();
+  if (decoded) {
+    for (const [name, value] of decodedNumbers(decoded)) out.push(name, value);
+    return;
+  }
+  const size = end - start;
+  if (size === 0 || size > MAX_PARSED_BYTES) return;
+  // Cheap refusals first: only a digit, a sign, a dot or '{' (after spaces) can start one.
+  let first = start;
+  while (first < end && (bytes[first] === 0x20 || bytes[first] === 0x0a || bytes[first] === 0x0d || bytes[first] === 0x09)) first++;
+  if (first === end) return;
+  const lead = bytes[first]!;
+  const numeric = (lead >= 0x30 && lead <= 0x39) || lead === 0x2d || lead === 0x2b || lead === 0x2e;
+  if (!numeric && lead !== 0x7b) return;
+  // The common flat object straight from its bytes; anything else parsed below.
+  if (!numeric && readFlatJsonNumbers(bytes, first, end, out)) return;
+  out.clear();
+  for (const [name, value] of slowNumbers(bytes.subarray(start, end), numeric)) out.push(name, value);
+}
+
+/**
  * The numbers in a payload worth charting: the payload itself when it is a number, else the
  * numeric top-level fields of a JSON object.
  */
 export function numericFields(payload: Uint8Array): Array<[string, number]> {
-  if (payload.byteLength === 0 || payload.byteLength > MAX_PARSED_BYTES) return [];
-  // Cheap refusals first: only a digit, a sign, a dot or '{' (after spaces) can start one.
-  let first = 0;
-  while (first < payload.byteLength && (payload[first] === 0x20 || payload[first] === 0x0a || payload[first] === 0x0d || payload[first] === 0x09)) first++;
-  const lead = payload[first];
-  if (lead === undefined) return [];
-  const numeric = (lead >= 0x30 && lead <= 0x39) || lead === 0x2d || lead === 0x2b || lead === 0x2e;
-  if (!numeric && lead !== 0x7b) return [];
-  if (!numeric) {
-    // The common flat object straight from its bytes; anything else parsed below.
-    const flat = flatJsonNumbers(payload, first);
-    if (flat) return flat;
-  }
+  const out = new NumberFields();
+  payloadNumbersInto(payload, 0, payload.byteLength, undefined, out);
+  return out.toArray();
+}
+
+/** Numbers of a payload that starts like a number (`numeric`) or an object, by decoding and parsing it. */
+function slowNumbers(payload: Uint8Array, numeric: boolean): Array<[string, number]> {
   const text = utf8DecodeStrict(payload)?.trim();
   if (!text) return [];
   if (numeric) {

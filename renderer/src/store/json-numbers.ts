@@ -56,113 +56,170 @@ function keyOf(bytes: Uint8Array, start: number, end: number, hash: number): str
 }
 
 /**
+ * The numbers read from one payload, as `names[i]` = `values[i]` for i < `count`. The
+ * ingest keeps one and fills it again for every message: a `[name, value]` array per number
+ * and an array of them per message were most of what the page allocated per message.
+ */
+export class NumberFields {
+  /** Field names; entries from `count` on are stale. */
+  readonly names: string[] = [];
+  /** Their values. */
+  values = new Float64Array(8);
+  /** Numbers held. */
+  count = 0;
+
+  /** Appends one number. */
+  push(name: string, value: number): void {
+    if (this.count === this.values.length) {
+      const values = new Float64Array(this.count * 2);
+      values.set(this.values);
+      this.values = values;
+    }
+    this.names[this.count] = name;
+    this.values[this.count++] = value;
+  }
+
+  /** Empties it (the names stay referenced until overwritten: they are short and mostly cached keys). */
+  clear(): void {
+    this.count = 0;
+  }
+
+  /** Its numbers as `[name, value]` pairs (tests and callers off the hot path). */
+  toArray(): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    for (let i = 0; i < this.count; i++) out.push([this.names[i]!, this.values[i]!]);
+    return out;
+  }
+}
+
+/** The byte at `at`, or undefined past `end`: a payload read in place must not see its neighbour's bytes. */
+const byteAt = (bytes: Uint8Array, at: number, end: number): number | undefined => (at < end ? bytes[at] : undefined);
+
+/** The first position from `at` that is not JSON white space, or `end`. */
+function skipSpace(bytes: Uint8Array, at: number, end: number): number {
+  while (at < end) {
+    const b = bytes[at]!;
+    if (b !== SPACE && b !== LF && b !== CR && b !== TAB) break;
+    at++;
+  }
+  return at;
+}
+
+// The keys of the object being read (numeric fields or not), to refuse a repeated one; reused.
+const seenKeys: string[] = [];
+
+/**
  * The numeric fields of the JSON object in `bytes` from `at`, in JSON.parse's key order, or
  * undefined when the bytes are not an object this reader handles (nested values, escapes,
  * non-ASCII, integer-like or repeated keys, anything malformed): then parse them normally.
  */
 export function flatJsonNumbers(bytes: Uint8Array, at = 0): Array<[string, number]> | undefined {
-  const n = bytes.byteLength;
-  const space = () => {
-    while (at < n) {
-      const b = bytes[at]!;
-      if (b !== SPACE && b !== LF && b !== CR && b !== TAB) break;
-      at++;
-    }
-  };
-  space();
-  if (bytes[at] !== OPEN) return undefined;
+  const out = new NumberFields();
+  return readFlatJsonNumbers(bytes, at, bytes.byteLength, out) ? out.toArray() : undefined;
+}
+
+/**
+ * {@link flatJsonNumbers} of the bytes from `at` to `end` (a payload inside a larger frame,
+ * read in place), appended to `out`: whether the bytes were an object this reader handles.
+ * When not, `out` may hold some of its fields: the caller clears it and parses the slow way.
+ */
+export function readFlatJsonNumbers(bytes: Uint8Array, at: number, end: number, out: NumberFields): boolean {
+  const n = end;
+  at = skipSpace(bytes, at, n);
+  if (byteAt(bytes, at, n) !== OPEN) return false;
   at++;
-  const out: Array<[string, number]> = [];
-  const keys: string[] = [];
-  space();
-  if (bytes[at] === CLOSE) {
+  let keyCount = 0;
+  at = skipSpace(bytes, at, n);
+  if (byteAt(bytes, at, n) === CLOSE) {
     at++;
   } else {
     for (;;) {
       // A key: plain ASCII, no escapes; not all digits (JSON.parse's objects list those first).
-      if (bytes[at] !== QUOTE) return undefined;
+      if (byteAt(bytes, at, n) !== QUOTE) return false;
       const keyStart = ++at;
       let allDigits = true;
       let hash = 0;
       for (; at < n; at++) {
         const b = bytes[at]!;
         if (b === QUOTE) break;
-        if (b === BACKSLASH || b < SPACE || b >= 0x80) return undefined;
+        if (b === BACKSLASH || b < SPACE || b >= 0x80) return false;
         if (b < ZERO || b > NINE) allDigits = false;
         hash = (Math.imul(hash, 31) + b) | 0;
       }
-      if (at >= n || allDigits) return undefined;
+      if (at >= n || allDigits) return false;
       const key = keyOf(bytes, keyStart, at, hash);
-      if (keys.includes(key)) return undefined;
-      keys.push(key);
+      for (let k = 0; k < keyCount; k++) if (seenKeys[k] === key) return false;
+      seenKeys[keyCount++] = key;
       at++;
-      space();
-      if (bytes[at] !== COLON) return undefined;
+      at = skipSpace(bytes, at, n);
+      if (byteAt(bytes, at, n) !== COLON) return false;
       at++;
-      space();
-      const b = bytes[at];
+      at = skipSpace(bytes, at, n);
+      const b = byteAt(bytes, at, n);
       if (b === QUOTE) {
         for (at++; at < n; at++) {
           const c = bytes[at]!;
           if (c === QUOTE) break;
-          if (c === BACKSLASH || c < SPACE || c >= 0x80) return undefined;
+          if (c === BACKSLASH || c < SPACE || c >= 0x80) return false;
         }
-        if (at >= n) return undefined;
+        if (at >= n) return false;
         at++;
       } else if (b === MINUS || isDigit(b)) {
         // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
         const start = at;
-        const negative = bytes[at] === MINUS;
+        const negative = b === MINUS;
         if (negative) at++;
         // The digits as an integer, and how many of them follow the dot.
         let mantissa = 0;
         let digits = 0;
         let scale = 0;
-        if (bytes[at] === ZERO) {
+        if (byteAt(bytes, at, n) === ZERO) {
           at++;
           digits = 1;
-        } else if (isDigit(bytes[at])) {
-          for (; isDigit(bytes[at]); at++, digits++) mantissa = mantissa * 10 + bytes[at]! - ZERO;
-        } else return undefined;
-        if (bytes[at] === DOT) {
+        } else if (isDigit(byteAt(bytes, at, n))) {
+          for (; isDigit(byteAt(bytes, at, n)); at++, digits++) mantissa = mantissa * 10 + bytes[at]! - ZERO;
+        } else return false;
+        if (byteAt(bytes, at, n) === DOT) {
           at++;
-          if (!isDigit(bytes[at])) return undefined;
-          for (; isDigit(bytes[at]); at++, digits++, scale++) mantissa = mantissa * 10 + bytes[at]! - ZERO;
+          if (!isDigit(byteAt(bytes, at, n))) return false;
+          for (; isDigit(byteAt(bytes, at, n)); at++, digits++, scale++) mantissa = mantissa * 10 + bytes[at]! - ZERO;
         }
         let exponent = false;
-        if (bytes[at] === 0x65 || bytes[at] === 0x45) {
+        const e = byteAt(bytes, at, n);
+        if (e === 0x65 || e === 0x45) {
           exponent = true;
           at++;
-          if (bytes[at] === PLUS || bytes[at] === MINUS) at++;
-          if (!isDigit(bytes[at])) return undefined;
-          while (isDigit(bytes[at])) at++;
+          const sign = byteAt(bytes, at, n);
+          if (sign === PLUS || sign === MINUS) at++;
+          if (!isDigit(byteAt(bytes, at, n))) return false;
+          while (isDigit(byteAt(bytes, at, n))) at++;
         }
         // Up to 15 digits the integer is exact, and so is 10^scale: one division rounds to the
         // double nearest the decimal, which is what JSON.parse gives (Clinger's fast path).
         // Anything longer goes through a string, as before.
         const value = !exponent && digits <= 15 ? (negative ? -1 : 1) * (mantissa / POW10[scale]!) : Number(ascii(bytes, start, at));
-        if (Number.isFinite(value)) out.push([key, value]);
-      } else if (!literal(bytes, at, 'true') && !literal(bytes, at, 'false') && !literal(bytes, at, 'null')) {
-        return undefined;
+        if (Number.isFinite(value)) out.push(key, value);
+      } else if (!literal(bytes, at, n, 'true') && !literal(bytes, at, n, 'false') && !literal(bytes, at, n, 'null')) {
+        return false;
       } else {
-        at += bytes[at] === 0x66 ? 5 : 4;
+        at += b === 0x66 ? 5 : 4;
       }
-      space();
-      if (bytes[at] === COMMA) {
+      at = skipSpace(bytes, at, n);
+      if (byteAt(bytes, at, n) === COMMA) {
         at++;
-        space();
+        at = skipSpace(bytes, at, n);
         continue;
       }
-      if (bytes[at] !== CLOSE) return undefined;
+      if (byteAt(bytes, at, n) !== CLOSE) return false;
       at++;
       break;
     }
   }
-  space();
-  return at === n ? out : undefined;
+  at = skipSpace(bytes, at, n);
+  return at === n;
 }
 
-function literal(bytes: Uint8Array, at: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
+function literal(bytes: Uint8Array, at: number, end: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (byteAt(bytes, at + i, end) !== word.charCodeAt(i)) return false;
   return true;
 }

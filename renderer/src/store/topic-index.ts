@@ -15,7 +15,8 @@ import type { DecodedPayload } from '../../../shared/decoded';
 import type { MessageColumns } from '../../../shared/message-columns';
 import { BATCH_FLAG, type BatchColumns } from '../../../shared/wire-batches';
 import { MAX_SERIES_PER_TOPIC, SeriesRing, type SeriesBudget } from './topic-series';
-import { payloadNumbers } from './decoded-view';
+import { payloadNumbersInto } from './decoded-view';
+import { NumberFields } from './json-numbers';
 
 /** Limits of one connection's tree. */
 export const TOPIC_LIMITS = {
@@ -41,7 +42,8 @@ export const ROOT = 0;
 export const NONE = -1;
 
 const FIRST_CAPACITY = 1024;
-const EMPTY = new Uint8Array(0);
+/** The numbers of the message being added: one for all indexes, filled again per message (no arrays per message). */
+const numbers = new NumberFields();
 
 /** The tree of one connection. */
 export class TopicIndex {
@@ -119,7 +121,8 @@ export class TopicIndex {
    * @returns the node of its topic, or NONE when the tree is full (counted in overflowMessages).
    */
   add(message: MessageRecord, replaced = 0): number {
-    const id = this.tally(message.topic, replaced, message.retain && message.payloadSize > 0, message.time, message.payload, message.decoded);
+    const payload = message.payload;
+    const id = this.tally(message.topic, replaced, message.retain && message.payloadSize > 0, message.time, payload, 0, payload.byteLength, message.decoded);
     if (id !== NONE) {
       message.topic = this.topics[id]!;
       this.last[id] = message;
@@ -135,10 +138,11 @@ export class TopicIndex {
    * @returns as {@link add}.
    */
   addFrom(batch: BatchColumns, index: number, serial: number, decoded: DecodedPayload | undefined, replaced = 0): number {
+    // The payload is read in place in the frame: no view of it per message.
     const start = batch.payloadStarts[index]!;
-    const payload = decoded ? EMPTY : batch.frame.subarray(start, start + batch.payloadLengths[index]!);
+    const end = decoded ? start : start + batch.payloadLengths[index]!;
     const retained = (batch.flags[index]! & BATCH_FLAG.retain) !== 0 && batch.payloadSizes[index]! > 0;
-    const id = this.tally(batch.topics[batch.topicIds[index]!]!, replaced, retained, batch.times[index]!, payload, decoded);
+    const id = this.tally(batch.topics[batch.topicIds[index]!]!, replaced, retained, batch.times[index]!, batch.frame, start, end, decoded);
     if (id !== NONE) {
       this.lastSerial[id] = serial;
       if (this.last[id] !== undefined) this.last[id] = undefined;
@@ -153,7 +157,8 @@ export class TopicIndex {
     return this.last[id];
   }
 
-  private tally(topic: string, replaced: number, retained: boolean, time: number, payload: Uint8Array, decoded: DecodedPayload | undefined): number {
+  /** Counts a message on `topic`; its payload is `bytes` from `start` to `end`. */
+  private tally(topic: string, replaced: number, retained: boolean, time: number, bytes: Uint8Array, start: number, end: number, decoded: DecodedPayload | undefined): number {
     const n = 1 + replaced;
     let id = this.ids.get(topic);
     if (id === undefined) {
@@ -174,12 +179,14 @@ export class TopicIndex {
       this.total[node] = this.total[node]! + n;
       this.stamp[node] = tick;
     }
-    const numbers = payloadNumbers(payload, decoded);
-    if (numbers.length > 0) {
+    payloadNumbersInto(bytes, start, end, decoded, numbers);
+    if (numbers.count > 0) {
       let series = this.series[id];
       if (!series) this.series[id] = series = new Map();
       const seconds = time / 1000;
-      for (const [name, value] of numbers) {
+      for (let i = 0; i < numbers.count; i++) {
+        const name = numbers.names[i]!;
+        const value = numbers.values[i]!;
         let ring = series.get(name);
         if (!ring) {
           ring = series.size < MAX_SERIES_PER_TOPIC ? SeriesRing.create(this.seriesBudget) : undefined;
