@@ -74,6 +74,9 @@ describe('publish editor', () => {
   it('repeats a template with a visible counter until stopped, each message fresh', async () => {
     // The count covers every publish of this page so far: compare what this test adds.
     const sentCount = async (): Promise<number> => Number((await panel().getByRole('status', { name: 'Published count' }).textContent())!.split(' ')[0]);
+    // Settled first: an earlier test's publish can be on the watcher's wire before the page
+    // hears its answer and counts it. Every publish of this page goes to editor/#, seen here.
+    await expect.poll(sentCount, { timeout: 5000 }).toBe(seen.filter((p) => p.topic.startsWith('editor/')).length);
     const sentBefore = await sentCount();
     await panel().getByLabel('Topic', { exact: true }).fill('editor/repeat');
     await setPayload('{"n":{{counter}},"at":{{timestamp}}}');
