@@ -125,12 +125,23 @@ describe.each([0, 1])('mqtt-desk sub and mosquitto_sub, broker %#', (index) => {
   });
 
   it('SIGINT after the CONNACK sends DISCONNECT with reason 4 (the will goes out) and exits 0', async () => {
-    const args = [...port(), '-V', '5', '-t', 'sig/#', '--will-topic', 'sig/will', '--will-payload', 'gone'];
-    const [theirs, ours] = await live(args, async (tools) => {
-      for (const tool of tools) process.kill(tool.child.pid!, 'SIGINT');
-    });
-    expectSame(theirs, ours);
-    expect(ours.code).toBe(0);
+    // The wills go to a topic neither tool subscribes to: interrupted together, either could
+    // otherwise print the other's will before its own DISCONNECT. A watcher sees both go out.
+    const watcher = await connectAsync(`mqtt://127.0.0.1:${target().port}`, { protocolVersion: 5, reconnectPeriod: 0 });
+    const wills: string[] = [];
+    watcher.on('message', (_topic, payload) => wills.push(payload.toString()));
+    await watcher.subscribeAsync('sig-will/#');
+    try {
+      const args = [...port(), '-V', '5', '-t', 'sig/#', '--will-topic', 'sig-will/gone', '--will-payload', 'gone'];
+      const [theirs, ours] = await live(args, async (tools) => {
+        for (const tool of tools) process.kill(tool.child.pid!, 'SIGINT');
+      });
+      expectSame(theirs, ours);
+      expect(ours.code).toBe(0);
+      await expect.poll(() => wills, { timeout: 5000 }).toEqual(['gone', 'gone']);
+    } finally {
+      await watcher.endAsync();
+    }
   });
 
   it('a refused socket: "Error: Connection refused", exit code 1', async () => {
