@@ -321,8 +321,9 @@ function batchRecords(columns: BatchColumns): MessageRecord[] {
  * message): views of the frame for the numbers and flags, offsets into the frame for the
  * payloads (`frame[payloadStarts[i] … + payloadLengths[i]]`) and each decoded payload's bytes
  * (`frame[decodedStarts[i] … + decodedLengths[i]]`, length 0 for none: a compact Sparkplug
- * record when flag {@link BATCH_FLAG}.compact is set, else JSON text), the values in
- * `decoded` (by message index), one string per topic. Flags: {@link BATCH_FLAG}, QoS in bits 1-2.
+ * record when flag {@link BATCH_FLAG}.compact is set, else JSON text), the JSON values in
+ * `decoded` (by message index; any decoded payload through {@link decodedAt}), one string
+ * per topic. Flags: {@link BATCH_FLAG}, QoS in bits 1-2.
  */
 export interface BatchColumns {
   frame: Uint8Array;
