@@ -15,7 +15,7 @@
 import type { DecodedPayload } from './decoded';
 import type { MessageProperties, MessageRecord } from './contract';
 import type { RingBufferLimits } from './ring-buffer';
-import { readCompactSparkplug } from './sparkplug/compact';
+import { readCompactDecoded } from './wire-decoded';
 import { utf8Decode, utf8Encode } from './utf8';
 import { BATCH_FLAG, type BatchColumns } from './wire-messages';
 
@@ -200,7 +200,7 @@ export class MessageColumns {
       const compact = (f & BATCH_FLAG.compact) !== 0;
       let parsed: DecodedPayload | undefined;
       // Read when first asked for: a row off screen never pays for it.
-      const decode = () => (compact ? readCompactSparkplug(block, at, at + decodedLength) : (JSON.parse(utf8Decode(block.subarray(at, at + decodedLength))) as DecodedPayload));
+      const decode = () => (compact ? readCompactDecoded(block, at, at + decodedLength) : (JSON.parse(utf8Decode(block.subarray(at, at + decodedLength))) as DecodedPayload));
       Object.defineProperty(record, 'decoded', { enumerable: true, configurable: true, get: () => (parsed ??= decode()) });
     }
     return record;

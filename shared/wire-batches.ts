@@ -34,7 +34,7 @@ import { decodeMessages } from './wire-messages';
 import { decodePacketBatch } from './wire-packets';
 
 export { FRAME_KIND } from './wire-frame';
-export { BATCH_FLAG, batchColumnsOf, encodeMessageBatch, MESSAGE_BATCH_FIELDS, MESSAGE_FIELDS, type BatchColumns } from './wire-messages';
+export { BATCH_FLAG, batchColumnsOf, decodedAt, encodeMessageBatch, MESSAGE_BATCH_FIELDS, MESSAGE_FIELDS, type BatchColumns } from './wire-messages';
 export { encodePacketBatch, PACKET_BATCH_FIELDS, PACKET_FIELDS } from './wire-packets';
 
 /**

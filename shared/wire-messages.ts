@@ -9,7 +9,7 @@ import { parseWithBytes, stringifyWithBytes } from './json-bytes';
 import { CompactWriter, writeCompactSparkplug } from './sparkplug/compact';
 import { TopicInterner } from './topic-intern';
 import { utf8Decode, utf8Encode, utf8EncodeInto } from './utf8';
-import { readDecodedRegion } from './wire-decoded';
+import { readCompactDecoded, readDecodedRegion } from './wire-decoded';
 import { FRAME_KIND, FRAME_VERSION, needBytes } from './wire-frame';
 
 const MESSAGE_HEADER = 32;
@@ -291,7 +291,7 @@ export function decodeMessages(frame: Uint8Array): MessageBatch {
 
 /** The records of a batch's columns (payloads are views of the frame). */
 function batchRecords(columns: BatchColumns): MessageRecord[] {
-  const { frame, count, seqs, times, payloadSizes, topicIds, topics, flags, payloadStarts, payloadLengths, properties, decoded } = columns;
+  const { frame, count, seqs, times, payloadSizes, topicIds, topics, flags, payloadStarts, payloadLengths, properties } = columns;
   const messages = new Array<MessageRecord>(count);
   for (let i = 0; i < count; i++) {
     const f = flags[i]!;
@@ -309,7 +309,7 @@ function batchRecords(columns: BatchColumns): MessageRecord[] {
     };
     const props = properties?.[i];
     if (props) message.properties = props;
-    const value = decoded?.[i];
+    const value = decodedAt(columns, i);
     if (value) message.decoded = value;
     messages[i] = message;
   }
@@ -321,8 +321,9 @@ function batchRecords(columns: BatchColumns): MessageRecord[] {
  * message): views of the frame for the numbers and flags, offsets into the frame for the
  * payloads (`frame[payloadStarts[i] … + payloadLengths[i]]`) and each decoded payload's bytes
  * (`frame[decodedStarts[i] … + decodedLengths[i]]`, length 0 for none: a compact Sparkplug
- * record when flag {@link BATCH_FLAG}.compact is set, else JSON text), the values in
- * `decoded` (by message index), one string per topic. Flags: {@link BATCH_FLAG}, QoS in bits 1-2.
+ * record when flag {@link BATCH_FLAG}.compact is set, else JSON text), the JSON values in
+ * `decoded` (by message index; any decoded payload through {@link decodedAt}), one string
+ * per topic. Flags: {@link BATCH_FLAG}, QoS in bits 1-2.
  */
 export interface BatchColumns {
   frame: Uint8Array;
@@ -338,12 +339,30 @@ export interface BatchColumns {
   payloadLengths: Uint32Array;
   /** Sparse; undefined when no message of the batch has properties. */
   properties: (MessageProperties | undefined)[] | undefined;
-  /** Each message's decoded payload, by index (undefined for none); undefined when no message has one. */
+  /**
+   * Each message's JSON decoded payload, by index (undefined for none and for a compact
+   * record); undefined when no message has one. Read a message's decoded payload, whichever
+   * kind, with {@link decodedAt}.
+   */
   decoded: (DecodedPayload | undefined)[] | undefined;
   decodedStarts: Uint32Array;
   decodedLengths: Uint32Array;
   /** Messages each one stands for besides itself (the backend held the newest for a page behind); undefined for none. */
   replaced: Uint32Array | undefined;
+}
+
+/**
+ * Message `index`'s decoded payload, or undefined: its JSON value, or its compact record
+ * read from the frame now (a new object on each call: read it once). Compact records are
+ * read this way, message by message, so a batch's Sparkplug payloads are decoded within the
+ * page's ingest budget rather than all at once when its frame arrives (#17).
+ */
+export function decodedAt(columns: BatchColumns, index: number): DecodedPayload | undefined {
+  if (columns.flags[index]! & COMPACT) {
+    const start = columns.decodedStarts[index]!;
+    return readCompactDecoded(columns.frame, start, start + columns.decodedLengths[index]!);
+  }
+  return columns.decoded?.[index];
 }
 
 /** Flag bits of {@link BatchColumns.flags} (QoS is bits 1-2). */

@@ -98,6 +98,24 @@ describe('the Sparkplug model', () => {
     expect(node.devices.get('Pump')!.online).toBe(false);
     expect(sparkplugFor('sp').hosts.get('scada')).toBe(true);
   });
+
+  it('keeps its own copy of each metric, updated in place, none of the decoded messages', () => {
+    clearSparkplug('own');
+    const first = record('spBv1.0/G/NDATA/E', encodePayload({ seq: 1, metrics: [{ alias: 1, type: 'Double', value: 21, timestamp: 5 } as never] }));
+    const later = record('spBv1.0/G/NDATA/E', encodePayload({ seq: 2, metrics: [{ alias: 1, type: 'Double', value: 22 } as never] }));
+    addToSparkplug('own', [birth, first]);
+    const state = sparkplugFor('own').groups.get('G')!.get('E')!.metrics.get('Temp')!;
+    const own = state.metric;
+    expect(own).not.toBe(first.decoded!.sparkplug!.metrics[0]);
+    expect(own).toEqual(first.decoded!.sparkplug!.metrics[0]);
+    expect(own).toMatchObject({ name: 'Temp', value: 21, timestamp: 5 });
+    addToSparkplug('own', [later]);
+    expect(state.metric).toBe(own);
+    expect(state.metric).not.toBe(later.decoded!.sparkplug!.metrics[0]);
+    // What the later message left out is gone, as if its metric had replaced the earlier one.
+    expect(state.metric).toEqual(later.decoded!.sparkplug!.metrics[0]);
+    expect(state.time).toBe(later.time);
+  });
 });
 
 describe('filtering decoded messages', () => {

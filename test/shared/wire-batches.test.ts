@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PACKET_PAGE_BYTES, packetForPage, type MessageBatch, type MessageRecord, type PacketBatch } from '../../shared/contract';
 import { decodeIncoming, encodeEvent } from '../../shared/rpc';
 import { readCompactSparkplug } from '../../shared/sparkplug/compact';
-import { ACK_FRAME, BATCH_FLAG, batchColumnsOf, decodeFrame, decodeWatchFrame, encodeMessageBatch, encodePacketBatch, encodeWatchFrame, FRAME_KIND } from '../../shared/wire-batches';
+import { ACK_FRAME, BATCH_FLAG, batchColumnsOf, decodedAt, decodeFrame, decodeWatchFrame, encodeMessageBatch, encodePacketBatch, encodeWatchFrame, FRAME_KIND } from '../../shared/wire-batches';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 let seq = 0;
@@ -116,7 +116,9 @@ describe('message batch frames', () => {
     const c = batchColumnsOf(decodeFrame(frame).data as MessageBatch);
     expect(Array.from(c.flags, (f) => f & BATCH_FLAG.compact)).toEqual([BATCH_FLAG.compact, BATCH_FLAG.compact]);
     expect(new TextDecoder().decode(frame)).not.toContain('"kind"');
-    expect(c.decoded).toEqual([decoded, decoded]);
+    // Not read when the frame is (#17: that was one long task per fleet batch), but when asked for.
+    expect(c.decoded).toBeUndefined();
+    expect([decodedAt(c, 0), decodedAt(c, 1)]).toEqual([decoded, decoded]);
     // Smaller than the JSON text of the two payloads alone.
     expect(c.decodedLengths[0]! + c.decodedLengths[1]!).toBeLessThan(2 * JSON.stringify(decoded).length * 0.75);
   });
@@ -154,13 +156,13 @@ function fromColumns(batch: MessageBatch): MessageBatch {
     };
     if (c.properties?.[i]) record.properties = c.properties[i];
     if (c.decodedLengths[i]! > 0) {
-      record.decoded = c.decoded![i];
+      record.decoded = decodedAt(c, i);
       // The decoded payload's bytes sit in the frame too (the page's log keeps them): a compact record or JSON text.
       const start = c.decodedStarts[i]!;
       const end = start + c.decodedLengths[i]!;
       const kept = c.flags[i]! & BATCH_FLAG.compact ? readCompactSparkplug(c.frame, start, end) : JSON.parse(new TextDecoder().decode(c.frame.subarray(start, end)));
       expect(kept).toEqual(record.decoded);
-    } else expect(c.decoded?.[i]).toBeUndefined();
+    } else expect(decodedAt(c, i)).toBeUndefined();
     return record;
   });
   const out: MessageBatch = { connectionId: batch.connectionId, messages, dropped: batch.dropped, evicted: batch.evicted };
@@ -265,25 +267,6 @@ describe('malformed frames are refused with the reason', () => {
       /1 messages have a decoded payload, its decoded column holds 2/,
     ],
     [
-      'a compact Sparkplug record that is not one',
-      () => {
-        const frame = sparkplugPair();
-        frame[frame.indexOf(0xc1, 32 + 2 * 36 + 2) + 1] = 0xff; // the info flags of the first record
-        return frame;
-      },
-      /message 0: Malformed compact Sparkplug record: unknown info flags 0xff at byte 1/,
-    ],
-    [
-      'compact Sparkplug records whose lengths do not match their bytes',
-      () => {
-        const frame = sparkplugPair();
-        const lengths = new Uint32Array(frame.buffer, 32 + 2 * 32, 2);
-        lengths.set([lengths[0]! - 1, lengths[1]! + 1]);
-        return frame;
-      },
-      /message 0: Malformed compact Sparkplug record: the value of metric 0 runs past its end \(31 bytes\) at byte 24/,
-    ],
-    [
       'a message marked compact with no decoded bytes',
       () => {
         const frame = good();
@@ -295,6 +278,36 @@ describe('malformed frames are refused with the reason', () => {
     ['a packet frame with protocol version 6', () => Object.assign(encodePacketBatch({ connectionId: 'c', protocolVersion: 4, evicted: 0, packets: [] }), { 2: 6 }), /protocol version 6/],
   ])('%s', (_name, make, reason) => {
     expect(() => decodeFrame(make())).toThrow(reason);
+  });
+
+  // Compact records are read when a message's decoded payload is asked for, not with the frame:
+  // a malformed one marks its message "not decoded" with the reason, and loses nothing else.
+  it.each<[string, (frame: Uint8Array) => void, RegExp, boolean]>([
+    [
+      'a compact Sparkplug record that is not one',
+      (frame) => {
+        frame[frame.indexOf(0xc1, 32 + 2 * 36 + 2) + 1] = 0xff; // the info flags of the first record
+      },
+      /^Malformed messages.batch frame: Malformed compact Sparkplug record: unknown info flags 0xff at byte 1/,
+      true,
+    ],
+    [
+      'compact Sparkplug records whose lengths do not match their bytes',
+      (frame) => {
+        const lengths = new Uint32Array(frame.buffer, 32 + 2 * 32, 2);
+        lengths.set([lengths[0]! - 1, lengths[1]! + 1]);
+      },
+      /^Malformed messages.batch frame: Malformed compact Sparkplug record: the value of metric 0 runs past its end \(31 bytes\) at byte 24/,
+      false,
+    ],
+  ])('%s', (_name, spoil, reason, secondReadable) => {
+    const frame = sparkplugPair();
+    spoil(frame);
+    const batch = decodeFrame(frame).data as MessageBatch;
+    const c = batchColumnsOf(batch);
+    expect(decodedAt(c, 0)).toMatchObject({ kind: 'sparkplug', error: { message: expect.stringMatching(reason) } });
+    expect(batch.messages.map((m) => m.topic)).toEqual(['a/b', 'a/b']);
+    expect(batch.messages[1]!.decoded!.error === undefined).toBe(secondReadable);
   });
 });
 

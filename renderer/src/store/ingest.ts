@@ -9,7 +9,7 @@
 
 import type { MessageBatch } from '../../../shared/contract';
 import { topicMatches } from '../../../shared/topic';
-import { BATCH_FLAG, batchColumnsOf } from '../../../shared/wire-batches';
+import { BATCH_FLAG, batchColumnsOf, decodedAt } from '../../../shared/wire-batches';
 import { useAppStore } from './app-store';
 import { logFor, sharedFilterTarget } from './message-log';
 import { addSparkplugMessage, sparkplugFor } from './sparkplug-state';
@@ -199,11 +199,12 @@ function ingestSome(item: Pending, deadline: number): boolean {
   if (item.next === 0) log.droppedUpstream += batch.dropped;
   const buffer = log.buffer;
   tree.source = buffer;
-  const { count, flags, topics, topicIds, replaced, decoded } = columns;
+  const { count, flags, topics, topicIds, replaced } = columns;
   let m = item.next;
   for (; m < count; m++) {
     if (m > item.next && (m - item.next) % CLOCK_STRIDE === 0 && performance.now() > deadline) break;
-    const value = decoded?.[m];
+    // A compact Sparkplug record is read here, inside the budget, not when the frame arrived.
+    const value = decodedAt(columns, m);
     if (value?.sparkplug) addSparkplugMessage(sparkplugFor(batch.connectionId), value, columns.times[m]!);
     // The log keeps one copy of the batch's bytes, a decoded payload as its bytes.
     buffer.pushFrom(columns, m);
