@@ -111,18 +111,23 @@ async function waitForProbe(file: string, probe: dgram.Socket, probePort: number
   }
 }
 
-/** How many frames the capture file holds; 0 while the file is not there yet. */
-function countFrames(file: string): number {
+/** The capture file's bytes and a cursor over its frames; undefined while the file is not there (or not past its header) yet. */
+function openCapture(file: string): { bytes: Uint8Array; cursor: CaptureFileCursor } | undefined {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(file));
   } catch {
-    return 0;
+    return undefined;
   }
-  if (bytes.length < 24) return 0;
-  const cursor = new CaptureFileCursor(bytes);
-  while (cursor.next());
-  return cursor.frames;
+  return bytes.length < 24 ? undefined : { bytes, cursor: new CaptureFileCursor(bytes) };
+}
+
+/** How many frames the capture file holds; 0 while the file is not there yet. */
+function countFrames(file: string): number {
+  const open = openCapture(file);
+  if (!open) return 0;
+  while (open.cursor.next());
+  return open.cursor.frames;
 }
 
 /** Opens and closes a connection to the port; resolves with its local port. */
@@ -139,14 +144,9 @@ function marker(port: number): Promise<number> {
 
 /** How many segments of the capture file pass `test`; 0 while the file is not there yet. */
 function countSegments(file: string, test: (segment: TcpSegment) => boolean): number {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(file));
-  } catch {
-    return 0;
-  }
-  if (bytes.length < 24) return 0;
-  const cursor = new CaptureFileCursor(bytes);
+  const open = openCapture(file);
+  if (!open) return 0;
+  const { bytes, cursor } = open;
   const segment: TcpSegment = newTcpSegment();
   let count = 0;
   while (cursor.next()) {
