@@ -102,7 +102,14 @@ describe('packets of batches dropped for a page that stopped reading', () => {
     const publisher = await connectAsync(`mqtt://127.0.0.1:${desk.mosquitto.port}`, { clientId: 'gaps-pub-2' });
     try {
       const payload = Buffer.alloc(200, 0x62);
-      for (let i = 0; i < MESSAGES; i++) publisher.publish(`flood/${i % 10}`, payload);
+      // Spread over more than the backend's batch window (12 batches of 50 ms) of a page that
+      // does not read: a burst sent faster fits in the window, so nothing is dropped and this
+      // test shows nothing (a fast machine published all of it within 12 batches once).
+      const CHUNKS = 20;
+      for (let chunk = 0; chunk < CHUNKS; chunk++) {
+        for (let i = chunk * (MESSAGES / CHUNKS); i < (chunk + 1) * (MESSAGES / CHUNKS); i++) publisher.publish(`flood/${i % 10}`, payload);
+        await new Promise((r) => setTimeout(r, 60));
+      }
       await expect.poll(newest, { timeout: 60_000, interval: 200 }).toBe(before + MESSAGES);
     } finally {
       await publisher.endAsync();
