@@ -11,6 +11,7 @@ import { mayLeaveEditor } from './profile-actions';
 import { showToast, useAppStore, type OpenedCapture } from './app-store';
 import { dropAnalysis } from './flow-analysis';
 import { dropPackets, packetsFor, type ConnectionPackets } from './packet-log';
+import { yieldToPage } from './next-task';
 
 /**
  * Milliseconds of reading before the page gets its turn: well under a frame (16.7 ms), so a
@@ -22,21 +23,6 @@ const SLICE_MS = 8;
 const PROGRESS_MS = 100;
 /** Capture frames read between two looks at the clock (about 1 ms of framing). */
 const FRAMES_PER_CHECK = 1024;
-
-/**
- * Yields to the page without setTimeout's 4 ms clamp on nested timers (hundreds of slices
- * would idle that long each): a message task lets a due frame, and input, run first.
- */
-function yieldToPage(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(undefined);
-  });
-}
 
 let files = 0;
 

@@ -12,6 +12,7 @@ import { topicMatches } from '../../../shared/topic';
 import { BATCH_FLAG, batchColumnsOf, decodedAt } from '../../../shared/wire-batches';
 import { useAppStore } from './app-store';
 import { logFor, sharedFilterTarget } from './message-log';
+import { nextTask } from './next-task';
 import { addSparkplugMessage, sparkplugFor } from './sparkplug-state';
 import { NONE, type TopicIndex } from './topic-index';
 import { treeFor } from './topic-tree';
@@ -175,14 +176,7 @@ function scheduleDrain(): void {
     continuation = undefined;
     drain(performance.now());
   };
-  if (typeof MessageChannel === 'function') {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      continuation?.();
-    };
-    channel.port2.postMessage(null);
-  } else setTimeout(() => continuation?.(), 0);
+  nextTask(() => continuation?.());
 }
 
 /** Ingests a batch's messages from where it stopped; whether it reached the end before `deadline`. */
