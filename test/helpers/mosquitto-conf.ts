@@ -104,8 +104,12 @@ export interface BrokerPair {
  * free ports, so one scenario can be run against both and the outcomes compared.
  */
 export async function startPair(dir: string, lines: string[], portCount: number): Promise<BrokerPair> {
-  const ours = await Promise.all(Array.from({ length: portCount }, () => freePort()));
-  const theirs = await Promise.all(Array.from({ length: portCount }, () => freePort()));
+  // Distinct ports for both sides: a port freed by one freePort() may be handed out again by
+  // the next, and our broker binds its ports first (a CI run's mosquitto found one in use).
+  const ports = new Set<number>();
+  while (ports.size < 2 * portCount) ports.add(await freePort());
+  const ours = [...ports].slice(0, portCount);
+  const theirs = [...ports].slice(portCount);
   const fill = (ports: number[], side: string): string[] => lines.map((l) => ports.reduce((text, port, i) => text.replaceAll(`{P${i + 1}}`, String(port)), l.replaceAll('{SIDE}', side)));
   const running = await startConfigured(dir, fill(ours, 'ours'));
   const conf = path.join(dir, `mosquitto-pair-${theirs[0]}.conf`);
